@@ -1,0 +1,134 @@
+# newsd: build, test, run.  See README.md.
+#
+#   make            build bin/newsindex (and every program that exists)
+#   make deps       install missing Debian packages (as root), or say which are missing
+#   make run        deps + build + index corpus/ into $(INDEX) once
+#   make test       build and run every suite; ends with "N passed, M failed"
+#   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
+#   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#
+# User CFLAGS/CXXFLAGS/LDFLAGS are appended to ours, never replace them.
+
+CC  ?= cc
+CXX ?= c++
+PKG_CONFIG ?= pkg-config
+PKGS := xapian-core libevent zlib jansson
+
+INDEX ?= var/index
+CORPUS ?= corpus
+
+DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev pkg-config g++ make xapian-tools
+
+WARN     := -Wall -Wextra -Werror
+BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon
+BASE_CXXFLAGS := -std=c++17 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon
+
+ifeq ($(SANITIZE),1)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BUILD := build/san
+else
+SAN :=
+BUILD := build/rel
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS   = $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CXXFLAGS = $(BASE_CXXFLAGS) $(SAN) $(PKG_CFLAGS) $(CXXFLAGS)
+ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+# Program entry points; every other daemon/*.c and daemon/*.cc goes into the library.
+MAINS := daemon/newsindex.c daemon/newsd.c
+LIB_C   := $(filter-out $(MAINS),$(wildcard daemon/*.c))
+LIB_CXX := $(wildcard daemon/*.cc)
+LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
+LIB := $(BUILD)/libnewsd.a
+
+PROGRAMS := $(patsubst daemon/%.c,bin/%,$(wildcard $(MAINS)))
+CLIENT_SRCS := $(wildcard client/*.c)
+ifneq ($(CLIENT_SRCS),)
+PROGRAMS += bin/newsq
+endif
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test bench bench-quick bench-peers clean check-deps
+.DEFAULT_GOAL := all
+
+all: check-deps $(PROGRAMS)
+
+check-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || { \
+	  echo "newsd: missing build dependencies; run 'make deps' (as root) or install:"; \
+	  echo "  apt-get install $(DEBIAN_PACKAGES)"; exit 1; }
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: missing Debian packages:$$missing"; \
+	  echo "deps: run as root, or: sudo apt-get install$$missing"; exit 1; fi; \
+	echo "deps: installing$$missing"; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing
+
+# Flags are recorded so that changing them (e.g. SANITIZE) rebuilds everything.
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@
+bin/.flags: $(BUILD)/.flags
+	@mkdir -p bin
+	@cmp -s $< $@ || cp $< $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.cc $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/%: $(BUILD)/daemon/%.o $(LIB) bin/.flags
+	@mkdir -p bin
+	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) bin/.flags
+	@mkdir -p bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
+
+test: all $(UNIT_BINS)
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@if [ -d "$(INDEX)" ]; then \
+	  echo "run: reusing the index in $(INDEX) (delete it, or run bin/newsindex --rebuild, to rebuild)"; \
+	else \
+	  mkdir -p $(dir $(INDEX)) && bin/newsindex --index $(INDEX) $(CORPUS); \
+	fi
+	@if [ -x bin/newsd ]; then exec bin/newsd --index $(INDEX); fi
+
+bench: all
+	@sh bench/run.sh
+
+bench-quick: all
+	@BENCH_QUICK=1 sh bench/run.sh
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,235 @@
+/*
+ * newsidx.h: the news index, a plain C API over Xapian.
+ *
+ * This is the only way newsd, newsindex and the tests reach the index.  No Xapian or
+ * C++ type appears here; the implementation (daemon/newsidx.cc) catches every C++
+ * exception at the boundary and turns it into a newsidx_status_t, keeping the message
+ * on the handle (newsidx_reader_error / newsidx_writer_error).
+ *
+ * Handles are not thread-safe: use one reader per thread.  Only one writer may be open
+ * on an index at a time (Xapian's lock); a second gets NEWSIDX_LOCKED.
+ *
+ * Memory: everything this API returns is owned by the API and released by the matching
+ * *_destroy / *_free / *_close function, each of which accepts NULL.  Strings inside a
+ * result stay valid until that result is released.  The caller's inputs are copied
+ * before the call returns.
+ *
+ * Index layout (also in README.md, "Index layout"):
+ *   terms   unprefixed: body words, with positions; Z<stem>: body stems (no positions)
+ *           S<word>:   title words, with positions, wdf x NEWSIDX_TITLE_WEIGHT; ZS<stem>
+ *           Q<id>:     the document id (unique);  XS<source>, XT<topic>, XP<place>:
+ *           boolean filters, lowercased
+ *   values  slot 0 (NEWSIDX_SLOT_DAY):  "YYYYMMDD" (UTC), for date ranges
+ *           slot 1 (NEWSIDX_SLOT_TIME): "YYYYMMDDhhmmss" (UTC), for sorting by date
+ *   data    id, title, date, source, topics, places, url and body, length-prefixed;
+ *           glass deflates it with zlib on disk.
+ */
+#ifndef NEWSIDX_H
+#define NEWSIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum newsidx_status {
+    NEWSIDX_OK = 0,
+    NEWSIDX_NOT_FOUND,      /* no document with that id */
+    NEWSIDX_BAD_QUERY,      /* the query string could not be parsed: the caller's error */
+    NEWSIDX_BAD_ARGUMENT,   /* an argument is out of range or malformed: the caller's error */
+    NEWSIDX_NO_INDEX,       /* no index at that path */
+    NEWSIDX_CORRUPT,        /* the index is damaged or not a Xapian index */
+    NEWSIDX_LOCKED,         /* another writer holds the index */
+    NEWSIDX_MODIFIED,       /* the index changed under a reader twice in a row; reopen */
+    NEWSIDX_IO,             /* reading or writing the disk failed (full, permissions) */
+    NEWSIDX_NO_MEMORY,      /* an allocation failed */
+    NEWSIDX_TIMEOUT,        /* the match hit its time limit; results are partial */
+    NEWSIDX_INTERNAL        /* anything else; the message says what */
+} newsidx_status_t;
+
+/* A short, stable, lowercase name for a status ("bad_query", "not_found", ...). */
+const char *newsidx_status_name(newsidx_status_t status);
+
+/* Value slots and weights (documented above). */
+#define NEWSIDX_SLOT_DAY 0
+#define NEWSIDX_SLOT_TIME 1
+#define NEWSIDX_TITLE_WEIGHT 3
+
+/* ---- documents ---- */
+
+/*
+ * One article.  In newsidx_writer_put every field except id may be NULL (or 0);
+ * strings are UTF-8 without NUL bytes.  date is UTC, ISO 8601 "YYYY-MM-DDThh:mm:ssZ"
+ * (a bare "YYYY-MM-DD" is accepted too); NULL means unknown.
+ */
+typedef struct newsidx_doc {
+    const char *id;
+    const char *title;
+    const char *body;
+    const char *date;
+    const char *source;
+    const char *url;
+    const char *const *topics;
+    size_t ntopics;
+    const char *const *places;
+    size_t nplaces;
+} newsidx_doc_t;
+
+/* ---- reading ---- */
+
+typedef struct newsidx_reader newsidx_reader_t;
+
+/*
+ * Opens the index at path for reading.  *out is set on NEWSIDX_OK, and also on every
+ * other status (so the message can be read with newsidx_reader_error) except
+ * NEWSIDX_NO_MEMORY, where it is NULL.  Returns NEWSIDX_NO_INDEX, NEWSIDX_CORRUPT,
+ * NEWSIDX_IO, NEWSIDX_NO_MEMORY.  Release with newsidx_reader_close, also on failure.
+ */
+newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out);
+void newsidx_reader_close(newsidx_reader_t *reader);
+
+/* The message of the last failed call on this reader ("" if none).  Owned by the reader,
+ * valid until its next call. */
+const char *newsidx_reader_error(const newsidx_reader_t *reader);
+
+/* Moves the reader to the latest committed revision.  *changed (if not NULL) is set to
+ * 1 when the revision moved. */
+newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed);
+
+/* Number of documents in the index. */
+newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *count);
+
+typedef enum newsidx_sort {
+    NEWSIDX_SORT_RANK = 0,  /* by relevance, best first */
+    NEWSIDX_SORT_DATE,      /* newest first, relevance breaking ties */
+    NEWSIDX_SORT_DATE_ASC   /* oldest first, relevance breaking ties */
+} newsidx_sort_t;
+
+/* Search options.  Start from newsidx_search_opts_init(); NULL strings mean "no filter". */
+typedef struct newsidx_search_opts {
+    unsigned offset;        /* hits to skip, <= NEWSD_MAX_OFFSET */
+    unsigned limit;         /* hits to return, 0..NEWSD_MAX_LIMIT (0: count only) */
+    newsidx_sort_t sort;
+    int snippets;           /* 1: fill hit.snippet */
+    unsigned snippet_len;   /* bytes of text per snippet */
+    const char *hi_start;   /* highlight markers around matched words; default "<b>" */
+    const char *hi_end;     /*  and "</b>"; the rest of the snippet is HTML-escaped */
+    const char *since;      /* "YYYY-MM-DD" or "YYYYMMDD", inclusive */
+    const char *until;      /* likewise, inclusive */
+    const char *source;     /* exact source, case-insensitive */
+    const char *topic;      /* exact topic, case-insensitive */
+    unsigned timeout_ms;    /* match time limit; 0: none */
+    int exact_total;        /* 1: total is exact (costs a full match) */
+} newsidx_search_opts_t;
+
+void newsidx_search_opts_init(newsidx_search_opts_t *opts);
+
+/* One hit.  Strings are never NULL ("" when absent); owned by the results. */
+typedef struct newsidx_hit {
+    unsigned rank;          /* 1-based, counting the offset */
+    double score;           /* BM25 weight; 0 when sorted by date only */
+    const char *id;
+    const char *title;
+    const char *date;       /* "YYYY-MM-DDThh:mm:ssZ" or "" */
+    const char *source;
+    const char *url;
+    const char *snippet;    /* "" unless opts.snippets */
+} newsidx_hit_t;
+
+typedef struct newsidx_results newsidx_results_t;
+
+/*
+ * Runs query (Xapian query-parser syntax, see README.md "Query syntax") with opts (NULL:
+ * defaults).  On NEWSIDX_OK or NEWSIDX_TIMEOUT *out holds the results (partial for a
+ * timeout); otherwise *out is NULL.  NEWSIDX_BAD_QUERY and NEWSIDX_BAD_ARGUMENT are the
+ * caller's errors.  If the index is modified during the search the reader reopens and
+ * retries once; a second failure gives NEWSIDX_MODIFIED.
+ */
+newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
+                                const newsidx_search_opts_t *opts, newsidx_results_t **out);
+
+/* Number of matching documents: an estimate unless opts.exact_total was set
+ * (newsidx_results_total_exact says which). */
+uint64_t newsidx_results_total(const newsidx_results_t *results);
+int newsidx_results_total_exact(const newsidx_results_t *results);
+/* Hits on this page, and the i-th of them (0-based; NULL when out of range). */
+size_t newsidx_results_count(const newsidx_results_t *results);
+const newsidx_hit_t *newsidx_results_hit(const newsidx_results_t *results, size_t i);
+void newsidx_results_destroy(newsidx_results_t *results);
+
+/* The exact number of documents matching query (all filters in opts apply; paging and
+ * snippet fields are ignored). */
+newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
+                               const newsidx_search_opts_t *opts, uint64_t *count);
+
+/* A stored document, as newsidx_doc_t (date normalised to "YYYY-MM-DDThh:mm:ssZ" or
+ * NULL).  Owned by the API: release with newsidx_doc_free. */
+newsidx_status_t newsidx_get(newsidx_reader_t *reader, const char *id, newsidx_doc_t **out);
+void newsidx_doc_free(newsidx_doc_t *doc);
+
+/* ---- writing ---- */
+
+typedef struct newsidx_writer newsidx_writer_t;
+
+enum {
+    NEWSIDX_CREATE = 1,     /* create the index if it does not exist */
+    NEWSIDX_OVERWRITE = 2,  /* start from an empty index (implies CREATE) */
+    NEWSIDX_BULK = 4,       /* fast build: no fsync, one transaction until commit, and
+                               newsidx_writer_put appends without looking up the id (the
+                               caller guarantees ids are new); for building fresh indexes */
+};
+
+/*
+ * Opens the index at path for writing.  Returns NEWSIDX_LOCKED when another writer has
+ * it, NEWSIDX_NO_INDEX when it does not exist and NEWSIDX_CREATE was not given, and
+ * NEWSIDX_CORRUPT, NEWSIDX_IO.  *out is set as for newsidx_reader_open.  Close with
+ * newsidx_writer_close, which commits what is pending.
+ */
+newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer_t **out);
+
+/* Commits pending changes (if any), then releases the writer and its lock.  The status
+ * is that of the commit. */
+newsidx_status_t newsidx_writer_close(newsidx_writer_t *writer);
+/* Releases the writer without committing: pending changes are lost. */
+void newsidx_writer_abandon(newsidx_writer_t *writer);
+const char *newsidx_writer_error(const newsidx_writer_t *writer);
+
+/* Adds doc, or replaces the document with the same id.  *replaced (if not NULL) is set
+ * to 1 when a document was replaced (always 0 in NEWSIDX_BULK mode).  Returns
+ * NEWSIDX_BAD_ARGUMENT for a missing, empty or over-long id or a malformed date. */
+newsidx_status_t newsidx_writer_put(newsidx_writer_t *writer, const newsidx_doc_t *doc,
+                                    int *replaced);
+
+/* Deletes the document with this id; NEWSIDX_NOT_FOUND if there is none. */
+newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id);
+
+/* Makes every change so far durable and visible to readers that reopen. */
+newsidx_status_t newsidx_writer_commit(newsidx_writer_t *writer);
+
+/* Documents in the index as this writer sees it (including uncommitted changes). */
+newsidx_status_t newsidx_writer_doc_count(newsidx_writer_t *writer, uint64_t *count);
+
+/* ---- whole indexes ---- */
+
+/*
+ * Merges the indexes in sources[0..n) into a new compacted index at dest (which must
+ * not exist), keeping their order of document ids, then removes any duplicate ids,
+ * keeping the copy with the highest document id (the one added last).  *duplicates (if
+ * not NULL) gets the number removed.  msg (if not NULL) receives an error message.
+ */
+newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char *dest,
+                               uint64_t *duplicates, char *msg, size_t msglen);
+
+/* Compacts the index at src into dest (which must not exist). */
+newsidx_status_t newsidx_compact(const char *src, const char *dest, char *msg, size_t msglen);
+
+/* Xapian's library version, e.g. "1.4.22". */
+const char *newsidx_xapian_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
