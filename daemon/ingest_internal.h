@@ -51,6 +51,8 @@ typedef struct ingest_tags {
 /* Cleans (see INGEST_CLEAN_*), trims, caps and appends one tag; empty ones are dropped. */
 void ingest_tags_add(ingest_tags_t *t, const char *s, size_t n, int clean_flags);
 
+enum { INGEST_STATE_OPEN = 0, INGEST_STATE_EOF, INGEST_STATE_FAILED };
+
 struct ingest_reader {
     gzFile gz;
     char *path;
@@ -60,7 +62,7 @@ struct ingest_reader {
     int64_t mtime;
     uint64_t bytes;           /* uncompressed bytes consumed */
     unsigned long line_no;    /* lines consumed so far */
-    int state;                /* 0: reading; INGEST_EOF or INGEST_FAIL once reached */
+    int state;                /* INGEST_STATE_* */
     char *chunk;              /* INGEST_CHUNK bytes, pre-filled with '\n' (see read_line) */
     ingest_buf_t line;        /* the last line read, NULs removed, '\n' kept */
     char err[INGEST_ERR_LEN];
@@ -70,11 +72,21 @@ struct ingest_reader {
     ingest_buf_t id_buf, title, body, date, src_buf, url;
     ingest_tags_t topics, places;
     int text_done;            /* plain text: the one document was delivered */
+    int reuse_line;           /* SGML: r->line starts the next record; do not read */
 };
 
 /* Reads one line into r->line.  Returns 1, 0 at end of file, or INGEST_FAIL (r->err set:
  * truncated gzip, I/O error, line over NEWSD_MAX_RECORD_BYTES). */
 int ingest_read_line(ingest_reader_t *r);
+
+/*
+ * Collects into r->rec the next element <name ...> ... </name> of an SGML stream (the open
+ * tag starts a line's content; text before it and after the close tag on their lines is
+ * ignored).  *start gets the line of the open tag.  Returns 1, 0 at end of file,
+ * INGEST_SKIP for an element not closed before end of file or before the next open tag
+ * (that line then starts the next call), or INGEST_FAIL.
+ */
+int ingest_read_element(ingest_reader_t *r, const char *name, unsigned long *start);
 
 /* Formats "path:line: " + fmt into r->err; returns INGEST_SKIP or INGEST_FAIL as given. */
 int ingest_fail(ingest_reader_t *r, int result, unsigned long line, const char *fmt, ...)
@@ -110,7 +122,7 @@ void ingest_cut(ingest_buf_t *b, size_t max, int at_word);
 /* ---- SGML helpers (case-insensitive tag names) ---- */
 
 /* Finds <name ...>...</name> in [s, end).  On success sets *open (the '<' of the opening
- * tag), *content/*content_end, *close_end (past "</name>") and returns 1. */
+ * tag), *content and *content_end, *close_end (past "</name>") and returns 1. */
 int ingest_find_element(const char *s, const char *end, const char *name, const char **open,
                         const char **content, const char **content_end,
                         const char **close_end);

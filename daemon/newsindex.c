@@ -325,7 +325,8 @@ static void split_ranges(const ingest_filelist_t *files, const uint64_t *sizes, 
 
 static int fresh_build(const options_t *opt, const ingest_filelist_t *files, counts_t *total)
 {
-    char work[PATH_MAX], newdir[PATH_MAX], olddir[PATH_MAX];
+    /* Room for "/shard-N" below the work folder. */
+    char work[PATH_MAX - 32], newdir[PATH_MAX], olddir[PATH_MAX];
     long pid = (long)getpid();
     if (snprintf(work, sizeof work, "%s.build-%ld", opt->index, pid) >= (int)sizeof work ||
         snprintf(newdir, sizeof newdir, "%s.new-%ld", opt->index, pid) >= (int)sizeof newdir ||
@@ -359,7 +360,7 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
     for (unsigned k = 0; k < nb; k++) {
         b[k].opt = opt;
         b[k].files = files;
-        snprintf(b[k].shard, sizeof b[k].shard, "%s/shard-%u", work, k);
+        snprintf(b[k].shard, sizeof b[k].shard, "%s/shard-%02u", work, k % 100);
         if (pthread_create(&th[k], NULL, builder_main, &b[k]) != 0) {
             fprintf(stderr, "newsindex: cannot start a builder thread\n");
             stop_requested = 1;

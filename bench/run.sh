@@ -1,0 +1,378 @@
+#!/bin/sh
+# bench/run.sh: the indexing benchmark behind `make bench` and `make bench-quick`.
+#
+# It times four builds of one index from the same documents: bin/newsindex --rebuild,
+# the naive Xapian loop (naive_index.cc), SQLite FTS5 (fts5_index.c) and, when
+# installed, Sphinx's `indexer` fed by dump_xmlpipe2.c.  The peers read the corpus
+# through the daemon's own readers, so every system parses the same records.
+#
+# The machine is shared and noisy, so absolute times mean little: the systems run
+# interleaved, one of each per round, with the starting system rotated every round, and
+# every figure is a median over rounds; speedups are medians of per-round ratios.
+#
+# Environment:
+#   BENCH_QUICK=1        one round over three Reuters files (about a minute)
+#   BENCH_ROUNDS=N       rounds per input set (default 3; 1 when quick)
+#   BENCH_PATHS="P ..."  index these paths instead of the default sets
+#   BENCH_REUTERS=0      skip the Reuters-only set in a full run
+#   BENCH_JOBS=N         pass --jobs N to newsindex (default: newsindex's own)
+#   BENCH_TIMEOUT=S      kill any single build after S seconds (default 300)
+#   BENCH_OUT=FILE       where the table goes (default bench/RESULTS.md; quick runs
+#                        write bench/work/RESULTS-quick.md so they never replace it)
+#
+# Everything temporary lives under bench/work/ (gitignored); each build's index is
+# removed as soon as it has been measured.  Logs of the last run: bench/work/logs/.
+#
+# Lists of paths and flags are split on purpose (SC2046, SC2086); -nt is in dash, bash
+# and busybox sh alike (SC3013).
+# shellcheck disable=SC2046,SC2086,SC3013
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+WORK=$ROOT/bench/work
+BIN=$WORK/bin
+LOGS=$WORK/logs
+LIB=${BENCH_LIB:-$ROOT/build/rel/libnewsd.a}
+QUICK=${BENCH_QUICK:-0}
+TIMEOUT=${BENCH_TIMEOUT:-300}
+SYSTEMS="newsindex naive fts5 sphinx"
+# The target newsindex is held to, from the issue: this many times the naive loop.
+TARGET_SPEEDUP=2.5
+
+if [ "$QUICK" = 1 ]; then
+    ROUNDS=${BENCH_ROUNDS:-1}
+    OUT=${BENCH_OUT:-$WORK/RESULTS-quick.md}
+    SETS=quick
+else
+    ROUNDS=${BENCH_ROUNDS:-3}
+    OUT=${BENCH_OUT:-$ROOT/bench/RESULTS.md}
+    SETS=all
+    [ "${BENCH_REUTERS:-1}" = 1 ] && SETS="all reuters"
+fi
+[ -n "${BENCH_PATHS:-}" ] && SETS=custom
+
+# The input paths of a set, relative to the repository (no spaces: they are split).
+set_paths() {
+    case $1 in
+    all) echo corpus ;;
+    reuters) echo corpus/reuters21578 ;;
+    quick) echo corpus/reuters21578/reut2-000.sgm.gz corpus/reuters21578/reut2-001.sgm.gz \
+                corpus/reuters21578/reut2-002.sgm.gz ;;
+    custom) echo "$BENCH_PATHS" ;;
+    esac
+}
+
+set_label() {
+    case $1 in
+    all) echo "whole corpus/ (Reuters-21578 + BBC + seed)" ;;
+    reuters) echo "Reuters-21578 only (corpus/reuters21578)" ;;
+    quick) echo "quick subset (corpus/reuters21578/reut2-00[0-2].sgm.gz)" ;;
+    custom) echo "BENCH_PATHS=$BENCH_PATHS" ;;
+    esac
+}
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+now() { date +%s.%N; }
+
+# ---- building the bench programs ----
+
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+BENCH_CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon -Ibench"
+BENCH_CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon -Ibench"
+PKGS="xapian-core libevent zlib jansson"
+
+# True when $1 is missing or older than any bench source or the daemon library.
+stale() {
+    [ -x "$1" ] || return 0
+    for s in bench/*.c bench/*.cc bench/*.h "$LIB"; do
+        [ "$s" -nt "$1" ] && return 0
+    done
+    return 1
+}
+
+build_programs() {
+    [ -f "$LIB" ] || make --no-print-directory "$LIB" >&2 || die "cannot build $LIB"
+    mkdir -p "$BIN" "$LOGS"
+    pkg_cflags=$(pkg-config --cflags $PKGS sqlite3) || die "pkg-config: missing $PKGS sqlite3"
+    pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
+    # The library holds C++ (newsidx.cc), so everything links with the C++ driver.
+    if stale "$BIN/bench_corpus.o"; then
+        $CC $BENCH_CFLAGS $pkg_cflags -c bench/bench_corpus.c -o "$BIN/bench_corpus.o" ||
+            die "build failed: bench_corpus.c"
+    fi
+    for prog in corpus_stats fts5_index dump_xmlpipe2 naive_index; do
+        stale "$BIN/$prog" || continue
+        echo "bench: building $prog" >&2
+        extra=
+        [ "$prog" = fts5_index ] && extra=$(pkg-config --libs sqlite3)
+        if [ -f "bench/$prog.cc" ]; then
+            $CXX $BENCH_CXXFLAGS $pkg_cflags -c "bench/$prog.cc" -o "$BIN/$prog.o"
+        else
+            $CC $BENCH_CFLAGS $pkg_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
+        fi || die "build failed: $prog"
+        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$LIB" $extra $pkg_libs ||
+            die "link failed: $prog"
+    done
+}
+
+# ---- one timed build ----
+
+# Absolute paths, for sphinx.conf (indexer runs the dumper from its own directory).
+abs_paths() {
+    for p in "$@"; do
+        case $p in /*) printf '%s ' "$p" ;; *) printf '%s ' "$ROOT/$p" ;; esac
+    done
+}
+
+write_sphinx_conf() {  # conf index_dir paths...
+    conf=$1 dir=$2
+    shift 2
+    cat > "$conf" <<EOF
+# Generated by bench/run.sh; Sphinx only builds a local index here (no searchd).
+source news
+{
+    type = xmlpipe2
+    xmlpipe_command = $BIN/dump_xmlpipe2 $(abs_paths "$@")
+}
+index news
+{
+    source = news
+    path = $dir/news
+    # Porter stemming, as Xapian's Stem("en") and FTS5's porter tokenizer.
+    morphology = stem_en
+    # Positions (hitlists) are kept by default, as in the other systems.
+}
+indexer
+{
+    # The same memory budget as FTS5's page cache.
+    mem_limit = 256M
+}
+EOF
+}
+
+# Runs system $1 on set $2 for round $3 and appends a line to $RESULTS:
+#   set round system status seconds size_bytes docs
+run_one() {
+    sys=$1 set=$2 round=$3
+    paths=$(set_paths "$set")
+    tmp=$(mktemp -d "$WORK/run.XXXXXX") || die "mktemp failed"
+    log=$LOGS/$set-$round-$sys
+    size_of=$tmp/idx
+    t0=$(now)
+    case $sys in
+    newsindex)
+        jobs=
+        [ -n "${BENCH_JOBS:-}" ] && jobs="--jobs $BENCH_JOBS"
+        # Through a pipe, as newsindex prints its summary line only there; the status
+        # travels through a file because sh has no pipefail.
+        { timeout "$TIMEOUT" bin/newsindex --index "$tmp/idx" --rebuild $jobs $paths \
+              2> "$log.err"; echo $? > "$tmp/rc"; } | cat > "$log.out"
+        ;;
+    naive)
+        timeout "$TIMEOUT" "$BIN/naive_index" "$tmp/idx" $paths > "$log.out" 2> "$log.err"
+        echo $? > "$tmp/rc"
+        ;;
+    fts5)
+        size_of=$tmp/news.db
+        timeout "$TIMEOUT" "$BIN/fts5_index" "$tmp/news.db" $paths > "$log.out" 2> "$log.err"
+        echo $? > "$tmp/rc"
+        ;;
+    sphinx)
+        mkdir -p "$tmp/idx"
+        write_sphinx_conf "$tmp/sphinx.conf" "$tmp/idx" $paths
+        timeout "$TIMEOUT" indexer --config "$tmp/sphinx.conf" --all > "$log.out" 2> "$log.err"
+        echo $? > "$tmp/rc"
+        ;;
+    esac
+    t1=$(now)
+    rc=$(cat "$tmp/rc")
+    case $sys in
+    newsindex) docs=$(sed -n 's/.*added=\([0-9]*\).*/\1/p' "$log.out" | tail -n 1) ;;
+    sphinx) docs=$(sed -n 's/^total \([0-9]*\) docs.*/\1/p' "$log.out" | tail -n 1)
+            # indexer reports a broken source on stdout yet may still exit 0
+            grep -q '^ERROR' "$log.out" && rc=1 ;;
+    *) docs=$(sed -n 's/.* docs=\([0-9]*\).*/\1/p' "$log.out" | tail -n 1) ;;
+    esac
+    status=ok
+    # An empty index is a failure too, whatever the exit status says.
+    if [ "$rc" != 0 ] || [ ! -e "$size_of" ] || [ "${docs:-0}" = 0 ]; then
+        status=failed
+        echo "bench: $sys on $set (round $round) failed, status $rc; last lines of $log.err:" >&2
+        tail -n 5 "$log.err" >&2
+    fi
+    size=$(du -sb "$size_of" 2> /dev/null | cut -f1)
+    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    echo "$set $round $sys $status $secs ${size:-0} ${docs:-0}" >> "$RESULTS"
+    printf 'bench: %-8s %-9s round %d: %s s, %s docs, %s bytes, %s\n' \
+        "$set" "$sys" "$round" "$secs" "${docs:-?}" "${size:-?}" "$status" >&2
+    # One structural check of newsindex's output per invocation, outside the timing.
+    if [ "$sys" = newsindex ] && [ "$status" = ok ] && [ ! -s "$WORK/xapian-check" ]; then
+        if xapian-check "$tmp/idx" > "$LOGS/xapian-check.out" 2>&1; then
+            echo "$(tail -n 1 "$LOGS/xapian-check.out") ($set)" > "$WORK/xapian-check"
+        else
+            echo "FAILED ($set): $(tail -n 1 "$LOGS/xapian-check.out")" > "$WORK/xapian-check"
+        fi
+    fi
+    rm -rf "$tmp"
+}
+
+# Which systems can run at all; the others get one explanatory row in the table.
+available() {
+    case $1 in
+    newsindex) [ -x bin/newsindex ] ;;
+    sphinx) command -v indexer > /dev/null 2>&1 ;;
+    *) true ;;
+    esac
+}
+
+missing_note() {
+    case $1 in
+    newsindex) echo "newsindex: not built (make)" ;;
+    sphinx) echo "sphinx: not installed (make bench-peers)" ;;
+    esac
+}
+
+# ---- the table ----
+
+# Reads $RESULTS and $STATS and prints the Markdown table of one set.
+table() {
+    set=$1
+    notes=
+    for sys in $SYSTEMS; do
+        available "$sys" || notes="$notes$sys=$(missing_note "$sys");"
+    done
+    awk -v set="$set" -v target="$TARGET_SPEEDUP" -v systems="$SYSTEMS" -v notes="$notes" '
+    function median(s,    a, n, i, j, t) {
+        n = split(s, a, " ")
+        for (i = 2; i <= n; i++)
+            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        if (n == 0) return ""
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    FILENAME ~ /stats$/ { if ($1 == set) { in_bytes = $2; in_docs = $3; text = $4 } next }
+    $1 != set { next }
+    {
+        key = $3; rounds[$2] = 1
+        if ($4 != "ok") { failed[key]++; next }
+        t[key, $2] = $5; times[key] = times[key] " " $5
+        sizes[key] = sizes[key] " " $6; docs[key] = $7
+    }
+    END {
+        mb = in_bytes / 1e6
+        printf "Input: %d documents, %.2f MB uncompressed input (%.2f MB of title + body text).\n\n", in_docs, mb, text / 1e6
+        print "| system | wall s (median) | rounds (s) | MB/s | docs/s | docs | index MB | index / input | newsindex speedup |"
+        print "|---|---|---|---|---|---|---|---|---|"
+        nn = split(notes, na, ";")
+        for (k = 1; k <= nn; k++) { i = index(na[k], "="); if (i) note_of[substr(na[k], 1, i - 1)] = substr(na[k], i + 1) }
+        ns = split(systems, sys, " ")
+        for (k = 1; k <= ns; k++) {
+            s = sys[k]
+            if (times[s] == "") {
+                if (failed[s]) printf "| %s | failed (%d runs; see bench/work/logs) | | | | | | | |\n", s, failed[s]
+                else if (s in note_of) printf "| %s | %s | | | | | | | |\n", s, note_of[s]
+                continue
+            }
+            m = median(times[s]); sz = median(sizes[s])
+            ratio = ""
+            for (r in rounds)
+                if ((s, r) in t && ("newsindex", r) in t)
+                    ratio = ratio " " t[s, r] / t["newsindex", r]
+            sp = (ratio == "") ? "n/a" : sprintf("%.2fx", median(ratio))
+            if (s == "newsindex") sp = "1.00x"
+            if (s == "naive" && ratio != "") {
+                v = median(ratio); verdict = (v >= target) ? "met" : "not met"
+                note = sprintf("newsindex >= %.1fx naive: %s (%.2fx)", target, verdict, v)
+            }
+            printf "| %s | %.2f | %s | %.2f | %.0f | %d | %.1f | %.2f | %s |\n", s, m, substr(times[s], 2), mb / m, docs[s] / m, docs[s], sz / 1e6, sz / in_bytes, sp
+        }
+        if (note != "") printf "\nTarget: %s.\n", note
+        else print "\nTarget: newsindex >= " target "x naive: not measured (a system is missing or failed)."
+    }' "$STATS" "$RESULTS"
+}
+
+# ---- main ----
+
+command -v timeout > /dev/null 2>&1 || die "needs timeout (coreutils)"
+build_programs
+RESULTS=$WORK/results.txt
+STATS=$WORK/stats
+: > "$RESULTS"
+: > "$STATS"
+: > "$WORK/xapian-check"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+for set in $SETS; do
+    # Counts the input once (and warms the page cache for the first timed build).
+    line=$("$BIN/corpus_stats" $(set_paths "$set")) || die "cannot read the input of set $set"
+    echo "$set $(echo "$line" | sed -n 's/.*input_bytes=\([0-9]*\).*/\1/p') \
+$(echo "$line" | sed -n 's/.* docs=\([0-9]*\).*/\1/p') \
+$(echo "$line" | sed -n 's/.*text_bytes=\([0-9]*\).*/\1/p')" >> "$STATS"
+done
+
+n=0
+for sys in $SYSTEMS; do n=$((n + 1)); done
+turn=0
+for set in $SETS; do
+    round=1
+    while [ "$round" -le "$ROUNDS" ]; do
+        # Rotate the order: round k starts with the system after round k-1's first.
+        i=0 order_head='' order_tail=''
+        for sys in $SYSTEMS; do
+            if [ "$i" -lt $((turn % n)) ]; then order_tail="$order_tail $sys"; else order_head="$order_head $sys"; fi
+            i=$((i + 1))
+        done
+        for sys in $order_head $order_tail; do
+            available "$sys" && run_one "$sys" "$set" "$round"
+        done
+        turn=$((turn + 1))
+        round=$((round + 1))
+    done
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- report ----
+
+sphinx_version=$(indexer 2> /dev/null | head -n 1)
+{
+    echo "# newsd indexing benchmark"
+    echo
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+         "$(awk '/^MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr);" \
+         "load average $load_start at start, $load_end at the end (shared host: read ratios, not seconds)"
+    echo "- Xapian $(xapian-config --version 2> /dev/null | awk '{ print $NF }'), SQLite $(pkg-config --modversion sqlite3)," \
+         "${sphinx_version:-Sphinx not installed}"
+    echo "- Command: \`$( [ "$QUICK" = 1 ] && echo "make bench-quick" || echo "make bench")\`" \
+         "(sh bench/run.sh with BENCH_QUICK=$QUICK, $ROUNDS round(s) per input set${BENCH_JOBS:+, newsindex --jobs $BENCH_JOBS}${BENCH_PATHS:+, BENCH_PATHS=$BENCH_PATHS})"
+    check=$(cat "$WORK/xapian-check")
+    echo "- xapian-check on newsindex's output: ${check:-not run}"
+    echo
+    echo "Method: the systems run interleaved, one build of each per round, the starting"
+    echo "system rotated each round; wall time is measured around the whole program (start"
+    echo "to exit, including reading and parsing the input and the final commit). Figures"
+    echo "are medians over rounds; \"newsindex speedup\" is the median of the per-round"
+    echo "ratios (system time / newsindex time). MB = 10^6 bytes of uncompressed input as"
+    echo "the readers consume it (.gz files gunzipped, markup included); index size is"
+    echo "\`du -sb\` of the finished index."
+    for set in $SETS; do
+        echo
+        echo "## $(set_label "$set")"
+        echo
+        table "$set"
+    done
+    echo
+    echo "Systems:"
+    echo
+    echo "- **newsindex**: \`bin/newsindex --index DIR --rebuild${BENCH_JOBS:+ --jobs $BENCH_JOBS} PATH...\`, the full newsd schema (title, body, filters, values, all fields stored)."
+    echo "- **naive**: bench/naive_index.cc, the baseline: one thread, default flush threshold, replace_document per record, title (S, wdf x3) and body with positions, Q id term, body as data, one commit."
+    echo "- **fts5**: bench/fts5_index.c, SQLite FTS5 \`porter unicode61\`, id/date/source UNINDEXED, all columns stored; journal_mode=OFF, synchronous=OFF, 256 MiB cache, one transaction."
+    echo "- **sphinx**: Sphinx \`indexer\` on an xmlpipe2 stream from bench/dump_xmlpipe2.c (its time included; it runs as a second process), morphology=stem_en, mem_limit=256M; Sphinx 2.2 stores no text, only the index and a string attribute for the id."
+} > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+cat "$OUT"
+echo "bench: wrote ${OUT#"$ROOT"/}" >&2

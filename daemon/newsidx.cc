@@ -1,0 +1,1039 @@
+/*
+ * newsidx.cc: the only C++ in newsd; implements include/newsidx.h over Xapian 1.4.
+ *
+ * It owns the index layout (terms, value slots, the document-data format), the query
+ * parser set-up, the reader and writer handles, result sets copied out of Xapian, and
+ * whole-index operations (merge, compact).  Every extern "C" function is one try block
+ * whose handlers (NEWSIDX_CATCH, in the order the style guide asks: Xapian's specific
+ * errors, Xapian::Error, std::bad_alloc, std::exception, ...) turn the exception into a
+ * newsidx_status_t and keep the message on the handle; nothing C++ escapes into C.
+ *
+ * Writers always run inside an unflushed transaction (begin_transaction(false)), bulk or
+ * not: Xapian 1.4's WritableDatabase destructor commits pending changes unless a
+ * transaction is active, so without one newsidx_writer_abandon could not discard them.
+ * Inside a transaction glass still flushes its buffers every XAPIAN_FLUSH_THRESHOLD
+ * documents (memory stays bounded); it only defers the commit.
+ */
+#include "newsidx.h"
+
+#include <xapian.h>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "newsd_limits.h"
+
+/* ---- errors ---- */
+
+namespace {
+
+const char VERSION_BYTE = 1; /* first byte of the document data */
+
+/* Stores a message without letting an allocation failure escape. */
+newsidx_status_t fail(std::string *err, newsidx_status_t st, const char *what) noexcept
+{
+    if (err) {
+        try {
+            *err = what;
+        } catch (...) {
+            err->clear();
+        }
+    }
+    return st;
+}
+
+newsidx_status_t fail_x(std::string *err, newsidx_status_t st, const Xapian::Error &e) noexcept
+{
+    if (err) {
+        try {
+            *err = e.get_type();
+            *err += ": ";
+            *err += e.get_msg();
+            const char *es = e.get_error_string();
+            if (es && *es) {
+                *err += " (";
+                *err += es;
+                *err += ")";
+            }
+        } catch (...) {
+            err->clear();
+        }
+    }
+    return st;
+}
+
+/* A DatabaseError carrying an errno is a failure of the disk or the filesystem; one
+ * without is the database's own content failing to make sense (a truncated table gives
+ * "EOF reading block 0"), i.e. damage. */
+newsidx_status_t db_error_status(const Xapian::DatabaseError &e) noexcept
+{
+    const char *es = e.get_error_string();
+    return (es && *es) ? NEWSIDX_IO : NEWSIDX_CORRUPT;
+}
+
+/* Thrown by our own checks; caught first so its status and message pass through. */
+struct ApiError {
+    newsidx_status_t status;
+    const char *msg;
+};
+
+}  // namespace
+
+/* The handlers of every extern "C" body, most specific first (subclasses before their
+ * bases: NotFound and Version are OpeningErrors, all Database* are DatabaseErrors). */
+#define NEWSIDX_CATCH(ERR, ST)                                                         \
+    catch (const ApiError &e) { ST = fail(ERR, e.status, e.msg); }                     \
+    catch (const Xapian::DatabaseLockError &e) { ST = fail_x(ERR, NEWSIDX_LOCKED, e); } \
+    catch (const Xapian::DatabaseNotFoundError &e) { ST = fail_x(ERR, NEWSIDX_NO_INDEX, e); } \
+    catch (const Xapian::DatabaseCorruptError &e) { ST = fail_x(ERR, NEWSIDX_CORRUPT, e); } \
+    catch (const Xapian::DatabaseVersionError &e) { ST = fail_x(ERR, NEWSIDX_CORRUPT, e); } \
+    catch (const Xapian::DatabaseOpeningError &e) { ST = fail_x(ERR, NEWSIDX_CORRUPT, e); } \
+    catch (const Xapian::DatabaseModifiedError &e) { ST = fail_x(ERR, NEWSIDX_MODIFIED, e); } \
+    catch (const Xapian::QueryParserError &e) { ST = fail_x(ERR, NEWSIDX_BAD_QUERY, e); } \
+    catch (const Xapian::WildcardError &e) { ST = fail_x(ERR, NEWSIDX_BAD_QUERY, e); } \
+    catch (const Xapian::InvalidArgumentError &e) { ST = fail_x(ERR, NEWSIDX_BAD_ARGUMENT, e); } \
+    catch (const Xapian::RangeError &e) { ST = fail_x(ERR, NEWSIDX_BAD_ARGUMENT, e); } \
+    catch (const Xapian::DatabaseError &e) { ST = fail_x(ERR, db_error_status(e), e); } \
+    catch (const Xapian::Error &e) { ST = fail_x(ERR, NEWSIDX_INTERNAL, e); }          \
+    catch (const std::bad_alloc &) { ST = fail(ERR, NEWSIDX_NO_MEMORY, "out of memory"); } \
+    catch (const std::exception &e) { ST = fail(ERR, NEWSIDX_INTERNAL, e.what()); }    \
+    catch (...) { ST = fail(ERR, NEWSIDX_INTERNAL, "unknown exception"); }
+
+/* ---- helpers: dates, terms, document data ---- */
+
+namespace {
+
+bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+bool valid_ymd(int y, int m, int d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+/* A document date: "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ss" or the same with "Z".  Fills
+ * stamp with "YYYYMMDDhhmmss" (its first 8 bytes are the day). */
+bool parse_doc_date(const char *s, std::string &stamp)
+{
+    size_t n = strlen(s);
+    if (n != 10 && n != 19 && n != 20) return false;
+    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+        return false;
+    if (!valid_ymd(num(s, 4), num(s + 5, 2), num(s + 8, 2))) return false;
+    stamp.assign(s, 4).append(s + 5, 2).append(s + 8, 2);
+    if (n == 10) {
+        stamp += "000000";
+        return true;
+    }
+    if (s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
+        s[16] != ':' || !digits(s + 17, 2) || (n == 20 && s[19] != 'Z'))
+        return false;
+    if (num(s + 11, 2) > 23 || num(s + 14, 2) > 59 || num(s + 17, 2) > 60) return false;
+    stamp.append(s + 11, 2).append(s + 14, 2).append(s + 17, 2);
+    return true;
+}
+
+/* "YYYYMMDDhhmmss" -> "YYYY-MM-DDThh:mm:ssZ" */
+std::string iso_from_stamp(const std::string &t)
+{
+    if (t.size() != 14) return std::string();
+    return t.substr(0, 4) + "-" + t.substr(4, 2) + "-" + t.substr(6, 2) + "T" +
+           t.substr(8, 2) + ":" + t.substr(10, 2) + ":" + t.substr(12, 2) + "Z";
+}
+
+/* A search bound: "YYYY-MM-DD" or "YYYYMMDD" -> "YYYYMMDD". */
+std::string parse_day_opt(const char *s, const char *what)
+{
+    size_t n = strlen(s);
+    std::string day;
+    if (n == 8 && digits(s, 8)) {
+        day.assign(s, 8);
+    } else if (n == 10 && digits(s, 4) && s[4] == '-' && digits(s + 5, 2) && s[7] == '-' &&
+               digits(s + 8, 2)) {
+        day.assign(s, 4).append(s + 5, 2).append(s + 8, 2);
+    } else {
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, what};
+    }
+    if (!valid_ymd(num(day.data(), 4), num(day.data() + 4, 2), num(day.data() + 6, 2)))
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, what};
+    return day;
+}
+
+/* A boolean filter term: prefix + lowercased name, cut to the term-length cap at a UTF-8
+ * character boundary. */
+std::string filter_term(const char *prefix, const std::string &name)
+{
+    std::string t = prefix + Xapian::Unicode::tolower(name);
+    if (t.size() > NEWSD_MAX_TERM_LEN) {
+        size_t n = NEWSD_MAX_TERM_LEN;
+        while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80) n--;
+        t.resize(n);
+    }
+    return t;
+}
+
+std::string id_term(const char *id)
+{
+    if (!id || !*id) throw ApiError{NEWSIDX_BAD_ARGUMENT, "missing or empty id"};
+    if (strlen(id) > NEWSD_MAX_ID_LEN) throw ApiError{NEWSIDX_BAD_ARGUMENT, "id too long"};
+    return std::string("Q") + id;
+}
+
+/*
+ * Document data, version 1: the byte VERSION_BYTE, then id, title, date (normalised
+ * ISO 8601 or empty), source, url, topics, places, body.  A string is a LEB128 length
+ * and its bytes; a list is a LEB128 count followed by that many strings.  We do not
+ * compress: glass deflates every docdata tag over COMPRESS_MIN (18) bytes with zlib
+ * itself, and compressing twice gains nothing (XAPIAN-INDEXING.md, 1.03x noise).
+ */
+void put_len(std::string &out, size_t n)
+{
+    while (n >= 0x80) {
+        out += static_cast<char>((n & 0x7F) | 0x80);
+        n >>= 7;
+    }
+    out += static_cast<char>(n);
+}
+
+void put_str(std::string &out, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    put_len(out, n);
+    if (n) out.append(s, n);
+}
+
+void put_list(std::string &out, const char *const *v, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; v && i < n; i++)
+        if (v[i]) count++;
+    put_len(out, count);
+    for (size_t i = 0; v && i < n; i++)
+        if (v[i]) put_str(out, v[i]);
+}
+
+struct StoredDoc {
+    std::string id, title, date, source, url, body;
+    std::vector<std::string> topics, places;
+};
+
+class DataReader {
+  public:
+    explicit DataReader(const std::string &d) : p_(d.data()), end_(d.data() + d.size()) {}
+    size_t len()
+    {
+        size_t n = 0;
+        for (unsigned shift = 0;; shift += 7) {
+            if (p_ == end_ || shift > 56) bad();
+            unsigned char c = static_cast<unsigned char>(*p_++);
+            n |= static_cast<size_t>(c & 0x7F) << shift;
+            if (!(c & 0x80)) return n;
+        }
+    }
+    std::string str()
+    {
+        size_t n = len();
+        if (n > static_cast<size_t>(end_ - p_)) bad();
+        std::string s(p_, n);
+        p_ += n;
+        return s;
+    }
+    std::vector<std::string> list()
+    {
+        size_t n = len();
+        if (n > static_cast<size_t>(end_ - p_)) bad(); /* each entry takes >= 1 byte */
+        std::vector<std::string> v;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++) v.push_back(str());
+        return v;
+    }
+    char byte()
+    {
+        if (p_ == end_) bad();
+        return *p_++;
+    }
+    bool at_end() const { return p_ == end_; }
+    [[noreturn]] static void bad()
+    {
+        throw Xapian::DatabaseCorruptError("newsidx: malformed document data");
+    }
+
+  private:
+    const char *p_, *end_;
+};
+
+StoredDoc decode(const std::string &data)
+{
+    DataReader r(data);
+    if (r.byte() != VERSION_BYTE) DataReader::bad();
+    StoredDoc d;
+    d.id = r.str();
+    d.title = r.str();
+    d.date = r.str();
+    d.source = r.str();
+    d.url = r.str();
+    d.topics = r.list();
+    d.places = r.list();
+    d.body = r.str();
+    if (!r.at_end()) DataReader::bad();
+    return d;
+}
+
+/* Lowercases the value of a boolean field (source:Reuters finds XSreuters), as the
+ * indexer does; QueryParser leaves boolean values as typed. */
+class LowercaseFilter : public Xapian::FieldProcessor {
+  public:
+    explicit LowercaseFilter(const char *prefix) : prefix_(prefix) {}
+    Xapian::Query operator()(const std::string &str) override
+    {
+        return Xapian::Query(filter_term(prefix_, str));
+    }
+
+  private:
+    const char *prefix_;
+};
+
+/*
+ * Query syntax.  Flags: FLAG_DEFAULT (PHRASE | BOOLEAN | LOVEHATE: "..." phrases,
+ * AND/OR/NOT/XOR in capitals with brackets, +must/-mustnot), plus FLAG_WILDCARD
+ * (prefix*, expanded against this database, at most NEWSD_MAX_WILDCARD_TERMS terms, the
+ * most frequent kept rather than an error) and FLAG_PURE_NOT ("NOT spam" alone).  Left
+ * out: BOOLEAN_ANY_CASE ("and" is a word in headlines), PARTIAL (search-as-you-type),
+ * SPELLING_CORRECTION and SYNONYM (no such data in the index), CJK_NGRAM (the indexer
+ * does not n-gram either).  Note that on a syntax error Xapian's parser retries with the
+ * operators treated as words, so few inputs fail: what does fail is NEWSIDX_BAD_QUERY.
+ */
+const unsigned QUERY_FLAGS = Xapian::QueryParser::FLAG_DEFAULT |
+                             Xapian::QueryParser::FLAG_WILDCARD |
+                             Xapian::QueryParser::FLAG_PURE_NOT;
+
+/* Snippets: exhaustive, but without SNIPPET_BACKGROUND_MODEL (about 10x slower here).
+ * Without SNIPPET_EMPTY_WITHOUT_MATCH a hit matched only in its title gets the start of
+ * the body. */
+const unsigned SNIPPET_FLAGS = Xapian::MSet::SNIPPET_EXHAUSTIVE;
+
+const char *const SNIPPET_OMIT = "...";
+
+Xapian::Query parse_query(const Xapian::Database &db, const char *query)
+{
+    if (!query) throw ApiError{NEWSIDX_BAD_ARGUMENT, "query is NULL"};
+    size_t n = strlen(query);
+    if (n > NEWSD_MAX_QUERY_LEN) throw ApiError{NEWSIDX_BAD_QUERY, "query too long"};
+    size_t i = 0;
+    while (i < n && (query[i] == ' ' || (query[i] >= '\t' && query[i] <= '\r'))) i++;
+    if (i == n) throw ApiError{NEWSIDX_BAD_QUERY, "empty query"};
+
+    Xapian::QueryParser qp;
+    qp.set_stemmer(Xapian::Stem("en"));
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_AND);
+    qp.set_database(db);
+    qp.set_max_expansion(NEWSD_MAX_WILDCARD_TERMS, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                         Xapian::QueryParser::FLAG_WILDCARD);
+    /* Unfielded words search body and title; the title is indexed once, with S. */
+    qp.add_prefix("", "");
+    qp.add_prefix("", "S");
+    qp.add_prefix("title", "S");
+    qp.add_boolean_prefix("source", (new LowercaseFilter("XS"))->release());
+    qp.add_boolean_prefix("topic", (new LowercaseFilter("XT"))->release());
+    qp.add_boolean_prefix("place", (new LowercaseFilter("XP"))->release());
+    qp.add_boolean_prefix("id", "Q");
+    /* date:2021-03-01..2021-03-31 and bare 20210301..20210331, on the day slot. */
+    qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY, "date:"))->release());
+    qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY))->release());
+
+    Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
+    if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
+    return q;
+}
+
+/* The parsed query with the filters of opts applied. */
+Xapian::Query build_query(const Xapian::Database &db, const char *query,
+                          const newsidx_search_opts_t &o)
+{
+    Xapian::Query q = parse_query(db, query);
+    std::string since, until;
+    if (o.since && *o.since) since = parse_day_opt(o.since, "since: want YYYY-MM-DD or YYYYMMDD");
+    if (o.until && *o.until) until = parse_day_opt(o.until, "until: want YYYY-MM-DD or YYYYMMDD");
+    if (!since.empty() && !until.empty()) {
+        if (since > until) throw ApiError{NEWSIDX_BAD_ARGUMENT, "since is after until"};
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_DAY, since, until));
+    } else if (!since.empty()) {
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_GE, NEWSIDX_SLOT_DAY, since));
+    } else if (!until.empty()) {
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_LE, NEWSIDX_SLOT_DAY, until));
+    }
+    if (o.source && *o.source)
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(filter_term("XS", o.source)));
+    if (o.topic && *o.topic)
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(filter_term("XT", o.topic)));
+    return q;
+}
+
+/* Runs f; if the database moved under it, reopens and runs it once more (a second
+ * DatabaseModifiedError reaches the caller's handlers as NEWSIDX_MODIFIED). */
+template <class F>
+void with_retry(Xapian::Database &db, F &&f)
+{
+    try {
+        f();
+    } catch (const Xapian::DatabaseModifiedError &) {
+        db.reopen();
+        f();
+    }
+}
+
+}  // namespace
+
+/* ---- handles ---- */
+
+struct newsidx_reader {
+    Xapian::Database db;
+    bool open = false;
+    std::string error;
+};
+
+struct newsidx_writer {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;
+    bool open = false;
+    bool in_txn = false;
+    bool bulk = false;
+    std::string error;
+};
+
+namespace {
+
+struct HitStrings {
+    unsigned rank;
+    double score;
+    std::string id, title, date, source, url, snippet;
+};
+
+}  // namespace
+
+struct newsidx_results {
+    uint64_t total = 0;
+    int exact = 0;
+    std::vector<HitStrings> store;
+    std::vector<newsidx_hit_t> hits; /* points into store, built once store is final */
+};
+
+/* ---- C API (declared extern "C" in newsidx.h, so these keep C linkage) ---- */
+
+
+const char *newsidx_status_name(newsidx_status_t status)
+{
+    switch (status) {
+    case NEWSIDX_OK: return "ok";
+    case NEWSIDX_NOT_FOUND: return "not_found";
+    case NEWSIDX_BAD_QUERY: return "bad_query";
+    case NEWSIDX_BAD_ARGUMENT: return "bad_argument";
+    case NEWSIDX_NO_INDEX: return "no_index";
+    case NEWSIDX_CORRUPT: return "corrupt";
+    case NEWSIDX_LOCKED: return "locked";
+    case NEWSIDX_MODIFIED: return "modified";
+    case NEWSIDX_IO: return "io";
+    case NEWSIDX_NO_MEMORY: return "no_memory";
+    case NEWSIDX_TIMEOUT: return "timeout";
+    case NEWSIDX_INTERNAL: return "internal";
+    }
+    return "unknown";
+}
+
+const char *newsidx_xapian_version(void)
+{
+    return Xapian::version_string();
+}
+
+/* ---- reader ---- */
+
+newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
+{
+    if (!out) return NEWSIDX_BAD_ARGUMENT;
+    *out = nullptr;
+    newsidx_reader_t *r = nullptr;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        r = new newsidx_reader_t;
+        if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
+        r->db = Xapian::Database(path);
+        r->open = true;
+    }
+    NEWSIDX_CATCH(r ? &r->error : nullptr, st)
+    if (st == NEWSIDX_NO_MEMORY) {
+        delete r;
+        return st;
+    }
+    *out = r;
+    return st;
+}
+
+void newsidx_reader_close(newsidx_reader_t *reader)
+{
+    delete reader; /* Database's destructor does not throw */
+}
+
+const char *newsidx_reader_error(const newsidx_reader_t *reader)
+{
+    return reader ? reader->error.c_str() : "no reader";
+}
+
+namespace {
+
+newsidx_reader_t *usable(newsidx_reader_t *r)
+{
+    if (!r->open) throw ApiError{NEWSIDX_BAD_ARGUMENT, "reader is not open"};
+    return r;
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed)
+{
+    if (!reader) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        Xapian::rev before = db.get_revision();
+        db.reopen();
+        if (changed) *changed = db.get_revision() != before;
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *count)
+{
+    if (!reader || !count) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        with_retry(db, [&] { *count = db.get_doccount(); });
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    return st;
+}
+
+void newsidx_search_opts_init(newsidx_search_opts_t *opts)
+{
+    if (!opts) return;
+    memset(opts, 0, sizeof *opts);
+    opts->limit = NEWSD_DEFAULT_LIMIT;
+    opts->sort = NEWSIDX_SORT_RANK;
+    opts->snippet_len = NEWSD_DEFAULT_SNIPPET_LEN;
+    opts->hi_start = "<b>";
+    opts->hi_end = "</b>";
+    opts->timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
+}
+
+namespace {
+
+void run_search(Xapian::Database &db, const char *query, const newsidx_search_opts_t &o,
+                newsidx_results &res)
+{
+    Xapian::Enquire enq(db);
+    enq.set_query(build_query(db, query, o));
+    if (o.sort == NEWSIDX_SORT_DATE)
+        enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
+    else if (o.sort == NEWSIDX_SORT_DATE_ASC)
+        enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, false);
+    /* The match stops checking candidates at the limit; Xapian does not say whether
+     * it did, so a timed-out search still returns NEWSIDX_OK with what it found (its
+     * total then usually reads as inexact). */
+    if (o.timeout_ms) enq.set_time_limit(o.timeout_ms / 1000.0);
+    Xapian::doccount check = o.exact_total ? db.get_doccount() : o.offset + o.limit;
+    Xapian::MSet m = enq.get_mset(o.offset, o.limit, check);
+
+    res.store.clear();
+    res.hits.clear();
+    res.total = m.get_matches_estimated();
+    res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+    res.store.reserve(m.size());
+    Xapian::Stem stem("en");
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+        StoredDoc d = decode(it.get_document().get_data());
+        HitStrings h;
+        h.rank = it.get_rank() + 1;
+        h.score = it.get_weight();
+        h.id = std::move(d.id);
+        h.title = std::move(d.title);
+        h.date = std::move(d.date);
+        h.source = std::move(d.source);
+        h.url = std::move(d.url);
+        if (o.snippets)
+            h.snippet = m.snippet(d.body, o.snippet_len ? o.snippet_len : NEWSD_DEFAULT_SNIPPET_LEN,
+                                  stem, SNIPPET_FLAGS, o.hi_start ? o.hi_start : "<b>",
+                                  o.hi_end ? o.hi_end : "</b>", SNIPPET_OMIT);
+        res.store.push_back(std::move(h));
+    }
+}
+
+void check_page(const newsidx_search_opts_t &o)
+{
+    if (o.offset > NEWSD_MAX_OFFSET) throw ApiError{NEWSIDX_BAD_ARGUMENT, "offset too large"};
+    if (o.limit > NEWSD_MAX_LIMIT) throw ApiError{NEWSIDX_BAD_ARGUMENT, "limit too large"};
+    if (o.snippet_len > NEWSD_MAX_SNIPPET_LEN)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "snippet length too large"};
+    if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
+                                const newsidx_search_opts_t *opts, newsidx_results_t **out)
+{
+    if (!out) return NEWSIDX_BAD_ARGUMENT;
+    *out = nullptr;
+    if (!reader) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    newsidx_results_t *res = nullptr;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        newsidx_search_opts_t o;
+        newsidx_search_opts_init(&o);
+        if (opts) o = *opts;
+        check_page(o);
+        res = new newsidx_results_t;
+        with_retry(db, [&] { run_search(db, query, o, *res); });
+        res->hits.reserve(res->store.size());
+        for (const HitStrings &h : res->store) {
+            newsidx_hit_t hit;
+            hit.rank = h.rank;
+            hit.score = h.score;
+            hit.id = h.id.c_str();
+            hit.title = h.title.c_str();
+            hit.date = h.date.c_str();
+            hit.source = h.source.c_str();
+            hit.url = h.url.c_str();
+            hit.snippet = h.snippet.c_str();
+            res->hits.push_back(hit);
+        }
+        *out = res;
+        res = nullptr;
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    delete res;
+    return st;
+}
+
+uint64_t newsidx_results_total(const newsidx_results_t *results)
+{
+    return results ? results->total : 0;
+}
+
+int newsidx_results_total_exact(const newsidx_results_t *results)
+{
+    return results ? results->exact : 0;
+}
+
+size_t newsidx_results_count(const newsidx_results_t *results)
+{
+    return results ? results->hits.size() : 0;
+}
+
+const newsidx_hit_t *newsidx_results_hit(const newsidx_results_t *results, size_t i)
+{
+    return results && i < results->hits.size() ? &results->hits[i] : nullptr;
+}
+
+void newsidx_results_destroy(newsidx_results_t *results)
+{
+    delete results;
+}
+
+newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
+                               const newsidx_search_opts_t *opts, uint64_t *count)
+{
+    if (!reader || !count) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        newsidx_search_opts_t o;
+        newsidx_search_opts_init(&o);
+        if (opts) o = *opts;
+        /* No time limit: the count is promised exact.  check_at_least = doccount makes
+         * the matcher see every candidate, so the estimate is the exact count. */
+        with_retry(db, [&] {
+            Xapian::Enquire enq(db);
+            enq.set_query(build_query(db, query, o));
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+            Xapian::MSet m = enq.get_mset(0, 0, db.get_doccount());
+            *count = m.get_matches_estimated();
+        });
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    return st;
+}
+
+namespace {
+
+/* Copies d into one malloc'd block: the struct, the two pointer arrays, the strings. */
+newsidx_doc_t *doc_block(const StoredDoc &d)
+{
+    const std::string *strs[] = {&d.id, &d.title, &d.body, &d.source, &d.url};
+    size_t bytes = sizeof(newsidx_doc_t) + (d.topics.size() + d.places.size()) * sizeof(char *);
+    for (const std::string *s : strs) bytes += s->size() + 1;
+    for (const std::string &s : d.topics) bytes += s.size() + 1;
+    for (const std::string &s : d.places) bytes += s.size() + 1;
+    bytes += d.date.size() + 1;
+    void *block = malloc(bytes);
+    if (!block) throw std::bad_alloc();
+
+    newsidx_doc_t *doc = static_cast<newsidx_doc_t *>(block);
+    const char **topics = reinterpret_cast<const char **>(doc + 1);
+    const char **places = topics + d.topics.size();
+    char *p = reinterpret_cast<char *>(places + d.places.size());
+    auto copy = [&p](const std::string &s) {
+        char *dst = p;
+        memcpy(dst, s.c_str(), s.size() + 1);
+        p += s.size() + 1;
+        return dst;
+    };
+    doc->id = copy(d.id);
+    doc->title = copy(d.title);
+    doc->body = copy(d.body);
+    doc->source = copy(d.source);
+    doc->url = copy(d.url);
+    doc->date = d.date.empty() ? nullptr : copy(d.date);
+    for (size_t i = 0; i < d.topics.size(); i++) topics[i] = copy(d.topics[i]);
+    for (size_t i = 0; i < d.places.size(); i++) places[i] = copy(d.places[i]);
+    doc->topics = d.topics.empty() ? nullptr : topics;
+    doc->ntopics = d.topics.size();
+    doc->places = d.places.empty() ? nullptr : places;
+    doc->nplaces = d.places.size();
+    return doc;
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_get(newsidx_reader_t *reader, const char *id, newsidx_doc_t **out)
+{
+    if (!out) return NEWSIDX_BAD_ARGUMENT;
+    *out = nullptr;
+    if (!reader) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        std::string term = id_term(id);
+        StoredDoc d;
+        with_retry(db, [&] {
+            Xapian::PostingIterator p = db.postlist_begin(term);
+            if (p == db.postlist_end(term)) throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
+            d = decode(db.get_document(*p).get_data());
+        });
+        *out = doc_block(d);
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    return st;
+}
+
+void newsidx_doc_free(newsidx_doc_t *doc)
+{
+    free(doc);
+}
+
+/* ---- writer ---- */
+
+newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer_t **out)
+{
+    if (!out) return NEWSIDX_BAD_ARGUMENT;
+    *out = nullptr;
+    newsidx_writer_t *w = nullptr;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        w = new newsidx_writer_t;
+        if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
+        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK))
+            throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown writer flags"};
+        int action = (flags & NEWSIDX_OVERWRITE) ? Xapian::DB_CREATE_OR_OVERWRITE
+                     : (flags & NEWSIDX_CREATE)  ? Xapian::DB_CREATE_OR_OPEN
+                                                 : Xapian::DB_OPEN;
+        w->bulk = (flags & NEWSIDX_BULK) != 0;
+        if (w->bulk) {
+            /* Read by glass when the database is constructed; 0: a value the user set
+             * wins.  It stays set for the process (later writers in it get it too). */
+            setenv("XAPIAN_FLUSH_THRESHOLD", std::to_string(NEWSD_BULK_FLUSH_THRESHOLD).c_str(), 0);
+            action |= Xapian::DB_NO_SYNC;
+        }
+        w->db = Xapian::WritableDatabase(path, action);
+        w->tg.set_stemmer(Xapian::Stem("en"));
+        w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+        w->db.begin_transaction(false);
+        w->in_txn = true;
+        w->open = true;
+    }
+    NEWSIDX_CATCH(w ? &w->error : nullptr, st)
+    if (st == NEWSIDX_NO_MEMORY) {
+        newsidx_writer_abandon(w);
+        return st;
+    }
+    *out = w;
+    return st;
+}
+
+namespace {
+
+newsidx_writer_t *usable(newsidx_writer_t *w)
+{
+    if (!w->open) throw ApiError{NEWSIDX_BAD_ARGUMENT, "writer is not open"};
+    return w;
+}
+
+/* Ends the current transaction and commits it; the caller starts the next one. */
+void commit_all(newsidx_writer_t *w)
+{
+    if (w->in_txn) {
+        w->in_txn = false;
+        w->db.commit_transaction();
+    }
+    w->db.commit();
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_writer_close(newsidx_writer_t *writer)
+{
+    if (!writer) return NEWSIDX_OK;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        if (writer->open) {
+            commit_all(writer);
+            writer->db.close();
+            writer->open = false;
+        }
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    newsidx_writer_abandon(writer);
+    return st;
+}
+
+void newsidx_writer_abandon(newsidx_writer_t *writer)
+{
+    if (!writer) return;
+    /* Cancelling the transaction discards everything since the last commit; the
+     * destructor then has nothing left to commit. */
+    try {
+        if (writer->in_txn) writer->db.cancel_transaction();
+        writer->in_txn = false;
+        writer->db.close();
+    } catch (...) {
+        /* Nothing to report to: the handle goes away.  Xapian's destructor swallows
+         * errors too. */
+    }
+    delete writer;
+}
+
+const char *newsidx_writer_error(const newsidx_writer_t *writer)
+{
+    return writer ? writer->error.c_str() : "no writer";
+}
+
+namespace {
+
+/* The Xapian document for doc (layout in newsidx.h); throws ApiError for a bad date. */
+Xapian::Document make_document(Xapian::TermGenerator &tg, const newsidx_doc_t &doc,
+                               const std::string &idterm)
+{
+    std::string stamp;
+    if (doc.date && !parse_doc_date(doc.date, stamp))
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "malformed date: want YYYY-MM-DD[Thh:mm:ss[Z]]"};
+
+    Xapian::Document xd;
+    tg.set_document(xd);
+    if (doc.title) tg.index_text(doc.title, NEWSIDX_TITLE_WEIGHT, "S");
+    tg.increase_termpos(); /* no phrase spans title and body */
+    if (doc.body) tg.index_text(doc.body);
+    xd.add_boolean_term(idterm);
+    if (doc.source && *doc.source) xd.add_boolean_term(filter_term("XS", doc.source));
+    for (size_t i = 0; doc.topics && i < doc.ntopics; i++)
+        if (doc.topics[i] && *doc.topics[i]) xd.add_boolean_term(filter_term("XT", doc.topics[i]));
+    for (size_t i = 0; doc.places && i < doc.nplaces; i++)
+        if (doc.places[i] && *doc.places[i]) xd.add_boolean_term(filter_term("XP", doc.places[i]));
+    if (!stamp.empty()) {
+        xd.add_value(NEWSIDX_SLOT_DAY, stamp.substr(0, 8));
+        xd.add_value(NEWSIDX_SLOT_TIME, stamp);
+    }
+
+    std::string data(1, VERSION_BYTE);
+    put_str(data, doc.id);
+    put_str(data, doc.title);
+    put_str(data, iso_from_stamp(stamp).c_str());
+    put_str(data, doc.source);
+    put_str(data, doc.url);
+    put_list(data, doc.topics, doc.ntopics);
+    put_list(data, doc.places, doc.nplaces);
+    put_str(data, doc.body);
+    xd.set_data(data);
+    return xd;
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_writer_put(newsidx_writer_t *writer, const newsidx_doc_t *doc,
+                                    int *replaced)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    if (replaced) *replaced = 0;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        if (!doc) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no document"};
+        std::string idterm = id_term(doc->id);
+        Xapian::Document xd = make_document(w->tg, *doc, idterm);
+        if (w->bulk) {
+            w->db.add_document(xd); /* the caller promised a new id: no lookup */
+        } else {
+            bool existed = w->db.term_exists(idterm);
+            w->db.replace_document(idterm, xd);
+            if (replaced) *replaced = existed;
+        }
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        std::string term = id_term(id);
+        if (!w->db.term_exists(term)) throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
+        w->db.delete_document(term);
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_commit(newsidx_writer_t *writer)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        commit_all(w);
+        w->db.begin_transaction(false);
+        w->in_txn = true;
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_doc_count(newsidx_writer_t *writer, uint64_t *count)
+{
+    if (!writer || !count) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        *count = usable(writer)->db.get_doccount();
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+/* ---- whole indexes ---- */
+
+namespace {
+
+void copy_msg(const std::string &err, char *msg, size_t msglen)
+{
+    if (!msg || msglen == 0) return;
+    size_t n = err.size() < msglen - 1 ? err.size() : msglen - 1;
+    memcpy(msg, err.data(), n);
+    msg[n] = '\0';
+}
+
+void check_dest(const char *dest)
+{
+    if (!dest || !*dest) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no destination path"};
+    struct stat sb;
+    if (stat(dest, &sb) == 0) throw ApiError{NEWSIDX_BAD_ARGUMENT, "destination already exists"};
+}
+
+/* Keeps, for each id term posted more than once, only its highest docid. */
+uint64_t remove_duplicates(Xapian::WritableDatabase &db)
+{
+    std::vector<std::string> dups;
+    for (Xapian::TermIterator t = db.allterms_begin("Q"); t != db.allterms_end("Q"); ++t)
+        if (t.get_termfreq() > 1) dups.push_back(*t);
+    uint64_t removed = 0;
+    for (const std::string &term : dups) {
+        std::vector<Xapian::docid> ids(db.postlist_begin(term), db.postlist_end(term));
+        ids.pop_back(); /* postlists are in ascending docid order: keep the last */
+        for (Xapian::docid id : ids) db.delete_document(id);
+        removed += ids.size();
+    }
+    db.commit();
+    return removed;
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char *dest,
+                               uint64_t *duplicates, char *msg, size_t msglen)
+{
+    newsidx_status_t st = NEWSIDX_OK;
+    std::string err;
+    if (duplicates) *duplicates = 0;
+    try {
+        if (!sources || n == 0) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no source indexes"};
+        check_dest(dest);
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++) {
+            if (!sources[i]) throw ApiError{NEWSIDX_BAD_ARGUMENT, "NULL source path"};
+            all.add_database(Xapian::Database(sources[i]));
+        }
+        /* Renumbering compaction: docids become contiguous in source order. */
+        all.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
+        all.close();
+        Xapian::WritableDatabase w(dest, Xapian::DB_OPEN);
+        uint64_t removed = remove_duplicates(w);
+        w.close();
+        if (duplicates) *duplicates = removed;
+    }
+    NEWSIDX_CATCH(&err, st)
+    if (st != NEWSIDX_OK) copy_msg(err, msg, msglen);
+    else copy_msg(std::string(), msg, msglen);
+    return st;
+}
+
+newsidx_status_t newsidx_compact(const char *src, const char *dest, char *msg, size_t msglen)
+{
+    newsidx_status_t st = NEWSIDX_OK;
+    std::string err;
+    try {
+        if (!src || !*src) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no source index"};
+        check_dest(dest);
+        Xapian::Database(src).compact(dest);
+    }
+    NEWSIDX_CATCH(&err, st)
+    if (st != NEWSIDX_OK) copy_msg(err, msg, msglen);
+    else copy_msg(std::string(), msg, msglen);
+    return st;
+}
+
