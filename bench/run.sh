@@ -17,6 +17,9 @@
 #   BENCH_REUTERS=0      skip the Reuters-only set in a full run
 #   BENCH_JOBS=N         pass --jobs N to newsindex (default: newsindex's own)
 #   BENCH_TIMEOUT=S      kill any single build after S seconds (default 300)
+#   BENCH_NEWSINDEX=P    the newsindex binary to time (default bin/newsindex); it must
+#                        be a release build: a sanitizer build is refused, not timed
+#   BENCH_LIB=FILE       the daemon library the peers link (default build/rel/libnewsd.a)
 #   BENCH_OUT=FILE       where the table goes (default bench/RESULTS.md; quick runs
 #                        write bench/work/RESULTS-quick.md so they never replace it)
 #
@@ -36,6 +39,7 @@ LOGS=$WORK/logs
 LIB=${BENCH_LIB:-$ROOT/build/rel/libnewsd.a}
 QUICK=${BENCH_QUICK:-0}
 TIMEOUT=${BENCH_TIMEOUT:-300}
+NEWSINDEX=${BENCH_NEWSINDEX:-bin/newsindex}
 SYSTEMS="newsindex naive fts5 sphinx"
 # The target newsindex is held to, from the issue: this many times the naive loop.
 TARGET_SPEEDUP=2.5
@@ -87,6 +91,10 @@ BENCH_CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemo
 BENCH_CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon -Ibench"
 PKGS="xapian-core libevent zlib jansson"
 
+have_sqlite() {
+    pkg-config --exists sqlite3 2> /dev/null
+}
+
 # True when $1 is missing or older than any bench source or the daemon library.
 stale() {
     [ -x "$1" ] || return 0
@@ -99,24 +107,30 @@ stale() {
 build_programs() {
     [ -f "$LIB" ] || make --no-print-directory "$LIB" >&2 || die "cannot build $LIB"
     mkdir -p "$BIN" "$LOGS"
-    pkg_cflags=$(pkg-config --cflags $PKGS sqlite3) || die "pkg-config: missing $PKGS sqlite3"
+    pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing one of $PKGS"
     pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
     # The library holds C++ (newsidx.cc), so everything links with the C++ driver.
     if stale "$BIN/bench_corpus.o"; then
         $CC $BENCH_CFLAGS $pkg_cflags -c bench/bench_corpus.c -o "$BIN/bench_corpus.o" ||
             die "build failed: bench_corpus.c"
     fi
-    for prog in corpus_stats fts5_index dump_xmlpipe2 naive_index; do
+    progs="corpus_stats dump_xmlpipe2 naive_index"
+    # FTS5 is a peer, not a dependency: without libsqlite3-dev its row says so.
+    have_sqlite && progs="$progs fts5_index"
+    for prog in $progs; do
         stale "$BIN/$prog" || continue
         echo "bench: building $prog" >&2
-        extra=
-        [ "$prog" = fts5_index ] && extra=$(pkg-config --libs sqlite3)
+        extra_cflags='' extra_libs=''
+        if [ "$prog" = fts5_index ]; then
+            extra_cflags=$(pkg-config --cflags sqlite3)
+            extra_libs=$(pkg-config --libs sqlite3)
+        fi
         if [ -f "bench/$prog.cc" ]; then
             $CXX $BENCH_CXXFLAGS $pkg_cflags -c "bench/$prog.cc" -o "$BIN/$prog.o"
         else
-            $CC $BENCH_CFLAGS $pkg_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
+            $CC $BENCH_CFLAGS $pkg_cflags $extra_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
         fi || die "build failed: $prog"
-        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$LIB" $extra $pkg_libs ||
+        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$LIB" $extra_libs $pkg_libs ||
             die "link failed: $prog"
     done
 }
@@ -171,7 +185,7 @@ run_one() {
         [ -n "${BENCH_JOBS:-}" ] && jobs="--jobs $BENCH_JOBS"
         # Through a pipe, as newsindex prints its summary line only there; the status
         # travels through a file because sh has no pipefail.
-        { timeout "$TIMEOUT" bin/newsindex --index "$tmp/idx" --rebuild $jobs $paths \
+        { timeout "$TIMEOUT" "$NEWSINDEX" --index "$tmp/idx" --rebuild $jobs $paths \
               2> "$log.err"; echo $? > "$tmp/rc"; } | cat > "$log.out"
         ;;
     naive)
@@ -222,19 +236,31 @@ run_one() {
     rm -rf "$tmp"
 }
 
+sanitized() {
+    ldd "$1" 2> /dev/null | grep -q 'lib[a-z]*san\.so'
+}
+
 # Which systems can run at all; the others get one explanatory row in the table.
 available() {
     case $1 in
-    newsindex) [ -x bin/newsindex ] ;;
+    # `make SANITIZE=1` leaves a sanitizer build in bin/, several times slower.
+    newsindex) [ -x "$NEWSINDEX" ] && ! sanitized "$NEWSINDEX" ;;
     sphinx) command -v indexer > /dev/null 2>&1 ;;
+    fts5) have_sqlite && [ -x "$BIN/fts5_index" ] ;;
     *) true ;;
     esac
 }
 
 missing_note() {
     case $1 in
-    newsindex) echo "newsindex: not built (make)" ;;
+    newsindex)
+        if [ -x "$NEWSINDEX" ]; then
+            echo "newsindex: $NEWSINDEX is a sanitizer build, not timed (run make)"
+        else
+            echo "newsindex: not built (make)"
+        fi ;;
     sphinx) echo "sphinx: not installed (make bench-peers)" ;;
+    fts5) echo "fts5: libsqlite3-dev not installed (make bench-peers)" ;;
     esac
 }
 
@@ -266,7 +292,7 @@ table() {
     END {
         mb = in_bytes / 1e6
         printf "Input: %d documents, %.2f MB uncompressed input (%.2f MB of title + body text).\n\n", in_docs, mb, text / 1e6
-        print "| system | wall s (median) | rounds (s) | MB/s | docs/s | docs | index MB | index / input | newsindex speedup |"
+        print "| system | wall s (median) | rounds (s) | MB/s | docs/s | docs | index MB | index / input | newsindex speedup (its s / newsindex s) |"
         print "|---|---|---|---|---|---|---|---|---|"
         nn = split(notes, na, ";")
         for (k = 1; k <= nn; k++) { i = index(na[k], "="); if (i) note_of[substr(na[k], 1, i - 1)] = substr(na[k], i + 1) }
@@ -289,7 +315,9 @@ table() {
                 v = median(ratio); verdict = (v >= target) ? "met" : "not met"
                 note = sprintf("newsindex >= %.1fx naive: %s (%.2fx)", target, verdict, v)
             }
-            printf "| %s | %.2f | %s | %.2f | %.0f | %d | %.1f | %.2f | %s |\n", s, m, substr(times[s], 2), mb / m, docs[s] / m, docs[s], sz / 1e6, sz / in_bytes, sp
+            # Every system must index every record the readers produced.
+            nd = (docs[s] == in_docs) ? docs[s] : docs[s] " (input: " in_docs ")"
+            printf "| %s | %.2f | %s | %.2f | %.0f | %s | %.1f | %.2f | %s |\n", s, m, substr(times[s], 2), mb / m, docs[s] / m, nd, sz / 1e6, sz / in_bytes, sp
         }
         if (note != "") printf "\nTarget: %s.\n", note
         else print "\nTarget: newsindex >= " target "x naive: not measured (a system is missing or failed)."
@@ -346,7 +374,7 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
     echo "- Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
          "$(awk '/^MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr);" \
          "load average $load_start at start, $load_end at the end (shared host: read ratios, not seconds)"
-    echo "- Xapian $(xapian-config --version 2> /dev/null | awk '{ print $NF }'), SQLite $(pkg-config --modversion sqlite3)," \
+    echo "- Xapian $(xapian-config --version 2> /dev/null | awk '{ print $NF }'), SQLite $(pkg-config --modversion sqlite3 2> /dev/null || echo 'not installed')," \
          "${sphinx_version:-Sphinx not installed}"
     echo "- Command: \`$( [ "$QUICK" = 1 ] && echo "make bench-quick" || echo "make bench")\`" \
          "(sh bench/run.sh with BENCH_QUICK=$QUICK, $ROUNDS round(s) per input set${BENCH_JOBS:+, newsindex --jobs $BENCH_JOBS}${BENCH_PATHS:+, BENCH_PATHS=$BENCH_PATHS})"
@@ -369,7 +397,7 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
     echo
     echo "Systems:"
     echo
-    echo "- **newsindex**: \`bin/newsindex --index DIR --rebuild${BENCH_JOBS:+ --jobs $BENCH_JOBS} PATH...\`, the full newsd schema (title, body, filters, values, all fields stored)."
+    echo "- **newsindex**: \`$NEWSINDEX --index DIR --rebuild${BENCH_JOBS:+ --jobs $BENCH_JOBS} PATH...\`, the full newsd schema (title, body, filters, values, all fields stored)."
     echo "- **naive**: bench/naive_index.cc, the baseline: one thread, default flush threshold, replace_document per record, title (S, wdf x3) and body with positions, Q id term, body as data, one commit."
     echo "- **fts5**: bench/fts5_index.c, SQLite FTS5 \`porter unicode61\`, id/date/source UNINDEXED, all columns stored; journal_mode=OFF, synchronous=OFF, 256 MiB cache, one transaction."
     echo "- **sphinx**: Sphinx \`indexer\` on an xmlpipe2 stream from bench/dump_xmlpipe2.c (its time included; it runs as a second process), morphology=stem_en, mem_limit=256M; Sphinx 2.2 stores no text, only the index and a string attribute for the id."

@@ -146,6 +146,10 @@ int ingest_jsonl_next(ingest_reader_t *r, newsidx_doc_t *doc)
     const char *text = ingest_as_utf8(&r->scratch, r->line.p, r->line.len, &n);
     if (!text)
         return ingest_fail(r, INGEST_FAIL, 0, "out of memory");
+    if (line == 1 && n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {  /* byte-order mark */
+        text += 3;
+        n -= 3;
+    }
     json_error_t jerr;
     json_t *obj = json_loadb(text, n, JSON_ALLOW_NUL, &jerr);
     if (!obj && jerr.column > 0)

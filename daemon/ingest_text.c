@@ -115,6 +115,10 @@ int ingest_text_next(ingest_reader_t *r, newsidx_doc_t *doc)
 
     size_t n;
     const char *text = ingest_as_utf8(&r->scratch, ingest_buf_str(&r->rec), r->rec.len, &n);
+    if (text && n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {  /* a byte-order mark */
+        text += 3;
+        n -= 3;
+    }
     ingest_buf_clear(&r->scratch2);
     if (!text || ingest_clean(&r->scratch2, text, n, 0) != 0)
         return ingest_fail(r, INGEST_FAIL, 0, "out of memory");

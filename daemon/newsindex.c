@@ -646,8 +646,11 @@ static int parse_args(int argc, char **argv, options_t *opt)
 int main(int argc, char **argv)
 {
     options_t opt = { 0 };
-    if (parse_args(argc, argv, &opt) != 0)
+    if (parse_args(argc, argv, &opt) != 0) {
+        free(opt.include);
+        free(opt.exclude);
         return EXIT_USAGE;
+    }
 
     struct sigaction sa = { 0 };
     sa.sa_handler = on_signal;

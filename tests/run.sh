@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every suite given on the command line (unit test binaries) and every
-# tests/e2e/*.sh, adds up their "N passed, M failed" lines and prints the total as the
+# tests/e2e/test_*.sh, adds up their "N passed, M failed" lines and prints the total as the
 # last line.  Exit status: 0 only when nothing failed and every suite reported.
 set -u
 total_pass=0
@@ -29,7 +29,7 @@ run_suite() {
 for bin in "$@"; do
     run_suite "$bin" "$bin"
 done
-for script in tests/e2e/*.sh; do
+for script in tests/e2e/test_*.sh; do
     [ -f "$script" ] || continue
     run_suite "$script" sh "$script"
 done

@@ -1,4 +1,4 @@
-# lib.sh: the shell test harness for tests/e2e/*.sh (sourced, not run).
+# lib.sh: the shell test harness for tests/e2e/test_*.sh (sourced, not run).
 # check NAME CMD...  passes when CMD exits 0; every check is counted, and
 # finish prints "N passed, M failed" and sets the exit status.
 # Each script gets its own scratch folder $T, removed at exit.

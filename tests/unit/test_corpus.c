@@ -99,11 +99,41 @@ static void test_queries(newsidx_reader_t *r)
     newsidx_search_opts_init(&o);
     CHECK(count(r, "oil date:19870301..19870331", &o) > 0);
     CHECK_INT(count(r, "oil date:19600101..19601231", &o), 0);
+    CHECK(count(r, "oil date:1987-10-01..", &o) > 0);
+    CHECK_INT(count(r, "oil source:reuters date:1987-10-21..", &o), 0);
     o.sort = NEWSIDX_SORT_DATE_ASC;
     res = search(r, "cocoa", &o);
     h = res ? newsidx_results_hit(res, 0) : NULL;
     CHECK(h && strncmp(h->date, "1987-02-26", 10) == 0);
     newsidx_results_destroy(res);
+}
+
+/* Every example of the README's query-syntax table does what the table says. */
+static void test_readme_examples(newsidx_reader_t *r)
+{
+    newsidx_search_opts_t o;
+    newsidx_search_opts_init(&o);
+    uint64_t cocoa = count(r, "cocoa", &o), prices = count(r, "prices", &o);
+    uint64_t both = count(r, "cocoa prices", &o);
+    CHECK(both > 0 && both < cocoa && both < prices);
+    uint64_t opec = count(r, "opec", &o), cartel = count(r, "cartel", &o);
+    uint64_t either = count(r, "opec OR cartel", &o);
+    CHECK(either >= opec && either >= cartel && either <= opec + cartel);
+    uint64_t wheat = count(r, "wheat", &o), wheat_no_corn = count(r, "+wheat -corn", &o);
+    CHECK(wheat_no_corn > 0 && wheat_no_corn < wheat);
+    CHECK_INT(count(r, "NOT cocoa", &o), CORPUS_DOCS - cocoa);
+    uint64_t oil_crude = count(r, "oil OR crude", &o);
+    uint64_t no_opec = count(r, "(oil OR crude) NOT opec", &o);
+    CHECK(no_opec > 0 && no_opec < oil_crude);
+    uint64_t near10 = count(r, "nato NEAR turkey", &o), near3 = count(r, "nato NEAR/3 turkey", &o);
+    CHECK(near10 >= 1 && near3 <= near10);
+    CHECK(count(r, "nato ADJ turkey", &o) <= near10);
+    CHECK(count(r, "petro*", &o) > count(r, "petroleum", &o));
+    CHECK(count(r, "place:usa", &o) > 1000);
+    CHECK_INT(count(r, "place:USA", &o), count(r, "place:usa", &o));
+    CHECK_INT(count(r, "id:reuters-1", &o), 1);
+    CHECK(count(r, "sanction", &o) > 0);
+    CHECK(count(r, "sanctions", &o) >= count(r, "\"sanctions\"", &o));
 }
 
 static void test_stored(newsidx_reader_t *r)
@@ -162,6 +192,7 @@ int main(void)
     CHECK_INT(n, CORPUS_DOCS);
     if (n == CORPUS_DOCS) {
         test_queries(r);
+        test_readme_examples(r);
         test_stored(r);
     }
     newsidx_reader_close(r);
