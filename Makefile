@@ -80,7 +80,7 @@ deps:
 $(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@
-bin/.flags: $(BUILD)/.flags
+bin/.flags: $(BUILD)/.flags FORCE
 	@mkdir -p bin
 	@cmp -s $< $@ || cp $< $@
 FORCE:

@@ -314,7 +314,8 @@ static void split_ranges(const ingest_filelist_t *files, const uint64_t *sizes, 
             i = files->n;
         } else {
             /* Take files while that brings the running total closer to the goal. */
-            while (i < files->n && (acc + sizes[i] <= goal || goal - acc > sizes[i] / 2)) {
+            while (i < files->n && acc < goal &&
+                   (acc + sizes[i] <= goal || goal - acc > sizes[i] / 2)) {
                 acc += sizes[i];
                 i++;
             }
