@@ -128,6 +128,11 @@ bench: all
 bench-quick: all
 	@BENCH_QUICK=1 sh bench/run.sh
 
+# The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
+bench-peers:
+	@if [ "$$(id -u)" != 0 ]; then echo "bench-peers: run as root, or: sudo apt-get install sphinxsearch libsqlite3-dev"; exit 1; fi
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sphinxsearch libsqlite3-dev
+
 clean:
 	rm -rf build bin
 

@@ -38,6 +38,7 @@
 #include "newsd_limits.h"
 #include "newsidx.h"
 #include "fsutil.h"
+#include "partition.h"
 
 #define NEWSD_VERSION_STRING "0.1.0"
 
@@ -49,6 +50,7 @@ typedef struct options {
     int rebuild;
     unsigned jobs;
     int progress;                 /* 1: progress bar on stderr */
+    int verbose;                  /* 1: phase timings on stderr */
     const char *source;
     ingest_format_t format;
     const char **include;         /* NULL-terminated */
@@ -236,6 +238,7 @@ typedef struct builder {
     char shard[PATH_MAX];
     counts_t counts;
     newsidx_status_t status;
+    double seconds;                /* from start to its shard committed */
     char msg[512];
 } builder_t;
 
@@ -268,7 +271,10 @@ static void builder_run(builder_t *b)
 
 static void *builder_main(void *arg)
 {
-    builder_run(arg);
+    builder_t *b = arg;
+    double t0 = elapsed_seconds();
+    builder_run(b);
+    b->seconds = elapsed_seconds() - t0;
     atomic_fetch_add(&shared.finished, 1);
     return NULL;
 }
@@ -296,32 +302,6 @@ static uint64_t estimated_size(const ingest_file_t *f)
     }
     close(fd);
     return est;
-}
-
-/* Splits files into nb contiguous ranges of about equal estimated size. */
-static void split_ranges(const ingest_filelist_t *files, const uint64_t *sizes, builder_t *b,
-                         unsigned nb)
-{
-    uint64_t total = 0;
-    for (size_t i = 0; i < files->n; i++)
-        total += sizes[i];
-    size_t i = 0;
-    uint64_t acc = 0;
-    for (unsigned k = 0; k < nb; k++) {
-        b[k].first = i;
-        uint64_t goal = total * (k + 1) / nb;
-        if (k + 1 == nb) {
-            i = files->n;
-        } else {
-            /* Take files while that brings the running total closer to the goal. */
-            while (i < files->n && acc < goal &&
-                   (acc + sizes[i] <= goal || goal - acc > sizes[i] / 2)) {
-                acc += sizes[i];
-                i++;
-            }
-        }
-        b[k].last = i;
-    }
 }
 
 static int fresh_build(const options_t *opt, const ingest_filelist_t *files, counts_t *total)
@@ -355,7 +335,12 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
         sizes[i] = estimated_size(&files->files[i]);
         shared.total_bytes += sizes[i];
     }
-    split_ranges(files, sizes, b, nb);
+    size_t bounds[NEWSD_MAX_BUILDERS + 1];
+    partition_ranges(sizes, files->n, nb, bounds);
+    for (unsigned k = 0; k < nb; k++) {
+        b[k].first = bounds[k];
+        b[k].last = bounds[k + 1];
+    }
 
     unsigned started = 0;
     for (unsigned k = 0; k < nb; k++) {
@@ -408,8 +393,13 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
         shared.progress_shown = 1;
         pthread_mutex_unlock(&shared.lock);
     }
+    if (opt->verbose)
+        for (unsigned k = 0; k < nb; k++)
+            fprintf(stderr, "newsindex: builder %u: files %zu-%zu, %" PRIu64 " MB, %.2f s\n", k,
+                    b[k].first, b[k].last, b[k].counts.bytes / 1000000, b[k].seconds);
     char msg[512] = "";
     uint64_t dups = 0;
+    double merge_start = elapsed_seconds();
     newsidx_status_t st = newsidx_merge(shards, nb, newdir, &dups, msg, sizeof msg);
     if (opt->progress)
         end_progress();
@@ -419,6 +409,9 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
         fsutil_remove_tree(newdir);
         goto out;
     }
+    if (opt->verbose)
+        fprintf(stderr, "newsindex: merged %u shards in %.2f s (%" PRIu64 " duplicate ids)\n", nb,
+                elapsed_seconds() - merge_start, dups);
     /* A later record with the same id replaced an earlier one. */
     total->added -= dups;
     total->replaced += dups;
@@ -526,6 +519,7 @@ static void usage(FILE *out)
             "      --source NAME    the source (outlet) of records that name none\n"
             "      --progress       show the progress bar even when stderr is not a terminal\n"
             "      --no-progress    never show it\n"
+            "  -v, --verbose        print the time each phase took\n"
             "  -h, --help           this text\n"
             "  -V, --version        the version\n"
             "\n"
@@ -547,6 +541,7 @@ static int parse_args(int argc, char **argv, options_t *opt)
         { "source", required_argument, NULL, OPT_SOURCE },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -563,7 +558,7 @@ static int parse_args(int argc, char **argv, options_t *opt)
         return -1;
     }
     int c;
-    while ((c = getopt_long(argc, argv, "i:rj:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:rj:vhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
             opt->index = optarg;
@@ -609,6 +604,9 @@ static int parse_args(int argc, char **argv, options_t *opt)
             break;
         case OPT_NO_PROGRESS:
             opt->progress = 0;
+            break;
+        case 'v':
+            opt->verbose = 1;
             break;
         case 'h':
             usage(stdout);
