@@ -853,7 +853,7 @@ ingest_result_t ingest_next(ingest_reader_t *r, newsidx_doc_t *doc)
         r->state = INGEST_STATE_EOF;
     if (res != INGEST_DOC)
         memset(doc, 0, sizeof *doc);
-    if (res == INGEST_DOC) {
+    if (res == INGEST_DOC && r->format != INGEST_JSONL) {  /* JSON fills its own */
         doc->topics = r->topics.n ? r->topics.ptr : NULL;
         doc->ntopics = r->topics.n;
         doc->places = r->places.n ? r->places.ptr : NULL;
@@ -887,6 +887,7 @@ void ingest_close(ingest_reader_t *r)
                              &r->title, &r->body, &r->date, &r->src_buf, &r->url };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         ingest_buf_free(bufs[i]);
+    ingest_article_free(r->article);
     free(r->chunk);
     free(r->path);
     free(r->id);

@@ -75,6 +75,27 @@ uint64_t ingest_bytes_read(const ingest_reader_t *reader);
 
 void ingest_close(ingest_reader_t *reader);
 
+/* ---- one JSON article (JSON Lines records, and the daemon's ADD) ---- */
+
+/* The buffers a parsed article lives in, reusable from one parse to the next. */
+typedef struct ingest_article ingest_article_t;
+
+/* NULL when out of memory. */
+ingest_article_t *ingest_article_new(void);
+void ingest_article_free(ingest_article_t *article);
+
+/*
+ * Parses one JSON object (line[0..len), no line end needed) into *doc, exactly as the JSON
+ * Lines reader reads a record: keys id, title, body|text, date, source, url, topics,
+ * places (README.md, "Readers").  default_source (may be NULL) is used when the record
+ * names none.  Returns 0 with *doc pointing into article (valid until the next parse or
+ * ingest_article_free); -1 when the record is malformed, or INGEST_FAIL when out of
+ * memory, with the reason (e.g. "no \"id\"") in err.
+ */
+int ingest_jsonl_parse(ingest_article_t *article, const char *line, size_t len,
+                       const char *default_source, newsidx_doc_t *doc, char *err,
+                       size_t errlen);
+
 /* ---- walking folders ---- */
 
 typedef struct ingest_file {

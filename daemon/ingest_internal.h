@@ -73,6 +73,7 @@ struct ingest_reader {
     ingest_tags_t topics, places;
     int text_done;            /* plain text: the one document was delivered */
     int reuse_line;           /* SGML: r->line starts the next record; do not read */
+    ingest_article_t *article; /* JSON Lines: the record's buffers (ingest_jsonl.c) */
 };
 
 /* Reads one line into r->line.  Returns 1, 0 at end of file, or INGEST_FAIL (r->err set:

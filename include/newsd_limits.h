@@ -45,8 +45,9 @@
 
 /* ---- indexer ---- */
 
-/* Documents buffered per Xapian flush in bulk builds (see XAPIAN-INDEXING.md). */
-#define NEWSD_BULK_FLUSH_THRESHOLD 1000
+/* Documents buffered per Xapian flush in bulk builds: small batches keep the
+ * in-memory posting maps near cache size (XAPIAN-INDEXING.md: flat optimum 500-1000). */
+#define NEWSD_BULK_FLUSH_THRESHOLD 500
 /* Documents between commits when updating an existing index. */
 #define NEWSD_UPDATE_COMMIT_EVERY 10000
 /* Most parallel builders a bulk build uses, whatever the core count. */
@@ -57,5 +58,66 @@
 #define NEWSD_PROGRESS_BAR_WIDTH 24
 /* How often the progress bar is redrawn, in milliseconds. */
 #define NEWSD_PROGRESS_INTERVAL_MS 200
+
+/* ---- daemon (newsd): see daemon/protocol.md, "Connections and limits" ---- */
+
+/* TCP port of the default listener. */
+#define NEWSD_DEFAULT_PORT 7878
+/* Host of the default TCP listener: loopback only, writes are not authenticated. */
+#define NEWSD_DEFAULT_HOST "127.0.0.1"
+/* Path of the default Unix socket listener. */
+#define NEWSD_DEFAULT_UNIX_PATH "/tmp/newsd.sock"
+/* Most --listen addresses. */
+#define NEWSD_MAX_LISTENERS 16
+/* Pending connects the kernel queues per listener: a burst of hundreds must not stall. */
+#define NEWSD_LISTEN_BACKLOG 1024
+/* Most worker threads (--workers). */
+#define NEWSD_MAX_WORKERS 64
+/* Open client connections by default (--max-connections); over it: ERR busy, close. */
+#define NEWSD_MAX_CONNECTIONS 1000
+/* Largest --max-connections accepted. */
+#define NEWSD_MAX_CONNECTIONS_LIMIT 100000
+/* Longest request line in bytes, without its line end; over it: ERR too_long, close. */
+#define NEWSD_MAX_LINE (64u * 1024u)
+/* Unprocessed request bytes read ahead per connection (pipelining); must exceed MAX_LINE. */
+#define NEWSD_MAX_INPUT (256u * 1024u)
+/* Unsent reply bytes per connection above which its requests are no longer served. */
+#define NEWSD_MAX_OUTPUT (1024u * 1024u)
+/* Serving resumes once the unsent replies drain below this many bytes. */
+#define NEWSD_OUTPUT_LOW_WATER (256u * 1024u)
+/* Seconds a connection may make no progress draining its replies before it is closed. */
+#define NEWSD_OUTPUT_STALL_S 30
+/* Seconds a connection may send nothing between requests by default (--idle-timeout). */
+#define NEWSD_IDLE_TIMEOUT_S 300
+/* Largest --idle-timeout accepted, in seconds. */
+#define NEWSD_MAX_IDLE_TIMEOUT_S 86400
+/* Milliseconds a started request line has to be finished (slow senders are cut off). */
+#define NEWSD_LINE_TIMEOUT_MS 10000
+/* Milliseconds a closing connection's leftover input is read and dropped before close. */
+#define NEWSD_LINGER_MS 2000
+/* Requests of one connection served per turn, so a pipelining client cannot starve others. */
+#define NEWSD_MAX_REQUESTS_PER_WAKEUP 32
+/* Most name=value options in one request. */
+#define NEWSD_MAX_OPTIONS 16
+/* Longest option name in bytes. */
+#define NEWSD_MAX_OPTION_NAME 32
+/* Longest option value in bytes. */
+#define NEWSD_MAX_OPTION_VALUE 256
+/* Writes (ADD, DELETE) waiting for a commit; over it: ERR busy. */
+#define NEWSD_WRITE_QUEUE_MAX 10000
+/* Most writes in one group commit; the rest go in the next. */
+#define NEWSD_WRITE_BATCH_MAX 1000
+/* A worker reopens its reader at least this often (ms): outside commits show within 1 s. */
+#define NEWSD_READER_REFRESH_MS 500
+/* The writer releases the index's write lock after this many ms without writes. */
+#define NEWSD_WRITER_IDLE_MS 2000
+/* After SIGTERM, connections still open after this many ms are closed. */
+#define NEWSD_SHUTDOWN_GRACE_MS 10000
+/* Bytes of a bad request quoted (cleaned) in the log. */
+#define NEWSD_LOG_SAMPLE_LEN 64
+/* Longest log line in bytes; longer ones are cut. */
+#define NEWSD_LOG_LINE_LEN 1024
+/* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */
+#define NEWSD_LATENCY_BUCKETS 32
 
 #endif

@@ -1,0 +1,661 @@
+/*
+ * cmd.c: the command handlers (see cmd.h) and the two reply forms.  Text replies are
+ * built straight into the output evbuffer, with tabs, newlines and other control
+ * characters inside fields turned into spaces; JSON replies are one jansson object
+ * dumped compact on one line.  Option values are checked here (the parser only checks
+ * that each option exists for the command); index statuses become wire error codes.
+ */
+#include <dirent.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "proto.h"
+#include "writer.h"
+
+/* ---- reply helpers ---- */
+
+/* Appends s with every control character (tab, newline included) as a space. */
+static void put_field(struct evbuffer *out, const char *s)
+{
+    const char *p = s;
+    while (*p) {
+        size_t run = 0;
+        while (p[run] && (unsigned char)p[run] >= 0x20 && p[run] != 0x7F)
+            run++;
+        if (run)
+            evbuffer_add(out, p, run);
+        p += run;
+        if (*p) {
+            evbuffer_add(out, " ", 1);
+            p++;
+        }
+    }
+}
+
+/* A JSON string, never NULL: text that is not valid UTF-8 has its bad bytes as '?'. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    char *copy = strdup(s);
+    if (!copy)
+        return json_string("");
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j ? j : json_string("");
+}
+
+static void put_json(struct evbuffer *out, json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    json_decref(obj);
+    if (!s) {
+        evbuffer_add_printf(out, "{\"status\":\"error\",\"code\":\"internal\","
+                                 "\"message\":\"out of memory\"}\n");
+        return;
+    }
+    evbuffer_add(out, s, strlen(s));
+    evbuffer_add(out, "\n", 1);
+    free(s);
+}
+
+void cmd_error(server_t *srv, struct evbuffer *out, cmd_format_t format, const char *code,
+               const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    atomic_fetch_add(&srv->stats.errors, 1);
+    if (format == CMD_JSON) {
+        put_json(out, json_pack("{s:s, s:s, s:o}", "status", "error", "code", code, "message",
+                                jstr(msg)));
+        return;
+    }
+    evbuffer_add_printf(out, "ERR %s ", code);
+    put_field(out, msg);
+    evbuffer_add(out, "\n", 1);
+}
+
+static double round3(double x)
+{
+    return round(x * 1000.0) / 1000.0;
+}
+
+/* ---- option values ---- */
+
+/* Parses a decimal number 0..max; -1 when v is not one. */
+static int parse_uint(const char *v, unsigned max, unsigned *out)
+{
+    if (!*v || strlen(v) > 9)
+        return -1;
+    unsigned long n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        n = n * 10 + (unsigned long)(*p - '0');
+    }
+    if (n > max)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* "YYYY-MM-DD" or "YYYYMMDD" with a plausible month and day. */
+static int valid_day(const char *v)
+{
+    char d[9];
+    size_t n = strlen(v);
+    if (n == 10 && v[4] == '-' && v[7] == '-') {
+        memcpy(d, v, 4);
+        memcpy(d + 4, v + 5, 2);
+        memcpy(d + 6, v + 8, 2);
+    } else if (n == 8) {
+        memcpy(d, v, 8);
+    } else {
+        return 0;
+    }
+    for (int i = 0; i < 8; i++)
+        if (d[i] < '0' || d[i] > '9')
+            return 0;
+    int mon = (d[4] - '0') * 10 + (d[5] - '0'), day = (d[6] - '0') * 10 + (d[7] - '0');
+    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31;
+}
+
+/* Fills opts from the request; on a bad value writes the message and returns -1. */
+static int search_options(const proto_request_t *req, newsidx_search_opts_t *opts, char *msg,
+                          size_t msglen)
+{
+    const char *v;
+    if ((v = proto_option(req, "limit")) && parse_uint(v, NEWSD_MAX_LIMIT, &opts->limit)) {
+        snprintf(msg, msglen, "limit must be a number from 0 to %d", NEWSD_MAX_LIMIT);
+        return -1;
+    }
+    if ((v = proto_option(req, "offset")) && parse_uint(v, NEWSD_MAX_OFFSET, &opts->offset)) {
+        snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
+        return -1;
+    }
+    if ((v = proto_option(req, "exact"))) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(msg, msglen, "exact must be 0 or 1");
+            return -1;
+        }
+        opts->exact_total = v[0] == '1';
+    }
+    opts->snippets = 1;
+    if ((v = proto_option(req, "snippet"))) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(msg, msglen, "snippet must be 0 or 1");
+            return -1;
+        }
+        opts->snippets = v[0] == '1';
+    }
+    if ((v = proto_option(req, "sort"))) {
+        if (strcmp(v, "rank") == 0)
+            opts->sort = NEWSIDX_SORT_RANK;
+        else if (strcmp(v, "date") == 0)
+            opts->sort = NEWSIDX_SORT_DATE;
+        else if (strcmp(v, "date_asc") == 0)
+            opts->sort = NEWSIDX_SORT_DATE_ASC;
+        else {
+            snprintf(msg, msglen, "sort must be rank, date or date_asc");
+            return -1;
+        }
+    }
+    static const char *const days[] = { "since", "until" };
+    for (int i = 0; i < 2; i++)
+        if ((v = proto_option(req, days[i]))) {
+            if (!valid_day(v)) {
+                snprintf(msg, msglen, "%s must be a day, YYYY-MM-DD or YYYYMMDD", days[i]);
+                return -1;
+            }
+            if (i == 0)
+                opts->since = v;
+            else
+                opts->until = v;
+        }
+    opts->source = proto_option(req, "source");
+    opts->topic = proto_option(req, "topic");
+    return 0;
+}
+
+/* The reply format of one request: format= or the connection's default. */
+static int request_format(const proto_request_t *req, cmd_format_t dflt, cmd_format_t *out,
+                          char *msg, size_t msglen)
+{
+    const char *v = proto_option(req, "format");
+    *out = dflt;
+    if (!v)
+        return 0;
+    if (strcmp(v, "json") == 0)
+        *out = CMD_JSON;
+    else if (strcmp(v, "text") == 0)
+        *out = CMD_TEXT;
+    else {
+        snprintf(msg, msglen, "format must be text or json");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- index statuses to wire errors ---- */
+
+static const char *status_code(newsidx_status_t st)
+{
+    switch (st) {
+    case NEWSIDX_BAD_QUERY: return "bad_query";
+    case NEWSIDX_BAD_ARGUMENT: return "bad_request";
+    case NEWSIDX_NOT_FOUND: return "not_found";
+    case NEWSIDX_TIMEOUT: return "timeout";
+    case NEWSIDX_LOCKED: return "busy";
+    default: return "internal";
+    }
+}
+
+static void index_error(cmd_ctx_t *ctx, cmd_format_t f, newsidx_status_t st, const char *msg)
+{
+    if (st != NEWSIDX_BAD_QUERY && st != NEWSIDX_BAD_ARGUMENT && st != NEWSIDX_NOT_FOUND)
+        LOG(LOG_WARN, "index_error", "conn=%" PRIu64 " status=%s msg=\"%s\"", ctx->conn_id,
+            newsidx_status_name(st), msg);
+    if (st == NEWSIDX_TIMEOUT)
+        cmd_error(ctx->worker->srv, ctx->out, f, "timeout", "query took longer than %d ms",
+                  NEWSD_DEFAULT_QUERY_TIMEOUT_MS);
+    else
+        cmd_error(ctx->worker->srv, ctx->out, f, status_code(st), "%s",
+                  msg && *msg ? msg : newsidx_status_name(st));
+}
+
+/* ---- reads ---- */
+
+static void record_latency(server_t *srv, uint64_t us)
+{
+    unsigned b = 0;
+    while (b + 1 < NEWSD_LATENCY_BUCKETS && (us >> (b + 1)))
+        b++;
+    atomic_fetch_add(&srv->stats.latency[b], 1);
+}
+
+static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    char msg[256];
+    newsidx_search_opts_t opts;
+    newsidx_search_opts_init(&opts);
+    if (search_options(req, &opts, msg, sizeof msg) != 0) {
+        cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
+        return;
+    }
+    if (req->arg_len > NEWSD_MAX_QUERY_LEN) {
+        cmd_error(srv, ctx->out, f, "bad_query", "query longer than %d bytes",
+                  NEWSD_MAX_QUERY_LEN);
+        return;
+    }
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    uint64_t t0 = server_now_us();
+    newsidx_results_t *res = NULL;
+    newsidx_status_t st = newsidx_search(reader, req->arg, &opts, &res);
+    uint64_t took = server_now_us() - t0;
+    atomic_fetch_add(&srv->stats.searches, 1);
+    if (st != NEWSIDX_OK) {
+        newsidx_results_destroy(res);
+        index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    record_latency(srv, took);
+    size_t n = newsidx_results_count(res);
+    uint64_t total = newsidx_results_total(res);
+    if (f == CMD_JSON) {
+        json_t *hits = json_array();
+        for (size_t i = 0; i < n; i++) {
+            const newsidx_hit_t *h = newsidx_results_hit(res, i);
+            json_t *o = json_pack("{s:I, s:o, s:f, s:o, s:o, s:o, s:o}", "rank", (json_int_t)h->rank,
+                                  "id", jstr(h->id), "score", round3(h->score), "title",
+                                  jstr(h->title), "date", jstr(h->date), "source",
+                                  jstr(h->source), "url", jstr(h->url));
+            if (opts.snippets)
+                json_object_set_new(o, "snippet", jstr(h->snippet));
+            json_array_append_new(hits, o);
+        }
+        put_json(ctx->out, json_pack("{s:s, s:I, s:I, s:I, s:o}", "status", "ok", "total",
+                                     (json_int_t)total, "shown", (json_int_t)n, "took_us",
+                                     (json_int_t)took, "hits", hits));
+    } else {
+        evbuffer_add_printf(ctx->out, "OK total=%" PRIu64 " shown=%zu took_us=%" PRIu64 "\n",
+                            total, n, took);
+        for (size_t i = 0; i < n; i++) {
+            const newsidx_hit_t *h = newsidx_results_hit(res, i);
+            evbuffer_add_printf(ctx->out, "%u\t", h->rank);
+            put_field(ctx->out, h->id);
+            evbuffer_add_printf(ctx->out, "\t%.3f\t", round3(h->score));
+            const char *rest[] = { h->date, h->source, h->title, h->snippet };
+            for (int k = 0; k < 4; k++) {
+                put_field(ctx->out, rest[k]);
+                evbuffer_add(ctx->out, k < 3 ? "\t" : "\n", 1);
+            }
+        }
+        evbuffer_add(ctx->out, "END\n", 4);
+    }
+    newsidx_results_destroy(res);
+}
+
+static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    char msg[256];
+    newsidx_search_opts_t opts;
+    newsidx_search_opts_init(&opts);
+    if (search_options(req, &opts, msg, sizeof msg) != 0) {
+        cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
+        return;
+    }
+    if (req->arg_len > NEWSD_MAX_QUERY_LEN) {
+        cmd_error(srv, ctx->out, f, "bad_query", "query longer than %d bytes",
+                  NEWSD_MAX_QUERY_LEN);
+        return;
+    }
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    uint64_t t0 = server_now_us(), count = 0;
+    newsidx_status_t st = newsidx_count(reader, req->arg, &opts, &count);
+    uint64_t took = server_now_us() - t0;
+    atomic_fetch_add(&srv->stats.searches, 1);
+    if (st != NEWSIDX_OK) {
+        index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    if (f == CMD_JSON)
+        put_json(ctx->out, json_pack("{s:s, s:I, s:I}", "status", "ok", "count",
+                                     (json_int_t)count, "took_us", (json_int_t)took));
+    else
+        evbuffer_add_printf(ctx->out, "OK count=%" PRIu64 " took_us=%" PRIu64 "\n", count,
+                            took);
+}
+
+static json_t *jlist(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, jstr(v[i]));
+    return a;
+}
+
+static void put_list(struct evbuffer *out, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            evbuffer_add(out, ",", 1);
+        put_field(out, v[i]);
+    }
+}
+
+static void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    if (req->arg_len > NEWSD_MAX_ID_LEN) {
+        cmd_error(srv, ctx->out, f, "bad_request", "id longer than %d bytes", NEWSD_MAX_ID_LEN);
+        return;
+    }
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    char id[NEWSD_MAX_ID_LEN + 1];
+    memcpy(id, req->arg, req->arg_len);
+    id[req->arg_len] = '\0';
+    newsidx_doc_t *doc = NULL;
+    newsidx_status_t st = newsidx_get(reader, id, &doc);
+    if (st == NEWSIDX_NOT_FOUND) {
+        cmd_error(srv, ctx->out, f, "not_found", "no document with id %s", id);
+        return;
+    }
+    if (st != NEWSIDX_OK) {
+        index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    const char *names[] = { "id", "title", "date", "source", "url" };
+    const char *vals[] = { doc->id, doc->title, doc->date, doc->source, doc->url };
+    if (f == CMD_JSON) {
+        json_t *d = json_object();
+        for (int i = 0; i < 5; i++)
+            json_object_set_new(d, names[i], jstr(vals[i] ? vals[i] : ""));
+        json_object_set_new(d, "topics", jlist(doc->topics, doc->ntopics));
+        json_object_set_new(d, "places", jlist(doc->places, doc->nplaces));
+        json_object_set_new(d, "body", jstr(doc->body ? doc->body : ""));
+        put_json(ctx->out, json_pack("{s:s, s:o}", "status", "ok", "doc", d));
+    } else {
+        evbuffer_add(ctx->out, "OK id=", 6);
+        put_field(ctx->out, doc->id);
+        evbuffer_add(ctx->out, "\n", 1);
+        for (int i = 0; i < 5; i++) {
+            evbuffer_add_printf(ctx->out, "%s\t", names[i]);
+            put_field(ctx->out, vals[i] ? vals[i] : "");
+            evbuffer_add(ctx->out, "\n", 1);
+        }
+        evbuffer_add(ctx->out, "topics\t", 7);
+        put_list(ctx->out, doc->topics, doc->ntopics);
+        evbuffer_add(ctx->out, "\nplaces\t", 8);
+        put_list(ctx->out, doc->places, doc->nplaces);
+        evbuffer_add(ctx->out, "\nbody\t", 6);
+        put_field(ctx->out, doc->body ? doc->body : "");
+        evbuffer_add(ctx->out, "\nEND\n", 5);
+    }
+    newsidx_doc_free(doc);
+}
+
+/* Bytes of the regular files in the index folder (glass keeps them flat). */
+static uint64_t folder_bytes(const char *path)
+{
+    uint64_t total = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    char file[4096];
+    struct stat st;
+    while ((e = readdir(d)))
+        if (snprintf(file, sizeof file, "%s/%s", path, e->d_name) < (int)sizeof file &&
+            stat(file, &st) == 0 && S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size;
+    closedir(d);
+    return total;
+}
+
+/* The upper bound (us) of the histogram bucket holding the pct-th percentile; 0 if empty. */
+static uint64_t percentile(server_t *srv, unsigned pct)
+{
+    uint64_t counts[NEWSD_LATENCY_BUCKETS], total = 0;
+    for (int i = 0; i < NEWSD_LATENCY_BUCKETS; i++)
+        total += counts[i] = atomic_load(&srv->stats.latency[i]);
+    if (total == 0)
+        return 0;
+    uint64_t want = (total * pct + 99) / 100, seen = 0;
+    for (int i = 0; i < NEWSD_LATENCY_BUCKETS; i++) {
+        seen += counts[i];
+        if (seen >= want)
+            return (uint64_t)1 << (i + 1);
+    }
+    return (uint64_t)1 << NEWSD_LATENCY_BUCKETS;
+}
+
+static void cmd_stats(cmd_ctx_t *ctx, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    server_stats_t *s = &srv->stats;
+    uint64_t docs = 0;
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    newsidx_status_t st = newsidx_reader_doc_count(reader, &docs);
+    if (st != NEWSIDX_OK) {
+        index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    struct { const char *name; uint64_t v; } rows[] = {
+        { "documents", docs },
+        { "index_bytes", folder_bytes(srv->cfg.index_path) },
+        { "uptime_s", (server_now_us() - srv->started_us) / 1000000 },
+        { "workers", srv->cfg.workers },
+        { "connections", atomic_load(&s->conns_open) },
+        { "connections_total", atomic_load(&s->conns_total) },
+        { "connections_rejected", atomic_load(&s->conns_rejected) },
+        { "requests", atomic_load(&s->requests) },
+        { "searches", atomic_load(&s->searches) },
+        { "writes", atomic_load(&s->writes) },
+        { "commits", atomic_load(&s->commits) },
+        { "errors", atomic_load(&s->errors) },
+        { "search_p50_us", percentile(srv, 50) },
+        { "search_p90_us", percentile(srv, 90) },
+        { "search_p99_us", percentile(srv, 99) },
+    };
+    size_t n = sizeof rows / sizeof rows[0];
+    if (f == CMD_JSON) {
+        json_t *o = json_pack("{s:s}", "status", "ok");
+        for (size_t i = 0; i < n; i++)
+            json_object_set_new(o, rows[i].name, json_integer((json_int_t)rows[i].v));
+        put_json(ctx->out, o);
+        return;
+    }
+    evbuffer_add_printf(ctx->out, "OK stats=%zu\n", n);
+    for (size_t i = 0; i < n; i++)
+        evbuffer_add_printf(ctx->out, "%s\t%" PRIu64 "\n", rows[i].name, rows[i].v);
+    evbuffer_add(ctx->out, "END\n", 4);
+}
+
+static void cmd_help(cmd_ctx_t *ctx, cmd_format_t f)
+{
+    size_t n;
+    const proto_command_t *c = proto_commands(&n);
+    if (f == CMD_JSON) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, json_pack("{s:s, s:s}", "name", c[i].name, "synopsis",
+                                               c[i].synopsis));
+        put_json(ctx->out, json_pack("{s:s, s:o}", "status", "ok", "commands", a));
+        return;
+    }
+    evbuffer_add_printf(ctx->out, "OK commands=%zu\n", n);
+    for (size_t i = 0; i < n; i++)
+        evbuffer_add_printf(ctx->out, "%s\t%s\n", c[i].name, c[i].synopsis);
+    evbuffer_add(ctx->out, "END\n", 4);
+}
+
+static void simple_ok(cmd_ctx_t *ctx, cmd_format_t f, const char *key, const char *word)
+{
+    if (f == CMD_JSON)
+        put_json(ctx->out, json_pack("{s:s, s:s}", "status", "ok", key, word));
+    else if (strcmp(key, "reply") == 0)
+        evbuffer_add_printf(ctx->out, "OK %s\n", word);
+    else
+        evbuffer_add_printf(ctx->out, "OK %s=%s\n", key, word);
+}
+
+/* ---- writes ---- */
+
+static cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    write_req_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        cmd_error(srv, ctx->out, f, "internal", "out of memory");
+        return CMD_DONE;
+    }
+    w->worker = ctx->worker;
+    w->conn = ctx->conn;
+    w->format = f;
+    w->started_us = server_now_us();
+    if (req->command->cmd == PROTO_CMD_ADD) {
+        char why[256];
+        w->op = WRITE_ADD;
+        w->article = ingest_article_new();
+        int rc = w->article ? ingest_jsonl_parse(w->article, req->arg, req->arg_len, NULL,
+                                                 &w->doc, why, sizeof why)
+                            : INGEST_FAIL;
+        if (rc != 0) {
+            if (rc == INGEST_FAIL)
+                cmd_error(srv, ctx->out, f, "internal", "out of memory");
+            else
+                cmd_error(srv, ctx->out, f, "bad_request", "%s", why);
+            write_req_free(w);
+            return CMD_DONE;
+        }
+        snprintf(w->id, sizeof w->id, "%s", w->doc.id);
+    } else {
+        w->op = WRITE_DELETE;
+        if (req->arg_len > NEWSD_MAX_ID_LEN) {
+            cmd_error(srv, ctx->out, f, "bad_request", "id longer than %d bytes",
+                      NEWSD_MAX_ID_LEN);
+            write_req_free(w);
+            return CMD_DONE;
+        }
+        memcpy(w->id, req->arg, req->arg_len);
+        w->id[req->arg_len] = '\0';
+    }
+    if (writer_submit(srv->writer, w) != 0) {
+        cmd_error(srv, ctx->out, f, "busy", "%d writes are waiting; try again later",
+                  NEWSD_WRITE_QUEUE_MAX);
+        write_req_free(w);
+        return CMD_DONE;
+    }
+    return CMD_PENDING;
+}
+
+void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out)
+{
+    cmd_format_t f = (cmd_format_t)req->format;
+    uint64_t took = server_now_us() - req->started_us;
+    if (req->status == NEWSIDX_NOT_FOUND) {
+        cmd_error(srv, out, f, "not_found", "no document with id %s", req->id);
+        return;
+    }
+    if (req->status == NEWSIDX_LOCKED) {
+        cmd_error(srv, out, f, "busy", "%s", req->message);
+        return;
+    }
+    if (req->status != NEWSIDX_OK) {
+        cmd_error(srv, out, f, status_code(req->status), "%s", req->message);
+        return;
+    }
+    if (req->op == WRITE_ADD) {
+        if (f == CMD_JSON) {
+            put_json(out, json_pack("{s:s, s:o, s:b, s:I}", "status", "ok", "id", jstr(req->id),
+                                    "replaced", req->replaced, "took_us", (json_int_t)took));
+            return;
+        }
+        evbuffer_add(out, "OK id=", 6);
+        put_field(out, req->id);
+        evbuffer_add_printf(out, " replaced=%d took_us=%" PRIu64 "\n", req->replaced ? 1 : 0,
+                            took);
+        return;
+    }
+    if (f == CMD_JSON) {
+        put_json(out, json_pack("{s:s, s:o, s:b, s:I}", "status", "ok", "id", jstr(req->id),
+                                "deleted", 1, "took_us", (json_int_t)took));
+        return;
+    }
+    evbuffer_add(out, "OK id=", 6);
+    put_field(out, req->id);
+    evbuffer_add_printf(out, " deleted=1 took_us=%" PRIu64 "\n", took);
+}
+
+/* ---- dispatch ---- */
+
+cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
+{
+    server_t *srv = ctx->worker->srv;
+    proto_request_t req;
+    char err[256], sample[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
+    proto_status_t ps = proto_parse(line, len, &req, err, sizeof err);
+    if (ps == PROTO_EMPTY)
+        return CMD_DONE;
+    atomic_fetch_add(&srv->stats.requests, 1);
+    if (ps != PROTO_OK) {
+        const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
+        LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
+            ctx->conn_id, ctx->peer, code, err, log_sample(sample, sizeof sample, line, len));
+        cmd_error(srv, ctx->out, *ctx->format, code, "%s", err);
+        return ps == PROTO_HTTP ? CMD_CLOSE : CMD_DONE;
+    }
+    cmd_format_t f;
+    if (request_format(&req, *ctx->format, &f, err, sizeof err) != 0) {
+        cmd_error(srv, ctx->out, *ctx->format, "bad_request", "%s", err);
+        return CMD_DONE;
+    }
+    if (LOG_ON(LOG_DEBUG))
+        LOG(LOG_DEBUG, "request", "conn=%" PRIu64 " cmd=%s sample=\"%s\"", ctx->conn_id,
+            req.command->name, log_sample(sample, sizeof sample, line, len));
+    switch (req.command->cmd) {
+    case PROTO_CMD_SEARCH: cmd_search(ctx, &req, f); break;
+    case PROTO_CMD_COUNT: cmd_count(ctx, &req, f); break;
+    case PROTO_CMD_GET: cmd_get(ctx, &req, f); break;
+    case PROTO_CMD_ADD:
+    case PROTO_CMD_DELETE: return cmd_write(ctx, &req, f);
+    case PROTO_CMD_STATS: cmd_stats(ctx, f); break;
+    case PROTO_CMD_PING: simple_ok(ctx, f, "reply", "pong"); break;
+    case PROTO_CMD_HELP: cmd_help(ctx, f); break;
+    case PROTO_CMD_QUIT:
+        simple_ok(ctx, f, "reply", "bye");
+        return CMD_CLOSE;
+    case PROTO_CMD_FORMAT:
+        if (req.arg_len == 4 && memcmp(req.arg, "json", 4) == 0)
+            *ctx->format = CMD_JSON;
+        else if (req.arg_len == 4 && memcmp(req.arg, "text", 4) == 0)
+            *ctx->format = CMD_TEXT;
+        else {
+            cmd_error(srv, ctx->out, *ctx->format, "bad_request", "FORMAT takes text or json");
+            break;
+        }
+        simple_ok(ctx, *ctx->format, "format", *ctx->format == CMD_JSON ? "json" : "text");
+        break;
+    case PROTO_CMD_COUNT_OF: break;
+    }
+    return CMD_DONE;
+}

@@ -1,0 +1,43 @@
+/*
+ * cmd.h: the command handlers.  cmd_execute takes one request line of a connection,
+ * parses it (proto.c), runs the command on the worker's reader and appends the reply, in
+ * text or JSON (daemon/protocol.md, "Replies"), to the connection's output buffer.  A
+ * write (ADD, DELETE) is handed to the writer thread instead and answered later by
+ * cmd_write_reply.  Nothing here touches a socket.
+ */
+#ifndef NEWSD_CMD_H
+#define NEWSD_CMD_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+struct evbuffer;
+
+typedef enum cmd_format { CMD_TEXT = 0, CMD_JSON } cmd_format_t;
+
+typedef enum cmd_result {
+    CMD_DONE = 0,     /* the reply is in the output buffer; go on with the next request */
+    CMD_PENDING,      /* a write went to the writer; serve nothing more until it is back */
+    CMD_CLOSE         /* the reply is in the output buffer; close once it is sent */
+} cmd_result_t;
+
+typedef struct cmd_ctx {
+    worker_t *worker;
+    conn_t *conn;             /* stored in write requests, for the reply */
+    uint64_t conn_id;         /* for the log */
+    const char *peer;         /* for the log */
+    cmd_format_t *format;     /* the connection's default; FORMAT changes it */
+    struct evbuffer *out;
+} cmd_ctx_t;
+
+cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len);
+
+/* Appends the reply to a write the writer has served. */
+void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out);
+
+/* Appends an error reply (and counts it). */
+void cmd_error(server_t *srv, struct evbuffer *out, cmd_format_t format, const char *code,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * conn.c: the life of one client connection, a state machine over a libevent
+ * bufferevent, run by the worker thread that owns it.  Request lines are cut with
+ * evbuffer_readln (EVBUFFER_EOL_CRLF) and handed to cmd_execute one at a time; every
+ * limit of daemon/protocol.md "Connections and limits" that concerns one connection is
+ * enforced here: line length, read-ahead, unsent output, idle and stalled connections,
+ * unfinished lines, and requests served per turn.
+ *
+ * States (c->state):
+ *   CONN_READING     serving: each complete request line is answered as it arrives.
+ *   CONN_WAIT_WRITE  an ADD or DELETE is with the writer thread; reading is off and later
+ *                    requests wait in the input buffer, so replies keep request order.
+ *   CONN_THROTTLED   more than NEWSD_MAX_OUTPUT of replies are unsent: reading is off
+ *                    until the client has read down to NEWSD_OUTPUT_LOW_WATER.
+ *   CONN_CLOSING     a last reply is queued (QUIT, too_long, HTTP, line timeout, end of
+ *                    input, shutdown); reading is off; the connection closes once it is
+ *                    sent.
+ *   CONN_LINGER      everything is sent and our side is shut down; what the client still
+ *                    sends is read and dropped until it closes (or NEWSD_LINGER_MS), so
+ *                    that the kernel does not reset the connection, destroying our last
+ *                    reply, because unread bytes were left behind.
+ *   CONN_ORPHAN      the socket is gone (client vanished, error, shutdown) while a write
+ *                    was with the writer; the struct waits for that write to come back.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "cmd.h"
+#include "conn.h"
+#include "log.h"
+#include "writer.h"
+
+typedef enum conn_state {
+    CONN_READING = 0,
+    CONN_WAIT_WRITE,
+    CONN_THROTTLED,
+    CONN_CLOSING,
+    CONN_LINGER,
+    CONN_ORPHAN
+} conn_state_t;
+
+struct conn {
+    worker_t *worker;
+    struct bufferevent *bev;       /* NULL once the socket is closed (CONN_ORPHAN) */
+    struct event *timer;           /* READING: the line timeout; LINGER: the linger limit */
+    struct event *resume_ev;       /* serves more pipelined requests on a later turn */
+    conn_state_t state;
+    cmd_format_t format;           /* the default reply format (FORMAT) */
+    int eof;                       /* the client has shut down its sending side */
+    int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */
+    uint64_t id;
+    char peer[64];
+    conn_t *prev, *next;           /* the worker's list */
+};
+
+static void serve(conn_t *c);
+
+static size_t out_len(conn_t *c)
+{
+    return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* Frees the struct and everything it owns; the socket too if still open. */
+static void destroy(conn_t *c)
+{
+    worker_t *w = c->worker;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    w->nconns--;
+    if (c->bev) {
+        bufferevent_free(c->bev);
+        atomic_fetch_sub(&w->srv->stats.conns_open, 1);
+    }
+    event_free(c->timer);
+    event_free(c->resume_ev);
+    LOG(LOG_DEBUG, "close", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
+    free(c);
+    worker_conn_gone(w);
+}
+
+void conn_free(conn_t *c)
+{
+    if (c->state != CONN_WAIT_WRITE && c->state != CONN_ORPHAN) {
+        destroy(c);
+        return;
+    }
+    /* a write is out: close the socket now, keep the struct for the writer's answer */
+    if (c->bev) {
+        bufferevent_free(c->bev);
+        c->bev = NULL;
+        atomic_fetch_sub(&c->worker->srv->stats.conns_open, 1);
+    }
+    evtimer_del(c->timer);
+    evtimer_del(c->resume_ev);
+    c->state = CONN_ORPHAN;
+}
+
+/* All replies are out: shut our side and drop whatever the client still sends. */
+static void linger(conn_t *c)
+{
+    if (c->eof) {
+        destroy(c);
+        return;
+    }
+    shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+    c->state = CONN_LINGER;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    bufferevent_enable(c->bev, EV_READ);
+    struct timeval tv = { NEWSD_LINGER_MS / 1000, (NEWSD_LINGER_MS % 1000) * 1000 };
+    evtimer_add(c->timer, &tv);
+}
+
+static void begin_close(conn_t *c)
+{
+    c->state = CONN_CLOSING;
+    bufferevent_disable(c->bev, EV_READ);
+    evtimer_del(c->timer);
+    evtimer_del(c->resume_ev);
+    if (out_len(c) == 0)
+        linger(c);
+}
+
+/* NEWSD_LINE_TIMEOUT_MS, or the idle timeout when that is shorter: a half-sent line is
+ * no more of a request than silence is. */
+static unsigned line_timeout_ms(const conn_t *c)
+{
+    unsigned idle_ms = c->worker->srv->cfg.idle_timeout_s * 1000u;
+    return idle_ms < NEWSD_LINE_TIMEOUT_MS ? idle_ms : NEWSD_LINE_TIMEOUT_MS;
+}
+
+static void set_timeouts(conn_t *c, int idle_on)
+{
+    struct timeval idle = { (time_t)c->worker->srv->cfg.idle_timeout_s, 0 };
+    struct timeval stall = { NEWSD_OUTPUT_STALL_S, 0 };
+    bufferevent_set_timeouts(c->bev, idle_on ? &idle : NULL, &stall);
+}
+
+/* A line has started: the line timer replaces the idle timeout until it ends. */
+static void line_timer_start(conn_t *c)
+{
+    unsigned ms = line_timeout_ms(c);
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    evtimer_add(c->timer, &tv);
+    set_timeouts(c, 0);
+}
+
+static void line_timer_stop(conn_t *c)
+{
+    if (!evtimer_pending(c->timer, NULL))
+        return;
+    evtimer_del(c->timer);
+    set_timeouts(c, 1);
+}
+
+static void schedule_resume(conn_t *c)
+{
+    static const struct timeval now = { 0, 0 };
+    evtimer_add(c->resume_ev, &now);   /* a timer: runs after the next poll of sockets */
+}
+
+/* Handles one complete line; returns 0 to go on, -1 when the connection left READING. */
+static int handle_line(conn_t *c, const char *line, size_t len)
+{
+    cmd_ctx_t ctx = { c->worker, c, c->id, c->peer, &c->format,
+                      bufferevent_get_output(c->bev) };
+    switch (cmd_execute(&ctx, line, len)) {
+    case CMD_DONE:
+        return 0;
+    case CMD_PENDING:
+        c->state = CONN_WAIT_WRITE;
+        bufferevent_disable(c->bev, EV_READ);
+        return -1;
+    case CMD_CLOSE:
+        begin_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+static void too_long(conn_t *c, struct evbuffer *in)
+{
+    char sample[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
+    unsigned char *head = evbuffer_pullup(in, NEWSD_LOG_SAMPLE_LEN);
+    size_t n = evbuffer_get_length(in);
+    LOG(LOG_WARN, "too_long", "conn=%" PRIu64 " peer=%s buffered=%zu sample=\"%s\"", c->id,
+        c->peer, n, log_sample(sample, sizeof sample, (const char *)head,
+                               n < NEWSD_LOG_SAMPLE_LEN ? n : NEWSD_LOG_SAMPLE_LEN + 1));
+    cmd_error(c->worker->srv, bufferevent_get_output(c->bev), c->format, "too_long",
+              "request line longer than %u bytes", NEWSD_MAX_LINE);
+    begin_close(c);
+}
+
+/* Serves complete request lines, at most NEWSD_MAX_REQUESTS_PER_WAKEUP per turn. */
+static void serve(conn_t *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    for (unsigned served = 0; c->state == CONN_READING; served++) {
+        if (out_len(c) > NEWSD_MAX_OUTPUT) {
+            c->state = CONN_THROTTLED;
+            bufferevent_disable(c->bev, EV_READ);
+            LOG(LOG_DEBUG, "throttle", "conn=%" PRIu64 " unsent=%zu", c->id, out_len(c));
+            return;
+        }
+        if (served == NEWSD_MAX_REQUESTS_PER_WAKEUP) {
+            schedule_resume(c);
+            return;
+        }
+        size_t eol_len = 0;
+        struct evbuffer_ptr at = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+        size_t buffered = evbuffer_get_length(in);
+        if (at.pos < 0) {
+            /* no complete line; "+ 1": the '\r' of a "\r\n" may be in already */
+            if (buffered > NEWSD_MAX_LINE + 1) {
+                too_long(c, in);
+            } else if (c->eof) {
+                begin_close(c);       /* an unfinished last line is dropped */
+            } else if (buffered == 0) {
+                line_timer_stop(c);
+            } else if (!evtimer_pending(c->timer, NULL)) {
+                line_timer_start(c);
+            }
+            return;
+        }
+        if ((size_t)at.pos > NEWSD_MAX_LINE) {
+            too_long(c, in);
+            return;
+        }
+        line_timer_stop(c);
+        size_t len = 0;
+        char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
+        if (!line) {
+            cmd_error(c->worker->srv, bufferevent_get_output(c->bev), c->format, "internal",
+                      "out of memory");
+            begin_close(c);
+            return;
+        }
+        int rc = handle_line(c, line, len);
+        free(line);
+        if (rc != 0)
+            return;
+    }
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+    conn_t *c = arg;
+    if (c->state == CONN_LINGER) {
+        struct evbuffer *in = bufferevent_get_input(bev);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+    }
+    if (c->state == CONN_READING)
+        serve(c);
+}
+
+/* Output drained to NEWSD_OUTPUT_LOW_WATER or below. */
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_t *c = arg;
+    if (c->state == CONN_THROTTLED) {
+        c->state = CONN_READING;
+        if (!c->eof)
+            bufferevent_enable(c->bev, EV_READ);
+        schedule_resume(c);
+    } else if (c->state == CONN_CLOSING && out_len(c) == 0) {
+        linger(c);
+    }
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    conn_t *c = arg;
+    if (what & BEV_EVENT_EOF) {
+        c->eof = 1;
+        if (c->state == CONN_LINGER)
+            destroy(c);
+        else if (c->state == CONN_READING)
+            serve(c);          /* answer what was sent before the client shut down */
+        return;
+    }
+    if (what & BEV_EVENT_TIMEOUT) {
+        if (c->state == CONN_LINGER) {
+            destroy(c);
+            return;
+        }
+        if (what & BEV_EVENT_WRITING)
+            LOG(LOG_WARN, "stalled", "conn=%" PRIu64 " peer=%s unsent=%zu seconds=%d", c->id,
+                c->peer, out_len(c), NEWSD_OUTPUT_STALL_S);
+        else
+            LOG(LOG_INFO, "idle_timeout", "conn=%" PRIu64 " peer=%s seconds=%u", c->id,
+                c->peer, c->worker->srv->cfg.idle_timeout_s);
+        conn_free(c);
+        return;
+    }
+    LOG(LOG_DEBUG, "socket_error", "conn=%" PRIu64 " peer=%s what=0x%x", c->id, c->peer,
+        (unsigned)what);
+    conn_free(c);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_t *c = arg;
+    if (c->state == CONN_LINGER) {
+        destroy(c);
+        return;
+    }
+    if (c->state != CONN_READING)
+        return;
+    LOG(LOG_INFO, "line_timeout", "conn=%" PRIu64 " peer=%s buffered=%zu", c->id, c->peer,
+        evbuffer_get_length(bufferevent_get_input(c->bev)));
+    cmd_error(c->worker->srv, bufferevent_get_output(c->bev), c->format, "timeout",
+              "request line not finished within %u ms", line_timeout_ms(c));
+    begin_close(c);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_t *c = arg;
+    if (c->state == CONN_READING)
+        serve(c);
+}
+
+void conn_new(worker_t *w, int fd, const char *peer)
+{
+    server_t *srv = w->srv;
+    conn_t *c = calloc(1, sizeof *c);
+    if (c)
+        c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (c && c->bev) {
+        c->timer = evtimer_new(w->base, timer_cb, c);
+        c->resume_ev = evtimer_new(w->base, resume_cb, c);
+    }
+    if (!c || !c->bev || !c->timer || !c->resume_ev) {
+        LOG(LOG_ERROR, "conn_new", "peer=%s msg=\"out of memory\"", peer);
+        if (c && c->bev)
+            bufferevent_free(c->bev);
+        else
+            close(fd);
+        if (c) {
+            if (c->timer)
+                event_free(c->timer);
+            if (c->resume_ev)
+                event_free(c->resume_ev);
+        }
+        free(c);
+        atomic_fetch_sub(&srv->stats.conns_open, 1);
+        return;
+    }
+    c->worker = w;
+    c->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, NEWSD_MAX_INPUT);
+    bufferevent_setwatermark(c->bev, EV_WRITE, NEWSD_OUTPUT_LOW_WATER, 0);
+    set_timeouts(c, 1);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    LOG(LOG_DEBUG, "open", "conn=%" PRIu64 " peer=%s worker=%u", c->id, c->peer, w->id);
+    if (w->stopping)
+        begin_close(c);
+}
+
+void conn_write_done(worker_t *w, write_req_t *req)
+{
+    (void)w;
+    conn_t *c = req->conn;
+    if (c->state == CONN_ORPHAN) {
+        write_req_free(req);
+        destroy(c);
+        return;
+    }
+    cmd_write_reply(c->worker->srv, req, bufferevent_get_output(c->bev));
+    write_req_free(req);
+    c->state = CONN_READING;
+    if (c->stop_after_write) {
+        begin_close(c);
+        return;
+    }
+    if (!c->eof)
+        bufferevent_enable(c->bev, EV_READ);
+    serve(c);
+}
+
+void conn_shutdown(conn_t *c)
+{
+    switch (c->state) {
+    case CONN_READING:
+    case CONN_THROTTLED:
+        begin_close(c);
+        break;
+    case CONN_WAIT_WRITE:
+        c->stop_after_write = 1;
+        break;
+    case CONN_CLOSING:
+    case CONN_LINGER:
+    case CONN_ORPHAN:
+        break;      /* closing already, within NEWSD_LINGER_MS of the last reply */
+    }
+}
+
+void conn_shutdown_all(worker_t *w)
+{
+    for (conn_t *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        conn_shutdown(c);
+    }
+}
+
+void conn_close_all(worker_t *w)
+{
+    for (conn_t *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        conn_free(c);
+    }
+}
+
+void conn_destroy_all(worker_t *w)
+{
+    while (w->conns)
+        destroy(w->conns);
+}

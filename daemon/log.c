@@ -1,0 +1,76 @@
+/*
+ * log.c: the daemon's log lines (see log.h).  Each line is formatted into one buffer and
+ * written with a single write(2), so lines from different threads never interleave.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "newsd_limits.h"
+
+log_level_t log_threshold = LOG_INFO;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+int log_level_parse(const char *name, log_level_t *out)
+{
+    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++)
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (log_level_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+void log_write(log_level_t level, const char *event, const char *fmt, ...)
+{
+    char line[NEWSD_LOG_LINE_LEN];
+    int n = snprintf(line, sizeof line, "newsd: level=%s event=%s ", level_names[level], event);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + len, sizeof line - len, fmt, ap);
+    va_end(ap);
+    if (m > 0)
+        len += (size_t)m < sizeof line - len ? (size_t)m : sizeof line - len - 1;
+    while (len > 0 && line[len - 1] == ' ')
+        len--;
+    if (len >= sizeof line - 1)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
+
+char *log_sample(char *out, size_t outlen, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    size_t take = n < NEWSD_LOG_SAMPLE_LEN ? n : NEWSD_LOG_SAMPLE_LEN;
+    if (outlen == 0)
+        return out;
+    for (size_t i = 0; i < take && o + 5 < outlen; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c >= 0x20 && c < 0x7F) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    if (take < n && o + 4 < outlen) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}

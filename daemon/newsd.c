@@ -1,0 +1,135 @@
+/*
+ * newsd.c: the daemon's command line (daemon/protocol.md, "Running it").  It reads the
+ * options into a server_config_t, checks them, and hands over to server_run.  Exit
+ * status: 0 after SIGTERM/SIGINT, 1 when the index or an address fails, 2 for usage.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "newsd_limits.h"
+#include "newsidx.h"
+#include "server.h"
+
+#define NEWSD_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: newsd --index DIR [--listen ADDR]... [--workers N] [--log-level L]\n"
+            "             [--max-connections N] [--idle-timeout SECONDS]\n"
+            "  -i, --index DIR          the index to serve (required)\n"
+            "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
+            "                           (default: %s:%d and unix:%s)\n"
+            "  -w, --workers N          worker threads, 1 to %d (default: the number of cores)\n"
+            "      --log-level L        error, warn, info (default) or debug\n"
+            "      --max-connections N  open connections, 1 to %d (default %d)\n"
+            "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
+            "  -h, --help               this text\n"
+            "  -V, --version            the version\n"
+            "The protocol: send HELP, or see README.md.\n",
+            NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
+            NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
+            NEWSD_IDLE_TIMEOUT_S);
+}
+
+/* A decimal number lo..hi; -1 otherwise. */
+static long number(const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "newsd: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(newsd --help for usage)\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE };
+    static const struct option longopts[] = {
+        { "index", required_argument, NULL, 'i' },
+        { "listen", required_argument, NULL, 'l' },
+        { "workers", required_argument, NULL, 'w' },
+        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+        { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+        { "idle-timeout", required_argument, NULL, OPT_IDLE },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    server_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.workers = cores < 1 ? 1 : cores > NEWSD_MAX_WORKERS ? NEWSD_MAX_WORKERS : (unsigned)cores;
+    cfg.max_connections = NEWSD_MAX_CONNECTIONS;
+    cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
+    int c;
+    long v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:l:w:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            cfg.index_path = optarg;
+            break;
+        case 'l':
+            if (cfg.nlisten == NEWSD_MAX_LISTENERS)
+                return usage_error("at most 16 --listen addresses%s", "");
+            cfg.listen[cfg.nlisten++] = optarg;
+            break;
+        case 'w':
+            if ((v = number(optarg, 1, NEWSD_MAX_WORKERS)) < 0)
+                return usage_error("--workers takes a number from 1 to 64, not '%s'", optarg);
+            cfg.workers = (unsigned)v;
+            break;
+        case OPT_LOG_LEVEL:
+            if (log_level_parse(optarg, &log_threshold) != 0)
+                return usage_error("--log-level takes error, warn, info or debug, not '%s'",
+                                   optarg);
+            break;
+        case OPT_MAX_CONNS:
+            if ((v = number(optarg, 1, NEWSD_MAX_CONNECTIONS_LIMIT)) < 0)
+                return usage_error("--max-connections takes a number from 1 to 100000, not '%s'",
+                                   optarg);
+            cfg.max_connections = (unsigned)v;
+            break;
+        case OPT_IDLE:
+            if ((v = number(optarg, 1, NEWSD_MAX_IDLE_TIMEOUT_S)) < 0)
+                return usage_error("--idle-timeout takes seconds from 1 to 86400, not '%s'",
+                                   optarg);
+            cfg.idle_timeout_s = (unsigned)v;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("newsd %s (Xapian %s)\n", NEWSD_VERSION, newsidx_xapian_version());
+            return 0;
+        case ':':
+            return usage_error("%s needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!cfg.index_path)
+        return usage_error("--index DIR is required%s", "");
+    if (cfg.nlisten == 0) {
+        static char tcp[64];
+        snprintf(tcp, sizeof tcp, "%s:%d", NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT);
+        cfg.listen[cfg.nlisten++] = tcp;
+        cfg.listen[cfg.nlisten++] = "unix:" NEWSD_DEFAULT_UNIX_PATH;
+    }
+    return server_run(&cfg);
+}

@@ -1,0 +1,498 @@
+/*
+ * server.c: the daemon's threads and their lifecycle (see server.h).  The main thread
+ * binds the listeners (backlog NEWSD_LISTEN_BACKLOG), prints the ready line, accepts,
+ * enforces the connection cap and deals each socket to the next worker (round robin)
+ * through the worker's queue and notification pipe.  It also owns the signals:
+ * SIGTERM/SIGINT stop accepting and ask every worker to finish; SIGHUP bumps the index
+ * generation so every worker reopens its reader.  Workers run until their last
+ * connection is gone (or NEWSD_SHUTDOWN_GRACE_MS), then the writer commits what is left,
+ * the answered writes of closed connections are reaped, and everything is freed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+#include "writer.h"
+
+typedef struct listener {
+    struct evconnlistener *lev;
+    char name[300];                 /* as printed on the ready line */
+    char unix_path[108];            /* removed at exit; "" for TCP */
+} listener_t;
+
+typedef struct main_ctx {
+    server_t *srv;
+    struct event_base *base;
+    listener_t listeners[NEWSD_MAX_LISTENERS];
+    size_t nlisteners;
+    unsigned next_worker;
+} main_ctx_t;
+
+uint64_t server_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void server_wake(worker_t *w)
+{
+    char b = 1;
+    ssize_t n;
+    do
+        n = write(w->notify_wr, &b, 1);
+    while (n < 0 && errno == EINTR);
+    /* EAGAIN: the pipe is full of wake-ups already, which is as good */
+}
+
+newsidx_reader_t *worker_reader(worker_t *w)
+{
+    uint64_t gen = atomic_load(&w->srv->index_gen), now = server_now_us();
+    if (gen == w->reader_gen && now - w->reader_refreshed_us < NEWSD_READER_REFRESH_MS * 1000u)
+        return w->reader;
+    newsidx_status_t st = newsidx_reader_reopen(w->reader, NULL);
+    if (st != NEWSIDX_OK) {
+        /* keep serving the revision we have; say so in the log */
+        LOG(LOG_WARN, "reopen", "worker=%u status=%s msg=\"%s\"", w->id,
+            newsidx_status_name(st), newsidx_reader_error(w->reader));
+    }
+    w->reader_gen = gen;
+    w->reader_refreshed_us = now;
+    return w->reader;
+}
+
+void worker_conn_gone(worker_t *w)
+{
+    if (w->stopping && w->nconns == 0)
+        event_base_loopbreak(w->base);
+}
+
+/* ---- workers ---- */
+
+static void worker_take_queues(worker_t *w, new_conn_t **nc, write_req_t **done, int *stop)
+{
+    pthread_mutex_lock(&w->lock);
+    *nc = w->new_head;
+    *done = w->done_head;
+    *stop = w->stop_requested;
+    w->new_head = w->new_tail = NULL;
+    w->done_head = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    worker_t *w = arg;
+    LOG(LOG_WARN, "shutdown_grace", "worker=%u closing=%u", w->id, w->nconns);
+    conn_close_all(w);
+    event_base_loopbreak(w->base);
+}
+
+static void notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    worker_t *w = arg;
+    char buf[256];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+    new_conn_t *nc;
+    write_req_t *done;
+    int stop;
+    worker_take_queues(w, &nc, &done, &stop);
+    while (done) {
+        write_req_t *next = done->next;
+        conn_write_done(w, done);
+        done = next;
+    }
+    while (nc) {
+        new_conn_t *next = nc->next;
+        conn_new(w, nc->fd, nc->peer);
+        free(nc);
+        nc = next;
+    }
+    if (stop && !w->stopping) {
+        w->stopping = 1;
+        struct timeval tv = { NEWSD_SHUTDOWN_GRACE_MS / 1000,
+                              (NEWSD_SHUTDOWN_GRACE_MS % 1000) * 1000 };
+        evtimer_add(w->grace_ev, &tv);
+        conn_shutdown_all(w);
+        worker_conn_gone(w);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+static int worker_init(worker_t *w, server_t *srv, unsigned id)
+{
+    w->srv = srv;
+    w->id = id;
+    w->notify_rd = w->notify_wr = -1;
+    pthread_mutex_init(&w->lock, NULL);
+    newsidx_status_t st = newsidx_reader_open(srv->cfg.index_path, &w->reader);
+    if (st != NEWSIDX_OK) {
+        fprintf(stderr, "newsd: cannot open the index %s: %s\n", srv->cfg.index_path,
+                w->reader ? newsidx_reader_error(w->reader) : newsidx_status_name(st));
+        return -1;
+    }
+    w->reader_gen = atomic_load(&srv->index_gen);
+    w->reader_refreshed_us = server_now_us();
+    int fds[2];
+    if (pipe(fds) != 0) {
+        fprintf(stderr, "newsd: pipe: %s\n", strerror(errno));
+        return -1;
+    }
+    w->notify_rd = fds[0];
+    w->notify_wr = fds[1];
+    evutil_make_socket_nonblocking(fds[0]);
+    evutil_make_socket_nonblocking(fds[1]);
+    evutil_make_socket_closeonexec(fds[0]);
+    evutil_make_socket_closeonexec(fds[1]);
+    w->base = event_base_new();
+    if (!w->base)
+        return -1;
+    w->notify_ev = event_new(w->base, w->notify_rd, EV_READ | EV_PERSIST, notify_cb, w);
+    w->grace_ev = evtimer_new(w->base, grace_cb, w);
+    if (!w->notify_ev || !w->grace_ev || event_add(w->notify_ev, NULL) != 0)
+        return -1;
+    return 0;
+}
+
+/* After the thread ended and the writer stopped: answer what came back, free the rest. */
+static void worker_finish(worker_t *w)
+{
+    if (!w->srv)
+        return;     /* never initialised */
+    new_conn_t *nc;
+    write_req_t *done;
+    int stop;
+    worker_take_queues(w, &nc, &done, &stop);
+    while (done) {
+        write_req_t *next = done->next;
+        conn_write_done(w, done);
+        done = next;
+    }
+    while (nc) {
+        new_conn_t *next = nc->next;
+        close(nc->fd);
+        atomic_fetch_sub(&w->srv->stats.conns_open, 1);
+        free(nc);
+        nc = next;
+    }
+    conn_destroy_all(w);
+    if (w->notify_ev)
+        event_free(w->notify_ev);
+    if (w->grace_ev)
+        event_free(w->grace_ev);
+    if (w->base)
+        event_base_free(w->base);
+    if (w->notify_rd >= 0)
+        close(w->notify_rd);
+    if (w->notify_wr >= 0)
+        close(w->notify_wr);
+    newsidx_reader_close(w->reader);
+    pthread_mutex_destroy(&w->lock);
+}
+
+/* ---- accepting ---- */
+
+static void format_peer(const struct sockaddr *sa, char *out, size_t outlen)
+{
+    char host[INET6_ADDRSTRLEN];
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf(out, outlen, "%s:%u", host, ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf(out, outlen, "[%s]:%u", host, ntohs(in6->sin6_port));
+    } else {
+        snprintf(out, outlen, "unix");
+    }
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+    (void)lev;
+    (void)socklen;
+    main_ctx_t *m = arg;
+    server_t *srv = m->srv;
+    char peer[64];
+    format_peer(sa, peer, sizeof peer);
+    if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections) {
+        static const char msg[] = "ERR busy too many connections\n";
+        ssize_t n = send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL);
+        (void)n;
+        shutdown(fd, SHUT_WR);
+        close(fd);
+        atomic_fetch_add(&srv->stats.conns_rejected, 1);
+        atomic_fetch_add(&srv->stats.errors, 1);
+        LOG(LOG_WARN, "conn_rejected", "peer=%s reason=max_connections max=%u", peer,
+            srv->cfg.max_connections);
+        return;
+    }
+    new_conn_t *nc = calloc(1, sizeof *nc);
+    if (!nc) {
+        close(fd);
+        return;
+    }
+    nc->fd = fd;
+    snprintf(nc->peer, sizeof nc->peer, "%s", peer);
+    atomic_fetch_add(&srv->stats.conns_open, 1);
+    atomic_fetch_add(&srv->stats.conns_total, 1);
+    worker_t *w = &srv->workers[m->next_worker++ % srv->cfg.workers];
+    pthread_mutex_lock(&w->lock);
+    if (w->new_tail)
+        w->new_tail->next = nc;
+    else
+        w->new_head = nc;
+    w->new_tail = nc;
+    pthread_mutex_unlock(&w->lock);
+    server_wake(w);
+}
+
+static void accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+    (void)arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    /* EMFILE and friends: log and go on; the listener retries on the next connect */
+    LOG(LOG_ERROR, "accept", "fd=%d errno=%d msg=\"%s\"", (int)evconnlistener_get_fd(lev), err,
+        evutil_socket_error_to_string(err));
+}
+
+/* Binds one --listen address.  Returns 0 or -1 (message printed). */
+static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
+{
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    if (strncmp(addr, "unix:", 5) == 0) {
+        const char *path = addr + 5;
+        struct sockaddr_un sun;
+        memset(&sun, 0, sizeof sun);
+        sun.sun_family = AF_UNIX;
+        if (!*path || strlen(path) >= sizeof sun.sun_path) {
+            fprintf(stderr, "newsd: bad unix socket path '%s' (1 to %zu bytes)\n", path,
+                    sizeof sun.sun_path - 1);
+            return -1;
+        }
+        strcpy(sun.sun_path, path);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(path);        /* a stale socket of an earlier run */
+        l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
+                                         (struct sockaddr *)&sun, sizeof sun);
+        if (!l->lev) {
+            fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
+            return -1;
+        }
+        snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
+        snprintf(l->name, sizeof l->name, "unix:%s", path);
+    } else {
+        /* HOST:PORT, with an IPv6 host in brackets; HOST a number or a name */
+        struct sockaddr_storage ss;
+        int sslen;
+        memset(&ss, 0, sizeof ss);
+        const char *colon = strrchr(addr, ':');
+        const char *h = addr, *hend = colon;
+        char host[256];
+        if (colon && addr[0] == '[' && colon > addr && colon[-1] == ']') {
+            h = addr + 1;
+            hend = colon - 1;
+        }
+        if (!colon || hend <= h || (size_t)(hend - h) >= sizeof host || !colon[1]) {
+            fprintf(stderr, "newsd: bad --listen address '%s' (HOST:PORT or unix:PATH)\n",
+                    addr);
+            return -1;
+        }
+        memcpy(host, h, (size_t)(hend - h));
+        host[hend - h] = '\0';
+        struct addrinfo hints, *ai = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai ||
+            ai->ai_addrlen > sizeof ss) {
+            fprintf(stderr, "newsd: cannot resolve --listen address '%s'\n", addr);
+            if (ai)
+                freeaddrinfo(ai);
+            return -1;
+        }
+        memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+        sslen = (int)ai->ai_addrlen;
+        freeaddrinfo(ai);
+        if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
+            fprintf(stderr, "newsd: bad --listen address '%s'\n", addr);
+            return -1;
+        }
+        l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
+                                         (struct sockaddr *)&ss, sslen);
+        if (!l->lev) {
+            fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
+            return -1;
+        }
+        struct sockaddr_storage bound;
+        socklen_t blen = sizeof bound;
+        getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&bound, &blen);
+        format_peer((struct sockaddr *)&bound, l->name, sizeof l->name);
+    }
+    evconnlistener_set_error_cb(l->lev, accept_error_cb);
+    return 0;
+}
+
+static void close_listeners(main_ctx_t *m)
+{
+    for (size_t i = 0; i < m->nlisteners; i++) {
+        if (m->listeners[i].lev)
+            evconnlistener_free(m->listeners[i].lev);
+        m->listeners[i].lev = NULL;
+        if (m->listeners[i].unix_path[0])
+            unlink(m->listeners[i].unix_path);
+        m->listeners[i].unix_path[0] = '\0';
+    }
+}
+
+/* ---- signals ---- */
+
+static void stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    main_ctx_t *m = arg;
+    server_t *srv = m->srv;
+    LOG(LOG_INFO, "shutdown", "signal=%s connections=%" PRIuFAST64,
+        sig == SIGINT ? "INT" : "TERM", atomic_load(&srv->stats.conns_open));
+    close_listeners(m);
+    for (unsigned i = 0; i < srv->cfg.workers; i++) {
+        worker_t *w = &srv->workers[i];
+        pthread_mutex_lock(&w->lock);
+        w->stop_requested = 1;
+        pthread_mutex_unlock(&w->lock);
+        server_wake(w);
+    }
+    event_base_loopbreak(m->base);
+}
+
+static void hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    main_ctx_t *m = arg;
+    atomic_fetch_add(&m->srv->index_gen, 1);
+    LOG(LOG_INFO, "reopen", "signal=HUP");
+}
+
+/* ---- the whole run ---- */
+
+int server_run(const server_config_t *cfg)
+{
+    static server_t srv_storage;
+    server_t *srv = &srv_storage;
+    main_ctx_t m;
+    memset(&m, 0, sizeof m);
+    memset(srv, 0, sizeof *srv);
+    srv->cfg = *cfg;
+    srv->started_us = server_now_us();
+    m.srv = srv;
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    unsigned started = 0;
+    struct event *sigs[3] = { NULL, NULL, NULL };
+    srv->workers = calloc(cfg->workers, sizeof *srv->workers);
+    m.base = event_base_new();
+    if (!srv->workers || !m.base)
+        goto out;
+    for (unsigned i = 0; i < cfg->workers; i++)
+        if (worker_init(&srv->workers[i], srv, i) != 0)
+            goto out;
+    uint64_t docs = 0;
+    newsidx_reader_doc_count(srv->workers[0].reader, &docs);
+    for (size_t i = 0; i < cfg->nlisten; i++) {
+        if (bind_one(&m, cfg->listen[i], &m.listeners[i]) != 0)
+            goto out;
+        m.nlisteners++;
+    }
+    srv->writer = writer_start(srv);
+    if (!srv->writer)
+        goto out;
+
+    /* only this thread takes the signals: the others start with them blocked */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigs[0] = evsignal_new(m.base, SIGTERM, stop_cb, &m);
+    sigs[1] = evsignal_new(m.base, SIGINT, stop_cb, &m);
+    sigs[2] = evsignal_new(m.base, SIGHUP, hup_cb, &m);
+    for (int i = 0; i < 3; i++)
+        if (!sigs[i] || evsignal_add(sigs[i], NULL) != 0)
+            goto out;
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (; started < cfg->workers; started++)
+        if (pthread_create(&srv->workers[started].thread, NULL, worker_main,
+                           &srv->workers[started]) != 0)
+            break;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started < cfg->workers) {
+        fprintf(stderr, "newsd: cannot start worker threads\n");
+        stop_cb(SIGTERM, 0, &m);
+    } else {
+        char line[NEWSD_LOG_LINE_LEN];
+        size_t len = (size_t)snprintf(line, sizeof line, "newsd: ready");
+        for (size_t i = 0; i < m.nlisteners && len < sizeof line; i++)
+            len += (size_t)snprintf(line + len, sizeof line - len, " listen=%s",
+                                    m.listeners[i].name);
+        if (len < sizeof line)
+            snprintf(line + len, sizeof line - len, " workers=%u docs=%" PRIu64, cfg->workers,
+                     docs);
+        fprintf(stderr, "%s\n", line);
+        fflush(stderr);
+        event_base_dispatch(m.base);
+        rc = 0;
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(srv->workers[i].thread, NULL);
+out:
+    close_listeners(&m);
+    writer_stop(srv->writer);   /* commits what is queued; answers go to the queues */
+    srv->writer = NULL;
+    if (srv->workers)
+        for (unsigned i = 0; i < cfg->workers; i++)
+            worker_finish(&srv->workers[i]);
+    for (int i = 0; i < 3; i++)
+        if (sigs[i])
+            event_free(sigs[i]);
+    if (m.base)
+        event_base_free(m.base);
+    free(srv->workers);
+    if (rc == 0)
+        LOG(LOG_INFO, "exit", "status=0 requests=%" PRIuFAST64 " writes=%" PRIuFAST64,
+            atomic_load(&srv->stats.requests), atomic_load(&srv->stats.writes));
+    return rc;
+}

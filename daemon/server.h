@@ -1,0 +1,107 @@
+/*
+ * server.h: the daemon's shape.  One thread (the caller of server_run) owns the
+ * listeners and the signals and accepts connections; it hands each new socket to one of
+ * N workers in turn through the worker's notification pipe (memcached's dispatch).  Each
+ * worker thread owns an event_base, the connections it was given and its own
+ * newsidx_reader_t; nothing on the index is shared between threads.  One writer thread
+ * (writer.c) owns the only newsidx_writer_t.  What threads do share is here: the
+ * configuration (read-only after start), the counters (atomics) and the index
+ * generation, which the writer and SIGHUP bump to make every worker reopen its reader.
+ */
+#ifndef NEWSD_SERVER_H
+#define NEWSD_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "newsd_limits.h"
+#include "newsidx.h"
+
+struct event_base;
+struct event;
+typedef struct conn conn_t;
+typedef struct write_req write_req_t;
+typedef struct writer writer_t;
+typedef struct server server_t;
+
+typedef struct server_config {
+    const char *index_path;
+    const char *listen[NEWSD_MAX_LISTENERS];
+    size_t nlisten;
+    unsigned workers;
+    unsigned max_connections;
+    unsigned idle_timeout_s;
+} server_config_t;
+
+typedef struct server_stats {
+    atomic_uint_fast64_t conns_open;       /* sockets open now (accept thread adds, workers subtract) */
+    atomic_uint_fast64_t conns_total;
+    atomic_uint_fast64_t conns_rejected;
+    atomic_uint_fast64_t requests;
+    atomic_uint_fast64_t searches;
+    atomic_uint_fast64_t writes;
+    atomic_uint_fast64_t commits;
+    atomic_uint_fast64_t errors;
+    atomic_uint_fast64_t latency[NEWSD_LATENCY_BUCKETS];   /* SEARCH, bucket i: [2^i, 2^(i+1)) us */
+} server_stats_t;
+
+/* A socket accepted but not yet taken up by its worker. */
+typedef struct new_conn {
+    struct new_conn *next;
+    int fd;
+    char peer[64];
+} new_conn_t;
+
+typedef struct worker {
+    server_t *srv;
+    unsigned id;
+    pthread_t thread;
+    struct event_base *base;
+    int notify_rd, notify_wr;          /* the pipe other threads wake this worker with */
+    struct event *notify_ev;
+    struct event *grace_ev;            /* shutdown: closes what is still open */
+
+    pthread_mutex_t lock;              /* guards the two queues below */
+    new_conn_t *new_head, *new_tail;   /* from the accept thread */
+    write_req_t *done_head, *done_tail; /* from the writer: answered writes */
+    int stop_requested;                /* from the accept thread, on SIGTERM */
+
+    /* owned by the worker thread alone */
+    newsidx_reader_t *reader;
+    uint64_t reader_gen;               /* the index generation the reader was opened at */
+    uint64_t reader_refreshed_us;
+    conn_t *conns;                     /* every connection of this worker, linked */
+    unsigned nconns;
+    int stopping;
+} worker_t;
+
+struct server {
+    server_config_t cfg;
+    server_stats_t stats;
+    atomic_uint_fast64_t index_gen;    /* bumped after each commit and on SIGHUP */
+    uint64_t started_us;
+    worker_t *workers;
+    writer_t *writer;
+    atomic_uint_fast64_t next_conn_id;
+};
+
+/* Runs the daemon until SIGTERM/SIGINT: returns the exit status (0, or 1 when the index
+ * cannot be opened or an address cannot be bound). */
+int server_run(const server_config_t *cfg);
+
+/* Monotonic microseconds. */
+uint64_t server_now_us(void);
+
+/* Wakes worker w (from any thread) to look at its queues. */
+void server_wake(worker_t *w);
+
+/* The worker's reader, first moved to the latest revision when the index generation
+ * changed or NEWSD_READER_REFRESH_MS passed.  If that reopen fails the reader keeps its
+ * revision (and the failure is logged): searches go on. */
+newsidx_reader_t *worker_reader(worker_t *w);
+
+/* Called by conn.c when a connection of w is freed. */
+void worker_conn_gone(worker_t *w);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * test_proto.c: the request-line parser (daemon/proto.c): commands, options, arguments,
+ * and every kind of bad line: garbage, NUL bytes, control bytes, invalid UTF-8, HTTP
+ * request lines, unknown and repeated options, over-long names and values, too many
+ * options, missing and extra arguments.
+ */
+#include "check.h"
+#include "proto.h"
+
+static char err[256];
+
+static proto_status_t parse(const char *line, proto_request_t *req)
+{
+    return proto_parse(line, strlen(line), req, err, sizeof err);
+}
+
+static void test_commands(void)
+{
+    proto_request_t r;
+    CHECK_INT(parse("PING", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_PING);
+    CHECK_INT(r.arg_len, 0);
+    CHECK_INT(parse("ping", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_PING);
+    CHECK_INT(parse("  \tSeArCh\t cocoa  prices \t", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_SEARCH);
+    CHECK_INT(r.arg_len, 13);
+    CHECK(memcmp(r.arg, "cocoa  prices", 13) == 0);
+    CHECK_INT(r.nopts, 0);
+    CHECK_INT(parse("GET corpus/a b.txt", &r), PROTO_OK);
+    CHECK(r.arg_len == 14 && memcmp(r.arg, "corpus/a b.txt", 14) == 0);
+    CHECK_INT(parse("ADD {\"id\":\"x=1\",\"title\":\"t\"}", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_ADD);
+    CHECK_INT(r.nopts, 0);
+    CHECK_INT(parse("FORMAT json", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_FORMAT);
+    size_t n;
+    const proto_command_t *t = proto_commands(&n);
+    CHECK_INT(n, PROTO_CMD_COUNT_OF);
+    for (size_t i = 0; i < n; i++)
+        CHECK_INT(t[i].cmd, i);
+}
+
+static void test_options(void)
+{
+    proto_request_t r;
+    CHECK_INT(parse("SEARCH limit=5 offset=10 sort=date format=json \"istanbul convention\"",
+                    &r), PROTO_OK);
+    CHECK_INT(r.nopts, 4);
+    CHECK_STR(proto_option(&r, "limit"), "5");
+    CHECK_STR(proto_option(&r, "offset"), "10");
+    CHECK_STR(proto_option(&r, "sort"), "date");
+    CHECK_STR(proto_option(&r, "format"), "json");
+    CHECK(proto_option(&r, "topic") == NULL);
+    CHECK(r.arg_len == 21 && memcmp(r.arg, "\"istanbul convention\"", 21) == 0);
+    /* an empty value is a value */
+    CHECK_INT(parse("SEARCH source= oil", &r), PROTO_OK);
+    CHECK_STR(proto_option(&r, "source"), "");
+    /* the first token that is no option starts the argument, even if later ones are */
+    CHECK_INT(parse("SEARCH oil limit=5", &r), PROTO_OK);
+    CHECK_INT(r.nopts, 0);
+    CHECK(r.arg_len == 11 && memcmp(r.arg, "oil limit=5", 11) == 0);
+    /* "--" ends the options */
+    CHECK_INT(parse("SEARCH limit=1 -- a=b", &r), PROTO_OK);
+    CHECK_INT(r.nopts, 1);
+    CHECK(r.arg_len == 3 && memcmp(r.arg, "a=b", 3) == 0);
+    /* upper case is no option name: it is the query */
+    CHECK_INT(parse("SEARCH Limit=5", &r), PROTO_OK);
+    CHECK_INT(r.nopts, 0);
+    CHECK_INT(parse("SEARCH limit=5 limit=6 oil", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "option 'limit' given twice");
+    CHECK_INT(parse("SEARCH colour=red oil", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'colour' for SEARCH");
+    CHECK_INT(parse("COUNT limit=5 oil", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'limit' for COUNT");
+    CHECK_INT(parse("PING format=json", &r), PROTO_OK);
+    CHECK_STR(proto_option(&r, "format"), "json");
+
+    char line[1024];
+    memset(line, 0, sizeof line);
+    strcpy(line, "SEARCH ");
+    memset(line + 7, 'a', NEWSD_MAX_OPTION_NAME + 1);
+    strcat(line, "=1 oil");
+    CHECK_INT(parse(line, &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "option name longer than 32 bytes");
+    memset(line, 0, sizeof line);
+    strcpy(line, "SEARCH source=");
+    memset(line + 14, 'v', NEWSD_MAX_OPTION_VALUE + 1);
+    strcat(line, " oil");
+    CHECK_INT(parse(line, &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "value of 'source' longer than 256 bytes");
+    memset(line, 0, sizeof line);
+    strcpy(line, "SEARCH source=");
+    memset(line + 14, 'v', NEWSD_MAX_OPTION_VALUE);
+    strcat(line, " oil");
+    CHECK_INT(parse(line, &r), PROTO_OK);
+    CHECK_INT(strlen(proto_option(&r, "source")), NEWSD_MAX_OPTION_VALUE);
+    /* more options than the cap (names repeat, but the count is checked first) */
+    strcpy(line, "SEARCH");
+    const char *names[] = { "limit", "offset", "snippet", "sort", "since", "until", "source",
+                            "topic", "format", "exact" };
+    for (int i = 0; i < 10; i++) {
+        strcat(line, " ");
+        strcat(line, names[i]);
+        strcat(line, "=1");
+    }
+    strcat(line, " oil");
+    CHECK_INT(parse(line, &r), PROTO_OK);
+    CHECK_INT(r.nopts, 10);
+    /* seventeen options: over the cap whatever their names */
+    strcpy(line, "SEARCH");
+    for (int i = 0; i < NEWSD_MAX_OPTIONS + 1; i++)
+        strcat(line, " limit=1");
+    strcat(line, " oil");
+    CHECK_INT(parse(line, &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "option 'limit' given twice");
+}
+
+static void test_arguments(void)
+{
+    proto_request_t r;
+    CHECK_INT(parse("SEARCH", &r), PROTO_BAD_REQUEST);
+    CHECK(strncmp(err, "SEARCH needs an argument", 24) == 0);
+    CHECK_INT(parse("SEARCH limit=5", &r), PROTO_BAD_REQUEST);
+    CHECK_INT(parse("GET   ", &r), PROTO_BAD_REQUEST);
+    CHECK_INT(parse("PING x", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "PING takes no argument");
+    CHECK_INT(parse("QUIT now", &r), PROTO_BAD_REQUEST);
+    CHECK_INT(parse("", &r), PROTO_EMPTY);
+    CHECK_INT(parse(" \t  ", &r), PROTO_EMPTY);
+}
+
+static void test_bad_bytes(void)
+{
+    proto_request_t r;
+    CHECK_INT(proto_parse("PING\0x", 6, &r, err, sizeof err), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "NUL byte in request");
+    CHECK_INT(proto_parse("\0", 1, &r, err, sizeof err), PROTO_BAD_REQUEST);
+    CHECK_INT(parse("PING\r", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "control character in request");
+    CHECK_INT(parse("\x1b[A", &r), PROTO_BAD_REQUEST);
+    CHECK_INT(parse("SEARCH caf\xe9", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "request is not valid UTF-8");
+    CHECK_INT(parse("SEARCH \xc0\xaf", &r), PROTO_BAD_REQUEST);       /* overlong '/' */
+    CHECK_INT(parse("SEARCH \xed\xa0\x80", &r), PROTO_BAD_REQUEST);   /* surrogate */
+    CHECK_INT(parse("SEARCH \xf4\x90\x80\x80", &r), PROTO_BAD_REQUEST); /* > U+10FFFF */
+    CHECK_INT(parse("SEARCH \xe2\x82", &r), PROTO_BAD_REQUEST);       /* truncated */
+    CHECK_INT(parse("SEARCH caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb0", &r), PROTO_OK);
+    CHECK(proto_utf8_valid("", 0));
+    /* garbage: every byte value, in a fixed pseudo-random order, never crashes */
+    unsigned x = 12345;
+    char buf[512];
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(round % 500) + 1;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (char)(x >> 16);
+        }
+        proto_status_t st = proto_parse(buf, n, &r, err, sizeof err);
+        CHECK(st == PROTO_OK || st == PROTO_EMPTY || st == PROTO_BAD_REQUEST ||
+              st == PROTO_UNKNOWN_COMMAND);
+        CHECK(proto_utf8_valid(err, strlen(err)));
+    }
+}
+
+static void test_unknown_and_http(void)
+{
+    proto_request_t r;
+    CHECK_INT(parse("FROB x", &r), PROTO_UNKNOWN_COMMAND);
+    CHECK_STR(err, "unknown command 'FROB' (send HELP)");
+    CHECK_INT(parse("SEARCHX oil", &r), PROTO_UNKNOWN_COMMAND);
+    CHECK_INT(parse("GET / HTTP/1.1", &r), PROTO_HTTP);
+    CHECK_INT(parse("POST /search HTTP/1.0", &r), PROTO_HTTP);
+    CHECK_INT(parse("GET /x HTTP/1.1 extra", &r), PROTO_OK);   /* not the last token */
+    CHECK_INT(parse("get / HTTP/1.1", &r), PROTO_OK);          /* lowercase method: a GET */
+    /* a long unknown command is quoted cut at a character boundary, as valid UTF-8 */
+    char line[200];
+    memset(line, 0, sizeof line);
+    for (int i = 0; i < 50; i++)
+        memcpy(line + 2 * i, "\xc3\xa9", 2);
+    CHECK_INT(parse(line, &r), PROTO_UNKNOWN_COMMAND);
+    CHECK(proto_utf8_valid(err, strlen(err)));
+    CHECK(strlen(err) < 100);
+}
+
+int main(void)
+{
+    test_commands();
+    test_options();
+    test_arguments();
+    test_bad_bytes();
+    test_unknown_and_http();
+    return check_report();
+}
