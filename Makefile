@@ -57,6 +57,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test bench bench-quick bench-peers clean check-deps
 .DEFAULT_GOAL := all
+# Keep object files that pattern rules make on the way to a program.
+.SECONDARY:
 
 all: check-deps $(PROGRAMS)
 

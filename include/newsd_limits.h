@@ -52,6 +52,8 @@
 #define NEWSD_UPDATE_COMMIT_EVERY 10000
 /* Most parallel builders a bulk build uses, whatever the core count. */
 #define NEWSD_MAX_BUILDERS 16
+/* Bytes sampled from each input file to weigh text against markup when balancing builders. */
+#define NEWSD_SAMPLE_BYTES 65536
 /* Input warnings (bad records, unreadable files) printed per run; the rest are counted. */
 #define NEWSD_MAX_WARNINGS 100
 /* Width of the progress bar, in characters. */
@@ -75,6 +77,10 @@
 #define NEWSD_MAX_WORKERS 64
 /* Open client connections by default (--max-connections); over it: ERR busy, close. */
 #define NEWSD_MAX_CONNECTIONS 1000
+/* File descriptors kept for the index, pipes and listeners beyond one per connection. */
+#define NEWSD_RESERVED_FDS 64
+/* After accept fails for want of descriptors or memory, ms before listening again. */
+#define NEWSD_ACCEPT_RETRY_MS 100
 /* Largest --max-connections accepted. */
 #define NEWSD_MAX_CONNECTIONS_LIMIT 100000
 /* Longest request line in bytes, without its line end; over it: ERR too_long, close. */
