@@ -242,6 +242,13 @@ static void index_error(cmd_ctx_t *ctx, cmd_format_t f, newsidx_status_t st, con
 
 /* ---- reads ---- */
 
+/* The API reopens and retries once when a commit lands under a read; a second
+ * NEWSIDX_MODIFIED means commits in quick succession: reopen and allow one more try. */
+static int again(newsidx_reader_t *reader)
+{
+    return newsidx_reader_reopen(reader, NULL) == NEWSIDX_OK;
+}
+
 static void record_latency(server_t *srv, uint64_t us)
 {
     unsigned b = 0;
@@ -269,6 +276,8 @@ static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t 
     uint64_t t0 = server_now_us();
     newsidx_results_t *res = NULL;
     newsidx_status_t st = newsidx_search(reader, req->arg, &opts, &res);
+    if (st == NEWSIDX_MODIFIED && again(reader))
+        st = newsidx_search(reader, req->arg, &opts, &res);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
     if (st != NEWSIDX_OK) {
@@ -331,6 +340,8 @@ static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f
     newsidx_reader_t *reader = worker_reader(ctx->worker);
     uint64_t t0 = server_now_us(), count = 0;
     newsidx_status_t st = newsidx_count(reader, req->arg, &opts, &count);
+    if (st == NEWSIDX_MODIFIED && again(reader))
+        st = newsidx_count(reader, req->arg, &opts, &count);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
     if (st != NEWSIDX_OK) {
@@ -375,6 +386,8 @@ static void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
     id[req->arg_len] = '\0';
     newsidx_doc_t *doc = NULL;
     newsidx_status_t st = newsidx_get(reader, id, &doc);
+    if (st == NEWSIDX_MODIFIED && again(reader))
+        st = newsidx_get(reader, id, &doc);
     if (st == NEWSIDX_NOT_FOUND) {
         cmd_error(srv, ctx->out, f, "not_found", "no document with id %s", id);
         return;
@@ -619,8 +632,12 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     atomic_fetch_add(&srv->stats.requests, 1);
     if (ps != PROTO_OK) {
         const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
-        LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
-            ctx->conn_id, ctx->peer, code, err, log_sample(sample, sizeof sample, line, len));
+        if (LOG_ON(LOG_WARN)) {
+            char why[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
+            LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
+                ctx->conn_id, ctx->peer, code, log_sample(why, sizeof why, err, strlen(err)),
+                log_sample(sample, sizeof sample, line, len));
+        }
         cmd_error(srv, ctx->out, *ctx->format, code, "%s", err);
         return ps == PROTO_HTTP ? CMD_CLOSE : CMD_DONE;
     }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,6 +45,7 @@ typedef struct main_ctx {
     listener_t listeners[NEWSD_MAX_LISTENERS];
     size_t nlisteners;
     unsigned next_worker;
+    struct event *accept_retry_ev;  /* listens again after running out of descriptors */
 } main_ctx_t;
 
 uint64_t server_now_us(void)
@@ -277,13 +279,52 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     server_wake(w);
 }
 
+/* Out of descriptors (or memory), a listener would report the same pending connect
+ * forever: stop listening for NEWSD_ACCEPT_RETRY_MS, as memcached does.  The connects
+ * wait in the backlog meanwhile. */
 static void accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-    (void)arg;
+    main_ctx_t *m = arg;
     int err = EVUTIL_SOCKET_ERROR();
-    /* EMFILE and friends: log and go on; the listener retries on the next connect */
     LOG(LOG_ERROR, "accept", "fd=%d errno=%d msg=\"%s\"", (int)evconnlistener_get_fd(lev), err,
         evutil_socket_error_to_string(err));
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+        return;
+    for (size_t i = 0; i < m->nlisteners; i++)
+        if (m->listeners[i].lev)
+            evconnlistener_disable(m->listeners[i].lev);
+    struct timeval tv = { NEWSD_ACCEPT_RETRY_MS / 1000, (NEWSD_ACCEPT_RETRY_MS % 1000) * 1000 };
+    evtimer_add(m->accept_retry_ev, &tv);
+}
+
+static void accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    main_ctx_t *m = arg;
+    for (size_t i = 0; i < m->nlisteners; i++)
+        if (m->listeners[i].lev)
+            evconnlistener_enable(m->listeners[i].lev);
+}
+
+/* Raises the soft limit on open files to cover --max-connections, as far as the hard
+ * limit allows (as redis does); says so when it cannot. */
+static void raise_fd_limit(unsigned max_connections)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)max_connections + NEWSD_RESERVED_FDS;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = old;
+        if (rl.rlim_cur < want)
+            LOG(LOG_WARN, "fd_limit", "open_files=%llu wanted=%llu msg=\"fewer connections than "
+                "--max-connections can be served; new ones wait in the backlog\"",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+    }
 }
 
 /* Binds one --listen address.  Returns 0 or -1 (message printed). */
@@ -423,9 +464,13 @@ int server_run(const server_config_t *cfg)
     int rc = 1;
     unsigned started = 0;
     struct event *sigs[3] = { NULL, NULL, NULL };
+    raise_fd_limit(cfg->max_connections);
     srv->workers = calloc(cfg->workers, sizeof *srv->workers);
     m.base = event_base_new();
     if (!srv->workers || !m.base)
+        goto out;
+    m.accept_retry_ev = evtimer_new(m.base, accept_retry_cb, &m);
+    if (!m.accept_retry_ev)
         goto out;
     for (unsigned i = 0; i < cfg->workers; i++)
         if (worker_init(&srv->workers[i], srv, i) != 0)
@@ -488,6 +533,8 @@ out:
     for (int i = 0; i < 3; i++)
         if (sigs[i])
             event_free(sigs[i]);
+    if (m.accept_retry_ev)
+        event_free(m.accept_retry_ev);
     if (m.base)
         event_base_free(m.base);
     free(srv->workers);

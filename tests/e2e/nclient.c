@@ -8,6 +8,8 @@
  *   nclient -k ADDR           the same without shutting down (the daemon must close)
  *   nclient -p SECONDS ADDR   the same, but reads nothing for SECONDS after sending (a
  *                             client that does not read its replies)
+ *   nclient -s MS ADDR        sends stdin one byte every MS milliseconds (a slow sender),
+ *                             stopping as soon as the daemon says something; then as -k
  *   nclient -i ADDR           sends nothing; prints what arrives until the daemon closes
  *   nclient -H N ADDR         opens N connections (each answers PING), then one more and
  *                             prints what that one receives; then closes them all
@@ -248,13 +250,14 @@ static int run_load(const char *spec, const char *addr, const char *file)
 
 int main(int argc, char **argv)
 {
-    int opt, keep = 0, idle = 0, hold = -1, pause_s = 0;
+    int opt, keep = 0, idle = 0, hold = -1, pause_s = 0, slow_ms = 0;
     const char *load = NULL;
-    while ((opt = getopt(argc, argv, "kip:H:L:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "kip:s:H:L:t:")) != -1) {
         switch (opt) {
         case 'k': keep = 1; break;
         case 'i': idle = 1; break;
         case 'p': pause_s = atoi(optarg); break;
+        case 's': slow_ms = atoi(optarg); keep = 1; break;
         case 'H': hold = atoi(optarg); break;
         case 'L': load = optarg; break;
         case 't': timeout_s = atoi(optarg); break;
@@ -297,7 +300,17 @@ int main(int argc, char **argv)
             if (len == cap)
                 in = realloc(in, cap *= 2);
         }
-        int failed = send_all(fd, in, len);
+        int failed = 0;
+        if (slow_ms > 0) {
+            for (size_t i = 0; i < len && !failed; i++) {
+                struct pollfd p = { fd, POLLIN, 0 };
+                if (poll(&p, 1, slow_ms) > 0)
+                    break;          /* the daemon spoke: stop sending */
+                failed = send_all(fd, in + i, 1);
+            }
+        } else {
+            failed = send_all(fd, in, len);
+        }
         free(in);
         if (failed != 0) {
             /* the daemon may close early (too_long): still print what it said */

@@ -390,6 +390,8 @@ printf 'COUNT wheat\tOK count=3\nCOUNT source=bulk quagga\tOK count=200\nPING\tO
 check "20 clients x 100 requests: every reply right" [ "$(cat "$T/got")" = "load ok=2000 bad=0" ]
 "$NC" -t 60 -L 10,50 "$UNIX" "$T/load" >"$T/got"
 check "10 clients x 50 over the Unix socket" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
+"$NC" -t 60 -L 300,5 "$TCP" "$T/load" >"$T/got"
+check "a burst of 300 simultaneous connections, 5 requests each" [ "$(cat "$T/got")" = "load ok=1500 bad=0" ]
 
 # ---- an acknowledged write survives kill -9 ----
 expect "ADD before the crash" "$TCP" 'ADD {"id":"durable-1","title":"Okapi sighted","body":"An okapi was seen."}
@@ -426,6 +428,18 @@ expect "after restart: exactly the acknowledged writes are there" "$TCP" 'COUNT 
 ' "OK count=$acked took_us=N
 "
 
+# ---- the writer lets go of the index when idle; outside updates show within a second ----
+expect "an ADD on the restarted daemon" "$TCP" 'ADD {"id":"live-2","title":"Ibis","body":"An ibis."}
+' 'OK id=live-2 replaced=0 took_us=N
+'
+check "the writer releases the index after 2 s without writes" wait_for 10 grep -qs 'event=writer_close reason=idle' "$T/main3.log"
+mkdir -p "$T/extra"
+printf '{"id":"outside-1","title":"Wombat news","body":"A wombat was found.","source":"outside"}\n' >"$T/extra/feed.jsonl"
+"$BIN/newsindex" --index "$T/idx" "$T/extra" >"$T/out" 2>&1; rc=$?
+check "newsindex updates the index while newsd serves it" [ "$rc" -eq 0 ]
+seen_wombat() { printf 'COUNT wombat\n' | "$NC" "$TCP" | grep -q '^OK count=1 '; }
+check "the outside update is visible within a second" wait_for 1 seen_wombat
+
 # ---- SIGHUP reopens; SIGTERM exits 0 ----
 kill -HUP "$MAIN"
 check "SIGHUP: still answers" alive "$TCP"
@@ -450,6 +464,10 @@ printf 'PIN' | "$NC" -t 10 -k "$TCP" >"$T/got"; rc=$?
 check "unfinished line: closed by the daemon" [ "$rc" -eq 0 ]
 check "unfinished line: ERR timeout" [ "$(cat "$T/got")" = "ERR timeout request line not finished within 1000 ms" ]
 check "after the line timeout: answers" alive "$TCP"
+printf 'SEARCH a very slow sender sends this line\n' | "$NC" -t 20 -s 200 "$TCP" >"$T/got"; rc=$?
+check "slow sender (a byte per 200 ms): closed by the daemon" [ "$rc" -eq 0 ]
+check "slow sender: ERR timeout after the line timeout" [ "$(cat "$T/got")" = "ERR timeout request line not finished within 1000 ms" ]
+check "line timeouts are logged" grep -q 'event=line_timeout ' "$T/small.log"
 # SIGTERM while a client holds an idle connection open: still a clean exit
 printf 'PING\n' | "$NC" -t 10 -k "$TCP" >"$T/held" & holder=$!
 wait_for 5 grep -q 'OK pong' "$T/held"
@@ -465,6 +483,17 @@ check "address in use: exit 1" [ "$rc" -eq 1 ]
 check "address in use: message" contains "$T/err" "cannot listen on $TCP"
 stop "$PID"
 check "third daemon: exit 0" [ "$RC" -eq 0 ]
+
+# ---- out of file descriptors: accepting pauses and resumes, every answer still right ----
+(ulimit -n 60; exec "$ND" --index "$T/idx" --listen 127.0.0.1:0 --workers 2 2>"$T/fd.log") &
+FDP=$!; PIDS="$PIDS $FDP"
+wait_for 10 grep -qs '^newsd: ready' "$T/fd.log"
+TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/fd.log")
+check "a low descriptor limit is reported at start" grep -q 'event=fd_limit open_files=60 wanted=1064' "$T/fd.log"
+"$NC" -t 60 -L 100,5 "$TCP" "$T/load" >"$T/got"
+check "100 clients against 60 descriptors: every reply right" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
+stop "$FDP"
+check "descriptor-starved daemon: exit 0" [ "$RC" -eq 0 ]
 
 check "no sanitizer or leak report in any daemon log" sh -c "! grep -l -E 'Sanitizer|runtime error' $T/*.log"
 finish
