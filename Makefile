@@ -17,7 +17,7 @@ PKGS := xapian-core libevent zlib jansson
 INDEX ?= var/index
 CORPUS ?= corpus
 
-DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev pkg-config g++ make xapian-tools
+DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon
@@ -63,7 +63,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 all: check-deps $(PROGRAMS)
 
 check-deps:
-	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || { \
+	@$(PKG_CONFIG) --exists $(PKGS) jemalloc 2>/dev/null || { \
 	  echo "newsd: missing build dependencies; run 'make deps' (as root) or install:"; \
 	  echo "  apt-get install $(DEBIAN_PACKAGES)"; exit 1; }
 
@@ -99,13 +99,19 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The indexer allocates and frees millions of small posting-map nodes; jemalloc runs it
+# about 1.2x faster than glibc's malloc here (README.md, "Benchmarks").  Sanitizer
+# builds keep their own allocator.
+bin/newsindex: PROG_LIBS = $(if $(SAN),,$(shell $(PKG_CONFIG) --libs jemalloc))
+
 bin/%: $(BUILD)/daemon/%.o $(LIB) bin/.flags
 	@mkdir -p bin
-	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(PROG_LIBS)
 
+# newsq is thin: it speaks the protocol and links nothing of the index.
 bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) bin/.flags
 	@mkdir -p bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(shell $(PKG_CONFIG) --libs jansson)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
