@@ -257,22 +257,33 @@ static void record_latency(server_t *srv, uint64_t us)
     atomic_fetch_add(&srv->stats.latency[b], 1);
 }
 
-static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+/* What SEARCH and COUNT share before they run: options parsed into opts and the query's
+ * length checked.  Returns the worker's reader, or NULL when an error reply was sent. */
+static newsidx_reader_t *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req,
+                                       cmd_format_t f, newsidx_search_opts_t *opts)
 {
     server_t *srv = ctx->worker->srv;
     char msg[256];
-    newsidx_search_opts_t opts;
-    newsidx_search_opts_init(&opts);
-    if (search_options(req, &opts, msg, sizeof msg) != 0) {
+    newsidx_search_opts_init(opts);
+    if (search_options(req, opts, msg, sizeof msg) != 0) {
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
-        return;
+        return NULL;
     }
     if (req->arg_len > NEWSD_MAX_QUERY_LEN) {
         cmd_error(srv, ctx->out, f, "bad_query", "query longer than %d bytes",
                   NEWSD_MAX_QUERY_LEN);
-        return;
+        return NULL;
     }
-    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    return worker_reader(ctx->worker);
+}
+
+static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    newsidx_search_opts_t opts;
+    newsidx_reader_t *reader = query_prelude(ctx, req, f, &opts);
+    if (!reader)
+        return;
     uint64_t t0 = server_now_us();
     newsidx_results_t *res = NULL;
     newsidx_status_t st = newsidx_search(reader, req->arg, &opts, &res);
@@ -325,19 +336,10 @@ static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t 
 static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
 {
     server_t *srv = ctx->worker->srv;
-    char msg[256];
     newsidx_search_opts_t opts;
-    newsidx_search_opts_init(&opts);
-    if (search_options(req, &opts, msg, sizeof msg) != 0) {
-        cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
+    newsidx_reader_t *reader = query_prelude(ctx, req, f, &opts);
+    if (!reader)
         return;
-    }
-    if (req->arg_len > NEWSD_MAX_QUERY_LEN) {
-        cmd_error(srv, ctx->out, f, "bad_query", "query longer than %d bytes",
-                  NEWSD_MAX_QUERY_LEN);
-        return;
-    }
-    newsidx_reader_t *reader = worker_reader(ctx->worker);
     uint64_t t0 = server_now_us(), count = 0;
     newsidx_status_t st = newsidx_count(reader, req->arg, &opts, &count);
     if (st == NEWSIDX_MODIFIED && again(reader))
