@@ -110,6 +110,17 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(w->base);
 }
 
+
+/* Hands each committed write back to its connection, which sends the reply. */
+static void deliver_writes(worker_t *w, write_req_t *done)
+{
+    while (done) {
+        write_req_t *next = done->next;
+        conn_write_done(w, done);
+        done = next;
+    }
+}
+
 static void notify_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)what;
@@ -121,11 +132,7 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
     write_req_t *done;
     int stop;
     worker_take_queues(w, &nc, &done, &stop);
-    while (done) {
-        write_req_t *next = done->next;
-        conn_write_done(w, done);
-        done = next;
-    }
+    deliver_writes(w, done);
     while (nc) {
         new_conn_t *next = nc->next;
         conn_new(w, nc->fd, nc->peer);
@@ -193,11 +200,7 @@ static void worker_finish(worker_t *w)
     write_req_t *done;
     int stop;
     worker_take_queues(w, &nc, &done, &stop);
-    while (done) {
-        write_req_t *next = done->next;
-        conn_write_done(w, done);
-        done = next;
-    }
+    deliver_writes(w, done);
     while (nc) {
         new_conn_t *next = nc->next;
         close(nc->fd);
