@@ -110,7 +110,6 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(w->base);
 }
 
-
 /* Hands each committed write back to its connection, which sends the reply. */
 static void deliver_writes(worker_t *w, write_req_t *done)
 {

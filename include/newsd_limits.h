@@ -126,4 +126,15 @@
 /* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */
 #define NEWSD_LATENCY_BUCKETS 32
 
+/* ---- client (newsq) ---- */
+
+/* Seconds newsq waits to connect, and then for each reply, unless --timeout says otherwise. */
+#define NEWSQ_DEFAULT_TIMEOUT_S 10
+/* Largest --timeout accepted, in seconds. */
+#define NEWSQ_MAX_TIMEOUT_S 86400
+/* Longest reply line newsq reads: GET of the largest record (8 MiB) escaped in JSON. */
+#define NEWSQ_MAX_REPLY_LINE (64u * 1024u * 1024u)
+/* ADD requests newsq keeps in flight on its connection (newsq add): hides the round trip. */
+#define NEWSQ_ADD_WINDOW 64
+
 #endif
