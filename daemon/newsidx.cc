@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -561,9 +562,8 @@ void run_search(Xapian::Database &db, const char *query, const newsidx_search_op
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
     else if (o.sort == NEWSIDX_SORT_DATE_ASC)
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, false);
-    /* The match stops checking candidates at the limit; Xapian does not say whether
-     * it did, so a timed-out search still returns NEWSIDX_OK with what it found (its
-     * total then usually reads as inexact). */
+    /* The match stops checking candidates at the limit (newsidx_search then reports
+     * NEWSIDX_TIMEOUT with what was found). */
     if (o.timeout_ms) enq.set_time_limit(o.timeout_ms / 1000.0);
     Xapian::doccount check = o.exact_total ? db.get_doccount() : o.offset + o.limit;
     Xapian::MSet m = enq.get_mset(o.offset, o.limit, check);
@@ -619,7 +619,17 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
         if (opts) o = *opts;
         check_page(o);
         res = new newsidx_results_t;
+        auto t0 = std::chrono::steady_clock::now();
         with_retry(db, [&] { run_search(db, query, o, *res); });
+        /* Xapian stops the match at the time limit without saying so; a search that
+         * took that long is reported as timed out, with what it found. */
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0).count();
+        if (o.timeout_ms && ms >= (long long)o.timeout_ms) {
+            st = NEWSIDX_TIMEOUT;
+            reader->error = "the search ran past its time limit of " +
+                            std::to_string(o.timeout_ms) + " ms; results are partial";
+        }
         res->hits.reserve(res->store.size());
         for (const HitStrings &h : res->store) {
             newsidx_hit_t hit;

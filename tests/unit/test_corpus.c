@@ -136,6 +136,29 @@ static void test_readme_examples(newsidx_reader_t *r)
     CHECK(count(r, "sanctions", &o) >= count(r, "\"sanctions\"", &o));
 }
 
+/* A search that runs past its time limit says so, and still hands back its results. */
+static void test_timeout(newsidx_reader_t *r)
+{
+    newsidx_search_opts_t o;
+    newsidx_search_opts_init(&o);
+    o.timeout_ms = 1;
+    o.exact_total = 1;
+    o.snippets = 1;
+    o.limit = NEWSD_MAX_LIMIT;
+    newsidx_results_t *res = NULL;
+    /* Four wildcards of 1,024 terms each over 23,804 documents: far more than 1 ms. */
+    newsidx_status_t st = newsidx_search(r, "s* OR t* OR c* OR p*", &o, &res);
+    CHECK_INT(st, NEWSIDX_TIMEOUT);
+    CHECK(res != NULL);
+    CHECK(strstr(newsidx_reader_error(r), "time limit") != NULL);
+    newsidx_results_destroy(res);
+    /* The same search with the default limit completes. */
+    newsidx_search_opts_init(&o);
+    res = NULL;
+    CHECK_INT(newsidx_search(r, "s* OR t* OR c* OR p*", &o, &res), NEWSIDX_OK);
+    newsidx_results_destroy(res);
+}
+
 static void test_stored(newsidx_reader_t *r)
 {
     newsidx_doc_t *d = NULL;
@@ -193,6 +216,7 @@ int main(void)
     if (n == CORPUS_DOCS) {
         test_queries(r);
         test_readme_examples(r);
+        test_timeout(r);
         test_stored(r);
     }
     newsidx_reader_close(r);
