@@ -1,0 +1,337 @@
+/*
+ * newsq.c: the command-line client of newsd.  One process makes one connection and
+ * sends one request (SEARCH, COUNT, GET or STATS, always with format=json so that any
+ * bytes in a field survive), prints the reply and exits with grep's statuses.  `add`
+ * is the exception that streams: it pipelines one ADD per JSON Lines record, at most
+ * NEWSQ_ADD_WINDOW in flight, and matches the replies to the lines in order.
+ */
+#include "newsq.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "newsd_limits.h"
+
+/* One request line: the protocol's longest, plus "\n" and the terminator. */
+struct req {
+    char buf[NEWSD_MAX_LINE + 2];
+    size_t len;
+    bool overflow;
+};
+
+__attribute__((format(printf, 2, 3))) static void req_add(struct req *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->buf + r->len, sizeof r->buf - r->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof r->buf - r->len) r->overflow = true;
+    else r->len += (size_t)n;
+}
+
+/* Sends one request and reads its reply.  Returns 0 for an ok reply (*obj set, the
+ * caller decrefs it), 1 for an error reply (code and message set), -1 when there is no
+ * usable reply (the reason printed).  With --json the raw reply goes to stdout. */
+static int exchange(const struct nq_opts *o, struct nq_conn *c, struct req *r, json_t **obj,
+                    const char **code, const char **msg)
+{
+    *obj = NULL;
+    if (r->overflow || r->len > NEWSD_MAX_LINE) {
+        fprintf(stderr, "newsq: the request is longer than %u bytes\n", NEWSD_MAX_LINE);
+        return -1;
+    }
+    r->buf[r->len++] = '\n';
+    size_t len;
+    if (net_write(c, r->buf, r->len) < 0 || net_read_line(c, &len) < 0) return -1;
+    if (o->json) {
+        fwrite(c->line, 1, len, stdout);
+        fputc('\n', stdout);
+    }
+    return net_parse_reply(c, len, obj, code, msg);
+}
+
+/* "CODE: MESSAGE" of an error reply, on one line of stderr, after prefix. */
+static void server_error_at(const char *prefix, const char *code, const char *msg)
+{
+    fprintf(stderr, "newsq: %s%s: ", prefix, code);
+    /* The message may quote the query: keep it on one line. */
+    for (const char *s = msg; *s; s++) fputc((unsigned char)*s < 0x20 ? ' ' : *s, stderr);
+    fputc('\n', stderr);
+}
+
+static void server_error(const char *code, const char *msg) { server_error_at("", code, msg); }
+
+static void add_filters(struct req *r, const struct nq_opts *o)
+{
+    if (o->since) req_add(r, " since=%s", o->since);
+    if (o->until) req_add(r, " until=%s", o->until);
+    if (o->source) req_add(r, " source=%s", o->source);
+    if (o->topic) req_add(r, " topic=%s", o->topic);
+}
+
+static bool query_fits(const char *q)
+{
+    if (strlen(q) <= NEWSD_MAX_QUERY_LEN) return true;
+    fprintf(stderr, "newsq: the query is longer than %d bytes\n", NEWSD_MAX_QUERY_LEN);
+    return false;
+}
+
+static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
+{
+    if (!query_fits(o->query)) return NQ_EXIT_ERROR;
+    static struct req r;
+    req_add(&r, "SEARCH format=json");
+    if (o->limit >= 0) req_add(&r, " limit=%ld", o->limit);
+    if (o->offset >= 0) req_add(&r, " offset=%ld", o->offset);
+    if (o->sort) req_add(&r, " sort=%s", o->sort);
+    add_filters(&r, o);
+    if (o->no_snippet) req_add(&r, " snippet=0");
+    if (o->exact) req_add(&r, " exact=1");
+    req_add(&r, " -- %s", o->query);
+
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    if (rc == 1) server_error(code, msg);
+    if (rc != 0) {
+        json_decref(obj);
+        return NQ_EXIT_ERROR;
+    }
+    long long total = json_int(obj, "total"), shown = json_int(obj, "shown");
+    long limit = o->limit >= 0 ? o->limit : NEWSD_DEFAULT_LIMIT;
+    if (!o->json) {
+        size_t i;
+        json_t *hit;
+        json_array_foreach(json_object_get(obj, "hits"), i, hit) print_hit(hit);
+        /* Xapian's total is exact once the match ran out of documents before filling
+         * the page; a full page may have more behind it than the estimate says. */
+        bool about = !o->exact && shown == limit;
+        print_search_footer(total, shown, o->offset > 0 ? o->offset : 0, about,
+                            json_int(obj, "took_us"));
+    }
+    json_decref(obj);
+    return shown > 0 || (limit == 0 && total > 0) ? NQ_EXIT_FOUND : NQ_EXIT_NOTHING;
+}
+
+static int cmd_count(const struct nq_opts *o, struct nq_conn *c)
+{
+    if (!query_fits(o->query)) return NQ_EXIT_ERROR;
+    static struct req r;
+    req_add(&r, "COUNT format=json");
+    add_filters(&r, o);
+    req_add(&r, " -- %s", o->query);
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    if (rc == 1) server_error(code, msg);
+    if (rc != 0) {
+        json_decref(obj);
+        return NQ_EXIT_ERROR;
+    }
+    long long n = json_int(obj, "count");
+    if (!o->json) printf("%lld\n", n);
+    json_decref(obj);
+    return n > 0 ? NQ_EXIT_FOUND : NQ_EXIT_NOTHING;
+}
+
+static int cmd_get(const struct nq_opts *o, struct nq_conn *c)
+{
+    static struct req r;
+    req_add(&r, "GET format=json -- %s", o->id);
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    if (rc == 1) server_error(code, msg);
+    if (rc == 0 && !o->json) print_doc(json_object_get(obj, "doc"));
+    int status = rc == 0 ? NQ_EXIT_FOUND
+                 : rc == 1 && strcmp(code, "not_found") == 0 ? NQ_EXIT_NOTHING : NQ_EXIT_ERROR;
+    json_decref(obj);
+    return status;
+}
+
+static int cmd_stats(const struct nq_opts *o, struct nq_conn *c)
+{
+    static struct req r;
+    req_add(&r, "STATS format=json");
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    if (rc == 1) server_error(code, msg);
+    if (rc == 0 && !o->json) print_stats(obj);
+    json_decref(obj);
+    return rc == 0 ? NQ_EXIT_FOUND : NQ_EXIT_ERROR;
+}
+
+/* ---- add: pipelined ADDs ---- */
+
+#define ADD_PREFIX "ADD format=json -- "
+
+struct adder {
+    const struct nq_opts *o;
+    struct nq_conn *c;
+    FILE *w;                          /* buffered writer over the connection */
+    const char *name;                 /* the input, for messages */
+    long pending[NEWSQ_ADD_WINDOW];   /* line numbers of the ADDs awaiting replies, in order */
+    size_t head, npending;
+    long added, failed;
+};
+
+static void add_failure(struct adder *a, long lineno, const char *code, const char *msg)
+{
+    char where[300];
+    snprintf(where, sizeof where, "%s:%ld: ", a->name, lineno);
+    server_error_at(where, code, msg);
+    a->failed++;
+}
+
+/* Reads the reply to the oldest ADD in flight.  Returns 0, or -1 when none came. */
+static int take_reply(struct adder *a)
+{
+    long lineno = a->pending[a->head];
+    size_t len;
+    if (net_read_line(a->c, &len) < 0) return -1;
+    a->head = (a->head + 1) % NEWSQ_ADD_WINDOW;
+    a->npending--;
+    if (a->o->json) {
+        fwrite(a->c->line, 1, len, stdout);
+        fputc('\n', stdout);
+    }
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = net_parse_reply(a->c, len, &obj, &code, &msg);
+    if (rc == 0) a->added++;
+    else if (rc == 1) add_failure(a, lineno, code, msg);
+    json_decref(obj);
+    return rc < 0 ? -1 : 0;
+}
+
+static int flush_requests(struct adder *a)
+{
+    if (fflush(a->w) == 0) return 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        fprintf(stderr, "newsq: %s took more than %g s to take a request (--timeout)\n",
+                a->c->where, a->o->timeout_s);
+    else
+        fprintf(stderr, "newsq: lost the connection to %s: %s\n", a->c->where, strerror(errno));
+    return -1;
+}
+
+static int drain(struct adder *a)
+{
+    if (a->npending && flush_requests(a) < 0) return -1;
+    while (a->npending)
+        if (take_reply(a) < 0) return -1;
+    return 0;
+}
+
+static bool is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t') return false;
+    return true;
+}
+
+static int send_lines(struct adder *a, FILE *in)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (got = getline(&line, &cap, in)) >= 0) {
+        size_t n = (size_t)got;
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        if (is_blank(line, n)) continue;
+        if (n > NEWSD_MAX_LINE - strlen(ADD_PREFIX)) {
+            /* newsd would close the connection; report it in its place among the replies. */
+            rc = drain(a);
+            char why[80];
+            snprintf(why, sizeof why, "record longer than the %u bytes a request may hold",
+                     NEWSD_MAX_LINE);
+            if (rc == 0) add_failure(a, lineno, "too_long", why);
+            continue;
+        }
+        fputs(ADD_PREFIX, a->w);
+        fwrite(line, 1, n, a->w);
+        fputc('\n', a->w);
+        a->pending[(a->head + a->npending) % NEWSQ_ADD_WINDOW] = lineno;
+        a->npending++;
+        if (a->npending == NEWSQ_ADD_WINDOW)
+            rc = flush_requests(a) < 0 || take_reply(a) < 0 ? -1 : 0;
+    }
+    if (rc == 0 && ferror(in)) {
+        fprintf(stderr, "newsq: reading %s: %s\n", a->name, strerror(errno));
+        rc = -1;
+        drain(a);
+    }
+    if (rc == 0) rc = drain(a);
+    free(line);
+    return rc;
+}
+
+static int cmd_add(const struct nq_opts *o, struct nq_conn *c, FILE *in)
+{
+    struct adder a = { .o = o, .c = c, .name = strcmp(o->file, "-") ? o->file : "stdin" };
+    int wfd = dup(c->fd);
+    a.w = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+    if (!a.w) {
+        fprintf(stderr, "newsq: %s\n", strerror(errno));
+        if (wfd >= 0) close(wfd);
+        return NQ_EXIT_ERROR;
+    }
+    signal(SIGPIPE, SIG_IGN);   /* a daemon that goes away is reported, not fatal */
+    int rc = send_lines(&a, in);
+    if (rc < 0 && a.npending)
+        fprintf(stderr, "newsq: %zu record%s from line %ld on not confirmed\n", a.npending,
+                a.npending == 1 ? "" : "s", a.pending[a.head]);
+    fprintf(o->json ? stderr : stdout, "added %ld, failed %ld\n", a.added, a.failed);
+    fclose(a.w);
+    return rc < 0 || a.failed ? NQ_EXIT_ERROR : NQ_EXIT_FOUND;
+}
+
+int main(int argc, char **argv)
+{
+    struct nq_opts o;
+    int rc = opts_parse(&o, argc, argv);
+    if (rc) return rc;
+    if (o.cmd == NQ_HELP || o.cmd == NQ_VERSION) {
+        if (o.cmd == NQ_HELP) opts_usage(stdout);
+        else printf("newsq %s\n", NEWSQ_VERSION);
+        return fflush(stdout) == 0 ? 0 : NQ_EXIT_ERROR;
+    }
+    print_init(stdout, o.color);
+
+    FILE *in = NULL;
+    if (o.cmd == NQ_ADD) {
+        in = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
+        if (!in) {
+            fprintf(stderr, "newsq: cannot read %s: %s\n", o.file, strerror(errno));
+            return NQ_EXIT_ERROR;
+        }
+    }
+    struct nq_conn c;
+    rc = net_open(&c, o.addr, o.timeout_s);
+    if (rc == 0) {
+        switch (o.cmd) {
+        case NQ_SEARCH: rc = cmd_search(&o, &c); break;
+        case NQ_COUNT: rc = cmd_count(&o, &c); break;
+        case NQ_GET: rc = cmd_get(&o, &c); break;
+        case NQ_STATS: rc = cmd_stats(&o, &c); break;
+        case NQ_ADD: rc = cmd_add(&o, &c, in); break;
+        default: rc = NQ_EXIT_ERROR; break;
+        }
+    }
+    net_close(&c);
+    if (in && in != stdin) fclose(in);
+    opts_free(&o);
+    if (fflush(stdout) != 0 && rc != NQ_EXIT_ERROR) {
+        fprintf(stderr, "newsq: writing the output: %s\n", strerror(errno));
+        rc = NQ_EXIT_ERROR;
+    }
+    return rc;
+}

@@ -1,0 +1,90 @@
+/*
+ * newsq.h: what the parts of newsq share.  newsq is a thin client: it parses its command
+ * line (opts.c), opens one connection to newsd and exchanges request and reply lines
+ * (net.c), prints replies for people (print.c), and runs the subcommands (newsq.c).  It
+ * knows only the line protocol (daemon/protocol.md) and asks for every reply in JSON.
+ */
+#ifndef NEWSQ_H
+#define NEWSQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define NEWSQ_VERSION "0.1.0"
+
+/* Exit statuses, as grep's. */
+enum {
+    NQ_EXIT_FOUND = 0,    /* something found, or the command succeeded */
+    NQ_EXIT_NOTHING = 1,  /* nothing found */
+    NQ_EXIT_ERROR = 2,    /* usage, connection or server error */
+};
+
+enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_HELP, NQ_VERSION };
+enum nq_color { NQ_COLOR_AUTO, NQ_COLOR_ALWAYS, NQ_COLOR_NEVER };
+
+struct nq_opts {
+    enum nq_cmd cmd;
+    const char *addr;        /* -a or NEWSQ_ADDR; NULL: the daemon's default addresses */
+    double timeout_s;
+    long limit;              /* -1: the daemon's default */
+    long offset;             /* -1: none */
+    const char *sort, *since, *until, *source, *topic;  /* NULL: not given */
+    bool exact, json, no_snippet;
+    enum nq_color color;
+    char *query;             /* SEARCH and COUNT: the words joined by spaces (owned) */
+    const char *id;          /* GET */
+    const char *file;        /* ADD: a path, or "-" for stdin */
+};
+
+/* opts.c */
+/* Fills *o from argv and the environment.  Returns 0, or NQ_EXIT_ERROR after printing a
+ * usage error on stderr. */
+int opts_parse(struct nq_opts *o, int argc, char **argv);
+void opts_free(struct nq_opts *o);
+void opts_usage(FILE *f);
+
+/* net.c */
+struct nq_conn {
+    int fd;
+    FILE *in;                /* buffered reader over fd */
+    char where[300];         /* the address connected to, for messages */
+    double timeout_s;
+    char *line;              /* the last reply line read, NUL-terminated, without '\n' */
+    size_t line_cap;
+};
+
+/* Connects to addr, or when it is NULL to the daemon's default addresses in turn.
+ * Returns 0, or NQ_EXIT_ERROR after printing one line on stderr naming every address
+ * tried (or the malformed address). */
+int net_open(struct nq_conn *c, const char *addr, double timeout_s);
+void net_close(struct nq_conn *c);
+/* Writes all of buf.  Returns 0, or -1 after printing why on stderr. */
+int net_write(struct nq_conn *c, const char *buf, size_t len);
+/* Reads one reply line into c->line (its length in *len).  Returns 0, or -1 after
+ * printing why on stderr (timeout, connection closed, too long). */
+int net_read_line(struct nq_conn *c, size_t *len);
+
+/* A parsed reply: *obj is the JSON object (the caller decrefs it) on "ok"; on an error
+ * reply code and message point into *obj or into the line.  Returns 0 for ok, 1 for an
+ * error reply, -1 for an unreadable reply (message printed). */
+int net_parse_reply(struct nq_conn *c, size_t len, json_t **obj, const char **code,
+                    const char **msg);
+
+/* print.c */
+void print_init(FILE *out, enum nq_color when);
+/* Text from the daemon, with control characters made spaces (keep_newlines: body text). */
+void print_text(const char *s, size_t n, bool keep_newlines);
+void print_hit(json_t *hit);
+void print_search_footer(long long total, long long shown, long long offset, bool about,
+                         long long took_us);
+void print_doc(json_t *doc);
+void print_stats(json_t *obj);
+
+/* Length-aware access to a string member ("" when absent or not a string). */
+const char *json_str(json_t *obj, const char *key, size_t *len);
+long long json_int(json_t *obj, const char *key);
+
+#endif

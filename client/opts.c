@@ -1,0 +1,310 @@
+/*
+ * opts.c: newsq's command line.  Options may come before, between or after the words;
+ * "--" ends the options, so query words may start with '-'.  The first word names a
+ * subcommand (get, stats, count, add, search) unless it comes after "--"; otherwise
+ * every word is part of the query.  Values that become protocol option values are
+ * checked here, since a space in one would end the token on the wire.
+ */
+#include "newsq.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "newsd_limits.h"
+
+void opts_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: newsq [options] QUERY...        search; the words form one query\n"
+            "       newsq [options] count QUERY...  the exact number of matches\n"
+            "       newsq [options] get ID          one article, every field, body last\n"
+            "       newsq [options] stats           the daemon's counters\n"
+            "       newsq [options] add FILE|-      add JSON Lines articles (- = stdin)\n"
+            "       newsq [options] search QUERY... search, when the first word is a subcommand's\n"
+            "\n"
+            "search options:\n"
+            "  -n, --limit N       hits to show, 0 to %d (default %d)\n"
+            "      --offset N      hits to skip, 0 to %d\n"
+            "      --sort ORDER    rank (default), date (newest first) or date_asc\n"
+            "      --since DATE    only articles from DATE on (YYYY-MM-DD)\n"
+            "      --until DATE    only articles up to DATE, inclusive\n"
+            "      --source S      only articles from source S\n"
+            "      --topic T       only articles about topic T\n"
+            "      --count         print only the exact number of matches\n"
+            "      --exact         make the total exact (default: an estimate for large sets)\n"
+            "      --no-snippet    no snippets\n"
+            "other options:\n"
+            "      --json          print the daemon's JSON replies, one object per line\n"
+            "      --color WHEN    highlight: auto (on a terminal; default), always, never\n"
+            "  -a, --addr ADDR     the daemon: HOST:PORT, [IPv6]:PORT or unix:PATH\n"
+            "                      (default: $NEWSQ_ADDR, else unix:%s, then %s:%d)\n"
+            "      --timeout S     seconds to connect and to wait for each reply (default %d)\n"
+            "  -h, --help          this help\n"
+            "  -V, --version       the version\n"
+            "Use -- before query words that start with '-': newsq -- -foo bar\n"
+            "Exit status: 0 found (or done), 1 nothing found, 2 usage, connection or server "
+            "error.\n",
+            NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_DEFAULT_UNIX_PATH,
+            NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSQ_DEFAULT_TIMEOUT_S);
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("newsq: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (try newsq --help)\n", stderr);
+    va_end(ap);
+    return NQ_EXIT_ERROR;
+}
+
+static bool is_ctl(unsigned char ch) { return ch < 0x20 || ch == 0x7f; }
+
+/* A value sent as name=value must be one token of printable bytes. */
+static bool is_token(const char *s)
+{
+    if (!*s) return false;
+    for (; *s; s++)
+        if (*s == ' ' || is_ctl((unsigned char)*s)) return false;
+    return true;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi || *s == '+' || *s == ' ') return false;
+    *out = v;
+    return true;
+}
+
+/* Joins words with single spaces; control characters (a pasted newline would end the
+ * request line) become spaces.  NULL when the result is blank. */
+static char *join_words(char **w, int n)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++) len += strlen(w[i]) + 1;
+    char *q = malloc(len), *p = q;
+    if (!q) return NULL;
+    for (int i = 0; i < n; i++) {
+        if (i) *p++ = ' ';
+        for (const char *s = w[i]; *s; s++) *p++ = is_ctl((unsigned char)*s) ? ' ' : *s;
+    }
+    *p = '\0';
+    if (strspn(q, " ") == strlen(q)) {
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
+       O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION };
+
+static const struct {
+    const char *shrt, *lng;
+    int id;
+    bool value;
+    bool search_only;   /* meaningless for get, stats and add */
+} OPTS[] = {
+    { "-n", "--limit", O_LIMIT, true, true },     { NULL, "--offset", O_OFFSET, true, true },
+    { NULL, "--sort", O_SORT, true, true },       { NULL, "--since", O_SINCE, true, true },
+    { NULL, "--until", O_UNTIL, true, true },     { NULL, "--source", O_SOURCE, true, true },
+    { NULL, "--topic", O_TOPIC, true, true },     { NULL, "--count", O_COUNT, false, true },
+    { NULL, "--exact", O_EXACT, false, true },    { NULL, "--no-snippet", O_NOSNIP, false, true },
+    { NULL, "--json", O_JSON, false, false },     { NULL, "--color", O_COLOR, true, false },
+    { "-a", "--addr", O_ADDR, true, false },      { NULL, "--timeout", O_TIMEOUT, true, false },
+    { "-h", "--help", O_HELP, false, false },     { "-V", "--version", O_VERSION, false, false },
+};
+#define NOPTS (sizeof OPTS / sizeof OPTS[0])
+
+/* Finds the option arg names; *inline_val is set for --name=value and -nVALUE. */
+static int find_opt(const char *arg, const char **inline_val)
+{
+    *inline_val = NULL;
+    for (size_t i = 0; i < NOPTS; i++) {
+        size_t ln = strlen(OPTS[i].lng);
+        if (strncmp(arg, OPTS[i].lng, ln) == 0) {
+            if (arg[ln] == '\0') return (int)i;
+            if (arg[ln] == '=' && OPTS[i].value) {
+                *inline_val = arg + ln + 1;
+                return (int)i;
+            }
+        }
+        if (OPTS[i].shrt && strncmp(arg, OPTS[i].shrt, 2) == 0) {
+            if (arg[2] == '\0') return (int)i;
+            if (OPTS[i].value) {
+                *inline_val = arg + 2;
+                return (int)i;
+            }
+        }
+    }
+    return -1;
+}
+
+static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
+{
+    switch (id) {
+    case O_LIMIT:
+        if (!parse_long(v, 0, NEWSD_MAX_LIMIT, &o->limit))
+            return usage_error("%s must be a number from 0 to %d", name, NEWSD_MAX_LIMIT);
+        break;
+    case O_OFFSET:
+        if (!parse_long(v, 0, NEWSD_MAX_OFFSET, &o->offset))
+            return usage_error("%s must be a number from 0 to %d", name, NEWSD_MAX_OFFSET);
+        break;
+    case O_SORT:
+        if (strcmp(v, "rank") && strcmp(v, "date") && strcmp(v, "date_asc"))
+            return usage_error("%s must be rank, date or date_asc, not '%s'", name, v);
+        o->sort = v;
+        break;
+    case O_SINCE: case O_UNTIL: case O_SOURCE: case O_TOPIC:
+        if (!is_token(v)) return usage_error("%s needs a value without spaces, not '%s'", name, v);
+        if (id == O_SINCE) o->since = v;
+        else if (id == O_UNTIL) o->until = v;
+        else if (id == O_SOURCE) o->source = v;
+        else o->topic = v;
+        break;
+    case O_COLOR:
+        if (strcmp(v, "auto") == 0) o->color = NQ_COLOR_AUTO;
+        else if (strcmp(v, "always") == 0) o->color = NQ_COLOR_ALWAYS;
+        else if (strcmp(v, "never") == 0) o->color = NQ_COLOR_NEVER;
+        else return usage_error("%s must be auto, always or never, not '%s'", name, v);
+        break;
+    case O_ADDR:
+        if (!*v) return usage_error("%s needs an address", name);
+        o->addr = v;
+        break;
+    case O_TIMEOUT: {
+        char *end;
+        errno = 0;
+        double t = strtod(v, &end);
+        if (errno || end == v || *end || !(t > 0) || t > NEWSQ_MAX_TIMEOUT_S)
+            return usage_error("%s must be a number of seconds above 0 and up to %d", name,
+                               NEWSQ_MAX_TIMEOUT_S);
+        o->timeout_s = t;
+        break;
+    }
+    case O_COUNT: o->cmd = NQ_COUNT; break;
+    case O_EXACT: o->exact = true; break;
+    case O_NOSNIP: o->no_snippet = true; break;
+    case O_JSON: o->json = true; break;
+    }
+    return 0;
+}
+
+/* Sorts argv into options and words, then reads the subcommand off the words. */
+int opts_parse(struct nq_opts *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->cmd = NQ_SEARCH;
+    o->limit = -1;
+    o->offset = -1;
+    o->timeout_s = NEWSQ_DEFAULT_TIMEOUT_S;
+    const char *env = getenv("NEWSQ_ADDR");
+    if (env && *env) o->addr = env;
+
+    char **words = calloc((size_t)argc + 1, sizeof *words);
+    if (!words) return usage_error("out of memory");
+    int nwords = 0, before_dashdash = -1;
+    bool help = false, version = false, count_flag = false;
+    const char *search_only = NULL;
+    int rc = 0;
+
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *arg = argv[i];
+        if (before_dashdash < 0 && strcmp(arg, "--") == 0) {
+            before_dashdash = nwords;
+            continue;
+        }
+        if (before_dashdash >= 0 || arg[0] != '-' || arg[1] == '\0') {
+            words[nwords++] = argv[i];
+            continue;
+        }
+        const char *val;
+        int k = find_opt(arg, &val);
+        if (k < 0) {
+            rc = usage_error("unknown option '%s'%s", arg,
+                             "; put -- before query words that start with '-'");
+            break;
+        }
+        if (OPTS[k].value && !val) {
+            if (i + 1 >= argc) {
+                rc = usage_error("%s needs a value", arg);
+                break;
+            }
+            val = argv[++i];
+        }
+        if (OPTS[k].search_only && !search_only) search_only = OPTS[k].lng;
+        if (OPTS[k].id == O_HELP) help = true;
+        else if (OPTS[k].id == O_VERSION) version = true;
+        else rc = set_opt(o, OPTS[k].id, arg[1] == '-' ? OPTS[k].lng : OPTS[k].shrt, val);
+        if (OPTS[k].id == O_COUNT) count_flag = true;
+    }
+    if (rc) goto out;
+    if (help || version) {
+        o->cmd = help ? NQ_HELP : NQ_VERSION;
+        goto out;
+    }
+    if (before_dashdash < 0) before_dashdash = nwords;
+
+    char **rest = words;
+    int nrest = nwords;
+    const char *sub = before_dashdash > 0 ? words[0] : "";
+    if (strcmp(sub, "get") == 0 || strcmp(sub, "stats") == 0 || strcmp(sub, "add") == 0) {
+        if (search_only) {
+            rc = usage_error("%s does not apply to '%s'", search_only, sub);
+            goto out;
+        }
+        int want = strcmp(sub, "stats") == 0 ? 1 : 2;
+        if (nwords != want) {
+            rc = usage_error("'%s' takes %s", sub,
+                             want == 1 ? "no argument"
+                             : sub[0] == 'g' ? "one argument, the id" : "one argument, FILE or -");
+            goto out;
+        }
+        if (sub[0] == 's') o->cmd = NQ_STATS;
+        else if (sub[0] == 'a') {
+            o->cmd = NQ_ADD;
+            o->file = words[1];
+        } else {
+            o->cmd = NQ_GET;
+            o->id = words[1];
+            for (const char *s = o->id; *s; s++)
+                if (is_ctl((unsigned char)*s)) {
+                    rc = usage_error("an id cannot hold control characters");
+                    goto out;
+                }
+            if (strspn(o->id, " ") == strlen(o->id)) {
+                rc = usage_error("'get' needs an id");
+                goto out;
+            }
+        }
+        goto out;
+    }
+    if (strcmp(sub, "count") == 0 || strcmp(sub, "search") == 0) {
+        if (sub[0] == 'c') o->cmd = NQ_COUNT;
+        rest++;
+        nrest--;
+    }
+    if (count_flag) o->cmd = NQ_COUNT;
+    if (nrest == 0) {
+        rc = usage_error("no query");
+        goto out;
+    }
+    o->query = join_words(rest, nrest);
+    if (!o->query) rc = usage_error("the query is empty");
+out:
+    free(words);
+    return rc;
+}
+
+void opts_free(struct nq_opts *o)
+{
+    free(o->query);
+    o->query = NULL;
+}
