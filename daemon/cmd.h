@@ -1,7 +1,7 @@
 /*
  * cmd.h: the command handlers.  cmd_execute takes one request line of a connection,
  * parses it (proto.c), runs the command on the worker's reader and appends the reply, in
- * text or JSON (daemon/protocol.md, "Replies"), to the connection's output buffer.  A
+ * text or JSON (README.md, "Replies"), to the connection's output buffer.  A
  * write (ADD, DELETE) is handed to the writer thread instead and answered later by
  * cmd_write_reply.  Nothing here touches a socket.
  */

@@ -1,5 +1,5 @@
 /*
- * newsd.c: the daemon's command line (daemon/protocol.md, "Running it").  It reads the
+ * newsd.c: the daemon's command line (README.md, "Running it").  It reads the
  * options into a server_config_t, checks them, and hands over to server_run.  Exit
  * status: 0 after SIGTERM/SIGINT, 1 when the index or an address fails, 2 for usage.
  */

@@ -1,5 +1,5 @@
 /*
- * proto.h: the request-line parser of the newsd protocol (daemon/protocol.md,
+ * proto.h: the request-line parser of the newsd protocol (README.md,
  * "Requests").  It turns one line, without its line end, into a proto_request_t:
  * command, name=value options and the argument.  It never touches a socket, allocates
  * nothing and knows each command's options (the table behind HELP), so a request the

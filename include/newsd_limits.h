@@ -61,7 +61,7 @@
 /* How often the progress bar is redrawn, in milliseconds. */
 #define NEWSD_PROGRESS_INTERVAL_MS 200
 
-/* ---- daemon (newsd): see daemon/protocol.md, "Connections and limits" ---- */
+/* ---- daemon (newsd): see README.md, "Connections and limits" ---- */
 
 /* TCP port of the default listener. */
 #define NEWSD_DEFAULT_PORT 7878
