@@ -55,7 +55,7 @@ endif
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test bench bench-quick bench-peers clean check-deps
+.PHONY: all deps run test bench bench-quick bench-peers clean check-deps FORCE
 .DEFAULT_GOAL := all
 # Keep object files that pattern rules make on the way to a program.
 .SECONDARY:

@@ -1,5 +1,6 @@
 #!/bin/sh
-# bench/run.sh: the indexing benchmark behind `make bench` and `make bench-quick`.
+# bench/run.sh: the benchmark behind `make bench` and `make bench-quick`: indexing here,
+# queries in bench/query.sh (sourced; its header describes that half and its settings).
 #
 # It times four builds of one index from the same documents: bin/newsindex --rebuild,
 # the naive Xapian loop (naive_index.cc), SQLite FTS5 (fts5_index.c) and, when
@@ -12,6 +13,7 @@
 #
 # Environment:
 #   BENCH_QUICK=1        one round over three Reuters files (about a minute)
+#   BENCH_INDEXING=0     skip the indexing half;  BENCH_QUERY=0: skip the query half
 #   BENCH_ROUNDS=N       rounds per input set (default 3; 1 when quick)
 #   BENCH_PATHS="P ..."  index these paths instead of the default sets
 #   BENCH_REUTERS=0      skip the Reuters-only set in a full run
@@ -38,6 +40,8 @@ BIN=$WORK/bin
 LOGS=$WORK/logs
 LIB=${BENCH_LIB:-$ROOT/build/rel/libnewsd.a}
 QUICK=${BENCH_QUICK:-0}
+INDEXING=${BENCH_INDEXING:-1}
+QUERY=${BENCH_QUERY:-1}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 NEWSINDEX=${BENCH_NEWSINDEX:-bin/newsindex}
 SYSTEMS="newsindex naive fts5 sphinx"
@@ -110,18 +114,20 @@ build_programs() {
     pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing one of $PKGS"
     pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
     # The library holds C++ (newsidx.cc), so everything links with the C++ driver.
-    if stale "$BIN/bench_corpus.o"; then
-        $CC $BENCH_CFLAGS $pkg_cflags -c bench/bench_corpus.c -o "$BIN/bench_corpus.o" ||
-            die "build failed: bench_corpus.c"
-    fi
-    progs="corpus_stats dump_xmlpipe2 naive_index"
+    for obj in bench_corpus querylog; do
+        if stale "$BIN/$obj.o"; then
+            $CC $BENCH_CFLAGS $pkg_cflags -c "bench/$obj.c" -o "$BIN/$obj.o" ||
+                die "build failed: $obj.c"
+        fi
+    done
+    progs="corpus_stats dump_xmlpipe2 naive_index make_querylog query_inproc xapian_ids loadgen proctime"
     # FTS5 is a peer, not a dependency: without libsqlite3-dev its row says so.
-    have_sqlite && progs="$progs fts5_index"
+    have_sqlite && progs="$progs fts5_index fts5_query"
     for prog in $progs; do
         stale "$BIN/$prog" || continue
         echo "bench: building $prog" >&2
         extra_cflags='' extra_libs=''
-        if [ "$prog" = fts5_index ]; then
+        if [ "$prog" = fts5_index ] || [ "$prog" = fts5_query ]; then
             extra_cflags=$(pkg-config --cflags sqlite3)
             extra_libs=$(pkg-config --libs sqlite3)
         fi
@@ -130,7 +136,8 @@ build_programs() {
         else
             $CC $BENCH_CFLAGS $pkg_cflags $extra_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
         fi || die "build failed: $prog"
-        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$LIB" $extra_libs $pkg_libs ||
+        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$BIN/querylog.o" "$LIB" \
+            $extra_libs $pkg_libs ||
             die "link failed: $prog"
     done
 }
@@ -255,7 +262,7 @@ missing_note() {
     case $1 in
     newsindex)
         if [ -x "$NEWSINDEX" ]; then
-            echo "newsindex: $NEWSINDEX is a sanitizer build, not timed (run make)"
+            echo "newsindex: $NEWSINDEX_NAME is a sanitizer build, not timed (run make)"
         else
             echo "newsindex: not built (make)"
         fi ;;
@@ -328,12 +335,23 @@ table() {
 
 command -v timeout > /dev/null 2>&1 || die "needs timeout (coreutils)"
 build_programs
+# Time copies of the programs under test: bin/ is shared, and a `make SANITIZE=1` or a
+# half-finished build there in the middle of a run would otherwise change what is timed.
+# The report keeps the names as given.
+NEWSINDEX_NAME=$NEWSINDEX
+if [ -x "$NEWSINDEX" ]; then
+    cp "$NEWSINDEX" "$BIN/newsindex.timed" || die "cannot copy $NEWSINDEX"
+    NEWSINDEX=$BIN/newsindex.timed
+fi
 RESULTS=$WORK/results.txt
 STATS=$WORK/stats
 : > "$RESULTS"
 : > "$STATS"
 : > "$WORK/xapian-check"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+[ "$INDEXING" = 1 ] || SETS=
+# shellcheck source=bench/query.sh
+[ "$QUERY" = 1 ] && . "$ROOT/bench/query.sh"
 
 for set in $SETS; do
     # Counts the input once (and warms the page cache for the first timed build).
@@ -364,11 +382,17 @@ for set in $SETS; do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# The daemon is stopped (query_cleanup) before the report is written.
+if [ "$QUERY" = 1 ]; then
+    query_bench
+    query_cleanup
+fi
+
 # ---- report ----
 
 sphinx_version=$(indexer 2> /dev/null | head -n 1)
 {
-    echo "# newsd indexing benchmark"
+    echo "# newsd benchmarks: indexing and queries"
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
@@ -377,30 +401,36 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
     echo "- Xapian $(xapian-config --version 2> /dev/null | awk '{ print $NF }'), SQLite $(pkg-config --modversion sqlite3 2> /dev/null || echo 'not installed')," \
          "${sphinx_version:-Sphinx not installed}"
     echo "- Command: \`$( [ "$QUICK" = 1 ] && echo "make bench-quick" || echo "make bench")\`" \
-         "(sh bench/run.sh with BENCH_QUICK=$QUICK, $ROUNDS round(s) per input set${BENCH_JOBS:+, newsindex --jobs $BENCH_JOBS}${BENCH_PATHS:+, BENCH_PATHS=$BENCH_PATHS})"
+         "(sh bench/run.sh with BENCH_QUICK=$QUICK, $( [ "$INDEXING" = 1 ] && echo "$ROUNDS indexing round(s) per input set" || echo "indexing skipped (BENCH_INDEXING=0)"), $( [ "$QUERY" = 1 ] && echo "$QROUNDS query round(s)" || echo "queries skipped (BENCH_QUERY=0)")${BENCH_JOBS:+, newsindex --jobs $BENCH_JOBS}${BENCH_PATHS:+, BENCH_PATHS=$BENCH_PATHS}${BENCH_NEWSINDEX:+, BENCH_NEWSINDEX=$BENCH_NEWSINDEX}${BENCH_NEWSD:+, BENCH_NEWSD=$BENCH_NEWSD}${BENCH_NEWSQ:+, BENCH_NEWSQ=$BENCH_NEWSQ})"
     check=$(cat "$WORK/xapian-check")
     echo "- xapian-check on newsindex's output: ${check:-not run}"
-    echo
-    echo "Method: the systems run interleaved, one build of each per round, the starting"
-    echo "system rotated each round; wall time is measured around the whole program (start"
-    echo "to exit, including reading and parsing the input and the final commit). Figures"
-    echo "are medians over rounds; \"newsindex speedup\" is the median of the per-round"
-    echo "ratios (system time / newsindex time). MB = 10^6 bytes of uncompressed input as"
-    echo "the readers consume it (.gz files gunzipped, markup included); index size is"
-    echo "\`du -sb\` of the finished index."
-    for set in $SETS; do
+    if [ "$INDEXING" = 1 ]; then
         echo
-        echo "## $(set_label "$set")"
+        echo "Indexing method: the systems run interleaved, one build of each per round, the starting"
+        echo "system rotated each round; wall time is measured around the whole program (start"
+        echo "to exit, including reading and parsing the input and the final commit). Figures"
+        echo "are medians over rounds; \"newsindex speedup\" is the median of the per-round"
+        echo "ratios (system time / newsindex time). MB = 10^6 bytes of uncompressed input as"
+        echo "the readers consume it (.gz files gunzipped, markup included); index size is"
+        echo "\`du -sb\` of the finished index."
+        for set in $SETS; do
+            echo
+            echo "## $(set_label "$set")"
+            echo
+            table "$set"
+        done
         echo
-        table "$set"
-    done
-    echo
-    echo "Systems:"
-    echo
-    echo "- **newsindex**: \`$NEWSINDEX --index DIR --rebuild${BENCH_JOBS:+ --jobs $BENCH_JOBS} PATH...\`, the full newsd schema (title, body, filters, values, all fields stored)."
-    echo "- **naive**: bench/naive_index.cc, the baseline: one thread, default flush threshold, replace_document per record, title (S, wdf x3) and body with positions, Q id term, body as data, one commit."
-    echo "- **fts5**: bench/fts5_index.c, SQLite FTS5 \`porter unicode61\`, id/date/source UNINDEXED, all columns stored; journal_mode=OFF, synchronous=OFF, 256 MiB cache, one transaction."
-    echo "- **sphinx**: Sphinx \`indexer\` on an xmlpipe2 stream from bench/dump_xmlpipe2.c (its time included; it runs as a second process), morphology=stem_en, mem_limit=256M; Sphinx 2.2 stores no text, only the index and a string attribute for the id."
+        echo "Indexing systems:"
+        echo
+        echo "- **newsindex**: \`$NEWSINDEX_NAME --index DIR --rebuild${BENCH_JOBS:+ --jobs $BENCH_JOBS} PATH...\`, the full newsd schema (title, body, filters, values, all fields stored)."
+        echo "- **naive**: bench/naive_index.cc, the baseline: one thread, default flush threshold, replace_document per record, title (S, wdf x3) and body with positions, Q id term, body as data, one commit."
+        echo "- **fts5**: bench/fts5_index.c, SQLite FTS5 \`porter unicode61\`, id/date/source UNINDEXED, all columns stored; journal_mode=OFF, synchronous=OFF, 256 MiB cache, one transaction."
+        echo "- **sphinx**: Sphinx \`indexer\` on an xmlpipe2 stream from bench/dump_xmlpipe2.c (its time included; it runs as a second process), morphology=stem_en, mem_limit=256M; Sphinx 2.2 stores no text, only the index and a string attribute for the id."
+    fi
+    if [ "$QUERY" = 1 ]; then
+        echo
+        query_report
+    fi
 } > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$OUT"
 echo "bench: wrote ${OUT#"$ROOT"/}" >&2

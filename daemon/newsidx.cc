@@ -565,7 +565,10 @@ void run_search(Xapian::Database &db, const char *query, const newsidx_search_op
     /* The match stops checking candidates at the limit (newsidx_search then reports
      * NEWSIDX_TIMEOUT with what was found). */
     if (o.timeout_ms) enq.set_time_limit(o.timeout_ms / 1000.0);
+    /* At least one candidate is checked even for a count-only page (limit 0): with
+     * check_at_least 0 Xapian may skip the match and estimate 0 matches. */
     Xapian::doccount check = o.exact_total ? db.get_doccount() : o.offset + o.limit;
+    if (check == 0) check = 1;
     Xapian::MSet m = enq.get_mset(o.offset, o.limit, check);
 
     res.store.clear();

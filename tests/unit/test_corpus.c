@@ -61,6 +61,14 @@ static void test_queries(newsidx_reader_t *r)
     CHECK_STR(first_id(res), SEED_ID);
     newsidx_results_destroy(res);
 
+    /* A count-only page (limit 0) still reports how many match. */
+    o.limit = 0;
+    res = search(r, "\"swiss franc\"", &o);
+    CHECK(res && newsidx_results_count(res) == 0);
+    CHECK(res && newsidx_results_total(res) > 0);
+    newsidx_results_destroy(res);
+    o.limit = NEWSD_DEFAULT_LIMIT;
+
     /* Stemming: the seed says "sanctioned"; "sanctions" must find it too. */
     CHECK(count(r, "sanctions turkey blinken", &o) >= 1);
     CHECK(count(r, "sanctioned turkey blinken", &o) >= 1);

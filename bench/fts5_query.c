@@ -1,0 +1,194 @@
+/*
+ * fts5_query: the query log against SQLite FTS5, in-process, the peer newsd's query
+ * figures are compared with (issue 7).  The database is the one fts5_index builds:
+ * fts5(id UNINDEXED, title, body, date UNINDEXED, source UNINDEXED), porter unicode61.
+ *
+ * The log's queries are valid FTS5 syntax as they stand (lowercase words are ANDed,
+ * "two words" is a phrase), so both systems get the same strings.  Modes (-m):
+ *   fields  SELECT id, title, date, source ... MATCH ? ORDER BY rank LIMIT 10
+ *   snip    the same plus snippet(news, 2, '<b>', '</b>', '...', 32): the body around
+ *           the matches, 32 tokens being about newsd's 200 bytes
+ *   exact   SELECT count(*) ... MATCH ?: the hit totals (hits= is their sum)
+ *
+ * Tuning, for a read-only workload that fits in memory: each thread its own
+ * connection (multi-thread mode, SQLITE_OPEN_NOMUTEX: no sharing, so no locking inside
+ * SQLite), no memory statistics (their global mutex serialises malloc), a 256 MiB
+ * page cache and a 256 MiB mmap, the statement prepared once per thread.  -O first
+ * runs FTS5's 'optimize' (merging the index into one b-tree, as a tuned deployment
+ * would after a bulk load), outside any timing.
+ *
+ *   fts5_query -d DBFILE -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-O]
+ * prints one "fts5: mode=... p50_us=... qps=..." line (querylog.h).
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "querylog.h"
+
+#define MAX_THREADS 64
+#define CACHE_KIB 262144
+#define MMAP_BYTES 268435456
+
+static const char *const SQL_FIELDS =
+    "SELECT id, title, date, source FROM news WHERE news MATCH ?1 ORDER BY rank LIMIT 10";
+static const char *const SQL_SNIP =
+    "SELECT id, title, date, source, snippet(news, 2, '<b>', '</b>', '...', 32)"
+    " FROM news WHERE news MATCH ?1 ORDER BY rank LIMIT 10";
+static const char *const SQL_EXACT = "SELECT count(*) FROM news WHERE news MATCH ?1";
+
+typedef struct worker {
+    pthread_t tid;
+    const char *db_path, *sql;
+    int exact;
+    const querylog_t *log;
+    size_t first, count;
+    double *lat;
+    size_t errors, matched;
+    uint64_t hits;
+    int failed;
+} worker_t;
+
+static pthread_barrier_t start_line;
+
+static sqlite3 *open_db(const char *path, int flags)
+{
+    sqlite3 *db = NULL;
+    char pragmas[160];
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fts5_query: %s: %s\n", path, db ? sqlite3_errmsg(db) : "no memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    snprintf(pragmas, sizeof pragmas, "PRAGMA cache_size=-%d; PRAGMA mmap_size=%d;", CACHE_KIB,
+             MMAP_BYTES);
+    sqlite3_exec(db, pragmas, NULL, NULL, NULL);
+    return db;
+}
+
+static void *run(void *arg)
+{
+    worker_t *w = arg;
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = open_db(w->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    if (!db || sqlite3_prepare_v3(db, w->sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        if (db) fprintf(stderr, "fts5_query: prepare: %s\n", sqlite3_errmsg(db));
+        w->failed = 1;
+    }
+    pthread_barrier_wait(&start_line);
+    for (size_t i = 0; !w->failed && i < w->count; i++) {
+        const char *q = w->log->q[(w->first + i) % w->log->n];
+        uint64_t n = 0;
+        int rc;
+        double t0 = bench_us();
+        sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (w->exact) {
+                n = (uint64_t)sqlite3_column_int64(st, 0);
+                continue;
+            }
+            /* Read every column, as a server would to send it. */
+            for (int c = 0; c < sqlite3_column_count(st); c++) sqlite3_column_text(st, c);
+            n++;
+        }
+        sqlite3_reset(st);
+        w->lat[i] = bench_us() - t0;
+        if (rc != SQLITE_DONE) {
+            if (w->errors++ < 3) fprintf(stderr, "fts5_query: %s: %s\n", q, sqlite3_errmsg(db));
+            continue;
+        }
+        w->hits += n;
+        w->matched += n > 0;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static int optimize(const char *path)
+{
+    sqlite3 *db = open_db(path, SQLITE_OPEN_READWRITE);
+    char *msg = NULL;
+    int rc = db ? sqlite3_exec(db, "INSERT INTO news(news) VALUES('optimize')", NULL, NULL, &msg)
+                : SQLITE_ERROR;
+    if (db && rc != SQLITE_OK) fprintf(stderr, "fts5_query: optimize: %s\n", msg);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *db_path = NULL, *qpath = NULL, *mode = "snip";
+    long threads = 1, requests = 0;
+    int opt, opt_optimize = 0;
+    while ((opt = getopt(argc, argv, "d:q:m:t:n:O")) != -1) {
+        switch (opt) {
+        case 'd': db_path = optarg; break;
+        case 'q': qpath = optarg; break;
+        case 'm': mode = optarg; break;
+        case 't': threads = strtol(optarg, NULL, 10); break;
+        case 'n': requests = strtol(optarg, NULL, 10); break;
+        case 'O': opt_optimize = 1; break;
+        default: goto usage;
+        }
+    }
+    const char *sql = strcmp(mode, "fields") == 0 ? SQL_FIELDS
+                      : strcmp(mode, "snip") == 0 ? SQL_SNIP
+                      : strcmp(mode, "exact") == 0 ? SQL_EXACT : NULL;
+    if (!db_path || !qpath || !sql || threads < 1 || threads > MAX_THREADS || requests < 0)
+        goto usage;
+    /* Before any other SQLite call: no global mutex around every malloc's statistics, and
+     * no per-connection mutexes (each thread has its own connection). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    if (opt_optimize && optimize(db_path) != 0) return 1;
+    querylog_t log;
+    if (querylog_load(qpath, &log) != 0) return 1;
+    if (requests == 0) requests = (long)log.n;
+
+    worker_t w[MAX_THREADS];
+    memset(w, 0, sizeof w);
+    double *lat = calloc((size_t)requests, sizeof *lat);
+    if (!lat) return 1;
+    pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1);
+    size_t given = 0;
+    for (long t = 0; t < threads; t++) {
+        w[t].db_path = db_path;
+        w[t].sql = sql;
+        w[t].exact = sql == SQL_EXACT;
+        w[t].log = &log;
+        w[t].first = (size_t)t * log.n / (size_t)threads;
+        w[t].count = (size_t)requests / (size_t)threads + ((size_t)t < (size_t)requests % (size_t)threads);
+        w[t].lat = lat + given;
+        given += w[t].count;
+        if (pthread_create(&w[t].tid, NULL, run, &w[t]) != 0) {
+            perror("pthread_create");
+            return 1;
+        }
+    }
+    pthread_barrier_wait(&start_line);
+    double t0 = bench_us();
+    bench_summary_t s = {"fts5", mode, (unsigned)threads, (size_t)requests, 0, 0, 0, 0};
+    int failed = 0;
+    for (long t = 0; t < threads; t++) {
+        pthread_join(w[t].tid, NULL);
+        s.errors += w[t].errors;
+        s.hits += w[t].hits;
+        s.matched += w[t].matched;
+        failed |= w[t].failed;
+    }
+    s.wall_us = bench_us() - t0;
+    if (failed) return 1;
+    bench_report(stdout, &s, lat, (size_t)requests);
+    querylog_free(&log);
+    free(lat);
+    return s.errors ? 1 : 0;
+usage:
+    fprintf(stderr, "usage: fts5_query -d DBFILE -q QUERIES [-m fields|snip|exact] "
+                    "[-t THREADS] [-n REQUESTS] [-O]\n");
+    return 2;
+}

@@ -1,0 +1,513 @@
+# shellcheck shell=sh
+# bench/query.sh: the query half of `make bench`, sourced by bench/run.sh (which sets
+# ROOT, WORK, BIN, LOGS, QUICK, TIMEOUT and die/now/sanitized/have_sqlite).
+#
+# It indexes the Reuters-21578 corpus once with bin/newsindex (and with FTS5 and Sphinx),
+# starts bin/newsd on a free TCP port and a Unix socket in a temporary folder, and
+# runs the query log (bench/queries.txt, made by make_querylog.c) in rounds.  Each
+# round runs every measurement once, interleaved, the starting point rotated every
+# round, and the table shows medians over rounds; every comparison is the median of
+# the per-round differences or ratios of runs made side by side in the same round:
+#   - the in-process C API (query_inproc), and raw Xapian returning ids only
+#     (xapian_ids) as the ceiling, against newsd over loopback TCP and over the Unix
+#     socket (loadgen), one connection, the same queries in the same order;
+#   - newsd throughput at 1, 8 and 32 connections, snippets off and on;
+#   - SQLite FTS5 in-process (fts5_query) at 1, 8 and 32 threads;
+#   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
+#     when Sphinx is installed (make bench-peers);
+#   - whole `bin/newsq` processes (proctime), when bin/newsq exists;
+#   - newsd's VmRSS after each round's load.
+#
+# Environment (besides run.sh's):
+#   BENCH_QUERY_ROUNDS=N   rounds (default 7; 1 when quick)
+#   BENCH_QUERY_PATHS="P"  what to index and serve (default corpus/reuters21578, the
+#                          corpus the issues' targets were measured on; quick: 3 files)
+#   BENCH_QUERIES=FILE     the query log (default bench/queries.txt)
+#   BENCH_NEWSQ_QUERY=Q    the query newsq processes ask (default "oil prices")
+#   BENCH_SPHINX=0         leave Sphinx searchd out even when it is installed
+#   BENCH_NEWSD=P, BENCH_NEWSQ=P   the daemon and client to time (default bin/newsd,
+#                          bin/newsq; newsd must be a release build)
+#
+# Lists of paths, flags and commands are split on purpose.
+# shellcheck disable=SC2046,SC2086,SC2154
+
+QUERIES=${BENCH_QUERIES:-$ROOT/bench/queries.txt}
+NEWSD=${BENCH_NEWSD:-bin/newsd}
+NEWSQ=${BENCH_NEWSQ:-bin/newsq}
+NEWSQ_QUERY=${BENCH_NEWSQ_QUERY:-oil prices}
+# Targets, from issue 3 (daemon), issue 4 (newsq) and issue 7 (peers).
+TARGET_LOOPBACK_US=60
+TARGET_SCALING=1.8
+TARGET_VS_FTS5=1.5
+TARGET_NEWSQ_MS=3
+
+if [ "$QUICK" = 1 ]; then
+    QROUNDS=${BENCH_QUERY_ROUNDS:-1}
+    QUERY_PATHS=${BENCH_QUERY_PATHS:-corpus/reuters21578/reut2-000.sgm.gz \
+corpus/reuters21578/reut2-001.sgm.gz corpus/reuters21578/reut2-002.sgm.gz}
+    N1=500      # requests of a one-connection run: the first N1 queries of the log
+    NT=1000     # requests of a concurrent run, spread over the connections
+    NQ=30       # newsq processes per round
+else
+    QROUNDS=${BENCH_QUERY_ROUNDS:-7}
+    QUERY_PATHS=${BENCH_QUERY_PATHS:-corpus/reuters21578}
+    N1=$(grep -c . "$QUERIES")
+    NT=4000
+    NQ=200
+fi
+
+# One measurement per label (WHO-WHAT-CONNECTIONS); the order keeps the runs that are
+# compared next to each other (in-process, TCP and Unix of the same queries; newsd,
+# FTS5 and Sphinx at the same concurrency).
+QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1
+            spin-inproc-snip-1 spin-tcp-snip-1 spin-unix-snip-1
+            inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1
+            tcp-fields-8 tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
+            fts5-fields-8 fts5-fields-1 sphinx-ids-1
+            inproc-fields-32 xapian-ids-32 xapian-ids-1
+            tcp-snip-8 tcp-snip-32 fts5-snip-32 fts5-snip-8 fts5-snip-1
+            newsq true"
+
+QTMP=
+NEWSD_PID=
+SEARCHD_PID=
+SPHINX_ADDR=
+
+query_cleanup() {
+    if [ -n "$SEARCHD_PID" ]; then
+        kill "$SEARCHD_PID" 2> /dev/null
+        wait "$SEARCHD_PID" 2> /dev/null
+        SEARCHD_PID=
+    fi
+    if [ -n "$NEWSD_PID" ]; then
+        kill "$NEWSD_PID" 2> /dev/null
+        wait "$NEWSD_PID" 2> /dev/null
+        NEWSD_PID=
+    fi
+    [ -n "$QTMP" ] && rm -rf "$QTMP"
+    QTMP=
+}
+
+query_available() {
+    case $1 in
+    fts5-*) have_sqlite && [ -x "$BIN/fts5_query" ] && [ -s "$QTMP/news.db" ] ;;
+    sphinx-*) [ -n "$SPHINX_ADDR" ] ;;
+    newsq | true) [ -x "$NEWSQ" ] ;;
+    *) true ;;
+    esac
+}
+
+# Starts newsd on the index and sets TCP_ADDR, UNIX_ADDR and NEWSD_PID.
+start_newsd() {
+    err=$LOGS/newsd.err
+    UNIX_ADDR=unix:$QTMP/newsd.sock
+    "$NEWSD" --index "$QTMP/idx" --listen 127.0.0.1:0 --listen "$UNIX_ADDR" \
+        --log-level warn 2> "$err" &
+    NEWSD_PID=$!
+    # Wait for the ready line (it names the real port), with a deadline.
+    tries=0
+    while ! grep -q '^newsd: ready' "$err" 2> /dev/null; do
+        kill -0 "$NEWSD_PID" 2> /dev/null || die "newsd exited: $(tail -n 3 "$err")"
+        tries=$((tries + 1))
+        [ "$tries" -gt 300 ] && die "newsd not ready after 30 s"
+        sleep 0.1
+    done
+    TCP_ADDR=$(sed -n 's/^newsd: ready.* listen=\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$err" | head -n 1)
+    [ -n "$TCP_ADDR" ] || die "no TCP address in newsd's ready line: $(head -n 1 "$err")"
+}
+
+rss_kb() {
+    sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2> /dev/null
+}
+
+# Indexes the same input with Sphinx's indexer (run.sh's config: stem_en, xmlpipe2 from
+# the daemon's readers) and starts searchd on a free port with SphinxQL; sets
+# SPHINX_ADDR and SEARCHD_PID, or leaves SPHINX_ADDR empty with a note on stderr.
+start_searchd() {
+    sdir=$QTMP/sphinx
+    mkdir -p "$sdir"
+    write_sphinx_conf "$sdir/base.conf" "$sdir" $QUERY_PATHS
+    if ! indexer --config "$sdir/base.conf" --all > "$LOGS/query-sphinx-indexer.out" 2>&1 ||
+       grep -q '^ERROR' "$LOGS/query-sphinx-indexer.out"; then
+        echo "bench: query: Sphinx indexer failed; see $LOGS/query-sphinx-indexer.out" >&2
+        return 0
+    fi
+    # searchd cannot be asked for any free port: try a few, each checked by a real query.
+    try=0
+    while [ "$try" -lt 5 ]; do
+        port=$((20000 + ($$ * 7 + try * 131) % 30000))
+        {
+            cat "$sdir/base.conf"
+            cat <<EOF
+searchd
+{
+    listen = 127.0.0.1:$port:mysql41
+    log = $sdir/searchd.log
+    pid_file = $sdir/searchd.pid
+    # One process, no crash-restarting parent, so \$! is searchd and kill stops it.
+    watchdog = 0
+    workers = threads
+    binlog_path =
+    # Tuned as issue 7 says: larger read buffers for doclists and hitlists.
+    read_buffer = 1M
+    read_unhinted = 256K
+    max_children = 128
+}
+EOF
+        } > "$sdir/sphinx.conf"
+        searchd --config "$sdir/sphinx.conf" --nodetach > "$LOGS/query-searchd.out" 2>&1 &
+        SEARCHD_PID=$!
+        tries=0
+        while kill -0 "$SEARCHD_PID" 2> /dev/null && [ "$tries" -lt 100 ]; do
+            if "$BIN/loadgen" -a "127.0.0.1:$port" -q "$QUERIES" -f sphinxql -n 1 \
+                   > /dev/null 2>&1; then
+                SPHINX_ADDR=127.0.0.1:$port
+                return 0
+            fi
+            tries=$((tries + 1))
+            sleep 0.1
+        done
+        kill "$SEARCHD_PID" 2> /dev/null
+        wait "$SEARCHD_PID" 2> /dev/null
+        SEARCHD_PID=
+        try=$((try + 1))
+    done
+    echo "bench: query: searchd did not start; see $LOGS/query-searchd.out and $sdir/searchd.log" >&2
+}
+
+# The command of one measurement, on stdout (one line, split by the caller).
+query_command() {
+    label=${1#spin-}
+    conns=${label##*-}
+    n=$N1
+    [ "$conns" -gt 1 ] && n=$NT
+    case $label in
+    xapian-ids-*) echo "$BIN/xapian_ids -i $QTMP/idx -q $QUERIES -t $conns -n $n" ;;
+    inproc-*) m=${label#inproc-}; m=${m%-*}
+              echo "$BIN/query_inproc -i $QTMP/idx -q $QUERIES -m $m -t $conns -n $n" ;;
+    fts5-*) m=${label#fts5-}; m=${m%-*}
+            echo "$BIN/fts5_query -d $QTMP/news.db -q $QUERIES -m $m -t $conns -n $n" ;;
+    sphinx-ids-*) echo "$BIN/loadgen -a $SPHINX_ADDR -q $QUERIES -f sphinxql -c $conns -n $n" ;;
+    tcp-ping-* | unix-ping-*)
+        addr=$TCP_ADDR
+        case $label in unix-*) addr=$UNIX_ADDR ;; esac
+        echo "$BIN/loadgen -a $addr -q $QUERIES -f ping -c $conns -n $n" ;;
+    tcp-json-snip-*) echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -c $conns -n $n" ;;
+    tcp-* | unix-*)
+        addr=$TCP_ADDR
+        case $label in unix-*) addr=$UNIX_ADDR ;; esac
+        s=0
+        case $label in *-snip-*) s=1 ;; esac
+        echo "$BIN/loadgen -a $addr -q $QUERIES -s $s -c $conns -n $n" ;;
+    esac
+}
+
+# Runs one measurement and appends "round label status queries errors hits matched
+# p50 p99 mean qps took50" to $QRESULTS (took50: newsd's own took_us p50, or -).
+query_one() {
+    label=$1 round=$2
+    log=$LOGS/query-$round-$label
+    case $label in
+    # The query has spaces, so these two are not built as one line.
+    newsq) timeout "$TIMEOUT" "$BIN/proctime" -n "$NQ" -L newsq -- "$NEWSQ" -a "$UNIX_ADDR" \
+               "$NEWSQ_QUERY" > "$log.out" 2> "$log.err" ;;
+    true) timeout "$TIMEOUT" "$BIN/proctime" -n "$NQ" -L true -- /bin/true \
+              > "$log.out" 2> "$log.err" ;;
+    spin-*)
+        # The same run while two nice-19 busy loops keep both vCPUs from halting when
+        # idle: on this VM a halted vCPU takes ~100 us to wake (cpuidle haltpoll), which a
+        # client blocked in recv pays on every reply and an in-process loop never does.
+        # The spinners get ~1.5% of a core against the measured processes.
+        nice -n 19 sh -c 'while :; do :; done' & spin1=$!
+        nice -n 19 sh -c 'while :; do :; done' & spin2=$!
+        timeout "$TIMEOUT" $(query_command "$label") > "$log.out" 2> "$log.err"
+        rc=$?
+        kill "$spin1" "$spin2" 2> /dev/null
+        wait "$spin1" "$spin2" 2> /dev/null
+        (exit "$rc") ;;
+    *) timeout "$TIMEOUT" $(query_command "$label") > "$log.out" 2> "$log.err" ;;
+    esac
+    rc=$?
+    line=$(grep 'p50_us=' "$log.out" | tail -n 1)
+    status=ok
+    if [ "$rc" != 0 ] || [ -z "$line" ]; then
+        status=failed
+        echo "bench: query $label (round $round) failed, status $rc; last lines of $log.err:" >&2
+        tail -n 3 "$log.err" >&2
+    fi
+    get() { echo "$line" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+    took=$(sed -n 's/.* took_us_p50=\([0-9.]*\).*/\1/p' "$log.out" | tail -n 1)
+    echo "$round $label $status $(get queries) $(get errors) $(get hits) $(get matched)" \
+         "$(get p50_us) $(get p99_us) $(get mean_us) $(get qps) ${took:--}" >> "$QRESULTS"
+    printf 'bench: query %-16s round %d: p50 %s us, p99 %s us, %s q/s, %s errors, %s\n' \
+        "$label" "$round" "$(get p50_us)" "$(get p99_us)" "$(get qps)" "$(get errors)" \
+        "$status" >&2
+}
+
+# Everything the rounds need, built once: the index, the FTS5 database, the daemon.
+query_setup() {
+    [ -x "$NEWSD" ] || die "no $NEWSD (make)"
+    [ -s "$QUERIES" ] || die "no query log $QUERIES (see bench/make_querylog.c)"
+    QTMP=$(mktemp -d "$WORK/query.XXXXXX") || die "mktemp failed"
+    # Copies, as run.sh does for newsindex: bin/ may be rebuilt during the run.
+    cp "$NEWSD" "$QTMP/newsd" || die "cannot copy $NEWSD"
+    NEWSD_NAME=$NEWSD NEWSD=$QTMP/newsd
+    sanitized "$NEWSD" && die "$NEWSD_NAME is a sanitizer build, not timed (run make)"
+    if [ -x "$NEWSQ" ]; then
+        cp "$NEWSQ" "$QTMP/newsq" || die "cannot copy $NEWSQ"
+        NEWSQ=$QTMP/newsq
+    fi
+    trap 'query_cleanup' EXIT
+    trap 'query_cleanup; exit 1' INT TERM
+    echo "bench: query: indexing $QUERY_PATHS" >&2
+    { "$NEWSINDEX" --index "$QTMP/idx" --rebuild $QUERY_PATHS 2> "$LOGS/query-newsindex.err"
+      echo $? > "$QTMP/rc"; } | cat > "$LOGS/query-newsindex.out"
+    [ "$(cat "$QTMP/rc")" = 0 ] || die "newsindex failed: $(tail -n 3 "$LOGS/query-newsindex.err")"
+    QDOCS=$(sed -n 's/.*added=\([0-9]*\).*/\1/p' "$LOGS/query-newsindex.out" | tail -n 1)
+    QINDEX_BYTES=$(du -sb "$QTMP/idx" | cut -f1)
+    QFTS5_BYTES=
+    if have_sqlite && [ -x "$BIN/fts5_query" ]; then
+        # fts5_index leaves the database as a bulk load does; -O merges it, untimed.
+        if "$BIN/fts5_index" "$QTMP/news.db" $QUERY_PATHS > "$LOGS/query-fts5.out" 2>&1 &&
+           "$BIN/fts5_query" -O -d "$QTMP/news.db" -q "$QUERIES" -m exact \
+               > "$LOGS/query-fts5-exact.out" 2>> "$LOGS/query-fts5.out"; then
+            QFTS5_BYTES=$(du -sb "$QTMP/news.db" | cut -f1)
+        else
+            echo "bench: query: FTS5 database failed; see $LOGS/query-fts5.out" >&2
+            rm -f "$QTMP/news.db"
+        fi
+    fi
+    start_newsd
+    [ "${BENCH_SPHINX:-1}" = 1 ] && command -v searchd > /dev/null 2>&1 &&
+        command -v indexer > /dev/null 2>&1 && start_searchd
+    QRSS_IDLE=$(rss_kb "$NEWSD_PID")
+    echo "bench: query: newsd pid $NEWSD_PID on $TCP_ADDR and $UNIX_ADDR, $QDOCS docs" >&2
+    # Hit totals (exact counts) and a full check of the replies; these passes also warm
+    # the page cache for the timed rounds.
+    "$BIN/query_inproc" -i "$QTMP/idx" -q "$QUERIES" -m exact > "$LOGS/query-inproc-exact.out" ||
+        die "query_inproc failed: $(tail -n 3 "$LOGS/query-inproc-exact.out")"
+    QVERIFY=
+    for f in "text -s 0" "text -s 1" "json -s 0 -V" "json -s 1 -V"; do
+        "$BIN/loadgen" -a "$TCP_ADDR" -q "$QUERIES" -n "$N1" -f $f -L "verify" > "$LOGS/query-verify.out" \
+            2> "$LOGS/query-verify.err"
+        QVERIFY="$QVERIFY$(sed -n 's/.* queries=\([0-9]*\) errors=\([0-9]*\).*/\1 \2/p' \
+            "$LOGS/query-verify.out" | tail -n 1) "
+    done
+}
+
+query_bench() {
+    QRESULTS=$WORK/query-results.txt
+    : > "$QRESULTS"
+    query_setup
+    qload_start=$(cut -d' ' -f1-3 /proc/loadavg)
+    n=0
+    for label in $QUERY_RUNS; do n=$((n + 1)); done
+    round=1
+    while [ "$round" -le "$QROUNDS" ]; do
+        # Rotate by three runs a round, so each keeps its neighbours but none is always first.
+        i=0 head='' tail=''
+        for label in $QUERY_RUNS; do
+            if [ "$i" -lt $(( (round - 1) * 3 % n )) ]; then tail="$tail $label"; else head="$head $label"; fi
+            i=$((i + 1))
+        done
+        for label in $head $tail; do
+            query_available "$label" && query_one "$label" "$round"
+        done
+        echo "$round rss $(rss_kb "$NEWSD_PID")" >> "$QRESULTS"
+        [ -n "$SEARCHD_PID" ] && echo "$round rss-searchd $(rss_kb "$SEARCHD_PID")" >> "$QRESULTS"
+        round=$((round + 1))
+    done
+    qload_end=$(cut -d' ' -f1-3 /proc/loadavg)
+    kill -0 "$NEWSD_PID" 2> /dev/null || die "newsd died during the rounds: $(tail -n 3 "$LOGS/newsd.err")"
+}
+
+# Prints the Markdown of the query part from $QRESULTS.
+query_report() {
+    sphinx=no
+    command -v searchd > /dev/null 2>&1 && sphinx=yes
+    set -- $QUERY_PATHS
+    echo "## Queries: $1${2:+ ...}, $QDOCS documents, $(grep -c . "$QUERIES") queries ($(basename "$QUERIES"))"
+    echo
+    echo "- Index: newsindex $(awk -v b="$QINDEX_BYTES" 'BEGIN { printf "%.1f MB", b / 1e6 }')${QFTS5_BYTES:+, FTS5 (after optimize) $(awk -v b="$QFTS5_BYTES" 'BEGIN { printf "%.1f MB", b / 1e6 }')};" \
+         "newsd: \`$NEWSD_NAME --listen 127.0.0.1:0 --listen unix:DIR/newsd.sock --log-level warn\` (default workers: $(nproc))"
+    echo "- $QROUNDS round(s), load average $qload_start at start, $qload_end at the end;" \
+         "one-connection runs send the first $N1 queries of the log in order (the same as in-process);" \
+         "concurrent runs $NT requests spread over the connections, connection k starting at query k*n/C"
+    set -- $QVERIFY
+    echo "- Reply check before the rounds (every reply parsed; JSON also with jansson): text snippet=0 $2 errors in $1, text snippet=1 $4 in $3, JSON snippet=0 $6 in $5, JSON snippet=1 $8 in $7"
+    echo
+    awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
+        -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
+        -v nq_query="$NEWSQ_QUERY" '
+    function median(s,    a, n, i, j, t) {
+        n = split(s, a, " ")
+        for (i = 2; i <= n; i++)
+            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        if (n == 0) return ""
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
+    function cmp(a, b, f, op,    r, s, x, y) {
+        s = ""
+        for (r = 1; r <= rounds; r++) {
+            if (!((a, r, f) in v) || !((b, r, f) in v)) continue
+            x = v[a, r, f]; y = v[b, r, f]
+            if (op == "/" && y == 0) continue
+            s = s " " (op == "-" ? x - y : x / y)
+        }
+        return median(s)
+    }
+    # Like cmp with "-", for field fa of run a minus field fb of run b.
+    function cmp2(a, fa, b, fb,    r, s) {
+        s = ""
+        for (r = 1; r <= rounds; r++)
+            if (((a, r, fa) in v) && ((b, r, fb) in v)) s = s " " (v[a, r, fa] - v[b, r, fb])
+        return median(s)
+    }
+    function verdict(ok) { return ok ? "**met**" : "**not met**" }
+    BEGIN {
+        split("p50 p99 mean qps", fields, " ")
+        what["tcp-ping-1"] = "newsd TCP loopback, PING (round trip, no search)"
+        what["unix-ping-1"] = "newsd Unix socket, PING (round trip, no search)"
+        what["inproc-snip-1"] = "in-process C API, top 10 + snippets"
+        what["inproc-fields-1"] = "in-process C API, top 10 stored fields"
+        what["inproc-count-1"] = "in-process C API, limit 0 (total only, an estimate; no page)"
+        what["inproc-fields-32"] = "in-process C API, 32 threads, top 10 stored fields"
+        what["xapian-ids-1"] = "raw Xapian in-process, top 10 ids only"
+        what["xapian-ids-32"] = "raw Xapian in-process, 32 threads, top 10 ids only"
+        what["tcp-snip-1"] = "newsd TCP loopback, snippet=1, text"
+        what["unix-snip-1"] = "newsd Unix socket, snippet=1, text"
+        what["spin-inproc-snip-1"] = "in-process, snippets, idle vCPUs kept awake"
+        what["spin-tcp-snip-1"] = "newsd TCP, snippet=1, idle vCPUs kept awake"
+        what["spin-unix-snip-1"] = "newsd Unix socket, snippet=1, idle vCPUs kept awake"
+        what["tcp-json-snip-1"] = "newsd TCP loopback, snippet=1, JSON"
+        what["tcp-fields-1"] = "newsd TCP loopback, snippet=0, text"
+        what["unix-fields-1"] = "newsd Unix socket, snippet=0, text"
+        what["tcp-fields-8"] = "newsd TCP, 8 connections, snippet=0"
+        what["tcp-fields-32"] = "newsd TCP, 32 connections, snippet=0"
+        what["tcp-snip-8"] = "newsd TCP, 8 connections, snippet=1"
+        what["tcp-snip-32"] = "newsd TCP, 32 connections, snippet=1"
+        what["fts5-fields-1"] = "SQLite FTS5, 1 thread, top 10 by rank"
+        what["fts5-fields-8"] = "SQLite FTS5, 8 threads, top 10 by rank"
+        what["fts5-fields-32"] = "SQLite FTS5, 32 threads, top 10 by rank"
+        what["fts5-snip-1"] = "SQLite FTS5, 1 thread, top 10 + snippet()"
+        what["fts5-snip-8"] = "SQLite FTS5, 8 threads, top 10 + snippet()"
+        what["fts5-snip-32"] = "SQLite FTS5, 32 threads, top 10 + snippet()"
+        what["sphinx-ids-1"] = "Sphinx searchd, SphinxQL, top 10 ids"
+        what["sphinx-ids-8"] = "Sphinx searchd, 8 connections, top 10 ids"
+        what["sphinx-ids-32"] = "Sphinx searchd, 32 connections, top 10 ids"
+        what["newsq"] = "`bin/newsq -a unix:... \"" nq_query "\"`, whole process"
+        what["true"] = "`/bin/true`, whole process (the floor of process timing)"
+    }
+    $2 == "rss" { rss = rss " " $3; next }
+    $2 == "rss-searchd" { rss_s = rss_s " " $3; next }
+    {
+        r = $1; l = $2; if (r > rounds) rounds = r
+        if ($3 != "ok") { failed[l]++; if ($5 == "") next }
+        errors[l] += $5; hits[l] = $6; matched[l] = $7; queries[l] = $4
+        v[l, r, "p50"] = $8; v[l, r, "p99"] = $9; v[l, r, "mean"] = $10; v[l, r, "qps"] = $11
+        if ($12 != "-" && $12 != "") { v[l, r, "took"] = $12; all[l, "took"] = all[l, "took"] " " $12 }
+        for (k = 1; k <= 4; k++) all[l, fields[k]] = all[l, fields[k]] " " v[l, r, fields[k]]
+        seen[l] = 1
+    }
+    END {
+        print "| run | what | conns | p50 µs | p99 µs | mean µs | queries/s | newsd took_us p50 | errors | hits shown (queries with hits) | p50 per round (µs) |"
+        print "|---|---|---|---|---|---|---|---|---|---|---|"
+        n = split(order, ord, " ")
+        for (k = 1; k <= n; k++) {
+            l = ord[k]
+            if (!(l in seen)) continue
+            c = l; sub(/.*-/, "", c)
+            if (l == "newsq" || l == "true") c = 1
+            nohits = l == "newsq" || l == "true" || l ~ /-ping-/
+            fl = failed[l] ? sprintf(" (%d failed)", failed[l]) : ""
+            tk = ((l, "took") in all) ? sprintf("%.0f", median(all[l, "took"])) : ""
+            printf "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s | %d%s | %s (%s) | %s |\n", l, what[l], c,
+                median(all[l, "p50"]), median(all[l, "p99"]), median(all[l, "mean"]), median(all[l, "qps"]), tk,
+                errors[l], fl, nohits ? "-" : hits[l], l ~ /-ping-/ ? "-" : matched[l], substr(all[l, "p50"], 2)
+        }
+        print ""
+        print "Targets (each a median over rounds of the per-round difference or ratio of runs made side by side):"
+        print ""
+        x = cmp("tcp-snip-1", "inproc-snip-1", "p50", "-")
+        if (x != "") printf "- Issue 3: median loopback SEARCH latency (top 10 with snippets) minus median in-process latency of the same queries < %d µs: %s (TCP: %.0f µs", t_lb, verdict(x < t_lb), x
+        y = cmp("unix-snip-1", "inproc-snip-1", "p50", "-")
+        if (x != "") printf "; Unix socket: %.0f µs; snippet=0, TCP: %.0f µs, Unix: %.0f µs; a PING round trip in the same rounds: TCP %.0f µs, Unix %.0f µs)\n", y, cmp("tcp-fields-1", "inproc-fields-1", "p50", "-"), cmp("unix-fields-1", "inproc-fields-1", "p50", "-"), median(all["tcp-ping-1", "p50"]), median(all["unix-ping-1", "p50"])
+        x = cmp("spin-tcp-snip-1", "spin-inproc-snip-1", "p50", "-")
+        if (x != "") printf "  - The same with both vCPUs kept from halting when idle (spin- runs; see bench/query.sh): %s (TCP: %.0f µs; Unix socket: %.0f µs)\n", verdict(x < t_lb), x, cmp("spin-unix-snip-1", "spin-inproc-snip-1", "p50", "-")
+        x = cmp2("tcp-snip-1", "took", "inproc-snip-1", "p50"); y = cmp2("tcp-snip-1", "p50", "tcp-snip-1", "took")
+        if (x != "") printf "  - Of the TCP gap (snippets): the search itself, newsd'"'"'s took_us minus in-process, %.0f µs; outside the search (parsing, formatting, I/O, wake-ups), latency minus took_us, %.0f µs\n", x, y
+        x = cmp("tcp-fields-32", "tcp-fields-1", "qps", "/"); y = cmp("tcp-snip-32", "tcp-snip-1", "qps", "/")
+        if (x != "") printf "- Issue 3: 32-connection throughput >= %.1fx 1-connection (two cores): snippet=0 %s (%.2fx); snippet=1 %s (%.2fx); 8 connections: %.2fx and %.2fx\n", t_sc, verdict(x >= t_sc), x, verdict(y >= t_sc), y, cmp("tcp-fields-8", "tcp-fields-1", "qps", "/"), cmp("tcp-snip-8", "tcp-snip-1", "qps", "/")
+        x = cmp("tcp-fields-32", "fts5-fields-32", "qps", "/")
+        if (x != "") {
+            z = cmp("tcp-fields-32", "sphinx-ids-32", "qps", "/")
+            if (z == "") {
+                printf "- Issue 7: newsd at 32 connections (top 10, stored fields, snippet=0) >= %.1fx the better of Sphinx and FTS5 at 32: %s (%.2fx FTS5; %s)\n", t_fts, verdict(x >= t_fts), x, sphinx == "yes" ? "Sphinx searchd not measured" : "Sphinx not installed"
+            } else {
+                w = x < z ? x : z
+                printf "- Issue 7: newsd at 32 connections (top 10, stored fields, snippet=0) >= %.1fx the better of Sphinx and FTS5 at 32: %s (%.2fx FTS5, %.2fx Sphinx)\n", t_fts, verdict(w >= t_fts), x, z
+                a = cmp("tcp-fields-32", "sphinx-ids-32", "p99", "/")
+                printf "- Issue 7: newsd p99 under Sphinx p99 at 32 (snippet=0): %s (newsd/Sphinx p99 %.2fx; at 8: %.2fx; at 1: %.2fx)\n", verdict(a < 1), a, cmp("tcp-fields-8", "sphinx-ids-8", "p99", "/"), cmp("tcp-fields-1", "sphinx-ids-1", "p99", "/")
+            }
+            y = cmp("tcp-snip-32", "fts5-snip-32", "qps", "/")
+            printf "- Issue 7: with snippets, newsd at 32 >= %.1fx FTS5 with snippet() at 32: %s (%.2fx)\n", t_fts, verdict(y >= t_fts), y
+            a = cmp("tcp-fields-32", "fts5-fields-32", "p99", "/"); b = cmp("tcp-snip-32", "fts5-snip-32", "p99", "/")
+            printf "- Issue 7: newsd p99 under FTS5 p99 at 32: snippet=0 %s (newsd/FTS5 p99 %.2fx); snippet=1 %s (%.2fx); at 8: %.2fx and %.2fx; at 1: %.2fx and %.2fx (FTS5 in-process, newsd over TCP)\n", verdict(a < 1), a, verdict(b < 1), b, cmp("tcp-fields-8", "fts5-fields-8", "p99", "/"), cmp("tcp-snip-8", "fts5-snip-8", "p99", "/"), cmp("tcp-fields-1", "fts5-fields-1", "p99", "/"), cmp("tcp-snip-1", "fts5-snip-1", "p99", "/")
+        } else print "- Issue 7: newsd vs FTS5: not measured (libsqlite3-dev missing or the FTS5 runs failed)"
+        if ("newsq" in seen) {
+            x = median(all["newsq", "p50"]) / 1000
+            printf "- Issue 4: one `newsq` process against the daemon, median < %d ms: %s (%.2f ms; `/bin/true` spawned the same way: %.2f ms, so newsq costs %.2f ms more, a figure less moved by the load on the host)\n", t_nq, verdict(x < t_nq), x, median(all["true", "p50"]) / 1000, cmp("newsq", "true", "p50", "-") / 1000
+        } else print "- Issue 4: `newsq` median < " t_nq " ms: not measured (no bin/newsq yet)"
+        print ""
+        print "Other figures:"
+        print ""
+        printf "- Snippet cost (median per-round p50 difference, snippet=1 minus snippet=0): in-process %.0f µs, TCP %.0f µs; FTS5 snippet() %.0f µs\n", cmp("inproc-snip-1", "inproc-fields-1", "p50", "-"), cmp("tcp-snip-1", "tcp-fields-1", "p50", "-"), cmp("fts5-snip-1", "fts5-fields-1", "p50", "-")
+        printf "- JSON vs text (TCP, snippet=1, p50): %+.0f µs\n", cmp("tcp-json-snip-1", "tcp-snip-1", "p50", "-")
+        printf "- newsd resident memory (VmRSS): %.1f MB after start, %.1f MB after each round'"'"'s load (median; rounds: %s kB)\n", rss_idle / 1024, median(rss) / 1024, substr(rss, 2)
+        if (rss_s != "") printf "- Sphinx searchd resident memory after each round: %.1f MB (median)\n", median(rss_s) / 1024
+        printf "- In-process at 32 threads: C API (top 10, stored fields) %.0f queries/s, %.2fx newsd at 32 connections (snippet=0); raw Xapian ids only %.0f queries/s, %.2fx newsd\n", median(all["inproc-fields-32", "qps"]), cmp("inproc-fields-32", "tcp-fields-32", "qps", "/"), median(all["xapian-ids-32", "qps"]), cmp("xapian-ids-32", "tcp-fields-32", "qps", "/")
+        printf "- Reading the stored fields of 10 hits (C API snippet=0 minus raw Xapian ids only, 1 thread, p50): %.0f µs\n", cmp("inproc-fields-1", "xapian-ids-1", "p50", "-")
+    }' "$QRESULTS"
+    echo
+    echo "Hit counts on the query log (so no speed is bought with missed results):"
+    echo
+    echo "| system | matching documents, summed over the queries (exact counts) | queries with a hit | top-10 hits shown (one-connection run) |"
+    echo "|---|---|---|---|"
+    exact() { sed -n "s/.* hits=\([0-9]*\) matched=\([0-9]*\).*/\1 | \2/p" "$1" | tail -n 1; }
+    shown() { awk -v l="$1" '$2 == l && $3 == "ok" { print $6; exit }' "$QRESULTS"; }
+    echo "| newsd (C API) | $(exact "$LOGS/query-inproc-exact.out") | $(shown tcp-snip-1) |"
+    if [ -s "$LOGS/query-fts5-exact.out" ]; then
+        echo "| SQLite FTS5 | $(exact "$LOGS/query-fts5-exact.out") | $(shown fts5-snip-1) |"
+    else
+        echo "| SQLite FTS5 | not measured | | |"
+    fi
+    if [ -n "$SPHINX_ADDR" ]; then
+        echo "| Sphinx searchd | not measured (no SHOW META per query) | $(awk '$2 == "sphinx-ids-1" && $3 == "ok" { print $7; exit }' "$QRESULTS") (top 10) | $(shown sphinx-ids-1) |"
+    else
+        echo "| Sphinx searchd | not measured (not installed, or BENCH_SPHINX=0) | | |"
+    fi
+    echo
+    echo "All three AND the words of a query and match phrases on positions; the small"
+    echo "differences come from tokenising and stemming: Xapian stems only lowercase query"
+    echo "words (STEM_SOME) and matches them against body and title terms, FTS5 runs Porter over"
+    echo "every token, Sphinx its stem_en, and they split words differently at hyphens,"
+    echo "apostrophes and digits (\"U.S.\", \"1987-88\"). The top-10 pages differ in order as"
+    echo "well: BM25 with title weight 3 (newsd) against bm25 with equal field weights."
+    count_matched=$(awk '$2 == "inproc-count-1" && $3 == "ok" { print $7; exit }' "$QRESULTS")
+    exact_matched=$(sed -n 's/.* matched=\([0-9]*\).*/\1/p' "$LOGS/query-inproc-exact.out" | tail -n 1)
+    if [ -n "$count_matched" ] && [ "$N1" = "$(grep -c . "$QUERIES")" ] &&
+       [ "$count_matched" != "$exact_matched" ]; then
+        echo
+        echo "Note: with limit 0 (\`SEARCH limit=0\`, the C API's count-only page) only $count_matched of the $exact_matched queries that match report a non-zero total: Xapian's estimate with check_at_least 0 is often 0."
+    fi
+    echo
+    echo "Query systems:"
+    echo
+    echo "- **inproc**: bench/query_inproc.c, \`newsidx_search\` on one reader per thread, limit 10 (snippets on or off) or 0, the daemon's own query parser (AND of words, phrases, English stemming)."
+    echo "- **tcp / unix**: bench/loadgen.c, \`SEARCH limit=10 snippet=0|1 format=text|json -- QUERY\`, one request at a time per connection, up to 4 client threads each polling its connections; latency from the write to the end of the reply; every reply checked for its protocol shape."
+    echo "- **fts5**: bench/fts5_query.c, \`SELECT id, title, date, source [, snippet(news, 2, '<b>', '</b>', '...', 32)] FROM news WHERE news MATCH ? ORDER BY rank LIMIT 10\` (bm25), one read-only connection per thread, 256 MiB cache and mmap, the FTS5 table optimized once after the build."
+    echo "- **xapian**: bench/xapian_ids.cc, raw Xapian with the daemon's parser setup, \`get_mset(0, 10)\`, document ids only (no document read): the ceiling under the C API."
+    echo "- **sphinx**: Sphinx searchd (\`workers = threads\`, read_buffer 1M, read_unhinted 256K, no binlog) on an index of the same records (run.sh's indexer config: stem_en), driven by bench/loadgen.c over SphinxQL: \`SELECT id FROM news WHERE MATCH('QUERY') LIMIT 10 OPTION ranker=bm25\`; Sphinx 2.2 keeps no text, so it returns ids only, against newsd's stored fields."
+    echo "- **newsq / true**: bench/proctime.c, posix_spawn and wait, output to /dev/null."
+}

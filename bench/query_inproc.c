@@ -1,0 +1,169 @@
+/*
+ * query_inproc: the query log through the C API in-process, the floor newsd's
+ * loopback figures are compared with.  No socket, no protocol, no formatting: what is
+ * left is the cost of newsidx_search itself.
+ *
+ * Modes (-m):
+ *   snip    top 10 by relevance with stored fields and snippets (SEARCH snippet=1)
+ *   fields  top 10 with stored fields, no snippets (SEARCH snippet=0)
+ *   count   limit 0: the match and its estimated total only, no document read; the
+ *           closest the C API comes to "ids only" (it has no ids-only page)
+ *   exact   newsidx_count, the exact number of matches: the hit totals compared with
+ *           the other systems' (hits= is then the sum of the exact counts)
+ *
+ * With -t T, T threads each open their own reader (handles are not thread-safe) and
+ * run their share of the requests, starting at different places in the log so they
+ * do not walk the same queries in step.
+ *
+ *   query_inproc -i INDEX -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS]
+ * prints one "inproc: mode=... p50_us=... qps=..." line (querylog.h).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "newsidx.h"
+#include "querylog.h"
+
+#define MAX_THREADS 64
+#define PAGE 10
+
+typedef enum mode { MODE_SNIP, MODE_FIELDS, MODE_COUNT, MODE_EXACT } mode_t_;
+
+typedef struct worker {
+    pthread_t tid;
+    const char *index;
+    const querylog_t *log;
+    mode_t_ mode;
+    size_t first, count;    /* requests: log entries first, first+1, ... (mod n) */
+    double *lat;            /* count latencies, µs */
+    size_t errors, matched;
+    uint64_t hits;
+    int failed;             /* the reader could not be opened */
+} worker_t;
+
+static pthread_barrier_t start_line;
+
+static void *run(void *arg)
+{
+    worker_t *w = arg;
+    newsidx_reader_t *r = NULL;
+    newsidx_status_t st = newsidx_reader_open(w->index, &r);
+    if (st != NEWSIDX_OK) {
+        fprintf(stderr, "query_inproc: %s: %s\n", w->index, r ? newsidx_reader_error(r) : "");
+        w->failed = 1;
+    }
+    newsidx_search_opts_t o;
+    newsidx_search_opts_init(&o);
+    o.limit = w->mode == MODE_COUNT ? 0 : PAGE;
+    o.snippets = w->mode == MODE_SNIP;
+    pthread_barrier_wait(&start_line);
+    for (size_t i = 0; !w->failed && i < w->count; i++) {
+        const char *q = w->log->q[(w->first + i) % w->log->n];
+        uint64_t n = 0;
+        double t0 = bench_us();
+        if (w->mode == MODE_EXACT) {
+            st = newsidx_count(r, q, &o, &n);
+        } else {
+            newsidx_results_t *res = NULL;
+            st = newsidx_search(r, q, &o, &res);
+            if (res) {
+                n = w->mode == MODE_COUNT ? newsidx_results_total(res)
+                                          : newsidx_results_count(res);
+                /* Touch what a server would send, so nothing is optimised away. */
+                for (size_t k = 0; k < newsidx_results_count(res); k++)
+                    if (!newsidx_results_hit(res, k)->id[0]) st = NEWSIDX_INTERNAL;
+            }
+            newsidx_results_destroy(res);
+        }
+        w->lat[i] = bench_us() - t0;
+        if (st != NEWSIDX_OK) {
+            if (w->errors++ < 3)
+                fprintf(stderr, "query_inproc: %s: %s: %s\n", q, newsidx_status_name(st),
+                        newsidx_reader_error(r));
+            continue;
+        }
+        w->hits += n;
+        w->matched += n > 0;
+    }
+    newsidx_reader_close(r);
+    return NULL;
+}
+
+static int parse_mode(const char *s, mode_t_ *m)
+{
+    static const char *const names[] = {"snip", "fields", "count", "exact"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *m = (mode_t_)i;
+            return 0;
+        }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *index = NULL, *qpath = NULL, *mode_name = "snip";
+    long threads = 1, requests = 0;
+    mode_t_ mode = MODE_SNIP;
+    int opt;
+    while ((opt = getopt(argc, argv, "i:q:m:t:n:")) != -1) {
+        switch (opt) {
+        case 'i': index = optarg; break;
+        case 'q': qpath = optarg; break;
+        case 'm': mode_name = optarg; break;
+        case 't': threads = strtol(optarg, NULL, 10); break;
+        case 'n': requests = strtol(optarg, NULL, 10); break;
+        default: goto usage;
+        }
+    }
+    if (!index || !qpath || parse_mode(mode_name, &mode) != 0 || threads < 1 ||
+        threads > MAX_THREADS || requests < 0)
+        goto usage;
+    querylog_t log;
+    if (querylog_load(qpath, &log) != 0) return 1;
+    if (requests == 0) requests = (long)log.n;
+
+    worker_t w[MAX_THREADS];
+    memset(w, 0, sizeof w);
+    double *lat = calloc((size_t)requests, sizeof *lat);
+    if (!lat) return 1;
+    pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1);
+    size_t done = 0;
+    for (long t = 0; t < threads; t++) {
+        w[t].index = index;
+        w[t].log = &log;
+        w[t].mode = mode;
+        w[t].first = (size_t)t * log.n / (size_t)threads;
+        w[t].count = (size_t)requests / (size_t)threads + ((size_t)t < (size_t)requests % (size_t)threads);
+        w[t].lat = lat + done;
+        done += w[t].count;
+        if (pthread_create(&w[t].tid, NULL, run, &w[t]) != 0) {
+            perror("pthread_create");
+            return 1;
+        }
+    }
+    pthread_barrier_wait(&start_line);
+    double t0 = bench_us();
+    bench_summary_t s = {"inproc", mode_name, (unsigned)threads, (size_t)requests, 0, 0, 0, 0};
+    int failed = 0;
+    for (long t = 0; t < threads; t++) {
+        pthread_join(w[t].tid, NULL);
+        s.errors += w[t].errors;
+        s.hits += w[t].hits;
+        s.matched += w[t].matched;
+        failed |= w[t].failed;
+    }
+    s.wall_us = bench_us() - t0;
+    if (failed) return 1;
+    bench_report(stdout, &s, lat, (size_t)requests);
+    querylog_free(&log);
+    free(lat);
+    return s.errors ? 1 : 0;
+usage:
+    fprintf(stderr, "usage: query_inproc -i INDEX -q QUERIES [-m snip|fields|count|exact] "
+                    "[-t THREADS] [-n REQUESTS]\n");
+    return 2;
+}

@@ -1,0 +1,52 @@
+/*
+ * querylog.h: what the query benchmarks share: the query log (bench/queries.txt, one
+ * query per line, exactly as sent after `SEARCH`), a monotonic clock in microseconds,
+ * and the latency summary every program prints in the same form, so run.sh parses one
+ * line format:
+ *   WHO: mode=M conns=C queries=N errors=E hits=H matched=Q p50_us=.. p99_us=.. mean_us=.. qps=..
+ */
+#ifndef NEWSD_BENCH_QUERYLOG_H
+#define NEWSD_BENCH_QUERYLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct querylog {
+    char **q;    /* the queries, NUL-terminated, without line ends */
+    size_t n;
+} querylog_t;
+
+/* Loads path; blank lines are skipped.  Returns 0, or -1 with a message on stderr. */
+int querylog_load(const char *path, querylog_t *log);
+void querylog_free(querylog_t *log);
+
+/* Monotonic time in microseconds (as a double: sub-microsecond resolution is kept). */
+double bench_us(void);
+
+/* The figures of one run.  lat[0..n) are per-request latencies in µs (sorted in place). */
+typedef struct bench_summary {
+    const char *who, *mode;
+    unsigned conns;
+    size_t queries;     /* requests answered (well-formed or not) */
+    size_t errors;      /* failed or malformed replies */
+    uint64_t hits;      /* hits shown (or counted, in count modes), summed */
+    size_t matched;     /* requests with at least one hit */
+    double wall_us;     /* from the first request sent to the last reply */
+} bench_summary_t;
+
+void bench_report(FILE *out, const bench_summary_t *s, double *lat, size_t n);
+
+/* Sorts v[0..n) ascending; then bench_percentile gives its nearest-rank p-th percentile. */
+void bench_sort(double *v, size_t n);
+double bench_percentile(const double *v, size_t n, double p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
