@@ -233,8 +233,8 @@ static void index_error(cmd_ctx_t *ctx, cmd_format_t f, newsidx_status_t st, con
         LOG(LOG_WARN, "index_error", "conn=%" PRIu64 " status=%s msg=\"%s\"", ctx->conn_id,
             newsidx_status_name(st), msg);
     if (st == NEWSIDX_TIMEOUT)
-        cmd_error(ctx->worker->srv, ctx->out, f, "timeout", "query took longer than %d ms",
-                  NEWSD_DEFAULT_QUERY_TIMEOUT_MS);
+        cmd_error(ctx->worker->srv, ctx->out, f, "timeout", "query took longer than %u ms",
+                  ctx->worker->srv->cfg.query_timeout_ms);
     else
         cmd_error(ctx->worker->srv, ctx->out, f, status_code(st), "%s",
                   msg && *msg ? msg : newsidx_status_name(st));
@@ -265,6 +265,7 @@ static newsidx_reader_t *query_prelude(cmd_ctx_t *ctx, const proto_request_t *re
     server_t *srv = ctx->worker->srv;
     char msg[256];
     newsidx_search_opts_init(opts);
+    opts->timeout_ms = srv->cfg.query_timeout_ms;
     if (search_options(req, opts, msg, sizeof msg) != 0) {
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
         return NULL;

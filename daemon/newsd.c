@@ -20,7 +20,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: newsd --index DIR [--listen ADDR]... [--workers N] [--log-level L]\n"
-            "             [--max-connections N] [--idle-timeout SECONDS]\n"
+            "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
             "  -i, --index DIR          the index to serve (required)\n"
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
             "                           (default: %s:%d and unix:%s)\n"
@@ -28,12 +28,13 @@ static void usage(FILE *f)
             "      --log-level L        error, warn, info (default) or debug\n"
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
             "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
+            "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
-            NEWSD_IDLE_TIMEOUT_S);
+            NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -56,7 +57,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE };
+    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "listen", required_argument, NULL, 'l' },
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
+        { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
     cfg.workers = cores < 1 ? 1 : cores > NEWSD_MAX_WORKERS ? NEWSD_MAX_WORKERS : (unsigned)cores;
     cfg.max_connections = NEWSD_MAX_CONNECTIONS;
     cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
+    cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     int c;
     long v;
     opterr = 0;
@@ -108,6 +111,12 @@ int main(int argc, char **argv)
                 return usage_error("--idle-timeout takes seconds from 1 to 86400, not '%s'",
                                    optarg);
             cfg.idle_timeout_s = (unsigned)v;
+            break;
+        case OPT_QUERY_TIMEOUT:
+            if ((v = number(optarg, 1, NEWSD_MAX_QUERY_TIMEOUT_MS)) < 0)
+                return usage_error("--query-timeout takes milliseconds from 1 to 60000, not '%s'",
+                                   optarg);
+            cfg.query_timeout_ms = (unsigned)v;
             break;
         case 'h':
             usage(stdout);

@@ -32,6 +32,7 @@ typedef struct server_config {
     unsigned workers;
     unsigned max_connections;
     unsigned idle_timeout_s;
+    unsigned query_timeout_ms;     /* a search past this is cut short: ERR timeout */
 } server_config_t;
 
 typedef struct server_stats {

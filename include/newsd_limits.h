@@ -36,6 +36,8 @@
 #define NEWSD_DEFAULT_SNIPPET_LEN 200
 /* Default time a query may run before the match stops early, in milliseconds. */
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
+/* Largest --query-timeout newsd accepts, in milliseconds. */
+#define NEWSD_MAX_QUERY_TIMEOUT_MS 60000
 /* Longest snippet a caller may ask for, in bytes of source text. */
 #define NEWSD_MAX_SNIPPET_LEN 4096
 /* Most index terms one wildcard (prefix*) expands to; the most frequent are kept. */

@@ -348,4 +348,16 @@ check "quick start: the seed article first" \
 check "quick start: its title" grep -q "^1\. Turkey tells US at NATO that Russian defense purchase is 'done deal'$" "$T/out"
 check "quick start: the snippet shows the phrase" grep -q '^   .*Istanbul Convention' "$T/out"
 
+# ---- the daemon's own deadline per query (--query-timeout), on the whole corpus ----
+START_DEADLINE=30 start slow --index "$T/corpus-idx" --listen 127.0.0.1:0 --query-timeout 1
+# Four wildcards of 1,024 terms each over 23,804 documents: far more than 1 ms.
+q -a "$TCP" --exact -n 100 's* OR t* OR c* OR p*'
+check "query timeout: exit 2" is_rc 2
+check "query timeout: the daemon's code and limit" grep -q '^newsq: timeout: query took longer than 1 ms$' "$T/err"
+q -a "$TCP" stats
+check "query timeout: the daemon still answers" is_rc 0
+"$ND" --index "$T/corpus-idx" --query-timeout 0 >"$T/out" 2>"$T/err"; RC=$?
+check "--query-timeout 0: usage error" is_rc 2
+check "--query-timeout 0: message" grep -q "query-timeout takes milliseconds from 1 to 60000" "$T/err"
+
 finish
