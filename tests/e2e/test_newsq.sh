@@ -360,4 +360,21 @@ check "query timeout: the daemon still answers" is_rc 0
 check "--query-timeout 0: usage error" is_rc 2
 check "--query-timeout 0: message" grep -q "query-timeout takes milliseconds from 1 to 60000" "$T/err"
 
+# ---- writes while another process holds the index's write lock: ERR busy, nothing lost ----
+"$BIN/newsindex" --index "$T/corpus-idx" --progress "$ROOT/corpus/reuters21578" \
+    >"$T/upd.out" 2>"$T/upd.err" &
+UPD=$!
+check "newsindex holds the lock (its progress bar is up)" wait_for 30 grep -q 'updating' "$T/upd.err"
+printf '{"id":"lock-1","title":"Written during a batch","body":"zebrafinch"}\n' >"$T/lock.jsonl"
+q -a "unix:$T/c.sock" add "$T/lock.jsonl"
+check "ADD under another writer's lock: exit 2" is_rc 2
+check "ADD under another writer's lock: busy, named" grep -q 'busy' "$T/err"
+wait "$UPD"; RC=$?
+check "the batch finished undisturbed" is_rc 0
+check "the batch replaced every Reuters record" grep -q ' replaced=21578 ' "$T/upd.out"
+q -a "unix:$T/c.sock" add "$T/lock.jsonl"
+check "the same ADD once the lock is free: exit 0" is_rc 0
+q -a "unix:$T/c.sock" zebrafinch
+check "and it is searchable" grep -q 'lock-1' "$T/out"
+
 finish
