@@ -41,18 +41,10 @@ static const char *const SQL_SNIP =
 static const char *const SQL_EXACT = "SELECT count(*) FROM news WHERE news MATCH ?1";
 
 typedef struct worker {
-    pthread_t tid;
+    bench_thread_t b;       /* first: see bench_run_threads */
     const char *db_path, *sql;
     int exact;
-    const querylog_t *log;
-    size_t first, count;
-    double *lat;
-    size_t errors, matched;
-    uint64_t hits;
-    int failed;
 } worker_t;
-
-static pthread_barrier_t start_line;
 
 static sqlite3 *open_db(const char *path, int flags)
 {
@@ -76,11 +68,11 @@ static void *run(void *arg)
     sqlite3 *db = open_db(w->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     if (!db || sqlite3_prepare_v3(db, w->sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         if (db) fprintf(stderr, "fts5_query: prepare: %s\n", sqlite3_errmsg(db));
-        w->failed = 1;
+        w->b.failed = 1;
     }
-    pthread_barrier_wait(&start_line);
-    for (size_t i = 0; !w->failed && i < w->count; i++) {
-        const char *q = w->log->q[(w->first + i) % w->log->n];
+    pthread_barrier_wait(w->b.start);
+    for (size_t i = 0; !w->b.failed && i < w->b.count; i++) {
+        const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
         uint64_t n = 0;
         int rc;
         double t0 = bench_us();
@@ -95,13 +87,13 @@ static void *run(void *arg)
             n++;
         }
         sqlite3_reset(st);
-        w->lat[i] = bench_us() - t0;
+        w->b.lat[i] = bench_us() - t0;
         if (rc != SQLITE_DONE) {
-            if (w->errors++ < 3) fprintf(stderr, "fts5_query: %s: %s\n", q, sqlite3_errmsg(db));
+            if (w->b.errors++ < 3) fprintf(stderr, "fts5_query: %s: %s\n", q, sqlite3_errmsg(db));
             continue;
         }
-        w->hits += n;
-        w->matched += n > 0;
+        w->b.hits += n;
+        w->b.matched += n > 0;
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -152,41 +144,15 @@ int main(int argc, char **argv)
 
     worker_t w[MAX_THREADS];
     memset(w, 0, sizeof w);
-    double *lat = calloc((size_t)requests, sizeof *lat);
-    if (!lat) return 1;
-    pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1);
-    size_t given = 0;
     for (long t = 0; t < threads; t++) {
         w[t].db_path = db_path;
         w[t].sql = sql;
         w[t].exact = sql == SQL_EXACT;
-        w[t].log = &log;
-        w[t].first = (size_t)t * log.n / (size_t)threads;
-        w[t].count = (size_t)requests / (size_t)threads + ((size_t)t < (size_t)requests % (size_t)threads);
-        w[t].lat = lat + given;
-        given += w[t].count;
-        if (pthread_create(&w[t].tid, NULL, run, &w[t]) != 0) {
-            perror("pthread_create");
-            return 1;
-        }
     }
-    pthread_barrier_wait(&start_line);
-    double t0 = bench_us();
-    bench_summary_t s = {"fts5", mode, (unsigned)threads, (size_t)requests, 0, 0, 0, 0};
-    int failed = 0;
-    for (long t = 0; t < threads; t++) {
-        pthread_join(w[t].tid, NULL);
-        s.errors += w[t].errors;
-        s.hits += w[t].hits;
-        s.matched += w[t].matched;
-        failed |= w[t].failed;
-    }
-    s.wall_us = bench_us() - t0;
-    if (failed) return 1;
-    bench_report(stdout, &s, lat, (size_t)requests);
+    bench_summary_t s = {"fts5", mode, 0, 0, 0, 0, 0, 0};
+    int rc = bench_run_threads(w, sizeof w[0], threads, run, &log, requests, &s);
     querylog_free(&log);
-    free(lat);
-    return s.errors ? 1 : 0;
+    return rc;
 usage:
     fprintf(stderr, "usage: fts5_query -d DBFILE -q QUERIES [-m fields|snip|exact] "
                     "[-t THREADS] [-n REQUESTS] [-O]\n");

@@ -33,18 +33,10 @@
 typedef enum mode { MODE_SNIP, MODE_FIELDS, MODE_COUNT, MODE_EXACT } mode_t_;
 
 typedef struct worker {
-    pthread_t tid;
+    bench_thread_t b;       /* first: see bench_run_threads */
     const char *index;
-    const querylog_t *log;
     mode_t_ mode;
-    size_t first, count;    /* requests: log entries first, first+1, ... (mod n) */
-    double *lat;            /* count latencies, µs */
-    size_t errors, matched;
-    uint64_t hits;
-    int failed;             /* the reader could not be opened */
 } worker_t;
-
-static pthread_barrier_t start_line;
 
 static void *run(void *arg)
 {
@@ -53,15 +45,15 @@ static void *run(void *arg)
     newsidx_status_t st = newsidx_reader_open(w->index, &r);
     if (st != NEWSIDX_OK) {
         fprintf(stderr, "query_inproc: %s: %s\n", w->index, r ? newsidx_reader_error(r) : "");
-        w->failed = 1;
+        w->b.failed = 1;
     }
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
     o.limit = w->mode == MODE_COUNT ? 0 : PAGE;
     o.snippets = w->mode == MODE_SNIP;
-    pthread_barrier_wait(&start_line);
-    for (size_t i = 0; !w->failed && i < w->count; i++) {
-        const char *q = w->log->q[(w->first + i) % w->log->n];
+    pthread_barrier_wait(w->b.start);
+    for (size_t i = 0; !w->b.failed && i < w->b.count; i++) {
+        const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
         uint64_t n = 0;
         double t0 = bench_us();
         if (w->mode == MODE_EXACT) {
@@ -78,15 +70,15 @@ static void *run(void *arg)
             }
             newsidx_results_destroy(res);
         }
-        w->lat[i] = bench_us() - t0;
+        w->b.lat[i] = bench_us() - t0;
         if (st != NEWSIDX_OK) {
-            if (w->errors++ < 3)
+            if (w->b.errors++ < 3)
                 fprintf(stderr, "query_inproc: %s: %s: %s\n", q, newsidx_status_name(st),
                         newsidx_reader_error(r));
             continue;
         }
-        w->hits += n;
-        w->matched += n > 0;
+        w->b.hits += n;
+        w->b.matched += n > 0;
     }
     newsidx_reader_close(r);
     return NULL;
@@ -128,40 +120,14 @@ int main(int argc, char **argv)
 
     worker_t w[MAX_THREADS];
     memset(w, 0, sizeof w);
-    double *lat = calloc((size_t)requests, sizeof *lat);
-    if (!lat) return 1;
-    pthread_barrier_init(&start_line, NULL, (unsigned)threads + 1);
-    size_t done = 0;
     for (long t = 0; t < threads; t++) {
         w[t].index = index;
-        w[t].log = &log;
         w[t].mode = mode;
-        w[t].first = (size_t)t * log.n / (size_t)threads;
-        w[t].count = (size_t)requests / (size_t)threads + ((size_t)t < (size_t)requests % (size_t)threads);
-        w[t].lat = lat + done;
-        done += w[t].count;
-        if (pthread_create(&w[t].tid, NULL, run, &w[t]) != 0) {
-            perror("pthread_create");
-            return 1;
-        }
     }
-    pthread_barrier_wait(&start_line);
-    double t0 = bench_us();
-    bench_summary_t s = {"inproc", mode_name, (unsigned)threads, (size_t)requests, 0, 0, 0, 0};
-    int failed = 0;
-    for (long t = 0; t < threads; t++) {
-        pthread_join(w[t].tid, NULL);
-        s.errors += w[t].errors;
-        s.hits += w[t].hits;
-        s.matched += w[t].matched;
-        failed |= w[t].failed;
-    }
-    s.wall_us = bench_us() - t0;
-    if (failed) return 1;
-    bench_report(stdout, &s, lat, (size_t)requests);
+    bench_summary_t s = {"inproc", mode_name, 0, 0, 0, 0, 0, 0};
+    int rc = bench_run_threads(w, sizeof w[0], threads, run, &log, requests, &s);
     querylog_free(&log);
-    free(lat);
-    return s.errors ? 1 : 0;
+    return rc;
 usage:
     fprintf(stderr, "usage: query_inproc -i INDEX -q QUERIES [-m snip|fields|count|exact] "
                     "[-t THREADS] [-n REQUESTS]\n");

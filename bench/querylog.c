@@ -94,3 +94,48 @@ void bench_report(FILE *out, const bench_summary_t *s, double *lat, size_t n)
             bench_percentile(lat, n, 50), bench_percentile(lat, n, 99), n ? sum / n : 0,
             s->wall_us > 0 ? s->queries / (s->wall_us / 1e6) : 0);
 }
+
+int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(void *),
+                      const querylog_t *log, long requests, bench_summary_t *s)
+{
+    double *lat = calloc(requests > 0 ? (size_t)requests : 1, sizeof *lat);
+    if (!lat)
+        return 1;
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+    size_t given = 0;
+    long started = 0;
+    for (long t = 0; t < threads; t++) {
+        bench_thread_t *b = (bench_thread_t *)((char *)workers + (size_t)t * stride);
+        b->log = log;
+        b->first = (size_t)t * log->n / (size_t)threads;
+        b->count = (size_t)requests / (size_t)threads + ((size_t)t < (size_t)requests % (size_t)threads);
+        b->lat = lat + given;
+        b->start = &start;
+        given += b->count;
+        if (pthread_create(&b->tid, NULL, body, b) != 0) {
+            perror("pthread_create");
+            exit(1);    /* the others wait on the barrier for ever: nothing to join */
+        }
+        started++;
+    }
+    pthread_barrier_wait(&start);
+    double t0 = bench_us();
+    s->conns = (unsigned)threads;
+    s->queries = (size_t)requests;
+    int failed = 0;
+    for (long t = 0; t < started; t++) {
+        bench_thread_t *b = (bench_thread_t *)((char *)workers + (size_t)t * stride);
+        pthread_join(b->tid, NULL);
+        s->errors += b->errors;
+        s->hits += b->hits;
+        s->matched += b->matched;
+        failed |= b->failed;
+    }
+    s->wall_us = bench_us() - t0;
+    pthread_barrier_destroy(&start);
+    if (!failed)
+        bench_report(stdout, s, lat, (size_t)requests);
+    free(lat);
+    return failed || s->errors ? 1 : 0;
+}

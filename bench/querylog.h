@@ -8,6 +8,7 @@
 #ifndef NEWSD_BENCH_QUERYLOG_H
 #define NEWSD_BENCH_QUERYLOG_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,34 @@ typedef struct bench_summary {
 } bench_summary_t;
 
 void bench_report(FILE *out, const bench_summary_t *s, double *lat, size_t n);
+
+/*
+ * One load thread of an in-process benchmark.  Programs put it first in their own
+ * per-thread struct; bench_run_threads fills log, first, count, lat and start, the
+ * thread's body the counts.  The body waits on start once it is ready (reader open,
+ * statement prepared), so that only requests are timed.
+ */
+typedef struct bench_thread {
+    pthread_t tid;
+    const querylog_t *log;
+    size_t first, count;       /* requests: log entries first, first+1, ... (mod n) */
+    double *lat;               /* count latencies, µs */
+    size_t errors, matched;
+    uint64_t hits;
+    int failed;                /* could not start (no reader, no statement) */
+    pthread_barrier_t *start;
+} bench_thread_t;
+
+/*
+ * Runs body on `threads` threads; thread t's struct is at (char *)workers + t * stride
+ * and begins with a bench_thread_t.  The requests are spread evenly, each thread
+ * starting at a different place in the log so they do not walk the same queries in
+ * step.  The clock runs from the moment every thread is ready to the last join; the
+ * report (s->who and s->mode set by the caller) goes to stdout.  Returns the exit
+ * status: 0, or 1 when a thread failed or a request had an error.
+ */
+int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(void *),
+                      const querylog_t *log, long requests, bench_summary_t *s);
 
 /* Sorts v[0..n) ascending; then bench_percentile gives its nearest-rank p-th percentile. */
 void bench_sort(double *v, size_t n);
