@@ -8,8 +8,13 @@
  *
  * States (c->state):
  *   CONN_READING     serving: each complete request line is answered as it arrives.
- *   CONN_WAIT_WRITE  an ADD or DELETE is with the writer thread; reading is off and later
- *                    requests wait in the input buffer, so replies keep request order.
+ *   CONN_WAIT_WRITE  ADD or DELETE requests are with the writer thread; reading is off.
+ *                    Further ADD/DELETE lines already buffered are served too (up to
+ *                    NEWSD_MAX_PIPELINED_WRITES), so one client's pipelined writes share
+ *                    commits; their replies, and any error replies among them, are held
+ *                    in request order (c->held) until the writes before them are back.
+ *                    Any other request waits in the input buffer until every write is
+ *                    back, so it sees them (replies keep request order).
  *   CONN_THROTTLED   more than NEWSD_MAX_OUTPUT of replies are unsent: reading is off
  *                    until the client has read down to NEWSD_OUTPUT_LOW_WATER.
  *   CONN_CLOSING     a last reply is queued (QUIT, too_long, HTTP, line timeout, end of
@@ -25,6 +30,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,12 +61,33 @@ struct conn {
     cmd_format_t format;           /* the default reply format (FORMAT) */
     int eof;                       /* the client has shut down its sending side */
     int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */
+    unsigned writes_out;           /* writes with the writer thread */
+    int head_direct;               /* the oldest write out replies straight to the output */
+    struct held *held, *held_tail; /* replies after it, in request order */
     uint64_t id;
     char peer[64];
     conn_t *prev, *next;           /* the worker's list */
 };
 
+/* A reply that must wait for earlier writes: one per request served in CONN_WAIT_WRITE. */
+typedef struct held {
+    struct evbuffer *buf;
+    int pending;                   /* its write is still with the writer */
+    struct held *next;
+} held_t;
+
 static void serve(conn_t *c);
+
+static void held_free_all(conn_t *c)
+{
+    while (c->held) {
+        held_t *h = c->held;
+        c->held = h->next;
+        evbuffer_free(h->buf);
+        free(h);
+    }
+    c->held_tail = NULL;
+}
 
 static size_t out_len(conn_t *c)
 {
@@ -84,6 +111,7 @@ static void destroy(conn_t *c)
     }
     event_free(c->timer);
     event_free(c->resume_ev);
+    held_free_all(c);
     LOG(LOG_DEBUG, "close", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
     free(c);
     worker_conn_gone(w);
@@ -170,19 +198,58 @@ static void schedule_resume(conn_t *c)
     evtimer_add(c->resume_ev, &now);   /* a timer: runs after the next poll of sockets */
 }
 
-/* Handles one complete line; returns 0 to go on, -1 when the connection left READING. */
-static int handle_line(conn_t *c, const char *line, size_t len)
+/* 1 when the request line at the head of in (eol at pos) is an ADD or DELETE. */
+static int is_write_line(struct evbuffer *in, size_t pos)
+{
+    static const char *const words[] = { "ADD", "DELETE" };
+    size_t n = pos < 8 ? pos : 8;
+    const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+    if (!p)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        size_t wl = strlen(words[k]);
+        if (n >= wl && strncasecmp(p, words[k], wl) == 0 &&
+            (n == wl || p[wl] == ' ' || p[wl] == '\t'))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Handles one complete line; returns 0 to go on, -1 when the connection stops serving
+ * for now.  h is the held reply for a line served while writes are out (NULL otherwise).
+ */
+static int handle_line(conn_t *c, const char *line, size_t len, held_t *h)
 {
     cmd_ctx_t ctx = { c->worker, c, c->id, c->peer, &c->format,
-                      bufferevent_get_output(c->bev) };
+                      h ? h->buf : bufferevent_get_output(c->bev) };
+    if (h) {
+        if (c->held_tail)
+            c->held_tail->next = h;
+        else
+            c->held = h;
+        c->held_tail = h;
+    }
     switch (cmd_execute(&ctx, line, len)) {
     case CMD_DONE:
         return 0;
     case CMD_PENDING:
-        c->state = CONN_WAIT_WRITE;
-        bufferevent_disable(c->bev, EV_READ);
-        return -1;
+        if (h)
+            h->pending = 1;
+        else
+            c->head_direct = 1;
+        c->writes_out++;
+        if (c->state != CONN_WAIT_WRITE) {
+            c->state = CONN_WAIT_WRITE;
+            bufferevent_disable(c->bev, EV_READ);
+        }
+        return 0;
     case CMD_CLOSE:
+        if (c->writes_out > 0) {
+            /* e.g. "DELETE / HTTP/1.1": close once the writes before it are answered */
+            c->stop_after_write = 1;
+            return -1;
+        }
         begin_close(c);
         return -1;
     }
@@ -206,7 +273,10 @@ static void too_long(conn_t *c, struct evbuffer *in)
 static void serve(conn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
-    for (unsigned served = 0; c->state == CONN_READING; served++) {
+    for (unsigned served = 0; c->state == CONN_READING || c->state == CONN_WAIT_WRITE;
+         served++) {
+        if (c->stop_after_write)
+            return;           /* closing once the writes out are answered */
         if (out_len(c) > NEWSD_MAX_OUTPUT) {
             c->state = CONN_THROTTLED;
             bufferevent_disable(c->bev, EV_READ);
@@ -220,6 +290,8 @@ static void serve(conn_t *c)
         size_t eol_len = 0;
         struct evbuffer_ptr at = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
         size_t buffered = evbuffer_get_length(in);
+        if (at.pos < 0 && c->state == CONN_WAIT_WRITE)
+            return;           /* the rest is read once the writes are back */
         if (at.pos < 0) {
             /* no complete line; "+ 1": the '\r' of a "\r\n" may be in already */
             if (buffered > NEWSD_MAX_LINE + 1) {
@@ -234,19 +306,40 @@ static void serve(conn_t *c)
             return;
         }
         if ((size_t)at.pos > NEWSD_MAX_LINE) {
+            if (c->state == CONN_WAIT_WRITE)
+                return;       /* answered in order, once the writes are back */
             too_long(c, in);
             return;
+        }
+        held_t *h = NULL;
+        if (c->state == CONN_WAIT_WRITE) {
+            /* Only more writes may go ahead, and only so many; the rest wait. */
+            if (!is_write_line(in, (size_t)at.pos) ||
+                c->writes_out >= NEWSD_MAX_PIPELINED_WRITES)
+                return;
+            h = calloc(1, sizeof *h);
+            if (h && !(h->buf = evbuffer_new())) {
+                free(h);
+                h = NULL;
+            }
+            if (!h)
+                return;     /* out of memory: serve it once the writes are back */
         }
         line_timer_stop(c);
         size_t len = 0;
         char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
         if (!line) {
+            if (h) {
+                evbuffer_free(h->buf);
+                free(h);
+                return;
+            }
             cmd_error(c->worker->srv, bufferevent_get_output(c->bev), c->format, "internal",
                       "out of memory");
             begin_close(c);
             return;
         }
-        int rc = handle_line(c, line, len);
+        int rc = handle_line(c, line, len, h);
         free(line);
         if (rc != 0)
             return;
@@ -334,7 +427,7 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     conn_t *c = arg;
-    if (c->state == CONN_READING)
+    if (c->state == CONN_READING || c->state == CONN_WAIT_WRITE)
         serve(c);
 }
 
@@ -386,13 +479,52 @@ void conn_write_done(worker_t *w, write_req_t *req)
 {
     (void)w;
     conn_t *c = req->conn;
+    c->writes_out--;
     if (c->state == CONN_ORPHAN) {
         write_req_free(req);
-        destroy(c);
+        if (c->writes_out == 0)
+            destroy(c);
         return;
     }
-    cmd_write_reply(c->worker->srv, req, bufferevent_get_output(c->bev));
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    /* Completions come back in the order the writes were sent (one FIFO writer). */
+    if (c->head_direct) {
+        cmd_write_reply(c->worker->srv, req, out);
+        c->head_direct = 0;
+    } else {
+        held_t *h = c->held;
+        while (h && !h->pending)
+            h = h->next;
+        if (h) {
+            cmd_write_reply(c->worker->srv, req, h->buf);
+            h->pending = 0;
+        }
+    }
     write_req_free(req);
+    /* Everything ready at the head of the held replies goes out, in order. */
+    while (c->held && !c->held->pending) {
+        held_t *h = c->held;
+        evbuffer_add_buffer(out, h->buf);
+        c->held = h->next;
+        evbuffer_free(h->buf);
+        free(h);
+    }
+    if (!c->held) {
+        c->held_tail = NULL;
+    } else if (c->held->pending) {
+        /* The next write out is now the oldest: its reply may go straight out. */
+        held_t *h = c->held;
+        c->held = h->next;
+        if (!c->held)
+            c->held_tail = NULL;
+        evbuffer_free(h->buf);
+        free(h);
+        c->head_direct = 1;
+    }
+    if (c->writes_out > 0) {
+        serve(c);                  /* more writes may be buffered behind */
+        return;
+    }
     c->state = CONN_READING;
     if (c->stop_after_write) {
         begin_close(c);

@@ -115,6 +115,9 @@
 #define NEWSD_WRITE_QUEUE_MAX 10000
 /* Most writes in one group commit; the rest go in the next. */
 #define NEWSD_WRITE_BATCH_MAX 1000
+/* ADD/DELETE requests of one connection with the writer at once: pipelined writes share
+ * commits, and their replies are held in order meanwhile. */
+#define NEWSD_MAX_PIPELINED_WRITES 256
 /* A worker reopens its reader at least this often (ms): outside commits show within 1 s. */
 #define NEWSD_READER_REFRESH_MS 500
 /* The writer releases the index's write lock after this many ms without writes. */

@@ -384,6 +384,51 @@ writes=$(sed -n "s/^writes${TAB}//p" "$T/got"); commits=$(sed -n "s/^commits${TA
 check "STATS counts the writes (203)" [ "$writes" = 203 ]
 check "group commit: fewer commits than writes" [ "$commits" -lt "$writes" ]
 
+# ---- one connection pipelining writes: they share commits, replies keep request order ----
+expect "pipelined writes: every reply in order, errors in their place" "$TCP" 'ADD {"id":"pipe-1","title":"Pipelined one","body":"oryx herd"}
+ADD {"id":"pipe-2"
+DELETE pipe-none
+ADD {"id":"pipe-3","title":"Pipelined three","body":"oryx calf"}
+DELETE pipe-1
+COUNT oryx
+GET pipe-3
+' 'OK id=pipe-1 replaced=0 took_us=N
+ERR bad_request invalid JSON: '"'"'}'"'"' expected near end of file (column 14)
+ERR not_found no document with id pipe-none
+OK id=pipe-3 replaced=0 took_us=N
+OK id=pipe-1 deleted=1 took_us=N
+OK count=1 took_us=N
+OK id=pipe-3
+id	pipe-3
+title	Pipelined three
+date	
+source	
+url	
+topics	
+places	
+body	oryx calf
+END
+'
+printf 'STATS\n' | "$NC" "$TCP" >"$T/got"
+commits0=$(sed -n "s/^commits${TAB}//p" "$T/got")
+i=0; : >"$T/pipe.in"
+while [ $i -lt 200 ]; do
+    printf 'ADD {"id":"pipe-bulk-%d","title":"Pipelined bulk","body":"pangolin","source":"pipe"}\n' $i >>"$T/pipe.in"
+    i=$((i + 1))
+done
+printf 'COUNT source=pipe pangolin\n' >>"$T/pipe.in"
+send "$TCP" <"$T/pipe.in" >"$T/pipe.out"
+check "200 pipelined ADDs on one connection acknowledged in order" \
+    [ "$(grep -c '^OK id=pipe-bulk-' "$T/pipe.out")" -eq 200 ]
+check "the acknowledgements come in request order" \
+    [ "$(sed -n 's/^OK id=pipe-bulk-\([0-9]*\) .*/\1/p' "$T/pipe.out" | tr '\n' ' ')" = "$(seq 0 199 | tr '\n' ' ')" ]
+check "the COUNT behind them sees all 200" [ "$(tail -n 1 "$T/pipe.out")" = "OK count=200 took_us=N" ]
+printf 'STATS\n' | "$NC" "$TCP" >"$T/got"
+commits1=$(sed -n "s/^commits${TAB}//p" "$T/got")
+check "one connection's pipelined writes share commits (at most 100 commits for 200)" \
+    [ $((commits1 - commits0)) -le 100 ]
+check "the daemon still answers" alive "$TCP"
+
 # ---- concurrency: 20 clients x 100 requests, every reply checked ----
 printf 'COUNT wheat\tOK count=3\nCOUNT source=bulk quagga\tOK count=200\nPING\tOK pong\nCOUNT cocoa\tOK count=1\nGET nosuch\tERR not_found no document with id nosuch\nCOUNT title:"bulk story 7"\tOK count=10\n' >"$T/load"
 "$NC" -t 60 -L 20,100 "$TCP" "$T/load" >"$T/got"
