@@ -33,9 +33,20 @@ __attribute__((format(printf, 2, 3))) static void req_add(struct req *r, const c
     else r->len += (size_t)n;
 }
 
+/* "CODE: MESSAGE" of an error reply, on one line of stderr, after prefix. */
+static void server_error_at(const char *prefix, const char *code, const char *msg)
+{
+    fprintf(stderr, "newsq: %s%s: ", prefix, code);
+    /* The message may quote the query: keep it on one line. */
+    for (const char *s = msg; *s; s++) fputc((unsigned char)*s < 0x20 ? ' ' : *s, stderr);
+    fputc('\n', stderr);
+}
+
+static void server_error(const char *code, const char *msg) { server_error_at("", code, msg); }
+
 /* Sends one request and reads its reply.  Returns 0 for an ok reply (*obj set, the
- * caller decrefs it), 1 for an error reply (code and message set), -1 when there is no
- * usable reply (the reason printed).  With --json the raw reply goes to stdout. */
+ * caller decrefs it), 1 for an error reply (code and message set, and printed), -1 when
+ * there is no usable reply (the reason printed).  With --json the raw reply goes to stdout. */
 static int exchange(const struct nq_opts *o, struct nq_conn *c, struct req *r, json_t **obj,
                     const char **code, const char **msg)
 {
@@ -51,19 +62,10 @@ static int exchange(const struct nq_opts *o, struct nq_conn *c, struct req *r, j
         fwrite(c->line, 1, len, stdout);
         fputc('\n', stdout);
     }
-    return net_parse_reply(c, len, obj, code, msg);
+    int rc = net_parse_reply(c, len, obj, code, msg);
+    if (rc == 1) server_error(*code, *msg);
+    return rc;
 }
-
-/* "CODE: MESSAGE" of an error reply, on one line of stderr, after prefix. */
-static void server_error_at(const char *prefix, const char *code, const char *msg)
-{
-    fprintf(stderr, "newsq: %s%s: ", prefix, code);
-    /* The message may quote the query: keep it on one line. */
-    for (const char *s = msg; *s; s++) fputc((unsigned char)*s < 0x20 ? ' ' : *s, stderr);
-    fputc('\n', stderr);
-}
-
-static void server_error(const char *code, const char *msg) { server_error_at("", code, msg); }
 
 static void add_filters(struct req *r, const struct nq_opts *o)
 {
@@ -96,7 +98,6 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
-    if (rc == 1) server_error(code, msg);
     if (rc != 0) {
         json_decref(obj);
         return NQ_EXIT_ERROR;
@@ -127,7 +128,6 @@ static int cmd_count(const struct nq_opts *o, struct nq_conn *c)
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
-    if (rc == 1) server_error(code, msg);
     if (rc != 0) {
         json_decref(obj);
         return NQ_EXIT_ERROR;
@@ -145,7 +145,6 @@ static int cmd_get(const struct nq_opts *o, struct nq_conn *c)
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
-    if (rc == 1) server_error(code, msg);
     if (rc == 0 && !o->json) print_doc(json_object_get(obj, "doc"));
     int status = rc == 0 ? NQ_EXIT_FOUND
                  : rc == 1 && strcmp(code, "not_found") == 0 ? NQ_EXIT_NOTHING : NQ_EXIT_ERROR;
@@ -160,7 +159,6 @@ static int cmd_stats(const struct nq_opts *o, struct nq_conn *c)
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
-    if (rc == 1) server_error(code, msg);
     if (rc == 0 && !o->json) print_stats(obj);
     json_decref(obj);
     return rc == 0 ? NQ_EXIT_FOUND : NQ_EXIT_ERROR;
