@@ -162,7 +162,7 @@ int ingest_read_line(ingest_reader_t *r)
     }
 }
 
-int ingest_read_element(ingest_reader_t *r, const char *name, unsigned long *start)
+static int read_element_raw(ingest_reader_t *r, const char *name, unsigned long *start)
 {
     char close[32];
     snprintf(close, sizeof close, "</%s>", name);
@@ -204,6 +204,16 @@ int ingest_read_element(ingest_reader_t *r, const char *name, unsigned long *sta
         }
         from = r->line.p;
     }
+}
+
+int ingest_read_element(ingest_reader_t *r, const char *name, unsigned long *start,
+                        const char **text, size_t *len)
+{
+    int rc = read_element_raw(r, name, start);
+    if (rc != 1)
+        return rc;
+    *text = ingest_as_utf8(&r->scratch, r->rec.p, r->rec.len, len);
+    return *text ? 1 : ingest_fail(r, INGEST_FAIL, 0, "out of memory");
 }
 
 /* ---- UTF-8 ---- */

@@ -85,9 +85,12 @@ int ingest_read_line(ingest_reader_t *r);
  * tag starts a line's content; text before it and after the close tag on their lines is
  * ignored).  *start gets the line of the open tag.  Returns 1, 0 at end of file,
  * INGEST_SKIP for an element not closed before end of file or before the next open tag
- * (that line then starts the next call), or INGEST_FAIL.
+ * (that line then starts the next call), or INGEST_FAIL.  On 1, *text and *len are the
+ * element as UTF-8 (each record checked on its own, Latin-1 when it is not valid UTF-8),
+ * valid until the next read.
  */
-int ingest_read_element(ingest_reader_t *r, const char *name, unsigned long *start);
+int ingest_read_element(ingest_reader_t *r, const char *name, unsigned long *start,
+                        const char **text, size_t *len);
 
 /* Formats "path:line: " + fmt into r->err; returns INGEST_SKIP or INGEST_FAIL as given. */
 int ingest_fail(ingest_reader_t *r, int result, unsigned long line, const char *fmt, ...)

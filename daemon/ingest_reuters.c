@@ -130,14 +130,11 @@ static int fill_text(ingest_reader_t *r, const char *s, const char *end)
 int ingest_reuters_next(ingest_reader_t *r, newsidx_doc_t *doc)
 {
     unsigned long start = 0;
-    int rc = ingest_read_element(r, "REUTERS", &start);
+    size_t n;
+    const char *s;
+    int rc = ingest_read_element(r, "REUTERS", &start, &s, &n);
     if (rc != 1)
         return rc == 0 ? INGEST_EOF : rc;
-
-    size_t n;
-    const char *s = ingest_as_utf8(&r->scratch, r->rec.p, r->rec.len, &n);
-    if (!s)
-        return ingest_fail(r, INGEST_FAIL, 0, "out of memory");
     const char *end = s + n;
 
     char newid[REUTERS_NEWID_LEN];

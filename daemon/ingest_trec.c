@@ -109,13 +109,11 @@ static int fill(ingest_reader_t *r, const char *s, const char *end)
 int ingest_trec_next(ingest_reader_t *r, newsidx_doc_t *doc)
 {
     unsigned long start = 0;
-    int rc = ingest_read_element(r, "DOC", &start);
+    size_t n;
+    const char *s;
+    int rc = ingest_read_element(r, "DOC", &start, &s, &n);
     if (rc != 1)
         return rc == 0 ? INGEST_EOF : rc;
-    size_t n;
-    const char *s = ingest_as_utf8(&r->scratch, r->rec.p, r->rec.len, &n);
-    if (!s)
-        return ingest_fail(r, INGEST_FAIL, 0, "out of memory");
     const char *end = s + n, *c, *ce;
     if (!ingest_find_element(s, end, "DOCNO", NULL, &c, &ce, NULL) ||
         ingest_clean(&r->id_buf, c, (size_t)(ce - c), TREC_CLEAN | INGEST_CLEAN_SINGLE_LINE) ||
