@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "proto.h"
+#include "reindex.h"
 #include "writer.h"
 
 /* ---- reply helpers ---- */
@@ -534,6 +535,153 @@ static void simple_ok(cmd_ctx_t *ctx, cmd_format_t f, const char *key, const cha
         evbuffer_add_printf(ctx->out, "OK %s=%s\n", key, word);
 }
 
+/* ---- REINDEX and STATUS ---- */
+
+/*
+ * Splits REINDEX's argument into paths: separated by spaces, each either a bare word or a
+ * JSON string ("/data/my corpus") for names with spaces.  Returns the count, or -1 with a
+ * message.  The strings are malloc'd.
+ */
+static int split_paths(const char *arg, size_t len, char **paths, size_t max, char *err,
+                       size_t errlen)
+{
+    size_t n = 0, pos = 0;
+    for (;;) {
+        while (pos < len && (arg[pos] == ' ' || arg[pos] == '\t'))
+            pos++;
+        if (pos == len)
+            return (int)n;
+        if (n == max) {
+            snprintf(err, errlen, "more than %zu paths", max);
+            goto fail;
+        }
+        if (arg[pos] == '"') {
+            json_error_t je;
+            json_t *j = json_loadb(arg + pos, len - pos, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK,
+                                   &je);
+            if (!json_is_string(j)) {
+                json_decref(j);
+                snprintf(err, errlen, "a quoted path must be a JSON string: %s", je.text);
+                goto fail;
+            }
+            paths[n] = strdup(json_string_value(j));
+            json_decref(j);
+            pos += je.position;
+        } else {
+            size_t end = pos;
+            while (end < len && arg[end] != ' ' && arg[end] != '\t')
+                end++;
+            paths[n] = strndup(arg + pos, end - pos);
+            pos = end;
+        }
+        if (!paths[n]) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        n++;
+    }
+fail:
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    return -1;
+}
+
+static void cmd_reindex(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    const char *cancel = proto_option(req, "cancel");
+    if (cancel) {
+        if (strcmp(cancel, "1") != 0) {
+            cmd_error(srv, ctx->out, f, "bad_request", "cancel takes 1");
+            return;
+        }
+        if (req->arg_len) {
+            cmd_error(srv, ctx->out, f, "bad_request", "REINDEX cancel=1 takes no paths");
+            return;
+        }
+        if (reindex_cancel(srv->reindex) != 0) {
+            cmd_error(srv, ctx->out, f, "not_found", "no rebuild is running");
+            return;
+        }
+        LOG(LOG_INFO, "reindex_cancel", "conn=%" PRIu64 " peer=%s", ctx->conn_id, ctx->peer);
+        simple_ok(ctx, f, "reindex", "cancelling");
+        return;
+    }
+    char *paths[NEWSD_REINDEX_MAX_PATHS];
+    char err[512];
+    int n = split_paths(req->arg, req->arg_len, paths, NEWSD_REINDEX_MAX_PATHS, err, sizeof err);
+    if (n < 0) {
+        cmd_error(srv, ctx->out, f, "bad_request", "%s", err);
+        return;
+    }
+    const char *code = "internal";
+    err[0] = '\0';
+    uint64_t job = reindex_start(srv->reindex, (const char *const *)paths, (size_t)n, &code,
+                                 err, sizeof err);
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+    if (job == 0) {
+        cmd_error(srv, ctx->out, f, code, "%s", err);
+        return;
+    }
+    reindex_status_t st;
+    reindex_get_status(srv->reindex, &st);
+    if (f == CMD_JSON)
+        put_json(ctx->out, json_pack("{s:s, s:I, s:s, s:i}", "status", "ok", "job",
+                                     (json_int_t)job, "state", "running", "paths",
+                                     (int)st.npaths));
+    else
+        evbuffer_add_printf(ctx->out, "OK job=%" PRIu64 " state=running paths=%u\n", job,
+                            st.npaths);
+}
+
+static void cmd_status(cmd_ctx_t *ctx, cmd_format_t f)
+{
+    reindex_status_t st;
+    reindex_get_status(ctx->worker->srv->reindex, &st);
+    const char *state = reindex_state_name(st.state);
+    if (f == CMD_JSON) {
+        json_t *o = json_pack("{s:s, s:s, s:I}", "status", "ok", "state", state, "job",
+                              (json_int_t)st.job);
+        if (st.state != REINDEX_IDLE) {
+            json_object_set_new(o, "phase", jstr(st.phase));
+            json_object_set_new(o, "docs", json_integer((json_int_t)st.docs));
+            json_object_set_new(o, "bytes", json_integer((json_int_t)st.bytes));
+            json_object_set_new(o, "total_bytes", json_integer((json_int_t)st.total_bytes));
+            json_object_set_new(o, "elapsed_s", json_real(round3(st.elapsed_s)));
+            json_object_set_new(o, "mb_per_s", json_real(round3(st.mb_per_s)));
+            json_object_set_new(o, "eta_s", st.eta_s < 0 ? json_null() : json_real(round3(st.eta_s)));
+            json_object_set_new(o, "paths", json_integer(st.npaths));
+        }
+        if (st.state == REINDEX_DONE) {
+            json_object_set_new(o, "live_writes", json_integer((json_int_t)st.live_writes));
+            json_object_set_new(o, "documents", json_integer((json_int_t)st.doc_count));
+        }
+        if (st.state == REINDEX_FAILED)
+            json_object_set_new(o, "message", jstr(st.message));
+        put_json(ctx->out, o);
+        return;
+    }
+    evbuffer_add_printf(ctx->out, "OK state=%s job=%" PRIu64, state, st.job);
+    if (st.state != REINDEX_IDLE) {
+        evbuffer_add_printf(ctx->out, " phase=%s docs=%" PRIu64 " bytes=%" PRIu64
+                            " total_bytes=%" PRIu64 " elapsed_s=%.1f mb_per_s=%.2f",
+                            st.phase, st.docs, st.bytes, st.total_bytes, st.elapsed_s,
+                            st.mb_per_s);
+        if (st.eta_s >= 0)
+            evbuffer_add_printf(ctx->out, " eta_s=%.1f", st.eta_s);
+        evbuffer_add_printf(ctx->out, " paths=%u", st.npaths);
+    }
+    if (st.state == REINDEX_DONE)
+        evbuffer_add_printf(ctx->out, " live_writes=%" PRIu64 " documents=%" PRIu64,
+                            st.live_writes, st.doc_count);
+    if (st.state == REINDEX_FAILED) {
+        evbuffer_add(ctx->out, " message=", 9);
+        put_field(ctx->out, st.message);
+    }
+    evbuffer_add(ctx->out, "\n", 1);
+}
+
 /* ---- writes ---- */
 
 static cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
@@ -675,6 +823,8 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
         }
         simple_ok(ctx, *ctx->format, "format", *ctx->format == CMD_JSON ? "json" : "text");
         break;
+    case PROTO_CMD_REINDEX: cmd_reindex(ctx, &req, f); break;
+    case PROTO_CMD_STATUS: cmd_status(ctx, f); break;
     case PROTO_CMD_COUNT_OF: break;
     }
     return CMD_DONE;

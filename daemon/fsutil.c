@@ -70,7 +70,8 @@ void fsutil_remove_stale(const char *index)
         if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
             continue;
         if (is_old && !have_index && rename(path, index) == 0) {
-            fprintf(stderr, "newsindex: restored %s from an interrupted run\n", index);
+            fprintf(stderr, "%s: restored %s from an interrupted run\n",
+                    program_invocation_short_name, index);
             have_index = 1;
             continue;
         }

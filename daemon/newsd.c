@@ -29,12 +29,15 @@ static void usage(FILE *f)
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
             "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
             "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
+            "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
+            "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
-            NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS);
+            NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
+            NEWSD_MAX_WORKERS);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -57,7 +60,8 @@ static int usage_error(const char *fmt, const char *arg)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT };
+    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
+           OPT_REINDEX_JOBS };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "listen", required_argument, NULL, 'l' },
@@ -66,6 +70,8 @@ int main(int argc, char **argv)
         { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
+        { "indexer", required_argument, NULL, OPT_INDEXER },
+        { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -77,6 +83,7 @@ int main(int argc, char **argv)
     cfg.max_connections = NEWSD_MAX_CONNECTIONS;
     cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
+    cfg.reindex_jobs = cfg.workers;
     int c;
     long v;
     opterr = 0;
@@ -117,6 +124,17 @@ int main(int argc, char **argv)
                 return usage_error("--query-timeout takes milliseconds from 1 to 60000, not '%s'",
                                    optarg);
             cfg.query_timeout_ms = (unsigned)v;
+            break;
+        case OPT_INDEXER:
+            if (access(optarg, X_OK) != 0)
+                return usage_error("--indexer: '%s' is not an executable program", optarg);
+            cfg.indexer = optarg;
+            break;
+        case OPT_REINDEX_JOBS:
+            if ((v = number(optarg, 1, NEWSD_MAX_WORKERS)) < 0)
+                return usage_error("--reindex-jobs takes a number from 1 to 64, not '%s'",
+                                   optarg);
+            cfg.reindex_jobs = (unsigned)v;
             break;
         case 'h':
             usage(stdout);

@@ -539,6 +539,25 @@ newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *co
     return st;
 }
 
+newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *reader, const char *key,
+                                            char **value)
+{
+    if (!reader || !key || !*key || !value) return NEWSIDX_BAD_ARGUMENT;
+    *value = NULL;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        std::string v;
+        with_retry(db, [&] { v = db.get_metadata(key); });
+        if (!v.empty()) {
+            *value = strdup(v.c_str());
+            if (!*value) throw std::bad_alloc();
+        }
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    return st;
+}
+
 void newsidx_search_opts_init(newsidx_search_opts_t *opts)
 {
     if (!opts) return;
@@ -941,6 +960,29 @@ newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id)
         w->db.delete_document(term);
     }
     NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_copy_doc(newsidx_writer_t *dst, newsidx_writer_t *src,
+                                         const char *id, int *copied)
+{
+    if (!dst || !src || !id) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *d = usable(dst);
+        newsidx_writer_t *s = usable(src);
+        std::string term = id_term(id);
+        Xapian::PostingIterator it = s->db.postlist_begin(term);
+        int found = it != s->db.postlist_end(term);
+        if (found) {
+            /* a Document read from one database and handed to another is copied whole */
+            d->db.replace_document(term, s->db.get_document(*it));
+        } else if (d->db.term_exists(term)) {
+            d->db.delete_document(term);
+        }
+        if (copied) *copied = found;
+    }
+    NEWSIDX_CATCH(&dst->error, st)
     return st;
 }
 

@@ -18,6 +18,7 @@ static const char *const count_opts[] = { "since", "until", "source", "topic", "
                                           NULL };
 static const char *const format_only[] = { "format", NULL };
 static const char *const no_opts[] = { NULL };
+static const char *const reindex_opts[] = { "cancel", "format", NULL };
 
 static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, search_opts,
@@ -34,6 +35,9 @@ static const proto_command_t commands[] = {
     { "HELP", PROTO_CMD_HELP, PROTO_ARG_NONE, format_only, "HELP [format=F]" },
     { "QUIT", PROTO_CMD_QUIT, PROTO_ARG_NONE, format_only, "QUIT [format=F]" },
     { "FORMAT", PROTO_CMD_FORMAT, PROTO_ARG_REQUIRED, no_opts, "FORMAT text|json" },
+    { "REINDEX", PROTO_CMD_REINDEX, PROTO_ARG_OPTIONAL, reindex_opts,
+      "REINDEX [cancel=1 format=F] [PATH ...]" },
+    { "STATUS", PROTO_CMD_STATUS, PROTO_ARG_NONE, format_only, "STATUS [format=F]" },
 };
 
 const proto_command_t *proto_commands(size_t *n)

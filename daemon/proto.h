@@ -24,6 +24,8 @@ typedef enum proto_cmd {
     PROTO_CMD_HELP,
     PROTO_CMD_QUIT,
     PROTO_CMD_FORMAT,
+    PROTO_CMD_REINDEX,
+    PROTO_CMD_STATUS,
     PROTO_CMD_COUNT_OF        /* number of commands, not a command */
 } proto_cmd_t;
 
@@ -37,7 +39,7 @@ typedef enum proto_status {
 } proto_status_t;
 
 /* Whether a command takes an argument. */
-typedef enum proto_arg { PROTO_ARG_NONE = 0, PROTO_ARG_REQUIRED } proto_arg_t;
+typedef enum proto_arg { PROTO_ARG_NONE = 0, PROTO_ARG_REQUIRED, PROTO_ARG_OPTIONAL } proto_arg_t;
 
 typedef struct proto_command {
     const char *name;         /* "SEARCH" */

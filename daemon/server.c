@@ -29,7 +29,9 @@
 #include <event2/util.h>
 
 #include "conn.h"
+#include "fsutil.h"
 #include "log.h"
+#include "reindex.h"
 #include "server.h"
 #include "writer.h"
 
@@ -65,20 +67,63 @@ void server_wake(worker_t *w)
     /* EAGAIN: the pipe is full of wake-ups already, which is as good */
 }
 
+static uint64_t folder_ino(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* A reader on whatever the index path names now; the old one is closed once the new one
+ * is open (and kept when it cannot be). */
+static void reader_replace(worker_t *w, uint64_t epoch)
+{
+    server_t *srv = w->srv;
+    newsidx_reader_t *fresh = NULL;
+    uint64_t ino = folder_ino(srv->cfg.index_path);
+    newsidx_status_t st = newsidx_reader_open(srv->cfg.index_path, &fresh);
+    if (st != NEWSIDX_OK) {
+        LOG(LOG_WARN, "reopen", "worker=%u status=%s msg=\"%s\"", w->id,
+            newsidx_status_name(st), fresh ? newsidx_reader_error(fresh) : "");
+        newsidx_reader_close(fresh);
+        return;
+    }
+    newsidx_reader_close(w->reader);
+    w->reader = fresh;
+    w->reader_ino = ino;
+    atomic_store(&w->reader_epoch, epoch);
+    LOG(LOG_INFO, "reopen", "worker=%u epoch=%" PRIu64 " reason=new_index", w->id, epoch);
+}
+
 newsidx_reader_t *worker_reader(worker_t *w)
 {
-    uint64_t gen = atomic_load(&w->srv->index_gen), now = server_now_us();
-    if (gen == w->reader_gen && now - w->reader_refreshed_us < NEWSD_READER_REFRESH_MS * 1000u)
+    server_t *srv = w->srv;
+    uint64_t gen = atomic_load(&srv->index_gen), now = server_now_us();
+    uint64_t epoch = atomic_load(&srv->index_epoch);
+    if (gen == w->reader_gen && epoch == atomic_load(&w->reader_epoch) &&
+        now - w->reader_refreshed_us < NEWSD_READER_REFRESH_MS * 1000u)
         return w->reader;
-    newsidx_status_t st = newsidx_reader_reopen(w->reader, NULL);
-    if (st != NEWSIDX_OK) {
-        /* keep serving the revision we have; say so in the log */
-        LOG(LOG_WARN, "reopen", "worker=%u status=%s msg=\"%s\"", w->id,
-            newsidx_status_name(st), newsidx_reader_error(w->reader));
+    pthread_rwlock_rdlock(&srv->swap_lock);
+    epoch = atomic_load(&srv->index_epoch);
+    if (epoch != atomic_load(&w->reader_epoch) || folder_ino(srv->cfg.index_path) != w->reader_ino) {
+        reader_replace(w, epoch);
+    } else {
+        newsidx_status_t st = newsidx_reader_reopen(w->reader, NULL);
+        if (st != NEWSIDX_OK) {
+            /* keep serving the revision we have; say so in the log */
+            LOG(LOG_WARN, "reopen", "worker=%u status=%s msg=\"%s\"", w->id,
+                newsidx_status_name(st), newsidx_reader_error(w->reader));
+        }
     }
+    pthread_rwlock_unlock(&srv->swap_lock);
     w->reader_gen = gen;
     w->reader_refreshed_us = now;
     return w->reader;
+}
+
+void server_wake_all(server_t *srv)
+{
+    for (unsigned i = 0; i < srv->cfg.workers; i++)
+        server_wake(&srv->workers[i]);
 }
 
 void worker_conn_gone(worker_t *w)
@@ -131,6 +176,7 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
     write_req_t *done;
     int stop;
     worker_take_queues(w, &nc, &done, &stop);
+    worker_reader(w);   /* an idle worker, too, leaves an index a REINDEX replaced */
     deliver_writes(w, done);
     while (nc) {
         new_conn_t *next = nc->next;
@@ -169,6 +215,8 @@ static int worker_init(worker_t *w, server_t *srv, unsigned id)
     }
     w->reader_gen = atomic_load(&srv->index_gen);
     w->reader_refreshed_us = server_now_us();
+    w->reader_ino = folder_ino(srv->cfg.index_path);
+    atomic_store(&w->reader_epoch, atomic_load(&srv->index_epoch));
     int fds[2];
     if (pipe(fds) != 0) {
         fprintf(stderr, "newsd: pipe: %s\n", strerror(errno));
@@ -462,6 +510,10 @@ int server_run(const server_config_t *cfg)
     srv->started_us = server_now_us();
     m.srv = srv;
     signal(SIGPIPE, SIG_IGN);
+    pthread_rwlock_init(&srv->swap_lock, NULL);
+    /* a daemon killed during a REINDEX leaves its work folder (or, between the two renames
+     * of the swap, the live index parked aside: put back) */
+    fsutil_remove_stale(cfg->index_path);
 
     int rc = 1;
     unsigned started = 0;
@@ -486,6 +538,9 @@ int server_run(const server_config_t *cfg)
     }
     srv->writer = writer_start(srv);
     if (!srv->writer)
+        goto out;
+    srv->reindex = reindex_new(srv);
+    if (!srv->reindex)
         goto out;
 
     /* only this thread takes the signals: the others start with them blocked */
@@ -527,6 +582,8 @@ int server_run(const server_config_t *cfg)
         pthread_join(srv->workers[i].thread, NULL);
 out:
     close_listeners(&m);
+    reindex_free(srv->reindex);  /* cancels a rebuild still running; before the writer */
+    srv->reindex = NULL;
     writer_stop(srv->writer);   /* commits what is queued; answers go to the queues */
     srv->writer = NULL;
     if (srv->workers)
@@ -540,6 +597,7 @@ out:
     if (m.base)
         event_base_free(m.base);
     free(srv->workers);
+    pthread_rwlock_destroy(&srv->swap_lock);
     if (rc == 0)
         LOG(LOG_INFO, "exit", "status=0 requests=%" PRIuFAST64 " writes=%" PRIuFAST64,
             atomic_load(&srv->stats.requests), atomic_load(&srv->stats.writes));

@@ -24,6 +24,7 @@ typedef struct conn conn_t;
 typedef struct write_req write_req_t;
 typedef struct writer writer_t;
 typedef struct server server_t;
+typedef struct reindex reindex_t;
 
 typedef struct server_config {
     const char *index_path;
@@ -33,6 +34,8 @@ typedef struct server_config {
     unsigned max_connections;
     unsigned idle_timeout_s;
     unsigned query_timeout_ms;     /* a search past this is cut short: ERR timeout */
+    const char *indexer;           /* the newsindex program REINDEX runs */
+    unsigned reindex_jobs;         /* its --jobs */
 } server_config_t;
 
 typedef struct server_stats {
@@ -71,6 +74,8 @@ typedef struct worker {
     /* owned by the worker thread alone */
     newsidx_reader_t *reader;
     uint64_t reader_gen;               /* the index generation the reader was opened at */
+    atomic_uint_fast64_t reader_epoch; /* the index folder the reader is on (see server) */
+    uint64_t reader_ino;               /* st_ino of the index folder when it was opened */
     uint64_t reader_refreshed_us;
     conn_t *conns;                     /* every connection of this worker, linked */
     unsigned nconns;
@@ -81,9 +86,16 @@ struct server {
     server_config_t cfg;
     server_stats_t stats;
     atomic_uint_fast64_t index_gen;    /* bumped after each commit and on SIGHUP */
+    /* Bumped when a REINDEX puts a new folder in the index's place: readers on an older
+     * epoch open the path afresh instead of reopening.  The swap itself holds swap_lock
+     * for writing, and readers hold it for reading while they reopen, so no reader ever
+     * reopens its old handle by a path that already names the new folder. */
+    atomic_uint_fast64_t index_epoch;
+    pthread_rwlock_t swap_lock;
     uint64_t started_us;
     worker_t *workers;
     writer_t *writer;
+    reindex_t *reindex;
     atomic_uint_fast64_t next_conn_id;
 };
 
@@ -98,9 +110,14 @@ uint64_t server_now_us(void);
 void server_wake(worker_t *w);
 
 /* The worker's reader, first moved to the latest revision when the index generation
- * changed or NEWSD_READER_REFRESH_MS passed.  If that reopen fails the reader keeps its
- * revision (and the failure is logged): searches go on. */
+ * changed or NEWSD_READER_REFRESH_MS passed, and to a new reader on the path when the
+ * index folder was replaced (a REINDEX, or a newsindex --rebuild of the served index).
+ * If that fails the reader keeps its revision (and the failure is logged): searches go
+ * on. */
 newsidx_reader_t *worker_reader(worker_t *w);
+
+/* Wakes every worker, e.g. to move its reader to a new index folder. */
+void server_wake_all(server_t *srv);
 
 /* Called by conn.c when a connection of w is freed. */
 void worker_conn_gone(worker_t *w);

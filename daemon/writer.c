@@ -4,12 +4,23 @@
  * at once, applies the batch with one newsidx_writer_t and commits once.  A failed commit
  * abandons the handle (its uncommitted changes are lost, as they must be, since nobody was
  * told they succeeded) and fails every request of the batch; the next batch reopens.
+ *
+ * Control requests of a REINDEX travel through the same queue, alone in their batch, so
+ * "the writes before the swap" and "the writes after it" are exactly the queue's order:
+ * while the journal is on, the id of every committed write is remembered, and the swap
+ * copies each remembered id's current document (or its absence) from the live index into
+ * the rebuilt one, commits, and renames the folders, all before the next write is served.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "writer.h"
@@ -23,7 +34,19 @@ struct writer {
     size_t queued;
     int stop;
     newsidx_writer_t *handle;          /* the writer thread's alone */
+    uint64_t handle_ino;               /* st_ino of the index folder it was opened on */
+    /* the REINDEX journal, the writer thread's alone */
+    int journaling;
+    int journal_overflow;
+    char **journal;
+    size_t njournal, journal_cap;
 };
+
+static uint64_t folder_ino(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
 
 void write_req_free(write_req_t *req)
 {
@@ -55,6 +78,15 @@ int writer_submit(writer_t *w, write_req_t *req)
 /* Hands a served request back to its worker. */
 static void give_back(write_req_t *req)
 {
+    if (req->op == WRITE_CONTROL) {
+        writer_ctl_t *ctl = req->ctl;
+        free(req);
+        pthread_mutex_lock(&ctl->lock);
+        ctl->done = 1;
+        pthread_cond_signal(&ctl->cond);
+        pthread_mutex_unlock(&ctl->lock);
+        return;
+    }
     worker_t *wk = req->worker;
     req->next = NULL;
     pthread_mutex_lock(&wk->lock);
@@ -76,21 +108,79 @@ static void fail_all(write_req_t *batch, newsidx_status_t st, const char *msg)
         }
 }
 
+/* The journal: every id written since WRITER_JOURNAL_BEGIN, duplicates and all (the
+ * swap copies each id's latest state, so a repeat costs one more copy, not correctness). */
+static void journal_note(writer_t *w, const char *id)
+{
+    if (!w->journaling || w->journal_overflow)
+        return;
+    if (w->njournal == w->journal_cap) {
+        size_t cap = w->journal_cap ? w->journal_cap * 2 : 256;
+        char **grown = w->njournal >= NEWSD_REINDEX_JOURNAL_MAX
+                           ? NULL : realloc(w->journal, cap * sizeof *grown);
+        if (!grown) {
+            w->journal_overflow = 1;
+            LOG(LOG_ERROR, "reindex_journal", "writes=%zu msg=\"journal full: the rebuild will fail\"",
+                w->njournal);
+            return;
+        }
+        w->journal = grown;
+        w->journal_cap = cap;
+    }
+    char *copy = strdup(id);
+    if (!copy) {
+        w->journal_overflow = 1;
+        return;
+    }
+    w->journal[w->njournal++] = copy;
+}
+
+static void journal_clear(writer_t *w)
+{
+    for (size_t i = 0; i < w->njournal; i++)
+        free(w->journal[i]);
+    free(w->journal);
+    w->journal = NULL;
+    w->njournal = w->journal_cap = 0;
+    w->journal_overflow = 0;
+}
+
+/* Opens the write handle when there is none, or when the index folder was replaced under
+ * it (a newsindex --rebuild of the served index): writes must go to the live folder. */
+static newsidx_status_t ensure_handle(writer_t *w, char *msg, size_t msglen)
+{
+    const char *path = w->srv->cfg.index_path;
+    if (w->handle && folder_ino(path) != w->handle_ino) {
+        LOG(LOG_INFO, "writer_close", "reason=index_replaced");
+        newsidx_writer_close(w->handle);
+        w->handle = NULL;
+    }
+    if (w->handle)
+        return NEWSIDX_OK;
+    uint64_t ino = folder_ino(path);
+    newsidx_status_t st = newsidx_writer_open(path, 0, &w->handle);
+    if (st != NEWSIDX_OK) {
+        snprintf(msg, msglen, "cannot open the index for writing: %s",
+                 w->handle ? newsidx_writer_error(w->handle) : newsidx_status_name(st));
+        LOG(LOG_ERROR, "writer_open", "status=%s msg=\"%s\"", newsidx_status_name(st), msg);
+        newsidx_writer_abandon(w->handle);
+        w->handle = NULL;
+        return st;
+    }
+    w->handle_ino = ino;
+    LOG(LOG_INFO, "writer_open", "index=%s", path);
+    return NEWSIDX_OK;
+}
+
 static void apply(writer_t *w, write_req_t *batch, size_t n)
 {
     char msg[200];
-    if (!w->handle) {
-        newsidx_status_t st = newsidx_writer_open(w->srv->cfg.index_path, 0, &w->handle);
+    {
+        newsidx_status_t st = ensure_handle(w, msg, sizeof msg);
         if (st != NEWSIDX_OK) {
-            snprintf(msg, sizeof msg, "cannot open the index for writing: %s",
-                     w->handle ? newsidx_writer_error(w->handle) : newsidx_status_name(st));
-            LOG(LOG_ERROR, "writer_open", "status=%s msg=\"%s\"", newsidx_status_name(st), msg);
-            newsidx_writer_abandon(w->handle);
-            w->handle = NULL;
             fail_all(batch, st, msg);
             return;
         }
-        LOG(LOG_INFO, "writer_open", "index=%s", w->srv->cfg.index_path);
     }
     size_t applied = 0;
     for (write_req_t *r = batch; r; r = r->next) {
@@ -114,11 +204,125 @@ static void apply(writer_t *w, write_req_t *batch, size_t n)
         fail_all(batch, st, msg);
         return;
     }
+    for (write_req_t *r = batch; r; r = r->next)
+        if (r->status == NEWSIDX_OK)
+            journal_note(w, r->id);
     atomic_fetch_add(&w->srv->index_gen, 1);
     atomic_fetch_add(&w->srv->stats.commits, 1);
     atomic_fetch_add(&w->srv->stats.writes, applied);
     LOG(LOG_DEBUG, "commit", "writes=%zu batch=%zu commit_us=%llu", applied, n,
         (unsigned long long)(server_now_us() - t0));
+}
+
+static void ctl_fail(writer_ctl_t *ctl, const char *what, const char *why)
+{
+    ctl->failed = 1;
+    snprintf(ctl->message, sizeof ctl->message, "%s: %s", what, why);
+    LOG(LOG_ERROR, "reindex_switch", "msg=\"%s\"", ctl->message);
+}
+
+/* Flushes a folder's files and its entry to disk: the rebuilt index was written without
+ * fsync (bulk mode), and it is about to become the live one. */
+static void sync_folder(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (syncfs(fd) != 0)
+        LOG(LOG_WARN, "reindex_sync", "path=%s errno=%d", path, errno);
+    close(fd);
+}
+
+/* WRITER_SWITCH (see the top of the file). */
+static void do_switch(writer_t *w, writer_ctl_t *ctl)
+{
+    server_t *srv = w->srv;
+    const char *index = srv->cfg.index_path;
+    char msg[200];
+    if (w->journal_overflow) {
+        snprintf(msg, sizeof msg, "more than %d writes arrived during the rebuild",
+                 NEWSD_REINDEX_JOURNAL_MAX);
+        ctl_fail(ctl, "the rebuilt index would miss live writes", msg);
+        return;
+    }
+    newsidx_writer_t *nw = NULL;
+    newsidx_status_t st = newsidx_writer_open(ctl->new_index, 0, &nw);
+    if (st != NEWSIDX_OK) {
+        ctl_fail(ctl, "cannot open the rebuilt index",
+                 nw ? newsidx_writer_error(nw) : newsidx_status_name(st));
+        newsidx_writer_abandon(nw);
+        return;
+    }
+    if (w->njournal > 0 && ensure_handle(w, msg, sizeof msg) != NEWSIDX_OK) {
+        ctl_fail(ctl, "cannot carry live writes over", msg);
+        newsidx_writer_abandon(nw);
+        return;
+    }
+    for (size_t i = 0; i < w->njournal; i++)
+        if (newsidx_writer_copy_doc(nw, w->handle, w->journal[i], NULL) != NEWSIDX_OK) {
+            ctl_fail(ctl, "cannot carry a live write over", newsidx_writer_error(nw));
+            newsidx_writer_abandon(nw);
+            return;
+        }
+    if ((st = newsidx_writer_commit(nw)) != NEWSIDX_OK ||
+        (st = newsidx_writer_doc_count(nw, &ctl->docs)) != NEWSIDX_OK) {
+        ctl_fail(ctl, "cannot commit the rebuilt index", newsidx_writer_error(nw));
+        newsidx_writer_abandon(nw);
+        return;
+    }
+    if ((st = newsidx_writer_close(nw)) != NEWSIDX_OK) {
+        ctl_fail(ctl, "cannot close the rebuilt index", newsidx_status_name(st));
+        return;
+    }
+    sync_folder(ctl->new_index);
+    /* every batch commits before the next request, so the live handle has nothing pending */
+    if (w->handle) {
+        newsidx_writer_close(w->handle);
+        w->handle = NULL;
+    }
+    pthread_rwlock_wrlock(&srv->swap_lock);
+    if (rename(index, ctl->old_parking) != 0) {
+        pthread_rwlock_unlock(&srv->swap_lock);
+        ctl_fail(ctl, "cannot move the old index aside", strerror(errno));
+        return;
+    }
+    if (rename(ctl->new_index, index) != 0) {
+        int e = errno;
+        if (rename(ctl->old_parking, index) != 0)
+            LOG(LOG_ERROR, "reindex_switch", "msg=\"cannot put the old index back: %s\"",
+                strerror(errno));
+        pthread_rwlock_unlock(&srv->swap_lock);
+        ctl_fail(ctl, "cannot put the rebuilt index in place", strerror(e));
+        return;
+    }
+    ctl->epoch = atomic_fetch_add(&srv->index_epoch, 1) + 1;
+    atomic_fetch_add(&srv->index_gen, 1);
+    pthread_rwlock_unlock(&srv->swap_lock);
+    char *dcopy = strdup(index);
+    if (dcopy) {
+        sync_folder(dirname(dcopy));   /* the renames themselves */
+        free(dcopy);
+    }
+    ctl->carried = w->njournal;
+    w->journaling = 0;
+    journal_clear(w);
+}
+
+static void control(writer_t *w, writer_ctl_t *ctl)
+{
+    switch (ctl->op) {
+    case WRITER_JOURNAL_BEGIN:
+        journal_clear(w);
+        w->journaling = 1;
+        break;
+    case WRITER_SWITCH:
+        do_switch(w, ctl);
+        break;
+    case WRITER_JOURNAL_END:
+        w->journaling = 0;
+        journal_clear(w);
+        break;
+    }
 }
 
 static void *writer_main(void *arg)
@@ -149,9 +353,11 @@ static void *writer_main(void *arg)
             }
             continue;
         }
+        /* a control request is served alone, between the writes before and after it */
         write_req_t *batch = w->head, *last = batch;
         size_t n = 1;
-        while (last->next && n < NEWSD_WRITE_BATCH_MAX) {
+        while (batch->op != WRITE_CONTROL && last->next && last->next->op != WRITE_CONTROL &&
+               n < NEWSD_WRITE_BATCH_MAX) {
             last = last->next;
             n++;
         }
@@ -162,7 +368,10 @@ static void *writer_main(void *arg)
         w->queued -= n;
         pthread_mutex_unlock(&w->lock);
 
-        apply(w, batch, n);
+        if (batch->op == WRITE_CONTROL)
+            control(w, batch->ctl);
+        else
+            apply(w, batch, n);
         while (batch) {
             write_req_t *next = batch->next;
             give_back(batch);
@@ -177,6 +386,7 @@ static void *writer_main(void *arg)
             LOG(LOG_ERROR, "writer_close", "status=%s", newsidx_status_name(st));
         w->handle = NULL;
     }
+    journal_clear(w);
     return NULL;
 }
 
@@ -195,6 +405,39 @@ writer_t *writer_start(server_t *srv)
         return NULL;
     }
     return w;
+}
+
+void writer_control(writer_t *w, writer_ctl_t *ctl)
+{
+    write_req_t *req = calloc(1, sizeof *req);
+    ctl->done = 0;
+    ctl->failed = 0;
+    ctl->message[0] = '\0';
+    if (!req) {
+        ctl->failed = 1;
+        snprintf(ctl->message, sizeof ctl->message, "out of memory");
+        return;
+    }
+    pthread_mutex_init(&ctl->lock, NULL);
+    pthread_cond_init(&ctl->cond, NULL);
+    req->op = WRITE_CONTROL;
+    req->ctl = ctl;
+    pthread_mutex_lock(&w->lock);
+    req->next = NULL;
+    if (w->tail)
+        w->tail->next = req;
+    else
+        w->head = req;
+    w->tail = req;
+    w->queued++;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_lock(&ctl->lock);
+    while (!ctl->done)
+        pthread_cond_wait(&ctl->cond, &ctl->lock);
+    pthread_mutex_unlock(&ctl->lock);
+    pthread_mutex_destroy(&ctl->lock);
+    pthread_cond_destroy(&ctl->cond);
 }
 
 void writer_stop(writer_t *w)

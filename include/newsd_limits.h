@@ -122,6 +122,18 @@
 #define NEWSD_READER_REFRESH_MS 500
 /* The writer releases the index's write lock after this many ms without writes. */
 #define NEWSD_WRITER_IDLE_MS 2000
+/* ---- REINDEX (daemon/reindex.c) ---- */
+
+/* Live writes (ids) a rebuild remembers to carry over into the new index; past this the
+ * rebuild fails (the writes themselves are never refused or lost). */
+#define NEWSD_REINDEX_JOURNAL_MAX 1000000
+/* Paths one REINDEX request may name. */
+#define NEWSD_REINDEX_MAX_PATHS 64
+/* Niceness of the newsindex child a REINDEX runs, so queries keep their CPU. */
+#define NEWSD_REINDEX_NICE 10
+/* Most ms a swap waits for every worker to leave the old index before removing it (a
+ * worker busy past this still reads it safely: its open files outlive the removal). */
+#define NEWSD_REINDEX_DRAIN_MS 30000
 /* After SIGTERM, connections still open after this many ms are closed. */
 #define NEWSD_SHUTDOWN_GRACE_MS 10000
 /* Bytes of a bad request quoted (cleaned) in the log. */
@@ -141,5 +153,7 @@
 #define NEWSQ_MAX_REPLY_LINE (64u * 1024u * 1024u)
 /* ADD requests newsq keeps in flight on its connection (newsq add): hides the round trip. */
 #define NEWSQ_ADD_WINDOW 64
+/* How often newsq reindex asks the daemon for the rebuild's progress (ms). */
+#define NEWSQ_REINDEX_POLL_MS 500
 
 #endif

@@ -101,6 +101,14 @@ newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed);
 /* Number of documents in the index. */
 newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *count);
 
+/* The index metadata key under which newsindex records the paths it was built from (a
+ * JSON array of absolute paths); REINDEX without paths rebuilds from them. */
+#define NEWSD_PATHS_METADATA_KEY "newsd.paths"
+
+/* *value: a malloc'd NUL-terminated copy of the metadata stored under key (the caller
+ * frees it), or NULL when the key is absent. */
+newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *r, const char *key, char **value);
+
 typedef enum newsidx_sort {
     NEWSIDX_SORT_RANK = 0,  /* by relevance, best first */
     NEWSIDX_SORT_DATE,      /* newest first, relevance breaking ties */
@@ -207,6 +215,16 @@ newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id)
 
 /* Makes every change so far durable and visible to readers that reopen. */
 newsidx_status_t newsidx_writer_commit(newsidx_writer_t *writer);
+
+/*
+ * Makes dst's document with this id what src holds: src's document is copied whole
+ * (terms, positions, values, data) and replaces dst's, or, when src has no document with
+ * the id, dst's is deleted (if any).  *copied (may be NULL) is 1 when a document was
+ * copied, 0 when none exists in src.  The change is pending until dst commits.  Used to
+ * carry live writes made during a rebuild over into the new index.
+ */
+newsidx_status_t newsidx_writer_copy_doc(newsidx_writer_t *dst, newsidx_writer_t *src,
+                                         const char *id, int *copied);
 
 /* Documents in the index as this writer sees it (including uncommitted changes). */
 newsidx_status_t newsidx_writer_doc_count(newsidx_writer_t *writer, uint64_t *count);

@@ -1,0 +1,546 @@
+/*
+ * reindex.c: the REINDEX job (see reindex.h).  The rebuild runs in a child process, not
+ * in a thread: newsindex is the one program that knows how to build an index fast (in
+ * parallel, in bulk mode), a crash or an out-of-memory there cannot take the daemon
+ * down, and its memory is given back when it exits.  The job's thread only waits: for
+ * the writer to start remembering live writes, for the child's progress lines, for the
+ * writer to swap, and for the workers to leave the old folder.
+ *
+ * Folders, for an index at DIR served by a daemon with pid P:
+ *   DIR.new-P/index   the child builds here (its own work folders go beside it)
+ *   DIR.old-P         the old index between the swap and its removal
+ * Both follow newsindex's naming, so a daemon killed mid-job leaves nothing that the
+ * next start (fsutil_remove_stale) does not clean up or put back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "reindex.h"
+#include "writer.h"
+
+struct reindex {
+    server_t *srv;
+    pthread_mutex_t lock;          /* guards everything below */
+    reindex_status_t st;
+    uint64_t started_us;
+    int thread_live;               /* a job thread exists and was not joined */
+    pthread_t thread;
+    pid_t child;                   /* 0 when none runs */
+    int cancel;
+    char **paths;                  /* the job's, NULL-terminated argv tail */
+    size_t npaths;
+    char workdir[PATH_MAX], new_index[PATH_MAX], parking[PATH_MAX];
+    char indexer[PATH_MAX];
+};
+
+const char *reindex_state_name(reindex_state_t s)
+{
+    switch (s) {
+    case REINDEX_IDLE: return "idle";
+    case REINDEX_RUNNING: return "running";
+    case REINDEX_SWITCHING: return "switching";
+    case REINDEX_DONE: return "done";
+    case REINDEX_FAILED: return "failed";
+    }
+    return "?";
+}
+
+reindex_t *reindex_new(server_t *srv)
+{
+    reindex_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = srv;
+    pthread_mutex_init(&r->lock, NULL);
+    r->st.eta_s = -1;
+    return r;
+}
+
+static void free_paths(reindex_t *r)
+{
+    for (size_t i = 0; i < r->npaths; i++)
+        free(r->paths[i]);
+    free(r->paths);
+    r->paths = NULL;
+    r->npaths = 0;
+}
+
+/* Joins a finished job's thread (the lock is held; the thread no longer takes it). */
+static void join_finished(reindex_t *r)
+{
+    if (r->thread_live && r->st.state != REINDEX_RUNNING && r->st.state != REINDEX_SWITCHING) {
+        pthread_join(r->thread, NULL);
+        r->thread_live = 0;
+        free_paths(r);
+    }
+}
+
+void reindex_free(reindex_t *r)
+{
+    if (!r)
+        return;
+    reindex_cancel(r);
+    pthread_mutex_lock(&r->lock);
+    int live = r->thread_live;
+    pthread_t t = r->thread;
+    r->thread_live = 0;
+    pthread_mutex_unlock(&r->lock);
+    if (live)
+        pthread_join(t, NULL);
+    free_paths(r);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+int reindex_cancel(reindex_t *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int running = r->st.state == REINDEX_RUNNING || r->st.state == REINDEX_SWITCHING;
+    if (running) {
+        r->cancel = 1;
+        if (r->child > 0)
+            kill(r->child, SIGTERM);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return running ? 0 : -1;
+}
+
+void reindex_get_status(reindex_t *r, reindex_status_t *out)
+{
+    pthread_mutex_lock(&r->lock);
+    *out = r->st;
+    if (r->st.state == REINDEX_RUNNING || r->st.state == REINDEX_SWITCHING)
+        out->elapsed_s = (double)(server_now_us() - r->started_us) / 1e6;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- the job's thread ---- */
+
+static void finish(reindex_t *r, reindex_state_t state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void finish(reindex_t *r, reindex_state_t state, const char *fmt, ...)
+{
+    pthread_mutex_lock(&r->lock);
+    r->st.state = state;
+    r->st.elapsed_s = (double)(server_now_us() - r->started_us) / 1e6;
+    r->st.eta_s = state == REINDEX_DONE ? 0 : -1;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->st.message, sizeof r->st.message, fmt, ap);
+        va_end(ap);
+    }
+    r->child = 0;
+    pthread_mutex_unlock(&r->lock);
+    if (state == REINDEX_DONE)
+        LOG(LOG_INFO, "reindex_done", "job=%" PRIu64 " docs=%" PRIu64 " live_writes=%" PRIu64
+            " seconds=%.1f", r->st.job, r->st.doc_count, r->st.live_writes, r->st.elapsed_s);
+    else
+        LOG(LOG_ERROR, "reindex_failed", "job=%" PRIu64 " msg=\"%s\"", r->st.job, r->st.message);
+}
+
+/* One line of newsindex --progress-json. */
+static void take_progress(reindex_t *r, const char *line, char *final_msg, size_t msglen,
+                          int *final_ok)
+{
+    json_t *j = json_loads(line, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return;
+    }
+    const char *phase = json_string_value(json_object_get(j, "phase"));
+    pthread_mutex_lock(&r->lock);
+    if (phase)
+        snprintf(r->st.phase, sizeof r->st.phase, "%s", phase);
+    json_t *v;
+    if ((v = json_object_get(j, "docs")) && json_is_integer(v))
+        r->st.docs = (uint64_t)json_integer_value(v);
+    if ((v = json_object_get(j, "bytes")) && json_is_integer(v))
+        r->st.bytes = (uint64_t)json_integer_value(v);
+    if ((v = json_object_get(j, "total_bytes")) && json_is_integer(v))
+        r->st.total_bytes = (uint64_t)json_integer_value(v);
+    if ((v = json_object_get(j, "mb_per_s")) && json_is_number(v))
+        r->st.mb_per_s = json_number_value(v);
+    if ((v = json_object_get(j, "eta_s")) && json_is_number(v))
+        r->st.eta_s = json_number_value(v);
+    pthread_mutex_unlock(&r->lock);
+    if (phase && strcmp(phase, "done") == 0) {
+        const char *status = json_string_value(json_object_get(j, "status"));
+        const char *msg = json_string_value(json_object_get(j, "message"));
+        *final_ok = status && strcmp(status, "ok") == 0;
+        snprintf(final_msg, msglen, "%s", msg ? msg : "");
+    }
+    json_decref(j);
+}
+
+/* Closes every descriptor from 3 up in the child (sockets of clients among them). */
+static void close_from(int lowfd)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0) == 0)
+        return;
+#endif
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = lowfd; fd < (max > 0 ? max : 1024); fd++)
+        close((int)fd);
+}
+
+/* Starts newsindex; returns the read end of its stdout, or -1 (message in r->st). */
+static int spawn(reindex_t *r)
+{
+    char jobs[16];
+    snprintf(jobs, sizeof jobs, "%u", r->srv->cfg.reindex_jobs);
+    const char *fixed[] = { r->indexer, "--progress-json", "--jobs", jobs, "--index",
+                            r->new_index, "--" };
+    size_t nfixed = sizeof fixed / sizeof *fixed;
+    char **argv = calloc(nfixed + r->npaths + 1, sizeof *argv);
+    if (!argv)
+        return -1;
+    for (size_t i = 0; i < nfixed; i++)
+        argv[i] = (char *)fixed[i];
+    for (size_t i = 0; i < r->npaths; i++)
+        argv[nfixed + i] = r->paths[i];
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        free(argv);
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the child: only async-signal-safe calls until exec */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);     /* the daemon killed: the build stops too */
+        if (getppid() != parent)
+            _exit(127);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setpriority(PRIO_PROCESS, 0, NEWSD_REINDEX_NICE);
+        if (dup2(fds[1], STDOUT_FILENO) < 0)
+            _exit(127);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, STDIN_FILENO);
+        close_from(3);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int e = errno;
+    free(argv);
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        errno = e;
+        return -1;
+    }
+    pthread_mutex_lock(&r->lock);
+    r->child = pid;
+    if (r->cancel)
+        kill(pid, SIGTERM);
+    pthread_mutex_unlock(&r->lock);
+    return fds[0];
+}
+
+/* Waits until every worker reads the new folder (or the drain time is up, or shutdown). */
+static void drain(reindex_t *r, uint64_t epoch)
+{
+    server_t *srv = r->srv;
+    uint64_t deadline = server_now_us() + (uint64_t)NEWSD_REINDEX_DRAIN_MS * 1000u;
+    for (;;) {
+        unsigned behind = 0;
+        for (unsigned i = 0; i < srv->cfg.workers; i++)
+            if (atomic_load(&srv->workers[i].reader_epoch) < epoch)
+                behind++;
+        pthread_mutex_lock(&r->lock);
+        int cancel = r->cancel;
+        pthread_mutex_unlock(&r->lock);
+        if (behind == 0 || cancel || server_now_us() > deadline) {
+            if (behind)
+                LOG(LOG_WARN, "reindex_drain", "workers_behind=%u", behind);
+            return;
+        }
+        server_wake_all(srv);
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *job_main(void *arg)
+{
+    reindex_t *r = arg;
+    server_t *srv = r->srv;
+    writer_ctl_t ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.op = WRITER_JOURNAL_BEGIN;
+    writer_control(srv->writer, &ctl);
+
+    char final_msg[200] = "";
+    int final_ok = 0;
+    int fd = spawn(r);
+    if (fd < 0) {
+        int e = errno;
+        finish(r, REINDEX_FAILED, "cannot start %s: %s", r->indexer, strerror(e));
+        goto fail;
+    }
+    FILE *in = fdopen(fd, "r");
+    if (!in) {
+        close(fd);
+    } else {
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, in) > 0)
+            take_progress(r, line, final_msg, sizeof final_msg, &final_ok);
+        free(line);
+        fclose(in);
+    }
+    int status = 0;
+    pid_t child;
+    pthread_mutex_lock(&r->lock);
+    child = r->child;
+    pthread_mutex_unlock(&r->lock);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    pthread_mutex_lock(&r->lock);
+    r->child = 0;
+    int cancel = r->cancel;
+    pthread_mutex_unlock(&r->lock);
+    if (cancel) {
+        finish(r, REINDEX_FAILED, "cancelled; the index was left as it was");
+        goto fail;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !final_ok) {
+        if (final_msg[0])
+            finish(r, REINDEX_FAILED, "newsindex failed: %s", final_msg);
+        else if (WIFSIGNALED(status))
+            finish(r, REINDEX_FAILED, "newsindex was killed by signal %d", WTERMSIG(status));
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            finish(r, REINDEX_FAILED, "cannot run %s", r->indexer);
+        else
+            finish(r, REINDEX_FAILED, "newsindex exited with status %d",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        goto fail;
+    }
+
+    pthread_mutex_lock(&r->lock);
+    r->st.state = REINDEX_SWITCHING;
+    pthread_mutex_unlock(&r->lock);
+    memset(&ctl, 0, sizeof ctl);
+    ctl.op = WRITER_SWITCH;
+    ctl.new_index = r->new_index;
+    ctl.old_parking = r->parking;
+    writer_control(srv->writer, &ctl);
+    if (ctl.failed) {
+        finish(r, REINDEX_FAILED, "%s; the index was left as it was", ctl.message);
+        goto fail;
+    }
+    LOG(LOG_INFO, "reindex_switch", "job=%" PRIu64 " epoch=%" PRIu64 " docs=%" PRIu64
+        " live_writes=%" PRIu64, r->st.job, ctl.epoch, ctl.docs, ctl.carried);
+    drain(r, ctl.epoch);
+    fsutil_remove_tree(r->parking);
+    fsutil_remove_tree(r->workdir);
+    pthread_mutex_lock(&r->lock);
+    r->st.live_writes = ctl.carried;
+    r->st.doc_count = ctl.docs;
+    snprintf(r->st.phase, sizeof r->st.phase, "done");
+    pthread_mutex_unlock(&r->lock);
+    finish(r, REINDEX_DONE, NULL);
+    return NULL;
+
+fail:
+    memset(&ctl, 0, sizeof ctl);
+    ctl.op = WRITER_JOURNAL_END;
+    writer_control(srv->writer, &ctl);
+    fsutil_remove_tree(r->workdir);
+    return NULL;
+}
+
+/* ---- starting a job ---- */
+
+/* The paths the index records (newsindex keeps them as a JSON array in its metadata). */
+static int recorded_paths(reindex_t *r, char ***out, size_t *n, char *err, size_t errlen)
+{
+    newsidx_reader_t *rd = NULL;
+    char *value = NULL;
+    *out = NULL;
+    *n = 0;
+    newsidx_status_t st = newsidx_reader_open(r->srv->cfg.index_path, &rd);
+    if (st == NEWSIDX_OK)
+        st = newsidx_reader_get_metadata(rd, NEWSD_PATHS_METADATA_KEY, &value);
+    newsidx_reader_close(rd);
+    if (st != NEWSIDX_OK) {
+        snprintf(err, errlen, "cannot read the paths the index was built from: %s",
+                 newsidx_status_name(st));
+        return -1;
+    }
+    json_t *arr = value ? json_loads(value, 0, NULL) : NULL;
+    free(value);
+    if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        json_decref(arr);
+        snprintf(err, errlen, "the index records no paths it was built from: name them");
+        return -1;
+    }
+    size_t count = json_array_size(arr);
+    char **paths = calloc(count + 1, sizeof *paths);
+    for (size_t i = 0; paths && i < count; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (!s || !(paths[i] = strdup(s))) {
+            for (size_t k = 0; k < i; k++)
+                free(paths[k]);
+            free(paths);
+            paths = NULL;
+        }
+    }
+    json_decref(arr);
+    if (!paths) {
+        snprintf(err, errlen, "the paths the index records are not a list of strings");
+        return -1;
+    }
+    *out = paths;
+    *n = count;
+    return 0;
+}
+
+/* The newsindex to run: --indexer, else the one beside our own executable. */
+static int find_indexer(reindex_t *r, char *err, size_t errlen)
+{
+    if (r->srv->cfg.indexer) {
+        snprintf(r->indexer, sizeof r->indexer, "%s", r->srv->cfg.indexer);
+    } else {
+        char self[PATH_MAX];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) {
+            snprintf(err, errlen, "cannot find newsindex: start newsd with --indexer PATH");
+            return -1;
+        }
+        self[len] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash)
+            *slash = '\0';
+        if (snprintf(r->indexer, sizeof r->indexer, "%s/newsindex", self) >=
+            (int)sizeof r->indexer) {
+            snprintf(err, errlen, "cannot find newsindex: start newsd with --indexer PATH");
+            return -1;
+        }
+    }
+    if (access(r->indexer, X_OK) != 0) {
+        snprintf(err, errlen, "cannot run the indexer %s: %s", r->indexer, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
+                       const char **code, char *err, size_t errlen)
+{
+    *code = "bad_request";
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat st;
+        if (paths[i][0] != '/') {
+            snprintf(err, errlen, "paths must be absolute, not '%s'", paths[i]);
+            return 0;
+        }
+        if (stat(paths[i], &st) != 0) {
+            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+            return 0;
+        }
+    }
+    pthread_mutex_lock(&r->lock);
+    join_finished(r);
+    if (r->thread_live) {
+        snprintf(err, errlen, "rebuild %" PRIu64 " is still %s; see STATUS", r->st.job,
+                 reindex_state_name(r->st.state));
+        *code = "busy";
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    char **list = NULL;
+    size_t n = 0;
+    if (npaths == 0) {
+        if (recorded_paths(r, &list, &n, err, errlen) != 0) {
+            pthread_mutex_unlock(&r->lock);
+            return 0;
+        }
+    } else {
+        list = calloc(npaths + 1, sizeof *list);
+        for (size_t i = 0; list && i < npaths; i++)
+            if (!(list[n++] = strdup(paths[i]))) {
+                r->paths = list;
+                r->npaths = n;
+                free_paths(r);
+                list = NULL;
+            }
+        if (!list) {
+            *code = "internal";
+            snprintf(err, errlen, "out of memory");
+            pthread_mutex_unlock(&r->lock);
+            return 0;
+        }
+    }
+    r->paths = list;
+    r->npaths = n;
+    const char *index = r->srv->cfg.index_path;
+    long pid = (long)getpid();
+    if (find_indexer(r, err, errlen) != 0 ||
+        snprintf(r->workdir, sizeof r->workdir, "%s.new-%ld", index, pid) >= (int)sizeof r->workdir ||
+        snprintf(r->new_index, sizeof r->new_index, "%s/index", r->workdir) >= (int)sizeof r->new_index ||
+        snprintf(r->parking, sizeof r->parking, "%s.old-%ld", index, pid) >= (int)sizeof r->parking) {
+        if (!err[0])
+            snprintf(err, errlen, "the index path is too long");
+        *code = "internal";
+        free_paths(r);
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    fsutil_remove_tree(r->workdir);     /* a failed job of ours may have left them */
+    fsutil_remove_tree(r->parking);
+    if (mkdir(r->workdir, 0755) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", r->workdir, strerror(errno));
+        *code = "internal";
+        free_paths(r);
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    uint64_t job = r->st.job + 1;
+    memset(&r->st, 0, sizeof r->st);
+    r->st.job = job;
+    r->st.state = REINDEX_RUNNING;
+    r->st.eta_s = -1;
+    r->st.npaths = (unsigned)n;
+    snprintf(r->st.phase, sizeof r->st.phase, "start");
+    r->started_us = server_now_us();
+    r->cancel = 0;
+    r->child = 0;
+    if (pthread_create(&r->thread, NULL, job_main, r) != 0) {
+        r->st.state = REINDEX_FAILED;
+        snprintf(r->st.message, sizeof r->st.message, "cannot start a thread");
+        snprintf(err, errlen, "cannot start a thread");
+        *code = "internal";
+        free_paths(r);
+        fsutil_remove_tree(r->workdir);
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    r->thread_live = 1;
+    pthread_mutex_unlock(&r->lock);
+    LOG(LOG_INFO, "reindex_start", "job=%" PRIu64 " paths=%zu indexer=%s", job, n, r->indexer);
+    return job;
+}
