@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "newsd_limits.h"
@@ -162,6 +163,130 @@ static int cmd_stats(const struct nq_opts *o, struct nq_conn *c)
     if (rc == 0 && !o->json) print_stats(obj);
     json_decref(obj);
     return rc == 0 ? NQ_EXIT_FOUND : NQ_EXIT_ERROR;
+}
+
+/* ---- reindex and status ---- */
+
+static int cmd_status(const struct nq_opts *o, struct nq_conn *c)
+{
+    static struct req r;
+    req_add(&r, "STATUS format=json");
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    if (rc == 0 && !o->json) print_stats(obj);
+    json_decref(obj);
+    return rc == 0 ? NQ_EXIT_FOUND : NQ_EXIT_ERROR;
+}
+
+/* A path as one REINDEX argument: bare when it has no space or quote, else a JSON string. */
+static void req_add_path(struct req *r, const char *path)
+{
+    if (!strpbrk(path, " \t\"")) {
+        req_add(r, " %s", path);
+        return;
+    }
+    json_t *s = json_string(path);
+    char *q = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    if (q) req_add(r, " %s", q);
+    else r->overflow = true;
+    free(q);
+    json_decref(s);
+}
+
+static double jnum(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+/* The progress line on a terminal: documents, MB/s and the time left. */
+static void show_progress(json_t *st)
+{
+    double eta = jnum(st, "eta_s");
+    size_t n;
+    fprintf(stderr, "\rreindex: %s, %lld documents, %.1f MB/s", json_str(st, "phase", &n),
+            json_int(st, "docs"), jnum(st, "mb_per_s") > 0 ? jnum(st, "mb_per_s") : 0.0);
+    if (eta >= 0) fprintf(stderr, ", %.0f s left", eta);
+    fputs("    ", stderr);
+}
+
+static int cmd_reindex(const struct nq_opts *o, struct nq_conn *c)
+{
+    static struct req r;
+    if (o->cancel) {
+        req_add(&r, "REINDEX format=json cancel=1");
+    } else {
+        req_add(&r, "REINDEX format=json --");
+        for (int i = 0; i < o->npaths; i++) req_add_path(&r, o->paths[i]);
+    }
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    if (exchange(o, c, &r, &obj, &code, &msg) != 0) {
+        json_decref(obj);
+        return NQ_EXIT_ERROR;
+    }
+    long long job = json_int(obj, "job");
+    json_decref(obj);
+    if (o->cancel) {
+        if (!o->json) printf("cancelling the rebuild\n");
+        return NQ_EXIT_FOUND;
+    }
+    if (o->detach) {
+        if (!o->json) printf("rebuild %lld started; newsq status follows it\n", job);
+        return NQ_EXIT_FOUND;
+    }
+    bool tty = isatty(STDERR_FILENO) && !o->json;
+    for (;;) {
+        struct timespec ts = { NEWSQ_REINDEX_POLL_MS / 1000,
+                               (NEWSQ_REINDEX_POLL_MS % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+        r.len = 0;
+        r.overflow = false;
+        req_add(&r, "STATUS format=json");
+        struct nq_opts quiet = *o;
+        quiet.json = false;     /* --json prints only the last STATUS */
+        if (exchange(&quiet, c, &r, &obj, &code, &msg) != 0) {
+            json_decref(obj);
+            if (tty) fputc('\n', stderr);
+            return NQ_EXIT_ERROR;
+        }
+        size_t n;
+        const char *state = json_str(obj, "state", &n);
+        if (json_int(obj, "job") != job) {
+            if (tty) fputc('\n', stderr);
+            fprintf(stderr, "newsq: the daemon no longer reports rebuild %lld (it restarted?)\n",
+                    job);
+            json_decref(obj);
+            return NQ_EXIT_ERROR;
+        }
+        if (strcmp(state, "running") == 0 || strcmp(state, "switching") == 0) {
+            if (tty) show_progress(obj);
+            json_decref(obj);
+            continue;
+        }
+        if (tty) fputs("\r\033[K", stderr);
+        if (o->json) {   /* the reply as the daemon sent it */
+            fputs(c->line, stdout);
+            fputc('\n', stdout);
+        }
+        int rc = NQ_EXIT_FOUND;
+        if (strcmp(state, "done") == 0) {
+            if (!o->json)
+                printf("reindexed %lld documents from %lld path%s in %.1f s (%.1f MB/s); "
+                       "%lld live write%s carried over; the index holds %lld documents\n",
+                       json_int(obj, "docs"), json_int(obj, "paths"),
+                       json_int(obj, "paths") == 1 ? "" : "s", jnum(obj, "elapsed_s"),
+                       jnum(obj, "mb_per_s") > 0 ? jnum(obj, "mb_per_s") : 0.0,
+                       json_int(obj, "live_writes"), json_int(obj, "live_writes") == 1 ? "" : "s",
+                       json_int(obj, "documents"));
+        } else {
+            fprintf(stderr, "newsq: reindex failed: %s\n", json_str(obj, "message", &n));
+            rc = NQ_EXIT_ERROR;
+        }
+        json_decref(obj);
+        return rc;
+    }
 }
 
 /* ---- add: pipelined ADDs ---- */
@@ -321,6 +446,8 @@ int main(int argc, char **argv)
         case NQ_GET: rc = cmd_get(&o, &c); break;
         case NQ_STATS: rc = cmd_stats(&o, &c); break;
         case NQ_ADD: rc = cmd_add(&o, &c, in); break;
+        case NQ_REINDEX: rc = cmd_reindex(&o, &c); break;
+        case NQ_STATUS: rc = cmd_status(&o, &c); break;
         default: rc = NQ_EXIT_ERROR; break;
         }
     }

@@ -22,7 +22,8 @@ enum {
     NQ_EXIT_ERROR = 2,    /* usage, connection or server error */
 };
 
-enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_HELP, NQ_VERSION };
+enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_REINDEX, NQ_STATUS, NQ_HELP,
+              NQ_VERSION };
 enum nq_color { NQ_COLOR_AUTO, NQ_COLOR_ALWAYS, NQ_COLOR_NEVER };
 
 struct nq_opts {
@@ -37,6 +38,9 @@ struct nq_opts {
     char *query;             /* SEARCH and COUNT: the words joined by spaces (owned) */
     const char *id;          /* GET */
     const char *file;        /* ADD: a path, or "-" for stdin */
+    char **paths;            /* REINDEX: absolute paths (owned, each and the array) */
+    int npaths;
+    bool detach, cancel;     /* REINDEX: --detach, --cancel */
 };
 
 /* opts.c */

@@ -22,6 +22,9 @@ void opts_usage(FILE *f)
             "       newsq [options] get ID          one article, every field, body last\n"
             "       newsq [options] stats           the daemon's counters\n"
             "       newsq [options] add FILE|-      add JSON Lines articles (- = stdin)\n"
+            "       newsq [options] reindex [PATH...]  rebuild the daemon's index from PATHs\n"
+            "                                       (default: the paths it was built from)\n"
+            "       newsq [options] status          the state of the last rebuild\n"
             "       newsq [options] search QUERY... search, when the first word is a subcommand's\n"
             "\n"
             "search options:\n"
@@ -35,6 +38,9 @@ void opts_usage(FILE *f)
             "      --count         print only the exact number of matches\n"
             "      --exact         make the total exact (default: an estimate for large sets)\n"
             "      --no-snippet    no snippets\n"
+            "reindex options:\n"
+            "      --detach        start the rebuild and return at once\n"
+            "      --cancel        stop the rebuild that is running\n"
             "other options:\n"
             "      --json          print the daemon's JSON replies, one object per line\n"
             "      --color WHEN    highlight: auto (on a terminal; default), always, never\n"
@@ -102,8 +108,28 @@ static char *join_words(char **w, int n)
     return q;
 }
 
+/* REINDEX paths are the daemon's: made absolute here, so that "newsq reindex corpus"
+ * means this folder's corpus (the daemon runs elsewhere).  A path that does not exist
+ * here is taken as it is when absolute (it may exist only on the daemon's host). */
+static int resolve_paths(struct nq_opts *o, char **w, int n)
+{
+    o->paths = calloc((size_t)n + 1, sizeof *o->paths);
+    if (!o->paths) return usage_error("out of memory");
+    for (int i = 0; i < n; i++) {
+        for (const char *s = w[i]; *s; s++)
+            if (is_ctl((unsigned char)*s))
+                return usage_error("a path cannot hold control characters");
+        char *abs = realpath(w[i], NULL);
+        if (!abs && w[i][0] != '/')
+            return usage_error("%s: %s", w[i], strerror(errno));
+        o->paths[o->npaths++] = abs ? abs : strdup(w[i]);
+        if (!o->paths[o->npaths - 1]) return usage_error("out of memory");
+    }
+    return 0;
+}
+
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
-       O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION };
+       O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL };
 
 static const struct {
     const char *shrt, *lng;
@@ -119,6 +145,7 @@ static const struct {
     { NULL, "--json", O_JSON, false, false },     { NULL, "--color", O_COLOR, true, false },
     { "-a", "--addr", O_ADDR, true, false },      { NULL, "--timeout", O_TIMEOUT, true, false },
     { "-h", "--help", O_HELP, false, false },     { "-V", "--version", O_VERSION, false, false },
+    { NULL, "--detach", O_DETACH, false, false }, { NULL, "--cancel", O_CANCEL, false, false },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -193,6 +220,8 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     case O_EXACT: o->exact = true; break;
     case O_NOSNIP: o->no_snippet = true; break;
     case O_JSON: o->json = true; break;
+    case O_DETACH: o->detach = true; break;
+    case O_CANCEL: o->cancel = true; break;
     }
     return 0;
 }
@@ -255,6 +284,28 @@ int opts_parse(struct nq_opts *o, int argc, char **argv)
     char **rest = words;
     int nrest = nwords;
     const char *sub = before_dashdash > 0 ? words[0] : "";
+    if ((o->detach || o->cancel) && strcmp(sub, "reindex") != 0) {
+        rc = usage_error("%s applies only to 'reindex'", o->detach ? "--detach" : "--cancel");
+        goto out;
+    }
+    if (strcmp(sub, "reindex") == 0 || strcmp(sub, "status") == 0) {
+        if (search_only) {
+            rc = usage_error("%s does not apply to '%s'", search_only, sub);
+            goto out;
+        }
+        if (sub[0] == 's') {
+            o->cmd = NQ_STATUS;
+            if (nwords != 1) rc = usage_error("'status' takes no argument");
+            goto out;
+        }
+        o->cmd = NQ_REINDEX;
+        if (o->cancel && nwords > 1) {
+            rc = usage_error("--cancel takes no paths");
+            goto out;
+        }
+        rc = resolve_paths(o, words + 1, nwords - 1);
+        goto out;
+    }
     if (strcmp(sub, "get") == 0 || strcmp(sub, "stats") == 0 || strcmp(sub, "add") == 0) {
         if (search_only) {
             rc = usage_error("%s does not apply to '%s'", search_only, sub);
@@ -307,4 +358,8 @@ void opts_free(struct nq_opts *o)
 {
     free(o->query);
     o->query = NULL;
+    for (int i = 0; i < o->npaths; i++) free(o->paths[i]);
+    free(o->paths);
+    o->paths = NULL;
+    o->npaths = 0;
 }

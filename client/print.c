@@ -232,6 +232,8 @@ void print_stats(json_t *obj)
         print_text(key, strlen(key), false);
         fprintf(out, "%*s", strlen(key) < 22 ? (int)(23 - strlen(key)) : 1, "");
         if (json_is_integer(v)) fprintf(out, "%lld\n", (long long)json_integer_value(v));
+        else if (json_is_real(v)) fprintf(out, "%.1f\n", json_real_value(v));
+        else if (json_is_null(v)) fputs("-\n", out);
         else if (json_is_string(v)) {
             print_text(json_string_value(v), json_string_length(v), false);
             fputc('\n', out);

@@ -16,6 +16,8 @@
  *   nclient -L C,Q ADDR FILE  C concurrent clients each send Q requests, one at a time,
  *                             cycling through FILE's lines "REQUEST<TAB>EXPECTED REPLY";
  *                             prints "load ok=N bad=M" (every reply is checked)
+ *   nclient -u STOPFILE -L ...  the same, but each client goes on past Q requests until
+ *                             STOPFILE exists (a load that lasts as long as something else)
  * Every mode gives up after -t SECONDS (default 20): exit status 3.  Exit 0 otherwise
  * (load: only when bad=0), 1 for connection errors, 2 for usage.
  */
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 static int timeout_s = 20;
+static const char *stop_file;   /* -u */
 
 static double now_s(void)
 {
@@ -175,11 +178,11 @@ static void *load_main(void *arg)
     static __thread char pend[65536];
     size_t plen = 0;
     char line[65536];
-    for (int q = 0; q < l->queries; q++) {
+    for (int q = 0; q < l->queries || (stop_file && access(stop_file, F_OK) != 0); q++) {
         size_t k = (size_t)(l->offset + q) % l->n;
         if (send_all(fd, l->req[k], strlen(l->req[k])) != 0 || send_all(fd, "\n", 1) != 0 ||
             read_line(fd, line, sizeof line, pend, &plen, deadline) != 0) {
-            l->bad += l->queries - q;
+            l->bad += q < l->queries ? l->queries - q : 1;
             break;
         }
         /* "took_us=" varies: compare up to it */
@@ -252,7 +255,7 @@ int main(int argc, char **argv)
 {
     int opt, keep = 0, idle = 0, hold = -1, pause_s = 0, slow_ms = 0;
     const char *load = NULL;
-    while ((opt = getopt(argc, argv, "kip:s:H:L:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "kip:s:H:L:t:u:")) != -1) {
         switch (opt) {
         case 'k': keep = 1; break;
         case 'i': idle = 1; break;
@@ -261,6 +264,7 @@ int main(int argc, char **argv)
         case 'H': hold = atoi(optarg); break;
         case 'L': load = optarg; break;
         case 't': timeout_s = atoi(optarg); break;
+        case 'u': stop_file = optarg; break;
         default: return 2;
         }
     }

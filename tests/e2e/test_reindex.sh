@@ -1,0 +1,169 @@
+#!/bin/sh
+# End-to-end tests of REINDEX / STATUS and `newsq reindex`: the daemon rebuilds the
+# shipped corpus while clients query it without pause (every reply checked: no error, no
+# empty result, no wrong count) and live writes arrive (carried over into the new
+# index); the document count afterwards; the old folder removed; errors (busy, bad
+# paths, a failing indexer, cancel) leave the live index as it was; a daemon killed
+# mid-rebuild leaves nothing behind that its next start does not clean up.
+. "$(dirname "$0")/lib.sh"
+ND=$BIN/newsd
+NQ=$BIN/newsq
+NC=$T/nclient
+PIDS=""
+trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+TAB=$(printf '\t')
+
+${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/nclient.c"
+check "the test client builds" [ -x "$NC" ]
+
+start() {
+    name=$1; shift
+    "$ND" "$@" 2>"$T/$name.log" &
+    PID=$!
+    PIDS="$PIDS $PID"
+    wait_for 20 grep -qs '^newsd: ready' "$T/$name.log" || { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
+    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
+}
+stop() {
+    kill -TERM "$1"
+    wait "$1"; RC=$?
+}
+send() { "$NC" "$@" | sed -E 's/took_us=[0-9]+/took_us=N/; s/"took_us":[0-9]+/"took_us":N/'; }
+# status_is STATE: STATUS reports STATE.
+status_is() { printf 'STATUS\n' | "$NC" "$UNIX" | grep -q "^OK state=$1 "; }
+# reindex_over: the job is done or failed.
+reindex_over() { printf 'STATUS\n' | "$NC" "$UNIX" | grep -Eq '^OK state=(done|failed) '; }
+
+CORPUS=$ROOT/corpus
+"$BIN/newsindex" --index "$T/idx" "$CORPUS" >"$T/build.out" 2>&1
+check "the shipped corpus is indexed" contains "$T/build.out" "docs=23804"
+start main --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2
+MAIN=$PID
+UNIX="unix:$T/s.sock"
+
+# ---- before any rebuild ----
+check "STATUS before any rebuild" [ "$(printf 'STATUS\n' | send "$UNIX")" = "OK state=idle job=0" ]
+printf 'STATUS format=json\n' | send "$UNIX" >"$T/got"
+check "STATUS in JSON" [ "$(cat "$T/got")" = '{"status":"ok","state":"idle","job":0}' ]
+"$NQ" -a "$UNIX" status >"$T/got" 2>&1
+check "newsq status" contains "$T/got" "idle"
+
+# ---- bad requests: the index stays as it is ----
+printf 'REINDEX relative/corpus\nREINDEX /no/such/corpus\nREINDEX cancel=1\nREINDEX cancel=2\nREINDEX cancel=1 /tmp\nREINDEX "unterminated\nREINDEX bogus=1 /tmp\nPING\n' | send "$UNIX" >"$T/got"
+cat >"$T/want" <<'EOF'
+ERR bad_request paths must be absolute, not 'relative/corpus'
+ERR bad_request /no/such/corpus: No such file or directory
+ERR not_found no rebuild is running
+ERR bad_request cancel takes 1
+ERR bad_request REINDEX cancel=1 takes no paths
+ERR bad_request a quoted path must be a JSON string: premature end of input near '"unterminated'
+ERR bad_request unknown option 'bogus' for REINDEX
+OK pong
+EOF
+check "REINDEX errors, exact replies" diff -u "$T/want" "$T/got"
+"$NQ" -a "$UNIX" reindex "$T/no-such-dir" >"$T/out" 2>"$T/err"; rc=$?
+check "newsq reindex of a missing folder: exit 2" [ "$rc" -eq 2 ]
+check "newsq reindex of a missing folder: message" contains "$T/err" "no-such-dir: No such file or directory"
+"$NQ" -a "$UNIX" reindex --cancel >"$T/out" 2>"$T/err"; rc=$?
+check "newsq reindex --cancel with nothing running: exit 2" [ "$rc" -eq 2 ]
+check "newsq reindex --cancel with nothing running: message" contains "$T/err" "not_found: no rebuild is running"
+"$NQ" -a "$UNIX" stats --detach >"$T/out" 2>"$T/err"; rc=$?
+check "--detach belongs to reindex only" [ "$rc" -eq 2 ]
+
+# ---- queries that must keep their answers while the index is rebuilt ----
+# Counts are taken now; the live writes below touch only source=live and one Reuters
+# document, so every BBC count stays as it is.
+: >"$T/load"
+for q in economy "\"oil prices\"" title:election "film OR music" "bank NEAR rates" "gov*"; do
+    r=$(printf 'COUNT source=bbc %s\n' "$q" | "$NC" "$UNIX" | sed 's/ took_us=.*//')
+    printf 'COUNT source=bbc %s\t%s\n' "$q" "$r" >>"$T/load"
+done
+first=$(printf 'SEARCH limit=1 snippet=0 source=bbc format=json economy\n' | "$NC" "$UNIX" | sed -n 's/.*"hits":\[{"rank":1,"id":"\([^"]*\)".*/\1/p')
+printf 'GET format=json %s\t%s\n' "$first" "$(printf 'GET format=json %s\n' "$first" | "$NC" "$UNIX")" >>"$T/load"
+printf 'PING\tOK pong\n' >>"$T/load"
+check "the load's expected replies are real" [ "$(grep -c "${TAB}OK count=[1-9]" "$T/load")" -eq 6 ]
+check "the load's GET is real" grep -q "^GET format=json [^$TAB]*$TAB{\"status\":\"ok\"" "$T/load"
+victim=$(printf 'SEARCH limit=1 snippet=0 source=reuters format=json cocoa\n' | "$NC" "$UNIX" | sed -n 's/.*"hits":\[{"rank":1,"id":"\([^"]*\)".*/\1/p')
+check "a Reuters document to delete during the rebuild" [ -n "$victim" ]
+
+# clients query over both sockets until the rebuild is over
+"$NC" -t 600 -u "$T/stop" -L 3,50 "$TCP" "$T/load" >"$T/load.tcp" 2>"$T/load.tcp.err" &
+LT=$!
+"$NC" -t 600 -u "$T/stop" -L 2,50 "$UNIX" "$T/load" >"$T/load.unix" 2>"$T/load.unix.err" &
+LU=$!
+
+"$NQ" -a "$UNIX" reindex "$CORPUS" >"$T/reindex.out" 2>"$T/reindex.err" &
+RJ=$!
+wait_for 30 status_is running
+check "STATUS says running" status_is running
+printf 'REINDEX %s\n' "$CORPUS" | send "$UNIX" >"$T/got"
+check "a second REINDEX meanwhile is busy" grep -q "^ERR busy rebuild 1 is still running; see STATUS\$" "$T/got"
+printf 'ADD {"id":"live-1","title":"Quokka sighting","body":"A quokka was seen.","source":"live"}\nADD {"id":"live-2","title":"Second quokka","body":"Another quokka.","source":"live"}\nDELETE %s\nADD {"id":"live-3","title":"Doomed","body":"short-lived quokka","source":"live"}\nDELETE live-3\n' "$victim" | send "$UNIX" >"$T/writes"
+check "live writes during the rebuild are acknowledged" [ "$(grep -c '^OK id=' "$T/writes")" -eq 5 ]
+printf 'COUNT quokka\n' | send "$UNIX" >"$T/got"
+check "live writes are visible at once during the rebuild" [ "$(cat "$T/got")" = "OK count=2 took_us=N" ]
+wait "$RJ"; rc=$?
+touch "$T/stop"
+wait "$LT"; wait "$LU"
+check "newsq reindex: exit 0" [ "$rc" -eq 0 ]
+check "newsq reindex: summary" grep -q "^reindexed 23804 documents from 1 path in .* 3 live writes carried over; the index holds 23805 documents\$" "$T/reindex.out"
+check "TCP clients: every reply right during the rebuild" grep -q '^load ok=[0-9]* bad=0$' "$T/load.tcp"
+check "Unix clients: every reply right during the rebuild" grep -q '^load ok=[0-9]* bad=0$' "$T/load.unix"
+n_tcp=$(sed -n 's/^load ok=\([0-9]*\) .*/\1/p' "$T/load.tcp")
+check "the TCP clients kept querying through the rebuild ($n_tcp replies)" [ "${n_tcp:-0}" -ge 150 ]
+printf 'STATUS\n' | send "$UNIX" >"$T/got"
+check "STATUS says done, with the figures" grep -q '^OK state=done job=1 phase=done docs=23804 .* paths=1 live_writes=3 documents=23805$' "$T/got"
+printf 'COUNT quokka\nGET live-1\nGET %s\nGET live-3\n' "$victim" | send "$UNIX" >"$T/got"
+check "the live ADDs are in the new index" [ "$(sed -n 1p "$T/got")" = "OK count=2 took_us=N" ]
+check "the live DELETE holds in the new index" grep -q "^ERR not_found no document with id $victim\$" "$T/got"
+check "an ADD then DELETE during the rebuild stays deleted" grep -q '^ERR not_found no document with id live-3$' "$T/got"
+printf 'STATS\n' | "$NC" "$UNIX" >"$T/got"
+check "the document count afterwards" grep -q "^documents${TAB}23805\$" "$T/got"
+check "the reopen to the new folder is logged" grep -q 'event=reopen .*reason=new_index' "$T/main.log"
+check "no work or old folder is left" [ -z "$(ls -d "$T"/idx.* 2>/dev/null)" ]
+check "the new index is sound (xapian-check)" sh -c "xapian-check '$T/idx' >'$T/xc' 2>&1"
+
+# ---- cancel, and a failing indexer: the live index stays ----
+printf 'REINDEX %s\n' "$CORPUS" | send "$UNIX" >"$T/got"
+check "a second rebuild starts" grep -q '^OK job=2 state=running paths=1$' "$T/got"
+"$NQ" -a "$UNIX" reindex --cancel >"$T/out" 2>&1; rc=$?
+check "newsq reindex --cancel: exit 0" [ "$rc" -eq 0 ]
+wait_for 60 reindex_over
+printf 'STATUS\n' | send "$UNIX" >"$T/got"
+check "a cancelled rebuild: failed, saying so" grep -q '^OK state=failed job=2 .* message=cancelled; the index was left as it was$' "$T/got"
+printf 'COUNT quokka\n' | send "$UNIX" >"$T/got"
+check "after the cancel the index is as it was" [ "$(cat "$T/got")" = "OK count=2 took_us=N" ]
+check "a cancelled rebuild leaves no folder" wait_for 10 sh -c "[ -z \"\$(ls -d '$T'/idx.* 2>/dev/null)\" ]"
+stop "$MAIN"
+check "SIGTERM after rebuilds: exit 0" [ "$RC" -eq 0 ]
+
+printf '#!/bin/sh\necho "newsindex: cannot read the input" >&2\nexit 1\n' >"$T/failing-indexer"
+chmod +x "$T/failing-indexer"
+start failing --index "$T/idx" --listen "unix:$T/f.sock" --indexer "$T/failing-indexer"
+printf 'REINDEX %s\n' "$CORPUS" | send "unix:$T/f.sock" >/dev/null
+wait_for 30 sh -c "printf 'STATUS\n' | '$NC' 'unix:$T/f.sock' | grep -q '^OK state=failed'"
+printf 'STATUS\nCOUNT quokka\n' | send "unix:$T/f.sock" >"$T/got"
+check "a failing indexer: the job fails with its exit status" grep -q '^OK state=failed job=1 .* message=newsindex exited with status 1$' "$T/got"
+check "a failing indexer: the index serves on" grep -q '^OK count=2 took_us=N$' "$T/got"
+"$NQ" -a "unix:$T/f.sock" reindex "$CORPUS" >"$T/out" 2>"$T/err"; rc=$?
+check "newsq reindex with a failing indexer: exit 2" [ "$rc" -eq 2 ]
+check "newsq reindex with a failing indexer: message" contains "$T/err" "newsq: reindex failed: newsindex exited with status 1"
+stop "$PID"
+"$ND" --index "$T/idx" --indexer "$T/nope" >"$T/out" 2>"$T/err"; rc=$?
+check "--indexer that is not a program: exit 2" [ "$rc" -eq 2 ]
+
+# ---- kill -9 of the daemon mid-rebuild: the next start cleans up ----
+start killed --index "$T/idx" --listen "unix:$T/k.sock"
+KPID=$PID
+printf 'REINDEX %s\n' "$CORPUS" | send "unix:$T/k.sock" >/dev/null
+wait_for 30 sh -c "ls -d '$T'/idx.new-$KPID >/dev/null 2>&1"
+kill -9 "$KPID"; wait "$KPID" 2>/dev/null
+check "the rebuild's child dies with the daemon" wait_for 20 sh -c "! pgrep -f 'idx.new-$KPID' >/dev/null"
+start restarted --index "$T/idx" --listen "unix:$T/r.sock"
+printf 'COUNT quokka\n' | send "unix:$T/r.sock" >"$T/got"
+check "after kill -9 mid-rebuild the index is intact" [ "$(cat "$T/got")" = "OK count=2 took_us=N" ]
+check "the restart removed the dead daemon's work folder" [ -z "$(ls -d "$T"/idx.* 2>/dev/null)" ]
+stop "$PID"
+check "xapian-check after it all" sh -c "xapian-check '$T/idx' >'$T/xc' 2>&1"
+
+finish
