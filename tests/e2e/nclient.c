@@ -18,6 +18,7 @@
  *                             prints "load ok=N bad=M" (every reply is checked)
  *   nclient -u STOPFILE -L ...  the same, but each client goes on past Q requests until
  *                             STOPFILE exists (a load that lasts as long as something else)
+ *   nclient -d MS -L ...      each client pauses MS milliseconds after each reply
  * Every mode gives up after -t SECONDS (default 20): exit status 3.  Exit 0 otherwise
  * (load: only when bad=0), 1 for connection errors, 2 for usage.
  */
@@ -36,6 +37,7 @@
 
 static int timeout_s = 20;
 static const char *stop_file;   /* -u */
+static int pause_ms;            /* -d */
 
 static double now_s(void)
 {
@@ -189,6 +191,8 @@ static void *load_main(void *arg)
         char *t = strstr(line, " took_us=");
         if (t)
             *t = '\0';
+        if (pause_ms > 0)
+            poll(NULL, 0, pause_ms);
         if (strcmp(line, l->want[k]) == 0) {
             l->ok++;
         } else {
@@ -255,7 +259,7 @@ int main(int argc, char **argv)
 {
     int opt, keep = 0, idle = 0, hold = -1, pause_s = 0, slow_ms = 0;
     const char *load = NULL;
-    while ((opt = getopt(argc, argv, "kip:s:H:L:t:u:")) != -1) {
+    while ((opt = getopt(argc, argv, "kip:s:H:L:t:u:d:")) != -1) {
         switch (opt) {
         case 'k': keep = 1; break;
         case 'i': idle = 1; break;
@@ -265,6 +269,7 @@ int main(int argc, char **argv)
         case 'L': load = optarg; break;
         case 't': timeout_s = atoi(optarg); break;
         case 'u': stop_file = optarg; break;
+        case 'd': pause_ms = atoi(optarg); break;
         default: return 2;
         }
     }
