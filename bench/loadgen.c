@@ -36,8 +36,11 @@
  * Connection k starts at query k*n/C of the log and walks it in order, so at one
  * connection the requests are exactly the log, in the order query_inproc runs it.
  *
+ * With -u STOPFILE the run ends early, once STOPFILE exists (each connection stops after
+ * its reply in flight): a load that lasts as long as something else does, e.g. a rebuild.
+ *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
- *           [-f text|json|sphinxql|ping] [-L LABEL] [-V]
+ *           [-f text|json|sphinxql|ping] [-L LABEL] [-V] [-u STOPFILE]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -96,6 +99,7 @@ static struct {
     const char *addr;
     querylog_t log;
     int snippet, json, sphinxql, ping, verify;
+    const char *stop_file;
     pthread_barrier_t start_line;
 } g;
 
@@ -434,7 +438,7 @@ static void *run(void *arg)
                 t->hits += c->shown;
                 t->matched += c->shown > 0;
             }
-            if (c->left == 0) {
+            if (c->left == 0 || (g.stop_file && access(g.stop_file, F_OK) == 0)) {
                 pfd[i].fd = -1;
                 active--;
             } else if (send_request(c) != 0) {
@@ -454,7 +458,7 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:L:V")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:L:Vu:")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -465,6 +469,7 @@ int main(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'L': label = optarg; break;
         case 'V': g.verify = 1; break;
+        case 'u': g.stop_file = optarg; break;
         default: goto usage;
         }
     }
@@ -548,6 +553,7 @@ int main(int argc, char **argv)
     return failed || s.errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
-                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-L LABEL] [-V]\n");
+                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-L LABEL] [-V] "
+                    "[-u STOPFILE]\n");
     return 2;
 }

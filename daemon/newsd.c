@@ -31,13 +31,14 @@ static void usage(FILE *f)
             "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
+            "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
-            NEWSD_MAX_WORKERS);
+            NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -61,7 +62,7 @@ static int usage_error(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
-           OPT_REINDEX_JOBS };
+           OPT_REINDEX_JOBS, OPT_REINDEX_NICE };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "listen", required_argument, NULL, 'l' },
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
         { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
         { "indexer", required_argument, NULL, OPT_INDEXER },
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
+        { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
     cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     cfg.reindex_jobs = cfg.workers;
+    cfg.reindex_nice = NEWSD_REINDEX_NICE;
     int c;
     long v;
     opterr = 0;
@@ -135,6 +138,12 @@ int main(int argc, char **argv)
                 return usage_error("--reindex-jobs takes a number from 1 to 64, not '%s'",
                                    optarg);
             cfg.reindex_jobs = (unsigned)v;
+            break;
+        case OPT_REINDEX_NICE:
+            if ((v = number(optarg, 0, 19)) < 0)
+                return usage_error("--reindex-nice takes a number from 0 to 19, not '%s'",
+                                   optarg);
+            cfg.reindex_nice = (unsigned)v;
             break;
         case 'h':
             usage(stdout);

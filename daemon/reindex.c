@@ -224,6 +224,7 @@ static int spawn(reindex_t *r)
         free(argv);
         return -1;
     }
+    int nice_to = (int)r->srv->cfg.reindex_nice;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
@@ -234,7 +235,7 @@ static int spawn(reindex_t *r)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        setpriority(PRIO_PROCESS, 0, NEWSD_REINDEX_NICE);
+        setpriority(PRIO_PROCESS, 0, nice_to);
         if (dup2(fds[1], STDOUT_FILENO) < 0)
             _exit(127);
         int devnull = open("/dev/null", O_RDONLY);

@@ -36,6 +36,7 @@ typedef struct server_config {
     unsigned query_timeout_ms;     /* a search past this is cut short: ERR timeout */
     const char *indexer;           /* the newsindex program REINDEX runs */
     unsigned reindex_jobs;         /* its --jobs */
+    unsigned reindex_nice;         /* its niceness */
 } server_config_t;
 
 typedef struct server_stats {

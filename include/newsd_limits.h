@@ -129,7 +129,8 @@
 #define NEWSD_REINDEX_JOURNAL_MAX 1000000
 /* Paths one REINDEX request may name. */
 #define NEWSD_REINDEX_MAX_PATHS 64
-/* Niceness of the newsindex child a REINDEX runs, so queries keep their CPU. */
+/* Niceness of the newsindex child a REINDEX runs, so queries keep their CPU
+ * (--reindex-nice). */
 #define NEWSD_REINDEX_NICE 10
 /* Most ms a swap waits for every worker to leave the old index before removing it (a
  * worker busy past this still reads it safely: its open files outlive the removal). */
