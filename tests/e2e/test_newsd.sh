@@ -157,9 +157,9 @@ expect "GET json" "$TCP" 'GET format=json wire-1
 ' '{"status":"ok","doc":{"id":"wire-1","title":"Wheat prices fall in Chicago","date":"2020-05-01T14:00:00Z","source":"wire","url":"https://example.org/wire-1","topics":["grain","markets"],"places":["usa"],"body":"Wheat futures fell sharply on the Chicago exchange as rains improved the harvest outlook."}}
 '
 printf 'HELP\nHELP format=json\n' | "$NC" "$TCP" >"$T/got"
-check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=10" ]
-check "HELP: every command" [ "$(sed -n '2,11p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT GET ADD DELETE STATS PING HELP QUIT FORMAT " ]
-check "HELP: END" [ "$(sed -n 12p "$T/got")" = "END" ]
+check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=12" ]
+check "HELP: every command" [ "$(sed -n '2,13p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS " ]
+check "HELP: END" [ "$(sed -n 14p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
 check "STATS: names" [ "$(sed -n '2,16p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches writes commits errors search_p50_us search_p90_us search_p99_us " ]

@@ -567,6 +567,50 @@ static void test_bulk_merge_compact(void)
 
 /* A reader left several commits behind hits DatabaseModifiedError inside Xapian; the
  * shim reopens and retries, so the count reflects the latest revision. */
+/* newsidx_writer_copy_doc: what a REINDEX does with the writes made during the rebuild. */
+static void test_copy_doc(void)
+{
+    char a[128], b[128];
+    const char *ida[] = {"c1", "c2"}, *bodya[] = {"live copy one", "live copy two"};
+    const char *idb[] = {"c2", "c3"}, *bodyb[] = {"stale two", "stale three"};
+    put_shard(path_in(a, sizeof a, "copy-live"), ida, bodya, 2);
+    put_shard(path_in(b, sizeof b, "copy-rebuilt"), idb, bodyb, 2);
+    newsidx_writer_t *src = NULL, *dst = NULL;
+    CHECK_INT(newsidx_writer_open(a, 0, &src), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_open(b, 0, &dst), NEWSIDX_OK);
+    int copied = -1;
+    CHECK_INT(newsidx_writer_copy_doc(dst, src, "c1", &copied), NEWSIDX_OK);   /* new there */
+    CHECK_INT(copied, 1);
+    CHECK_INT(newsidx_writer_copy_doc(dst, src, "c2", &copied), NEWSIDX_OK);   /* replaced */
+    CHECK_INT(copied, 1);
+    CHECK_INT(newsidx_writer_copy_doc(dst, src, "c3", &copied), NEWSIDX_OK);   /* deleted */
+    CHECK_INT(copied, 0);
+    CHECK_INT(newsidx_writer_copy_doc(dst, src, "nowhere", &copied), NEWSIDX_OK);
+    CHECK_INT(copied, 0);
+    CHECK_INT(newsidx_writer_copy_doc(dst, src, "c1", NULL), NEWSIDX_OK);      /* twice */
+    CHECK_INT(newsidx_writer_copy_doc(NULL, src, "c1", NULL), NEWSIDX_BAD_ARGUMENT);
+    CHECK_INT(newsidx_writer_copy_doc(dst, NULL, "c1", NULL), NEWSIDX_BAD_ARGUMENT);
+    CHECK_INT(newsidx_writer_copy_doc(dst, src, NULL, NULL), NEWSIDX_BAD_ARGUMENT);
+    uint64_t n = 0;
+    CHECK_INT(newsidx_writer_doc_count(dst, &n), NEWSIDX_OK);
+    CHECK_INT(n, 2);
+    CHECK_INT(newsidx_writer_close(dst), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_close(src), NEWSIDX_OK);
+
+    newsidx_reader_t *r = NULL;
+    CHECK_INT(newsidx_reader_open(b, &r), NEWSIDX_OK);
+    CHECK_STR(ids(r, "stale", NULL), "");
+    /* the copy is whole: terms with positions (phrases), the title, the stored body */
+    CHECK_STR(ids(r, "\"live copy one\"", NULL), "c1");
+    CHECK_STR(ids(r, "title:c2", NULL), "c2");
+    newsidx_doc_t *d = NULL;
+    CHECK_INT(newsidx_get(r, "c2", &d), NEWSIDX_OK);
+    if (d) CHECK_STR(d->body, "live copy two");
+    newsidx_doc_free(d);
+    CHECK_INT(newsidx_get(r, "c3", &d), NEWSIDX_NOT_FOUND);
+    newsidx_reader_close(r);
+}
+
 static void test_modified_retry(void)
 {
     char p[128], id[32], body[128];
@@ -697,6 +741,7 @@ int main(void)
 
     test_modified_retry();
     test_bulk_merge_compact();
+    test_copy_doc();
     test_damaged();
 
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

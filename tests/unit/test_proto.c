@@ -34,6 +34,22 @@ static void test_commands(void)
     CHECK_INT(r.nopts, 0);
     CHECK_INT(parse("FORMAT json", &r), PROTO_OK);
     CHECK_INT(r.command->cmd, PROTO_CMD_FORMAT);
+    /* REINDEX's paths are optional */
+    CHECK_INT(parse("REINDEX", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_REINDEX);
+    CHECK_INT(r.arg_len, 0);
+    CHECK_INT(parse("reindex /srv/a \"/srv/b c\"", &r), PROTO_OK);
+    CHECK(r.arg_len == 17 && memcmp(r.arg, "/srv/a \"/srv/b c\"", 17) == 0);
+    CHECK_INT(parse("REINDEX cancel=1", &r), PROTO_OK);
+    CHECK_STR(proto_option(&r, "cancel"), "1");
+    CHECK_INT(parse("REINDEX format=json -- /srv/a", &r), PROTO_OK);
+    CHECK(r.arg_len == 6 && memcmp(r.arg, "/srv/a", 6) == 0);
+    CHECK_INT(parse("REINDEX limit=3 /srv/a", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'limit' for REINDEX");
+    CHECK_INT(parse("STATUS", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_STATUS);
+    CHECK_INT(parse("STATUS now", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "STATUS takes no argument");
     size_t n;
     const proto_command_t *t = proto_commands(&n);
     CHECK_INT(n, PROTO_CMD_COUNT_OF);
