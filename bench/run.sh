@@ -426,6 +426,8 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
         echo "- **naive**: bench/naive_index.cc, the baseline: one thread, default flush threshold, replace_document per record, title (S, wdf x3) and body with positions, Q id term, body as data, one commit."
         echo "- **fts5**: bench/fts5_index.c, SQLite FTS5 \`porter unicode61\`, id/date/source UNINDEXED, all columns stored; journal_mode=OFF, synchronous=OFF, 256 MiB cache, one transaction."
         echo "- **sphinx**: Sphinx \`indexer\` on an xmlpipe2 stream from bench/dump_xmlpipe2.c (its time included; it runs as a second process), morphology=stem_en, mem_limit=256M; Sphinx 2.2 stores no text, only the index and a string attribute for the id."
+        # Rebuild vs no-change rerun of newsindex (its own header says how).
+        echo; BENCH_NEWSINDEX=$NEWSINDEX sh "$ROOT/bench/incremental.sh"
     fi
     if [ "$QUERY" = 1 ]; then
         echo

@@ -26,6 +26,8 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "newsd_limits.h"
@@ -423,6 +425,8 @@ struct newsidx_writer {
     bool open = false;
     bool in_txn = false;
     bool bulk = false;
+    std::string origin;                 /* XF term put on every document; "" for none */
+    std::unordered_set<std::string> seen; /* id terms stored since set_origin (not bulk) */
     std::string error;
 };
 
@@ -534,25 +538,6 @@ newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *co
     try {
         Xapian::Database &db = usable(reader)->db;
         with_retry(db, [&] { *count = db.get_doccount(); });
-    }
-    NEWSIDX_CATCH(&reader->error, st)
-    return st;
-}
-
-newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *reader, const char *key,
-                                            char **value)
-{
-    if (!reader || !key || !*key || !value) return NEWSIDX_BAD_ARGUMENT;
-    *value = NULL;
-    newsidx_status_t st = NEWSIDX_OK;
-    try {
-        Xapian::Database &db = usable(reader)->db;
-        std::string v;
-        with_retry(db, [&] { v = db.get_metadata(key); });
-        if (!v.empty()) {
-            *value = strdup(v.c_str());
-            if (!*value) throw std::bad_alloc();
-        }
     }
     NEWSIDX_CATCH(&reader->error, st)
     return st;
@@ -937,6 +922,10 @@ newsidx_status_t newsidx_writer_put(newsidx_writer_t *writer, const newsidx_doc_
         if (!doc) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no document"};
         std::string idterm = id_term(doc->id);
         Xapian::Document xd = make_document(w->tg, *doc, idterm);
+        if (!w->origin.empty()) {
+            xd.add_boolean_term(w->origin);
+            if (!w->bulk) w->seen.insert(idterm);
+        }
         if (w->bulk) {
             w->db.add_document(xd); /* the caller promised a new id: no lookup */
         } else {
@@ -1006,6 +995,199 @@ newsidx_status_t newsidx_writer_doc_count(newsidx_writer_t *writer, uint64_t *co
     newsidx_status_t st = NEWSIDX_OK;
     try {
         *count = usable(writer)->db.get_doccount();
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+/* ---- metadata ---- */
+
+namespace {
+
+void check_key(const char *key)
+{
+    if (!key || !*key) throw ApiError{NEWSIDX_BAD_ARGUMENT, "empty metadata key"};
+    if (strlen(key) > NEWSD_MAX_METADATA_KEY_LEN)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "metadata key too long"};
+}
+
+/* A malloc'd copy for C, or NULL for an absent (empty) value. */
+char *c_copy(const std::string &v)
+{
+    if (v.empty()) return nullptr;
+    char *p = static_cast<char *>(malloc(v.size() + 1));
+    if (!p) throw std::bad_alloc();
+    memcpy(p, v.c_str(), v.size() + 1);
+    return p;
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *reader, const char *key,
+                                             char **value)
+{
+    if (!value) return NEWSIDX_BAD_ARGUMENT;
+    *value = nullptr;
+    if (!reader) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        Xapian::Database &db = usable(reader)->db;
+        check_key(key);
+        std::string v;
+        with_retry(db, [&] { v = db.get_metadata(key); });
+        *value = c_copy(v);
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_get_metadata(newsidx_writer_t *writer, const char *key,
+                                             char **value)
+{
+    if (!value) return NEWSIDX_BAD_ARGUMENT;
+    *value = nullptr;
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        check_key(key);
+        *value = c_copy(w->db.get_metadata(key));
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_set_metadata(newsidx_writer_t *writer, const char *key,
+                                             const char *value)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        check_key(key);
+        /* Xapian removes a key set to "". */
+        w->db.set_metadata(key, value ? value : "");
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_list_metadata(newsidx_writer_t *writer, const char *prefix,
+                                              int (*fn)(void *ctx, const char *key,
+                                                        const char *value),
+                                              void *ctx)
+{
+    if (!writer || !fn) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        std::string pre = prefix ? prefix : "";
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (Xapian::TermIterator k = w->db.metadata_keys_begin(pre);
+             k != w->db.metadata_keys_end(pre); ++k)
+            pairs.emplace_back(*k, w->db.get_metadata(*k));
+        for (const auto &kv : pairs)
+            if (fn(ctx, kv.first.c_str(), kv.second.c_str()) != 0) break;
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+/* ---- origins ---- */
+
+void newsidx_digest(const char *s, char out[NEWSIDX_DIGEST_LEN + 1])
+{
+    /* FNV-1a 64 from its standard offset basis, and again from a second basis: two
+     * independent 64-bit hashes make collisions among real paths negligible. */
+    uint64_t h1 = 14695981039346656037ULL, h2 = 0x6c62272e07bb0142ULL;
+    const uint64_t prime = 1099511628211ULL;
+    for (const unsigned char *p = reinterpret_cast<const unsigned char *>(s ? s : ""); *p; p++) {
+        h1 = (h1 ^ *p) * prime;
+        h2 = (h2 ^ *p) * prime;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[i] = hex[(h1 >> (60 - 4 * i)) & 15];
+        out[16 + i] = hex[(h2 >> (60 - 4 * i)) & 15];
+    }
+    out[NEWSIDX_DIGEST_LEN] = '\0';
+}
+
+namespace {
+
+std::string origin_term(const char *origin)
+{
+    if (!origin || !*origin) throw ApiError{NEWSIDX_BAD_ARGUMENT, "empty origin"};
+    std::string t = std::string("XF") + origin;
+    if (t.size() <= NEWSD_MAX_TERM_LEN) return t;
+    char d[NEWSIDX_DIGEST_LEN + 1];
+    newsidx_digest(origin, d);
+    return std::string("XF#") + d;
+}
+
+/* The id term of document did: its one Q term. */
+std::string doc_id_term(Xapian::WritableDatabase &db, Xapian::docid did)
+{
+    Xapian::TermIterator t = db.termlist_begin(did);
+    t.skip_to("Q");
+    if (t != db.termlist_end(did) && (*t)[0] == 'Q') return *t;
+    return std::string();
+}
+
+/* Deletes the documents tagged term whose id term is not in keep (NULL: all). */
+uint64_t delete_tagged(Xapian::WritableDatabase &db, const std::string &term,
+                       const std::unordered_set<std::string> *keep)
+{
+    std::vector<Xapian::docid> doomed;
+    for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p)
+        if (!keep || !keep->count(doc_id_term(db, *p))) doomed.push_back(*p);
+    for (Xapian::docid did : doomed) db.delete_document(did);
+    return doomed.size();
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_writer_set_origin(newsidx_writer_t *writer, const char *origin)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        w->seen.clear();
+        w->origin.clear();
+        if (origin) w->origin = origin_term(origin);
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_end_origin(newsidx_writer_t *writer, uint64_t *deleted)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    if (deleted) *deleted = 0;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        if (w->origin.empty()) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no origin set"};
+        uint64_t n = w->bulk ? 0 : delete_tagged(w->db, w->origin, &w->seen);
+        if (deleted) *deleted = n;
+        w->origin.clear();
+        w->seen.clear();
+    }
+    NEWSIDX_CATCH(&writer->error, st)
+    return st;
+}
+
+newsidx_status_t newsidx_writer_delete_origin(newsidx_writer_t *writer, const char *origin,
+                                              uint64_t *deleted)
+{
+    if (!writer) return NEWSIDX_BAD_ARGUMENT;
+    if (deleted) *deleted = 0;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        newsidx_writer_t *w = usable(writer);
+        uint64_t n = delete_tagged(w->db, origin_term(origin), nullptr);
+        if (deleted) *deleted = n;
     }
     NEWSIDX_CATCH(&writer->error, st)
     return st;

@@ -2,8 +2,9 @@
  * newsindex: the offline indexer, for batch jobs and cron.
  *
  *   newsindex --index DIR [options] PATH...
+ *   newsindex --index DIR --compact
  *
- * It owns the two ways an index is written in bulk:
+ * It owns the ways an index is written in bulk:
  *
  *  - A fresh build (DIR does not exist, or --rebuild): the input files are split into
  *    --jobs contiguous ranges of about equal uncompressed size, one builder thread per
@@ -11,16 +12,26 @@
  *    compaction into a new index that then takes DIR's place with a rename.  The live
  *    index is untouched until that rename, so an interrupted or failed rebuild loses
  *    nothing; leftovers of a killed run are removed by the next one.
- *  - An update (DIR exists): one writer adds or replaces each document by id and
- *    commits every NEWSD_UPDATE_COMMIT_EVERY documents and at the end.
+ *  - An incremental update (DIR exists): one writer, taken when the lock is free (waiting
+ *    up to --lock-timeout).  A file whose size and mtime match its record in the index
+ *    is skipped unopened; a changed or new file is read again, its records added or
+ *    replaced by id and the ones no longer in it deleted; with --prune the documents of
+ *    recorded files that are gone are deleted.  A file's record is written in the same
+ *    commit as its documents, so a run killed at any point is finished by the next.
+ *  - --compact: a compacted copy beside DIR, swapped in by the same renames.
+ *
+ * Every run records its state in the index's metadata (README.md, "Index layout"):
+ * "newsd.paths", the command line's paths, and per source file "newsd.file:<path>".
  *
  * Everything it knows about Xapian goes through include/newsidx.h, and everything about
  * file formats through daemon/ingest.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -44,13 +55,23 @@
 #define NEWSD_VERSION_STRING "0.1.0"
 
 /* Exit statuses (README.md, "newsindex"). */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 3 };
+
+/* Metadata keys (README.md, "Index layout"). */
+#define PATHS_KEY NEWSD_PATHS_METADATA_KEY
+#define FILE_KEY_PREFIX "newsd.file:"
 
 typedef struct options {
     const char *index;
     int rebuild;
+    int prune;                    /* delete documents of recorded files that are gone */
+    int force;                    /* read every file, records or not */
+    int compact;                  /* --compact: compact DIR, index nothing */
     unsigned jobs;
+    unsigned lock_timeout;        /* seconds to wait for another writer's lock */
+    uint64_t commit_every;        /* documents between commits of an update */
     int progress;                 /* 1: progress bar on stderr */
+    int progress_json;            /* 1: JSON progress lines on stdout */
     int verbose;                  /* 1: phase timings on stderr */
     const char *source;
     ingest_format_t format;
@@ -59,21 +80,37 @@ typedef struct options {
     size_t ninclude, nexclude;
     const char *const *paths;
     size_t npaths;
+    char **roots;                 /* absolute forms of paths[], for newsd.paths and --prune */
 } options_t;
 
 typedef struct counts {
-    uint64_t added, replaced, skipped, errors, bytes;
+    uint64_t added, replaced, deleted, unchanged, skipped, errors, bytes;
+    uint64_t files_indexed, files_skipped, files_pruned, files_missing;
 } counts_t;
 
-/* Shared by the builders and the progress display. */
+/* What newsindex knows about one input file beyond the walker's listing. */
+typedef struct file_state {
+    char *real;          /* realpath, or NULL when it vanished since the walk */
+    uint64_t size;
+    int64_t mtime_ns;    /* modification time, nanoseconds since the epoch */
+    int changed;         /* 1: to be read (no matching record, or --force) */
+} file_state_t;
+
+typedef enum phase { PHASE_SCAN, PHASE_INDEX, PHASE_MERGE, PHASE_COMPACT, PHASE_DONE } phase_t;
+
+static const char *const phase_names[] = { "scan", "index", "merge", "compact", "done" };
+
+/* Shared by the builders, the main thread and the progress reporter. */
 static struct {
-    pthread_mutex_t lock;          /* guards warnings, progress line and warn_count */
+    pthread_mutex_t lock;          /* guards warnings, the progress line, warn_count, last_error */
     unsigned warn_count;
     int progress_shown;            /* a progress line is on the terminal */
     atomic_uint_fast64_t docs;     /* records read so far, all builders */
     atomic_uint_fast64_t bytes;    /* uncompressed bytes read so far */
-    atomic_uint finished;          /* builders that have returned */
-    uint64_t total_bytes;          /* estimated uncompressed bytes of the whole input */
+    atomic_uint_fast64_t total_bytes; /* estimated uncompressed bytes to read */
+    atomic_int phase;
+    unsigned nshards;              /* shown while merging */
+    char last_error[512];          /* the last failure, for --progress-json's final line */
     struct timespec start;
 } shared = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -125,6 +162,44 @@ static void warn_cb(void *ctx, const char *msg)
     warn("%s", msg);
 }
 
+/* A failure of the run: always printed, and kept for the final JSON line. */
+static void fail_msg(const char *fmt, ...)
+{
+    pthread_mutex_lock(&shared.lock);
+    clear_progress_locked();
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(shared.last_error, sizeof shared.last_error, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "newsindex: %s\n", shared.last_error);
+    pthread_mutex_unlock(&shared.lock);
+}
+
+/* A notice that is not a failure (waiting for a lock, missing files). */
+static void note(const char *fmt, ...)
+{
+    pthread_mutex_lock(&shared.lock);
+    clear_progress_locked();
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("newsindex: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    pthread_mutex_unlock(&shared.lock);
+}
+
+/* ---- progress: a bar on stderr and/or JSON lines on stdout, from one thread ---- */
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;           /* signalled on a phase change and at stop */
+    int stop;
+    int running;
+    pthread_t thread;
+    const options_t *opt;
+} reporter = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static void format_eta(char *buf, size_t len, double seconds)
 {
     if (seconds < 0 || seconds > 360000)
@@ -136,15 +211,37 @@ static void format_eta(char *buf, size_t len, double seconds)
         snprintf(buf, len, "%d:%02d", (int)seconds / 60, (int)seconds % 60);
 }
 
-static void show_progress(const char *phase)
+/* Fraction done and the ETA in seconds (-1: unknown yet). */
+static double progress_fraction(double secs, double *eta)
 {
-    uint64_t docs = atomic_load(&shared.docs), bytes = atomic_load(&shared.bytes);
-    double secs = elapsed_seconds();
-    double frac = shared.total_bytes ? (double)bytes / (double)shared.total_bytes : 0;
+    uint64_t bytes = atomic_load(&shared.bytes), total = atomic_load(&shared.total_bytes);
+    double frac = total ? (double)bytes / (double)total : 0;
     if (frac > 1)
         frac = 1;
+    *eta = (frac > 0.01 && frac < 1) ? secs * (1 - frac) / frac : (frac >= 1 ? 0 : -1);
+    return frac;
+}
+
+static void show_progress(phase_t phase)
+{
+    pthread_mutex_lock(&shared.lock);
+    if (phase == PHASE_MERGE || phase == PHASE_COMPACT) {
+        if (phase == PHASE_MERGE)
+            fprintf(stderr, "\r\033[Kmerging %u shard%s...", shared.nshards,
+                    shared.nshards == 1 ? "" : "s");
+        else
+            fprintf(stderr, "\r\033[Kcompacting...");
+        shared.progress_shown = 1;
+        pthread_mutex_unlock(&shared.lock);
+        return;
+    }
+    pthread_mutex_unlock(&shared.lock);
+    if (phase != PHASE_INDEX)
+        return;
+    uint64_t docs = atomic_load(&shared.docs), bytes = atomic_load(&shared.bytes);
+    double secs = elapsed_seconds(), eta;
+    double frac = progress_fraction(secs, &eta);
     double rate = secs > 0 ? (double)docs / secs : 0;
-    double eta = (frac > 0.01 && frac < 1) ? secs * (1 - frac) / frac : (frac >= 1 ? 0 : -1);
     char etabuf[32];
     format_eta(etabuf, sizeof etabuf, eta);
     char bar[NEWSD_PROGRESS_BAR_WIDTH + 1];
@@ -154,30 +251,169 @@ static void show_progress(const char *phase)
     bar[NEWSD_PROGRESS_BAR_WIDTH] = '\0';
 
     pthread_mutex_lock(&shared.lock);
-    fprintf(stderr, "\r\033[K%s [%s] %3.0f%%  %" PRIu64 " docs  %.1f/%.1f MB  %.0f docs/s  ETA %s",
-            phase, bar, frac * 100, docs, (double)bytes / 1e6, (double)shared.total_bytes / 1e6,
-            rate, etabuf);
+    fprintf(stderr, "\r\033[Kindexing [%s] %3.0f%%  %" PRIu64 " docs  %.1f/%.1f MB  %.0f docs/s  ETA %s",
+            bar, frac * 100, docs, (double)bytes / 1e6,
+            (double)atomic_load(&shared.total_bytes) / 1e6, rate, etabuf);
     shared.progress_shown = 1;
     pthread_mutex_unlock(&shared.lock);
 }
 
-static void end_progress(void)
+static void emit_json_progress(phase_t phase)
 {
+    uint64_t docs = atomic_load(&shared.docs), bytes = atomic_load(&shared.bytes);
+    double secs = elapsed_seconds(), eta;
+    progress_fraction(secs, &eta);
+    char etabuf[32] = "null";
+    if (phase == PHASE_INDEX && eta >= 0)
+        snprintf(etabuf, sizeof etabuf, "%.1f", eta);
+    printf("{\"phase\":\"%s\",\"docs\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"total_bytes\":%" PRIu64
+           ",\"elapsed_s\":%.3f,\"mb_per_s\":%.2f,\"eta_s\":%s}\n",
+           phase_names[phase], docs, bytes, (uint64_t)atomic_load(&shared.total_bytes), secs,
+           secs > 0 ? (double)bytes / 1e6 / secs : 0, etabuf);
+    fflush(stdout);
+}
+
+/* Periodic output; phase changes are shown at once by set_phase. */
+static void *reporter_main(void *arg)
+{
+    (void)arg;
+    const options_t *opt = reporter.opt;
+    long tick_ms = opt->progress ? NEWSD_PROGRESS_INTERVAL_MS : NEWSD_PROGRESS_JSON_MS;
+    double next_json = elapsed_seconds() + NEWSD_PROGRESS_JSON_MS / 1000.0;
+    pthread_mutex_lock(&reporter.lock);
+    while (!reporter.stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += tick_ms / 1000;
+        until.tv_nsec += (tick_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&reporter.cond, &reporter.lock, &until);
+        phase_t phase = (phase_t)atomic_load(&shared.phase);
+        if (reporter.stop || phase == PHASE_DONE)
+            break;
+        double now = elapsed_seconds();
+        if (opt->progress_json && now >= next_json) {
+            emit_json_progress(phase);
+            next_json = now + NEWSD_PROGRESS_JSON_MS / 1000.0;
+        }
+        if (opt->progress)
+            show_progress(phase);
+    }
+    pthread_mutex_unlock(&reporter.lock);
+    return NULL;
+}
+
+/* Moves to the next phase and shows it at once, so that even a short run reports every
+ * phase it went through (the final "done" line is main's). */
+static void set_phase(phase_t phase)
+{
+    pthread_mutex_lock(&reporter.lock);
+    atomic_store(&shared.phase, (int)phase);
+    if (reporter.running && phase != PHASE_DONE) {
+        if (reporter.opt->progress_json)
+            emit_json_progress(phase);
+        if (reporter.opt->progress)
+            show_progress(phase);
+    }
+    pthread_mutex_unlock(&reporter.lock);
+}
+
+static void reporter_start(const options_t *opt)
+{
+    if (!opt->progress && !opt->progress_json)
+        return;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&reporter.cond, &attr);
+    pthread_condattr_destroy(&attr);
+    reporter.opt = opt;
+    pthread_mutex_lock(&reporter.lock);
+    reporter.running = pthread_create(&reporter.thread, NULL, reporter_main, NULL) == 0;
+    pthread_mutex_unlock(&reporter.lock);
+    if (!reporter.running)
+        note("cannot start the progress thread; going on without progress output");
+    set_phase(PHASE_SCAN);
+}
+
+static void reporter_stop(void)
+{
+    if (!reporter.running)
+        return;
+    pthread_mutex_lock(&reporter.lock);
+    reporter.stop = 1;
+    pthread_cond_signal(&reporter.cond);
+    pthread_mutex_unlock(&reporter.lock);
+    pthread_join(reporter.thread, NULL);
+    reporter.running = 0;
     pthread_mutex_lock(&shared.lock);
     clear_progress_locked();
     pthread_mutex_unlock(&shared.lock);
 }
 
+/* ---- per-file records in the index's metadata ---- */
+
+/* "newsd.file:<path>", or "newsd.file:#<digest>" when that would be over-long. */
+static void record_key(const char *real, char key[NEWSD_MAX_METADATA_KEY_LEN + 1])
+{
+    if (strlen(FILE_KEY_PREFIX) + strlen(real) <= NEWSD_MAX_METADATA_KEY_LEN) {
+        snprintf(key, NEWSD_MAX_METADATA_KEY_LEN + 1, "%s%s", FILE_KEY_PREFIX, real);
+    } else {
+        char d[NEWSIDX_DIGEST_LEN + 1];
+        newsidx_digest(real, d);
+        snprintf(key, NEWSD_MAX_METADATA_KEY_LEN + 1, "%s#%s", FILE_KEY_PREFIX, d);
+    }
+}
+
+typedef struct record {
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t docs;
+    const char *path;    /* points into the parsed value */
+} record_t;
+
+/* A record's value is "<size> <mtime_ns> <docs> <path>".  Returns -1 if malformed. */
+static int parse_record(const char *value, record_t *rec)
+{
+    int off = 0;
+    if (sscanf(value, "%" SCNu64 " %" SCNd64 " %" SCNu64 " %n", &rec->size, &rec->mtime_ns,
+               &rec->docs, &off) != 3 || off == 0 || value[off] != '/')
+        return -1;
+    rec->path = value + off;
+    return 0;
+}
+
+static newsidx_status_t write_record(newsidx_writer_t *w, const file_state_t *fs, uint64_t docs)
+{
+    char key[NEWSD_MAX_METADATA_KEY_LEN + 1];
+    record_key(fs->real, key);
+    size_t len = strlen(fs->real) + 3 * 24;
+    char *value = malloc(len);
+    if (!value)
+        return NEWSIDX_NO_MEMORY;
+    snprintf(value, len, "%" PRIu64 " %" PRId64 " %" PRIu64 " %s", fs->size, fs->mtime_ns, docs,
+             fs->real);
+    newsidx_status_t st = newsidx_writer_set_metadata(w, key, value);
+    free(value);
+    return st;
+}
+
 /* ---- reading one file into a writer ---- */
 
 /*
- * Feeds every record of file f to writer w.  Returns 0, or -1 when the writer failed
- * (the index cannot be written: the whole run fails; the message is in w).
+ * Feeds every record of file f to writer w.  *complete is set to 1 when the file was
+ * read to its end (not: unopenable, failed part-way, interrupted).  Returns 0, or -1 when
+ * the writer failed (the index cannot be written: the whole run fails; the message is
+ * in w).
  */
 static int index_file(const options_t *opt, const ingest_file_t *f, newsidx_writer_t *w,
-                      counts_t *c)
+                      counts_t *c, int *complete)
 {
     char err[512];
+    *complete = 0;
     ingest_source_t src = { .path = f->path, .id = f->id, .source = opt->source,
                             .format = opt->format };
     ingest_reader_t *r = ingest_open(&src, err, sizeof err);
@@ -196,8 +432,10 @@ static int index_file(const options_t *opt, const ingest_file_t *f, newsidx_writ
         uint64_t now = ingest_bytes_read(r);
         atomic_fetch_add(&shared.bytes, now - reported);
         reported = now;
-        if (res == INGEST_EOF)
+        if (res == INGEST_EOF) {
+            *complete = 1;
             break;
+        }
         if (res == INGEST_FAIL) {
             warn("%s", ingest_error(r));
             c->errors++;
@@ -230,11 +468,44 @@ static int index_file(const options_t *opt, const ingest_file_t *f, newsidx_writ
     return rc;
 }
 
+/*
+ * Reads one file with its origin set, so that its documents carry the file's term,
+ * records no longer in it are deleted (not in bulk mode) and its record is written in
+ * the writer's next commit.  A file not read to its end keeps its old documents and
+ * gets no new record: the next run reads it again.  Returns 0, or -1 when the writer
+ * failed.
+ */
+static int index_tracked(const options_t *opt, const ingest_file_t *f, const file_state_t *fs,
+                         newsidx_writer_t *w, counts_t *c)
+{
+    if (!fs->real) {   /* gone since the walk: index_file reports it */
+        int complete;
+        return index_file(opt, f, w, c, &complete);
+    }
+    if (newsidx_writer_set_origin(w, fs->real) != NEWSIDX_OK)
+        return -1;
+    uint64_t before = c->added + c->replaced;
+    int complete = 0;
+    if (index_file(opt, f, w, c, &complete) < 0)
+        return -1;
+    if (!complete || stop_requested)
+        return newsidx_writer_set_origin(w, NULL) == NEWSIDX_OK ? 0 : -1;
+    uint64_t deleted = 0;
+    if (newsidx_writer_end_origin(w, &deleted) != NEWSIDX_OK)
+        return -1;
+    c->deleted += deleted;
+    if (write_record(w, fs, c->added + c->replaced - before) != NEWSIDX_OK)
+        return -1;
+    c->files_indexed++;
+    return 0;
+}
+
 /* ---- fresh builds: parallel shards, then merge ---- */
 
 typedef struct builder {
     const options_t *opt;
     const ingest_filelist_t *files;
+    const file_state_t *states;
     size_t first, last;            /* files [first, last) */
     char shard[PATH_MAX];
     counts_t counts;
@@ -253,7 +524,7 @@ static void builder_run(builder_t *b)
         return;
     }
     for (size_t i = b->first; i < b->last && !stop_requested; i++) {
-        if (index_file(b->opt, &b->files->files[i], w, &b->counts) < 0) {
+        if (index_tracked(b->opt, &b->files->files[i], &b->states[i], w, &b->counts) < 0) {
             b->status = NEWSIDX_IO;
             snprintf(b->msg, sizeof b->msg, "%s", newsidx_writer_error(w));
             newsidx_writer_abandon(w);
@@ -276,7 +547,6 @@ static void *builder_main(void *arg)
     double t0 = elapsed_seconds();
     builder_run(b);
     b->seconds = elapsed_seconds() - t0;
-    atomic_fetch_add(&shared.finished, 1);
     return NULL;
 }
 
@@ -341,19 +611,100 @@ static double text_share(const char *path)
     return share < 0.05 ? 0.05 : share;
 }
 
-static int fresh_build(const options_t *opt, const ingest_filelist_t *files, counts_t *total)
+/* Bytes of the files in an index folder (glass keeps its tables flat in it). */
+static uint64_t dir_bytes(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+/*
+ * Puts newdir in index's place: index (if any) moves to olddir, newdir to index, olddir is
+ * removed.  From the first rename on, index is always either the old or the new one, and
+ * a run killed between the renames is undone by the next (fsutil_remove_stale).
+ * Returns 0, or -1 with newdir removed and the old index where it was.
+ */
+static int swap_in(const char *index, const char *newdir, const char *olddir)
+{
+    int had_old = access(index, F_OK) == 0;
+    if (had_old && rename(index, olddir) != 0) {
+        fail_msg("cannot move %s aside: %s", index, strerror(errno));
+        fsutil_remove_tree(newdir);
+        return -1;
+    }
+    if (rename(newdir, index) != 0) {
+        fail_msg("cannot move the new index into place: %s", strerror(errno));
+        if (had_old && rename(olddir, index) != 0)
+            note("the previous index is at %s", olddir);
+        fsutil_remove_tree(newdir);
+        return -1;
+    }
+    if (had_old)
+        fsutil_remove_tree(olddir);
+    return 0;
+}
+
+/* Work folder names beside the index: DIR.build-PID, DIR.new-PID, DIR.old-PID. */
+static int work_names(const char *index, char *work, size_t wlen, char *newdir, char *olddir)
+{
+    long pid = (long)getpid();
+    if ((work && snprintf(work, wlen, "%s.build-%ld", index, pid) >= (int)wlen) ||
+        snprintf(newdir, PATH_MAX, "%s.new-%ld", index, pid) >= PATH_MAX ||
+        snprintf(olddir, PATH_MAX, "%s.old-%ld", index, pid) >= PATH_MAX) {
+        fail_msg("%s: path too long", index);
+        return -1;
+    }
+    return 0;
+}
+
+/* The JSON array of the command line's paths, as stored in newsd.paths (malloc'd). */
+static char *paths_json(const options_t *opt)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (size_t i = 0; i < opt->npaths; i++) {
+        json_t *s = json_string(opt->roots[i]);
+        if (!s) {
+            warn("%s: not UTF-8; left out of %s", opt->roots[i], PATHS_KEY);
+            continue;
+        }
+        json_array_append_new(arr, s);
+    }
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return text;
+}
+
+static newsidx_status_t set_paths(const options_t *opt, newsidx_writer_t *w)
+{
+    char *json = paths_json(opt);
+    if (!json)
+        return NEWSIDX_NO_MEMORY;
+    newsidx_status_t st = newsidx_writer_set_metadata(w, PATHS_KEY, json);
+    free(json);
+    return st;
+}
+
+static int fresh_build(const options_t *opt, const ingest_filelist_t *files,
+                       const file_state_t *states, counts_t *total)
 {
     /* Room for "/shard-N" below the work folder. */
     char work[PATH_MAX - 32], newdir[PATH_MAX], olddir[PATH_MAX];
-    long pid = (long)getpid();
-    if (snprintf(work, sizeof work, "%s.build-%ld", opt->index, pid) >= (int)sizeof work ||
-        snprintf(newdir, sizeof newdir, "%s.new-%ld", opt->index, pid) >= (int)sizeof newdir ||
-        snprintf(olddir, sizeof olddir, "%s.old-%ld", opt->index, pid) >= (int)sizeof olddir) {
-        fprintf(stderr, "newsindex: %s: path too long\n", opt->index);
+    if (work_names(opt->index, work, sizeof work, newdir, olddir) != 0)
         return -1;
-    }
     if (mkdir(work, 0755) != 0) {
-        fprintf(stderr, "newsindex: cannot create %s: %s\n", work, strerror(errno));
+        fail_msg("cannot create %s: %s", work, strerror(errno));
         return -1;
     }
 
@@ -365,12 +716,12 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
     pthread_t *th = calloc(nb, sizeof *th);
     int rc = -1;
     if (!sizes || !b || !th) {
-        fprintf(stderr, "newsindex: out of memory\n");
+        fail_msg("out of memory");
         goto out;
     }
     for (size_t i = 0; i < files->n; i++) {
         uint64_t est = estimated_size(&files->files[i]);
-        shared.total_bytes += est;
+        atomic_fetch_add(&shared.total_bytes, est);
         sizes[i] = (uint64_t)((double)est * text_share(files->files[i].path));
     }
     size_t bounds[NEWSD_MAX_BUILDERS + 1];
@@ -380,32 +731,24 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
         b[k].last = bounds[k + 1];
     }
 
+    set_phase(PHASE_INDEX);
     unsigned started = 0;
     for (unsigned k = 0; k < nb; k++) {
         b[k].opt = opt;
         b[k].files = files;
+        b[k].states = states;
         snprintf(b[k].shard, sizeof b[k].shard, "%s/shard-%02u", work, k % 100);
         if (pthread_create(&th[k], NULL, builder_main, &b[k]) != 0) {
-            fprintf(stderr, "newsindex: cannot start a builder thread\n");
+            fail_msg("cannot start a builder thread");
             stop_requested = 1;
             break;
         }
         started++;
     }
-    if (opt->progress) {
-        /* The main thread only draws; the builders do the work. */
-        while (atomic_load(&shared.finished) < started) {
-            struct timespec ts = { 0, NEWSD_PROGRESS_INTERVAL_MS * 1000000L };
-            nanosleep(&ts, NULL);
-            show_progress("indexing");
-        }
-    }
     for (unsigned k = 0; k < started; k++)
         pthread_join(th[k], NULL);
-    if (opt->progress)
-        end_progress();
     if (stop_requested) {
-        fprintf(stderr, "newsindex: interrupted; %s is unchanged\n", opt->index);
+        fail_msg("interrupted; %s is unchanged", opt->index);
         goto out;
     }
     if (started < nb)
@@ -414,8 +757,8 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
     const char *shards[NEWSD_MAX_BUILDERS];
     for (unsigned k = 0; k < nb; k++) {
         if (b[k].status != NEWSIDX_OK) {
-            fprintf(stderr, "newsindex: writing %s failed (%s): %s\n", b[k].shard,
-                    newsidx_status_name(b[k].status), b[k].msg);
+            fail_msg("writing %s failed (%s): %s", b[k].shard, newsidx_status_name(b[k].status),
+                     b[k].msg);
             goto out;
         }
         shards[k] = b[k].shard;
@@ -423,59 +766,56 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
         total->skipped += b[k].counts.skipped;
         total->errors += b[k].counts.errors;
         total->bytes += b[k].counts.bytes;
+        total->files_indexed += b[k].counts.files_indexed;
     }
 
-    if (opt->progress) {
-        pthread_mutex_lock(&shared.lock);
-        fprintf(stderr, "\r\033[Kmerging %u shard%s...", nb, nb == 1 ? "" : "s");
-        shared.progress_shown = 1;
-        pthread_mutex_unlock(&shared.lock);
-    }
+    shared.nshards = nb;
+    set_phase(PHASE_MERGE);
     if (opt->verbose)
         for (unsigned k = 0; k < nb; k++)
-            fprintf(stderr, "newsindex: builder %u: files %zu-%zu, %" PRIu64 " MB, %.2f s\n", k,
-                    b[k].first, b[k].last, b[k].counts.bytes / 1000000, b[k].seconds);
+            note("builder %u: files %zu-%zu, %" PRIu64 " MB, %.2f s", k, b[k].first, b[k].last,
+                 b[k].counts.bytes / 1000000, b[k].seconds);
     char msg[512] = "";
     uint64_t dups = 0;
     double merge_start = elapsed_seconds();
     newsidx_status_t st = newsidx_merge(shards, nb, newdir, &dups, msg, sizeof msg);
-    if (opt->progress)
-        end_progress();
     if (st != NEWSIDX_OK) {
-        fprintf(stderr, "newsindex: merging into %s failed (%s): %s\n", newdir,
-                newsidx_status_name(st), msg);
+        fail_msg("merging into %s failed (%s): %s", newdir, newsidx_status_name(st), msg);
         fsutil_remove_tree(newdir);
         goto out;
     }
     if (opt->verbose)
-        fprintf(stderr, "newsindex: merged %u shards in %.2f s (%" PRIu64 " duplicate ids)\n", nb,
-                elapsed_seconds() - merge_start, dups);
+        note("merged %u shards in %.2f s (%" PRIu64 " duplicate ids)", nb,
+             elapsed_seconds() - merge_start, dups);
     /* A later record with the same id replaced an earlier one. */
     total->added -= dups;
     total->replaced += dups;
 
+    /* The merge keeps the shards' file records; the paths are set once, here. */
+    newsidx_writer_t *w = NULL;
+    st = newsidx_writer_open(newdir, 0, &w);
+    if (st == NEWSIDX_OK)
+        st = set_paths(opt, w);
+    if (st == NEWSIDX_OK) {
+        st = newsidx_writer_close(w);
+        w = NULL;
+    }
+    if (st != NEWSIDX_OK) {
+        fail_msg("recording the paths in %s failed (%s): %s", newdir, newsidx_status_name(st),
+                 w ? newsidx_writer_error(w) : "");
+        newsidx_writer_abandon(w);
+        fsutil_remove_tree(newdir);
+        goto out;
+    }
+
     if (stop_requested) {
-        fprintf(stderr, "newsindex: interrupted; %s is unchanged\n", opt->index);
+        fail_msg("interrupted; %s is unchanged", opt->index);
         fsutil_remove_tree(newdir);
         goto out;
     }
     /* The swap: from here on DIR is either the old index or the new one. */
-    int had_old = access(opt->index, F_OK) == 0;
-    if (had_old && rename(opt->index, olddir) != 0) {
-        fprintf(stderr, "newsindex: cannot move %s aside: %s\n", opt->index, strerror(errno));
-        fsutil_remove_tree(newdir);
+    if (swap_in(opt->index, newdir, olddir) != 0)
         goto out;
-    }
-    if (rename(newdir, opt->index) != 0) {
-        fprintf(stderr, "newsindex: cannot move the new index into place: %s\n",
-                strerror(errno));
-        if (had_old && rename(olddir, opt->index) != 0)
-            fprintf(stderr, "newsindex: the previous index is at %s\n", olddir);
-        fsutil_remove_tree(newdir);
-        goto out;
-    }
-    if (had_old)
-        fsutil_remove_tree(olddir);
     rc = 0;
 out:
     fsutil_remove_tree(work);
@@ -485,62 +825,221 @@ out:
     return rc;
 }
 
-/* ---- updates: one writer, replace by id ---- */
+/* ---- the writer lock ---- */
 
-static int update_index(const options_t *opt, const ingest_filelist_t *files, counts_t *total)
+static int locked_out;   /* the run failed because the lock stayed taken */
+
+/*
+ * Opens dir for writing, retrying every NEWSD_LOCK_RETRY_MS while another writer holds it,
+ * for up to opt->lock_timeout seconds.  Returns the writer or NULL (the failure printed).
+ */
+static newsidx_writer_t *open_writer_waiting(const options_t *opt, const char *dir)
+{
+    double deadline = elapsed_seconds() + opt->lock_timeout;
+    int announced = 0;
+    for (;;) {
+        newsidx_writer_t *w = NULL;
+        newsidx_status_t st = newsidx_writer_open(dir, 0, &w);
+        if (st == NEWSIDX_OK) {
+            if (announced || opt->verbose)
+                note("writing to %s", dir);
+            return w;
+        }
+        if (st != NEWSIDX_LOCKED) {
+            fail_msg("cannot open %s for writing (%s): %s", dir, newsidx_status_name(st),
+                     w ? newsidx_writer_error(w) : "out of memory");
+            newsidx_writer_abandon(w);
+            return NULL;
+        }
+        newsidx_writer_abandon(w);
+        if (stop_requested) {
+            fail_msg("interrupted while waiting for the lock on %s", dir);
+            return NULL;
+        }
+        if (elapsed_seconds() >= deadline) {
+            locked_out = 1;
+            fail_msg("%s is still locked by another writer (a running newsd or newsindex) "
+                     "after %u s; giving up", dir, opt->lock_timeout);
+            return NULL;
+        }
+        if (!announced) {
+            note("%s is locked by another writer (a running newsd or newsindex); waiting up "
+                 "to %u s", dir, opt->lock_timeout);
+            announced = 1;
+        }
+        struct timespec ts = { 0, NEWSD_LOCK_RETRY_MS * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* ---- updates: one writer, skip what has not changed ---- */
+
+typedef struct prune_ctx {
+    const options_t *opt;
+    newsidx_writer_t *w;
+    counts_t *c;
+    int failed;
+} prune_ctx_t;
+
+/* 1 when path is root or lies below it. */
+static int under(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    if (strncmp(path, root, n) != 0)
+        return 0;
+    return path[n] == '\0' || path[n] == '/' || (n > 0 && root[n - 1] == '/');
+}
+
+static int prune_one(void *ctx, const char *key, const char *value)
+{
+    prune_ctx_t *p = ctx;
+    record_t rec;
+    if (parse_record(value, &rec) != 0) {
+        warn("ignoring a malformed file record %s", key);
+        return 0;
+    }
+    int in_scope = 0;
+    for (size_t i = 0; i < p->opt->npaths && !in_scope; i++)
+        in_scope = under(rec.path, p->opt->roots[i]);
+    if (!in_scope)
+        return 0;
+    struct stat st;
+    if (lstat(rec.path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+        return 0;
+    if (!p->opt->prune) {
+        p->c->files_missing++;
+        return 0;
+    }
+    uint64_t deleted = 0;
+    if (newsidx_writer_delete_origin(p->w, rec.path, &deleted) != NEWSIDX_OK ||
+        newsidx_writer_set_metadata(p->w, key, NULL) != NEWSIDX_OK) {
+        p->failed = 1;
+        return 1;
+    }
+    p->c->deleted += deleted;
+    p->c->files_pruned++;
+    return 0;
+}
+
+/* Marks each file changed or not by its record, and counts what is skipped. */
+static int scan_records(const options_t *opt, newsidx_writer_t *w, const ingest_filelist_t *files,
+                        file_state_t *states, counts_t *c)
+{
+    for (size_t i = 0; i < files->n && !stop_requested; i++) {
+        file_state_t *fs = &states[i];
+        fs->changed = 1;
+        if (fs->real && !opt->force) {
+            char key[NEWSD_MAX_METADATA_KEY_LEN + 1];
+            char *value = NULL;
+            record_key(fs->real, key);
+            if (newsidx_writer_get_metadata(w, key, &value) != NEWSIDX_OK)
+                return -1;
+            record_t rec;
+            if (value && parse_record(value, &rec) == 0 && rec.size == fs->size &&
+                rec.mtime_ns == fs->mtime_ns && strcmp(rec.path, fs->real) == 0) {
+                fs->changed = 0;
+                c->files_skipped++;
+                c->unchanged += rec.docs;
+            }
+            free(value);
+        }
+        if (fs->changed)
+            atomic_fetch_add(&shared.total_bytes, estimated_size(&files->files[i]));
+    }
+    return 0;
+}
+
+static int update_index(const options_t *opt, const ingest_filelist_t *files,
+                        file_state_t *states, counts_t *total)
 {
     /* Small flush batches are faster for updates too (the bulk mode sets it itself);
      * a value in the environment wins. */
     char threshold[16];
     snprintf(threshold, sizeof threshold, "%d", NEWSD_BULK_FLUSH_THRESHOLD);
     setenv("XAPIAN_FLUSH_THRESHOLD", threshold, 0);
-    newsidx_writer_t *w = NULL;
-    newsidx_status_t st = newsidx_writer_open(opt->index, 0, &w);
-    if (st != NEWSIDX_OK) {
-        if (st == NEWSIDX_LOCKED)
-            fprintf(stderr, "newsindex: %s is locked by another writer (a running newsd or "
-                            "newsindex); try again when it is done\n", opt->index);
-        else
-            fprintf(stderr, "newsindex: cannot open %s for writing (%s): %s\n", opt->index,
-                    newsidx_status_name(st), w ? newsidx_writer_error(w) : "out of memory");
-        newsidx_writer_abandon(w);
+    newsidx_writer_t *w = open_writer_waiting(opt, opt->index);
+    if (!w)
         return -1;
-    }
-    for (size_t i = 0; i < files->n; i++)
-        shared.total_bytes += estimated_size(&files->files[i]);
+    if (set_paths(opt, w) != NEWSIDX_OK || scan_records(opt, w, files, states, total) != 0)
+        goto failed;
 
+    set_phase(PHASE_INDEX);
     uint64_t since_commit = 0;
     for (size_t i = 0; i < files->n && !stop_requested; i++) {
-        uint64_t before = total->added + total->replaced;
-        if (index_file(opt, &files->files[i], w, total) < 0)
+        if (!states[i].changed)
+            continue;
+        uint64_t before = total->added + total->replaced + total->deleted;
+        if (index_tracked(opt, &files->files[i], &states[i], w, total) < 0)
             goto failed;
-        since_commit += total->added + total->replaced - before;
-        if (since_commit >= NEWSD_UPDATE_COMMIT_EVERY) {
+        /* Commits fall between files, so a file's record and documents land together. */
+        since_commit += total->added + total->replaced + total->deleted - before;
+        if (since_commit >= opt->commit_every) {
             if (newsidx_writer_commit(w) != NEWSIDX_OK)
                 goto failed;
             since_commit = 0;
         }
-        if (opt->progress)
-            show_progress("updating");
     }
-    if (opt->progress)
-        end_progress();
-    /* Work done before an interrupt is committed: every document written is whole. */
-    st = newsidx_writer_close(w);
+    if (!stop_requested) {
+        prune_ctx_t p = { .opt = opt, .w = w, .c = total };
+        if (newsidx_writer_list_metadata(w, FILE_KEY_PREFIX, prune_one, &p) != NEWSIDX_OK ||
+            p.failed)
+            goto failed;
+        if (total->files_missing)
+            note("%" PRIu64 " file%s recorded under the paths given no longer exist%s; the "
+                 "documents stay until a run with --prune", total->files_missing,
+                 total->files_missing == 1 ? "" : "s", total->files_missing == 1 ? "s" : "");
+    }
+    /* Work done before an interrupt is committed: every document written is whole, and
+     * a file cut short has no new record, so the next run reads it again. */
+    newsidx_status_t st = newsidx_writer_close(w);
     if (st != NEWSIDX_OK) {
-        fprintf(stderr, "newsindex: committing to %s failed (%s)\n", opt->index,
-                newsidx_status_name(st));
+        fail_msg("committing to %s failed (%s)", opt->index, newsidx_status_name(st));
         return -1;
     }
-    if (stop_requested)
-        fprintf(stderr, "newsindex: interrupted; what was indexed so far is committed\n");
+    if (stop_requested) {
+        fail_msg("interrupted; what was indexed so far is committed");
+        return -1;
+    }
     return 0;
 failed:
-    if (opt->progress)
-        end_progress();
-    fprintf(stderr, "newsindex: writing to %s failed: %s\n", opt->index, newsidx_writer_error(w));
+    fail_msg("writing to %s failed: %s", opt->index, newsidx_writer_error(w));
     newsidx_writer_abandon(w);
     return -1;
+}
+
+/* ---- compaction on demand ---- */
+
+static int compact_index(const options_t *opt, uint64_t *before, uint64_t *after)
+{
+    char newdir[PATH_MAX], olddir[PATH_MAX];
+    if (work_names(opt->index, NULL, 0, newdir, olddir) != 0)
+        return -1;
+    if (access(opt->index, F_OK) != 0) {
+        fail_msg("%s: no index to compact", opt->index);
+        return -1;
+    }
+    /* Holding the write lock keeps commits from landing in DIR while the copy is made:
+     * they would be lost with the swap. */
+    newsidx_writer_t *w = open_writer_waiting(opt, opt->index);
+    if (!w)
+        return -1;
+    set_phase(PHASE_COMPACT);
+    *before = dir_bytes(opt->index);
+    char msg[512] = "";
+    newsidx_status_t st = newsidx_compact(opt->index, newdir, msg, sizeof msg);
+    int rc = -1;
+    if (st != NEWSIDX_OK) {
+        fail_msg("compacting %s failed (%s): %s", opt->index, newsidx_status_name(st), msg);
+        fsutil_remove_tree(newdir);
+    } else if (stop_requested) {
+        fail_msg("interrupted; %s is unchanged", opt->index);
+        fsutil_remove_tree(newdir);
+    } else {
+        *after = dir_bytes(newdir);
+        rc = swap_in(opt->index, newdir, olddir);
+    }
+    newsidx_writer_abandon(w);
+    return rc;
 }
 
 /* ---- command line ---- */
@@ -549,12 +1048,19 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: newsindex --index DIR [options] PATH...\n"
+            "       newsindex --index DIR --compact\n"
             "\n"
             "Builds or updates the news index DIR from files and folders of news:\n"
             "Reuters-21578 SGML, plain-text articles, JSON Lines and TREC, each plain or .gz.\n"
+            "An update reads only the files that changed since the last run.\n"
             "\n"
             "  -i, --index DIR      the index to build or update (required)\n"
             "  -r, --rebuild        build a fresh index and swap it in when done\n"
+            "      --prune          delete the documents of files under PATH that are gone\n"
+            "      --force          read every file again, changed or not\n"
+            "      --compact        compact DIR in place (no PATH)\n"
+            "      --lock-timeout S wait up to S seconds for another writer (default %d)\n"
+            "      --commit-every N documents between commits of an update (default %d)\n"
             "  -j, --jobs N         parallel builders for a fresh build (default: cores, max %d)\n"
             "      --include GLOB   only files whose name matches GLOB (repeatable)\n"
             "      --exclude GLOB   skip files whose name matches GLOB (repeatable)\n"
@@ -562,21 +1068,65 @@ static void usage(FILE *out)
             "      --source NAME    the source (outlet) of records that name none\n"
             "      --progress       show the progress bar even when stderr is not a terminal\n"
             "      --no-progress    never show it\n"
+            "      --progress-json  JSON progress lines on stdout (the summary goes to stderr)\n"
             "  -v, --verbose        print the time each phase took\n"
             "  -h, --help           this text\n"
             "  -V, --version        the version\n"
             "\n"
             "Exit status: 0 done, 1 the index could not be written or nothing could be read,\n"
-            "2 usage error.\n",
-            NEWSD_MAX_BUILDERS);
+            "2 usage error, 3 the index stayed locked by another writer.\n",
+            NEWSD_LOCK_TIMEOUT_S, NEWSD_UPDATE_COMMIT_EVERY, NEWSD_MAX_BUILDERS);
+}
+
+/* Parses a whole number from min to max; -1 when it is not one. */
+static int parse_number(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno || end == s || *end || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* The absolute form of a command-line path: its realpath, or for one that does not exist
+ * (a folder deleted since the last run, for --prune) the working folder joined to it. */
+static char *absolute_path(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real)
+        return real;
+    if (errno == ENOMEM)
+        return NULL;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (path[0] == '/')
+        return strndup(path, n);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return NULL;
+    size_t len = strlen(cwd) + 1 + n + 1;
+    char *abs = malloc(len);
+    if (abs)
+        snprintf(abs, len, "%s/%.*s", cwd, (int)n, path);
+    return abs;
 }
 
 static int parse_args(int argc, char **argv, options_t *opt)
 {
-    enum { OPT_INCLUDE = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SOURCE, OPT_PROGRESS, OPT_NO_PROGRESS };
+    enum { OPT_INCLUDE = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SOURCE, OPT_PROGRESS, OPT_NO_PROGRESS,
+           OPT_PROGRESS_JSON, OPT_PRUNE, OPT_FORCE, OPT_COMPACT, OPT_LOCK_TIMEOUT,
+           OPT_COMMIT_EVERY };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "rebuild", no_argument, NULL, 'r' },
+        { "prune", no_argument, NULL, OPT_PRUNE },
+        { "force", no_argument, NULL, OPT_FORCE },
+        { "compact", no_argument, NULL, OPT_COMPACT },
+        { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+        { "commit-every", required_argument, NULL, OPT_COMMIT_EVERY },
         { "jobs", required_argument, NULL, 'j' },
         { "include", required_argument, NULL, OPT_INCLUDE },
         { "exclude", required_argument, NULL, OPT_EXCLUDE },
@@ -584,6 +1134,7 @@ static int parse_args(int argc, char **argv, options_t *opt)
         { "source", required_argument, NULL, OPT_SOURCE },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { "progress-json", no_argument, NULL, OPT_PROGRESS_JSON },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -593,6 +1144,8 @@ static int parse_args(int argc, char **argv, options_t *opt)
     opt->jobs = cores > 0 ? (unsigned)cores : 1;
     if (opt->jobs > NEWSD_MAX_BUILDERS)
         opt->jobs = NEWSD_MAX_BUILDERS;
+    opt->lock_timeout = NEWSD_LOCK_TIMEOUT_S;
+    opt->commit_every = NEWSD_UPDATE_COMMIT_EVERY;
     opt->progress = isatty(STDERR_FILENO);
     opt->include = calloc((size_t)argc + 1, sizeof *opt->include);
     opt->exclude = calloc((size_t)argc + 1, sizeof *opt->exclude);
@@ -601,26 +1154,49 @@ static int parse_args(int argc, char **argv, options_t *opt)
         return -1;
     }
     int c;
+    long n;
+    const char *index = NULL;   /* opt->index is set to a copy at the end */
     while ((c = getopt_long(argc, argv, "i:rj:vhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
-            opt->index = optarg;
+            index = optarg;
             break;
         case 'r':
             opt->rebuild = 1;
             break;
-        case 'j': {
-            char *end;
-            errno = 0;
-            long n = strtol(optarg, &end, 10);
-            if (errno || *end || n < 1 || n > NEWSD_MAX_BUILDERS) {
+        case OPT_PRUNE:
+            opt->prune = 1;
+            break;
+        case OPT_FORCE:
+            opt->force = 1;
+            break;
+        case OPT_COMPACT:
+            opt->compact = 1;
+            break;
+        case OPT_LOCK_TIMEOUT:
+            if (parse_number(optarg, 0, NEWSD_MAX_LOCK_TIMEOUT_S, &n) != 0) {
+                fprintf(stderr, "newsindex: --lock-timeout takes seconds from 0 to %d, not '%s'\n",
+                        NEWSD_MAX_LOCK_TIMEOUT_S, optarg);
+                return -1;
+            }
+            opt->lock_timeout = (unsigned)n;
+            break;
+        case OPT_COMMIT_EVERY:
+            if (parse_number(optarg, 1, 1000000000L, &n) != 0) {
+                fprintf(stderr, "newsindex: --commit-every takes a number from 1 to 1000000000, "
+                                "not '%s'\n", optarg);
+                return -1;
+            }
+            opt->commit_every = (uint64_t)n;
+            break;
+        case 'j':
+            if (parse_number(optarg, 1, NEWSD_MAX_BUILDERS, &n) != 0) {
                 fprintf(stderr, "newsindex: --jobs takes a number from 1 to %d, not '%s'\n",
                         NEWSD_MAX_BUILDERS, optarg);
                 return -1;
             }
             opt->jobs = (unsigned)n;
             break;
-        }
         case OPT_INCLUDE:
             opt->include[opt->ninclude++] = optarg;
             break;
@@ -648,6 +1224,9 @@ static int parse_args(int argc, char **argv, options_t *opt)
         case OPT_NO_PROGRESS:
             opt->progress = 0;
             break;
+        case OPT_PROGRESS_JSON:
+            opt->progress_json = 1;
+            break;
         case 'v':
             opt->verbose = 1;
             break;
@@ -662,35 +1241,115 @@ static int parse_args(int argc, char **argv, options_t *opt)
             return -1;
         }
     }
-    if (!opt->index || !*opt->index) {
+    if (!index || !*index) {
         fprintf(stderr, "newsindex: --index DIR is required\nTry 'newsindex --help'.\n");
         return -1;
     }
-    if (optind >= argc) {
+    if (opt->compact) {
+        if (optind < argc || opt->rebuild || opt->prune || opt->force) {
+            fprintf(stderr, "newsindex: --compact takes no PATH and no --rebuild, --prune or "
+                            "--force\nTry 'newsindex --help'.\n");
+            return -1;
+        }
+    } else if (optind >= argc) {
         fprintf(stderr, "newsindex: name at least one file or folder to index\n"
                         "Try 'newsindex --help'.\n");
         return -1;
     }
+    if (opt->rebuild && opt->prune) {
+        fprintf(stderr, "newsindex: --prune is for updates; a --rebuild keeps only what it "
+                        "reads anyway\n");
+        return -1;
+    }
     /* A trailing slash would put the work folders inside the index folder. */
-    size_t n = strlen(opt->index);
-    while (n > 1 && opt->index[n - 1] == '/')
-        n--;
-    opt->index = strndup(opt->index, n);
-    if (!opt->index) {
+    size_t len = strlen(index);
+    while (len > 1 && index[len - 1] == '/')
+        len--;
+    opt->index = strndup(index, len);
+    opt->paths = (const char *const *)argv + optind;
+    opt->npaths = (size_t)(argc - optind);
+    opt->roots = calloc(opt->npaths + 1, sizeof *opt->roots);
+    if (!opt->index || !opt->roots) {
         fprintf(stderr, "newsindex: out of memory\n");
         return -1;
     }
-    opt->paths = (const char *const *)argv + optind;
-    opt->npaths = (size_t)(argc - optind);
+    for (size_t i = 0; i < opt->npaths; i++) {
+        opt->roots[i] = absolute_path(opt->paths[i]);
+        if (!opt->roots[i]) {
+            fprintf(stderr, "newsindex: %s: cannot make an absolute path: %s\n", opt->paths[i],
+                    strerror(errno));
+            return -1;
+        }
+    }
     return 0;
+}
+
+static void free_options(options_t *opt)
+{
+    free(opt->include);
+    free(opt->exclude);
+    free((char *)opt->index);
+    for (size_t i = 0; opt->roots && i < opt->npaths; i++)
+        free(opt->roots[i]);
+    free(opt->roots);
+}
+
+/* Real path, size and nanosecond mtime of every listed file. */
+static file_state_t *stat_files(const ingest_filelist_t *files)
+{
+    file_state_t *states = calloc(files->n ? files->n : 1, sizeof *states);
+    if (!states)
+        return NULL;
+    for (size_t i = 0; i < files->n; i++) {
+        struct stat st;
+        if (stat(files->files[i].path, &st) != 0)
+            continue;   /* gone since the walk: index_file reports it */
+        states[i].real = realpath(files->files[i].path, NULL);
+        states[i].size = (uint64_t)st.st_size;
+        states[i].mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        states[i].changed = 1;
+    }
+    return states;
+}
+
+/* The final --progress-json line. */
+static void emit_json_done(int ok, const counts_t *c, uint64_t docs, uint64_t index_bytes)
+{
+    const char *msg = ok ? "" : shared.last_error[0] ? shared.last_error : "failed";
+    json_t *m = json_string(msg);
+    if (!m) {   /* not UTF-8 (a file name): keep the ASCII of it */
+        char clean[sizeof shared.last_error];
+        size_t i = 0;
+        for (; msg[i] && i < sizeof clean - 1; i++)
+            clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+        clean[i] = '\0';
+        m = json_string(clean);
+    }
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:o}",
+                          "phase", "done", "status", ok ? "ok" : "error",
+                          "docs", (json_int_t)docs, "added", (json_int_t)c->added,
+                          "replaced", (json_int_t)c->replaced, "deleted", (json_int_t)c->deleted,
+                          "unchanged", (json_int_t)c->unchanged,
+                          "skipped_files", (json_int_t)c->files_skipped,
+                          "indexed_files", (json_int_t)c->files_indexed,
+                          "pruned_files", (json_int_t)c->files_pruned,
+                          "elapsed_s", elapsed_seconds(), "index_bytes", (json_int_t)index_bytes,
+                          "message", m);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    if (text)
+        printf("%s\n", text);
+    else
+        printf("{\"phase\":\"done\",\"status\":\"error\",\"message\":\"out of memory\"}\n");
+    fflush(stdout);
+    free(text);
+    json_decref(o);
 }
 
 int main(int argc, char **argv)
 {
     options_t opt = { 0 };
     if (parse_args(argc, argv, &opt) != 0) {
-        free(opt.include);
-        free(opt.exclude);
+        free_options(&opt);
         return EXIT_USAGE;
     }
 
@@ -701,56 +1360,93 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     clock_gettime(CLOCK_MONOTONIC, &shared.start);
+    /* With --progress-json stdout carries only JSON: the summary goes to stderr. */
+    FILE *summary = opt.progress_json ? stderr : stdout;
+    reporter_start(&opt);
+    fsutil_remove_stale(opt.index);
 
+    counts_t c = { 0 };
+    int rc;
     ingest_filelist_t files = { 0 };
+    file_state_t *states = NULL;
+    if (opt.compact) {
+        uint64_t before = 0, after = 0;
+        rc = compact_index(&opt, &before, &after);
+        set_phase(PHASE_DONE);
+        reporter_stop();
+        double secs = elapsed_seconds();
+        if (rc == 0)
+            fprintf(summary, "newsindex: compacted %s bytes_before=%" PRIu64 " bytes_after=%" PRIu64
+                    " seconds=%.2f\n", opt.index, before, after, secs);
+        fflush(summary);
+        if (opt.progress_json) {
+            uint64_t docs = 0;
+            newsidx_reader_t *r = NULL;
+            if (rc == 0 && newsidx_reader_open(opt.index, &r) == NEWSIDX_OK)
+                newsidx_reader_doc_count(r, &docs);
+            newsidx_reader_close(r);
+            emit_json_done(rc == 0, &c, docs, rc == 0 ? after : dir_bytes(opt.index));
+        }
+        free_options(&opt);
+        return rc == 0 ? EXIT_OK : locked_out ? EXIT_LOCKED : EXIT_FAILED;
+    }
+
     unsigned walk_errors = 0;
     if (ingest_walk(opt.paths, opt.npaths, opt.ninclude ? opt.include : NULL,
                     opt.nexclude ? opt.exclude : NULL, &files, warn_cb, NULL,
-                    &walk_errors) != 0) {
-        fprintf(stderr, "newsindex: out of memory while listing files\n");
-        return EXIT_FAILED;
-    }
-    counts_t c = { .errors = walk_errors };
-    fsutil_remove_stale(opt.index);
-    int exists = access(opt.index, F_OK) == 0;
-    int rc;
-    if (files.n == 0) {
-        fprintf(stderr, "newsindex: no files to index in the paths given\n");
+                    &walk_errors) != 0 || !(states = stat_files(&files))) {
+        fail_msg("out of memory while listing files");
         rc = -1;
-    } else if (!exists || opt.rebuild) {
-        rc = fresh_build(&opt, &files, &c);
     } else {
-        rc = update_index(&opt, &files, &c);
+        c.errors = walk_errors;
+        int exists = access(opt.index, F_OK) == 0;
+        if (files.n == 0 && !(exists && opt.prune && !opt.rebuild)) {
+            fail_msg("no files to index in the paths given");
+            rc = -1;
+        } else if (!exists || opt.rebuild) {
+            rc = fresh_build(&opt, &files, states, &c);
+        } else {
+            rc = update_index(&opt, &files, states, &c);
+        }
     }
+    set_phase(PHASE_DONE);
+    reporter_stop();
 
     double secs = elapsed_seconds();
     if (shared.warn_count > NEWSD_MAX_WARNINGS)
         fprintf(stderr, "newsindex: %u more warnings not shown\n",
                 shared.warn_count - NEWSD_MAX_WARNINGS);
     uint64_t docs = 0;
-    if (rc == 0) {
+    if (rc == 0 || access(opt.index, F_OK) == 0) {
         newsidx_reader_t *r = NULL;
         if (newsidx_reader_open(opt.index, &r) == NEWSIDX_OK)
             newsidx_reader_doc_count(r, &docs);
         newsidx_reader_close(r);
     }
     double mb = (double)c.bytes / 1e6;
-    printf("newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " skipped=%" PRIu64
-           " errors=%" PRIu64 " files=%zu docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f"
-           " docs_per_s=%.0f\n",
-           rc == 0 ? "done" : "failed", c.added, c.replaced, c.skipped, c.errors, files.n, docs,
-           mb, secs, secs > 0 ? mb / secs : 0,
-           secs > 0 ? (double)(c.added + c.replaced) / secs : 0);
-    fflush(stdout);
+    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " deleted=%" PRIu64
+            " unchanged=%" PRIu64 " skipped=%" PRIu64 " errors=%" PRIu64 " files=%zu"
+            " files_indexed=%" PRIu64 " files_skipped=%" PRIu64 " files_pruned=%" PRIu64
+            " docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f docs_per_s=%.0f\n",
+            rc == 0 ? "done" : "failed", c.added, c.replaced, c.deleted, c.unchanged, c.skipped,
+            c.errors, files.n, c.files_indexed, c.files_skipped, c.files_pruned, docs, mb, secs,
+            secs > 0 ? mb / secs : 0, secs > 0 ? (double)(c.added + c.replaced) / secs : 0);
+    fflush(summary);
 
-    int nothing_read = c.added + c.replaced == 0 && (c.errors > 0 || c.skipped > 0);
-    if (rc == 0 && nothing_read)
-        fprintf(stderr, "newsindex: nothing could be read from the paths given\n");
+    int nothing_read = c.added + c.replaced + c.deleted + c.files_skipped == 0 &&
+                       (c.errors > 0 || c.skipped > 0);
+    if (rc == 0 && nothing_read) {
+        fail_msg("nothing could be read from the paths given");
+    }
+    int ok = rc == 0 && !nothing_read && !stop_requested;
+    if (opt.progress_json)
+        emit_json_done(ok, &c, docs, dir_bytes(opt.index));
+    for (size_t i = 0; states && i < files.n; i++)
+        free(states[i].real);
+    free(states);
     ingest_filelist_free(&files);
-    free(opt.include);
-    free(opt.exclude);
-    free((char *)opt.index);
-    if (stop_requested)
-        return EXIT_FAILED;
-    return rc == 0 && !nothing_read ? EXIT_OK : EXIT_FAILED;
+    free_options(&opt);
+    if (ok)
+        return EXIT_OK;
+    return locked_out ? EXIT_LOCKED : EXIT_FAILED;
 }

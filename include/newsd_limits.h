@@ -63,6 +63,18 @@
 /* How often the progress bar is redrawn, in milliseconds. */
 #define NEWSD_PROGRESS_INTERVAL_MS 200
 
+/* Longest metadata key in bytes (glass keys are capped near 250 bytes); newsindex
+ * replaces the path in longer file-record keys by a digest. */
+#define NEWSD_MAX_METADATA_KEY_LEN 240
+/* Seconds newsindex waits for another writer's lock by default (--lock-timeout). */
+#define NEWSD_LOCK_TIMEOUT_S 30
+/* Largest --lock-timeout accepted, in seconds. */
+#define NEWSD_MAX_LOCK_TIMEOUT_S 86400
+/* Milliseconds between attempts to take a locked index. */
+#define NEWSD_LOCK_RETRY_MS 100
+/* How often --progress-json writes a progress line, in milliseconds. */
+#define NEWSD_PROGRESS_JSON_MS 500
+
 /* ---- daemon (newsd): see README.md, "Connections and limits" ---- */
 
 /* TCP port of the default listener. */

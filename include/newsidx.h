@@ -19,10 +19,14 @@
  *           S<word>:   title words, with positions, wdf x NEWSIDX_TITLE_WEIGHT; ZS<stem>
  *           Q<id>:     the document id (unique);  XS<source>, XT<topic>, XP<place>:
  *           boolean filters, lowercased
+ *           XF<path>:  the source file a document was read from (newsidx_writer_set_origin);
+ *           XF#<digest> when "XF"+path would pass NEWSD_MAX_TERM_LEN
  *   values  slot 0 (NEWSIDX_SLOT_DAY):  "YYYYMMDD" (UTC), for date ranges
  *           slot 1 (NEWSIDX_SLOT_TIME): "YYYYMMDDhhmmss" (UTC), for sorting by date
  *   data    id, title, date, source, topics, places, url and body, length-prefixed;
  *           glass deflates it with zlib on disk.
+ *   metadata  user key/value pairs (newsidx_writer_set_metadata); newsindex keeps
+ *           "newsd.paths" and "newsd.file:..." there (README.md, "Index layout").
  */
 #ifndef NEWSIDX_H
 #define NEWSIDX_H
@@ -104,10 +108,6 @@ newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *co
 /* The index metadata key under which newsindex records the paths it was built from (a
  * JSON array of absolute paths); REINDEX without paths rebuilds from them. */
 #define NEWSD_PATHS_METADATA_KEY "newsd.paths"
-
-/* *value: a malloc'd NUL-terminated copy of the metadata stored under key (the caller
- * frees it), or NULL when the key is absent. */
-newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *r, const char *key, char **value);
 
 typedef enum newsidx_sort {
     NEWSIDX_SORT_RANK = 0,  /* by relevance, best first */
@@ -228,6 +228,67 @@ newsidx_status_t newsidx_writer_copy_doc(newsidx_writer_t *dst, newsidx_writer_t
 
 /* Documents in the index as this writer sees it (including uncommitted changes). */
 newsidx_status_t newsidx_writer_doc_count(newsidx_writer_t *writer, uint64_t *count);
+
+/* ---- metadata: user key/value pairs stored in the index ---- */
+
+/*
+ * Keys are 1 to NEWSD_MAX_METADATA_KEY_LEN bytes; values any bytes without NUL.  Metadata
+ * survives newsidx_merge (keys are unioned; for a key in several sources the first
+ * source's value wins) and newsidx_compact.
+ */
+
+/* Reads key as of the reader's revision.  On NEWSIDX_OK *value is a malloc'd
+ * NUL-terminated copy the caller frees with free(), or NULL when the key is absent.
+ * NEWSIDX_BAD_ARGUMENT for an empty or over-long key; *value is NULL on every error. */
+newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *reader, const char *key,
+                                             char **value);
+
+/* The same through a writer: sees its uncommitted changes. */
+newsidx_status_t newsidx_writer_get_metadata(newsidx_writer_t *writer, const char *key,
+                                             char **value);
+
+/* Sets key to value; value NULL or "" removes the key.  Takes effect at the next commit,
+ * together with the documents written before it.  NEWSIDX_BAD_ARGUMENT for an empty or
+ * over-long key. */
+newsidx_status_t newsidx_writer_set_metadata(newsidx_writer_t *writer, const char *key,
+                                             const char *value);
+
+/* Calls fn(ctx, key, value) for every key starting with prefix ("" for all), in byte
+ * order, as the writer sees them.  The pairs are collected first, so fn may change
+ * metadata or documents through the same writer; key and value are valid only during
+ * the call.  A non-zero return from fn stops the walk (the status is still NEWSIDX_OK). */
+newsidx_status_t newsidx_writer_list_metadata(newsidx_writer_t *writer, const char *prefix,
+                                              int (*fn)(void *ctx, const char *key,
+                                                        const char *value),
+                                              void *ctx);
+
+/* ---- origins: which source file a document came from ---- */
+
+/*
+ * An origin is a name (newsindex uses the file's real path) put on every document the
+ * writer stores until the next set_origin: the boolean term XF<origin>.  With it a
+ * changed file's old documents can be found again.
+ *
+ * newsidx_writer_set_origin(w, origin) starts tagging; origin NULL stops.  Outside
+ * NEWSIDX_BULK mode the writer also remembers the ids it stores from then on, and
+ * newsidx_writer_end_origin deletes every document tagged with the current origin whose
+ * id was not stored since set_origin (the records no longer in the file), sets *deleted
+ * (if not NULL) to their number and stops tagging.  In bulk mode end_origin deletes
+ * nothing (a fresh index has no older documents).  newsidx_writer_delete_origin deletes
+ * every document tagged with origin (a file that is gone).  NEWSIDX_BAD_ARGUMENT for an
+ * empty origin or end_origin without set_origin.
+ */
+newsidx_status_t newsidx_writer_set_origin(newsidx_writer_t *writer, const char *origin);
+newsidx_status_t newsidx_writer_end_origin(newsidx_writer_t *writer, uint64_t *deleted);
+newsidx_status_t newsidx_writer_delete_origin(newsidx_writer_t *writer, const char *origin,
+                                              uint64_t *deleted);
+
+/* Length of a newsidx_digest in hex digits. */
+#define NEWSIDX_DIGEST_LEN 32
+
+/* A 128-bit digest of s (two FNV-1a 64 hashes) in lowercase hex, NUL-terminated in
+ * out[NEWSIDX_DIGEST_LEN + 1]: what stands in for a name too long for a term or key. */
+void newsidx_digest(const char *s, char out[NEWSIDX_DIGEST_LEN + 1]);
 
 /* ---- whole indexes ---- */
 

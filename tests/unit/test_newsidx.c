@@ -693,6 +693,201 @@ static void test_damaged(void)
     newsidx_reader_close(r);
 }
 
+/* Metadata: absent keys, set/remove, uncommitted visibility, bad keys, and survival of
+ * merge (sources unioned, first source's value wins) and compaction. */
+static newsidx_writer_t *shard_with_meta(const char *path, const char *id, const char *key,
+                                         const char *shared_value)
+{
+    newsidx_writer_t *w = NULL;
+    CHECK_INT(newsidx_writer_open(path, NEWSIDX_OVERWRITE | NEWSIDX_BULK, &w), NEWSIDX_OK);
+    newsidx_doc_t d = {0};
+    d.id = id;
+    d.body = "shard text";
+    CHECK_INT(newsidx_writer_put(w, &d, NULL), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_set_metadata(w, key, id), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_set_metadata(w, "shared", shared_value), NEWSIDX_OK);
+    return w;
+}
+
+static int collect_keys(void *ctx, const char *key, const char *value)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 256 - n, "%s%s=%s", n ? "," : "", key, value);
+    return 0;
+}
+
+static int stop_at_first(void *ctx, const char *key, const char *value)
+{
+    (void)key, (void)value;
+    ++*(int *)ctx;
+    return 1;
+}
+
+static void test_metadata(void)
+{
+    char p[128], a[128], b[128], m[128], c[128], msg[256];
+    newsidx_writer_t *w = NULL;
+    CHECK_INT(newsidx_writer_open(path_in(p, sizeof p, "meta"), NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    char *v = (char *)"sentinel";
+    CHECK_INT(newsidx_writer_get_metadata(w, "newsd.paths", &v), NEWSIDX_OK);
+    CHECK(v == NULL);
+    CHECK_INT(newsidx_writer_set_metadata(w, "newsd.paths", "[\"/a\"]"), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_get_metadata(w, "newsd.paths", &v), NEWSIDX_OK);
+    CHECK_STR(v, "[\"/a\"]"); /* the writer sees its own uncommitted value */
+    free(v);
+
+    newsidx_reader_t *r = NULL;
+    CHECK_INT(newsidx_reader_open(p, &r), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_get_metadata(r, "newsd.paths", &v), NEWSIDX_OK);
+    CHECK(v == NULL); /* not committed yet */
+    CHECK_INT(newsidx_writer_commit(w), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_reopen(r, NULL), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_get_metadata(r, "newsd.paths", &v), NEWSIDX_OK);
+    CHECK_STR(v, "[\"/a\"]");
+    free(v);
+
+    /* bad keys */
+    char longkey[NEWSD_MAX_METADATA_KEY_LEN + 2];
+    memset(longkey, 'k', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    CHECK_INT(newsidx_writer_set_metadata(w, longkey, "x"), NEWSIDX_BAD_ARGUMENT);
+    CHECK(strstr(newsidx_writer_error(w), "too long") != NULL);
+    CHECK_INT(newsidx_reader_get_metadata(r, longkey, &v), NEWSIDX_BAD_ARGUMENT);
+    CHECK(v == NULL);
+    CHECK_INT(newsidx_writer_set_metadata(w, "", "x"), NEWSIDX_BAD_ARGUMENT);
+    CHECK_INT(newsidx_writer_set_metadata(w, NULL, "x"), NEWSIDX_BAD_ARGUMENT);
+    CHECK_INT(newsidx_reader_get_metadata(r, "k", NULL), NEWSIDX_BAD_ARGUMENT);
+    longkey[NEWSD_MAX_METADATA_KEY_LEN] = '\0'; /* the longest allowed key works */
+    CHECK_INT(newsidx_writer_set_metadata(w, longkey, "longest"), NEWSIDX_OK);
+
+    /* listing by prefix, and removal with NULL and "" */
+    CHECK_INT(newsidx_writer_set_metadata(w, "newsd.file:/b", "2"), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_set_metadata(w, "newsd.file:/a", "1"), NEWSIDX_OK);
+    char list[256] = "";
+    CHECK_INT(newsidx_writer_list_metadata(w, "newsd.file:", collect_keys, list), NEWSIDX_OK);
+    CHECK_STR(list, "newsd.file:/a=1,newsd.file:/b=2");
+    int calls = 0;
+    CHECK_INT(newsidx_writer_list_metadata(w, "", stop_at_first, &calls), NEWSIDX_OK);
+    CHECK_INT(calls, 1);
+    CHECK_INT(newsidx_writer_set_metadata(w, "newsd.file:/a", NULL), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_set_metadata(w, "newsd.file:/b", ""), NEWSIDX_OK);
+    list[0] = '\0';
+    CHECK_INT(newsidx_writer_list_metadata(w, "newsd.file:", collect_keys, list), NEWSIDX_OK);
+    CHECK_STR(list, "");
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    newsidx_reader_close(r);
+
+    /* merge keeps the metadata of every shard; compaction keeps it too */
+    newsidx_writer_t *wa = shard_with_meta(path_in(a, sizeof a, "meta-a"), "ma", "newsd.file:/x/a", "from-a");
+    CHECK_INT(newsidx_writer_close(wa), NEWSIDX_OK);
+    newsidx_writer_t *wb = shard_with_meta(path_in(b, sizeof b, "meta-b"), "mb", "newsd.file:/x/b", "from-b");
+    CHECK_INT(newsidx_writer_close(wb), NEWSIDX_OK);
+    const char *sources[] = {a, b};
+    CHECK_INT(newsidx_merge(sources, 2, path_in(m, sizeof m, "meta-merged"), NULL, msg, sizeof msg),
+              NEWSIDX_OK);
+    CHECK_INT(newsidx_compact(m, path_in(c, sizeof c, "meta-compacted"), msg, sizeof msg), NEWSIDX_OK);
+    const char *dbs[] = {m, c};
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(newsidx_reader_open(dbs[i], &r), NEWSIDX_OK);
+        CHECK_INT(newsidx_reader_get_metadata(r, "newsd.file:/x/a", &v), NEWSIDX_OK);
+        CHECK_STR(v, "ma");
+        free(v);
+        CHECK_INT(newsidx_reader_get_metadata(r, "newsd.file:/x/b", &v), NEWSIDX_OK);
+        CHECK_STR(v, "mb");
+        free(v);
+        CHECK_INT(newsidx_reader_get_metadata(r, "shared", &v), NEWSIDX_OK);
+        CHECK_STR(v, "from-a");
+        free(v);
+        newsidx_reader_close(r);
+    }
+}
+
+static void put_body(newsidx_writer_t *w, const char *id, const char *body, int want_replaced)
+{
+    newsidx_doc_t d = {0};
+    d.id = id;
+    d.body = body;
+    int replaced = -1;
+    CHECK_INT(newsidx_writer_put(w, &d, &replaced), NEWSIDX_OK);
+    CHECK_INT(replaced, want_replaced);
+}
+
+static uint64_t count_of(const char *path, const char *query)
+{
+    newsidx_reader_t *r = NULL;
+    uint64_t n = 0;
+    if (newsidx_reader_open(path, &r) == NEWSIDX_OK) newsidx_count(r, query, NULL, &n);
+    newsidx_reader_close(r);
+    return n;
+}
+
+/* Origins: re-reading a file deletes only its records that are gone; other files' and
+ * untagged documents stay; delete_origin removes a whole file; long origins work. */
+static void test_origins(void)
+{
+    char p[128];
+    newsidx_writer_t *w = NULL;
+    uint64_t deleted = 99;
+    CHECK_INT(newsidx_writer_open(path_in(p, sizeof p, "origins"), NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_end_origin(w, &deleted), NEWSIDX_BAD_ARGUMENT);
+    CHECK_INT(newsidx_writer_set_origin(w, ""), NEWSIDX_BAD_ARGUMENT);
+    put_body(w, "plain", "untagged orig", 0);
+    CHECK_INT(newsidx_writer_set_origin(w, "/news/f1.jsonl"), NEWSIDX_OK);
+    put_body(w, "f1-a", "first orig", 0);
+    put_body(w, "f1-b", "second orig", 0);
+    put_body(w, "f1-c", "third orig", 0);
+    CHECK_INT(newsidx_writer_end_origin(w, &deleted), NEWSIDX_OK);
+    CHECK_INT(deleted, 0);
+    char longpath[400];
+    memset(longpath, 'p', sizeof longpath - 1);
+    longpath[0] = '/';
+    longpath[sizeof longpath - 1] = '\0';
+    CHECK_INT(newsidx_writer_set_origin(w, longpath), NEWSIDX_OK);
+    put_body(w, "long-a", "long orig", 0);
+    CHECK_INT(newsidx_writer_end_origin(w, NULL), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_commit(w), NEWSIDX_OK);
+    CHECK_INT(count_of(p, "orig"), 5);
+
+    /* f1 re-read: f1-b is gone, f1-a changed, f1-d is new */
+    CHECK_INT(newsidx_writer_set_origin(w, "/news/f1.jsonl"), NEWSIDX_OK);
+    put_body(w, "f1-a", "first changed", 1);
+    put_body(w, "f1-c", "third orig", 1);
+    put_body(w, "f1-d", "fourth orig", 0);
+    CHECK_INT(newsidx_writer_end_origin(w, &deleted), NEWSIDX_OK);
+    CHECK_INT(deleted, 1);
+    uint64_t n = 0;
+    CHECK_INT(newsidx_writer_doc_count(w, &n), NEWSIDX_OK);
+    CHECK_INT(n, 5);
+    CHECK_INT(newsidx_writer_commit(w), NEWSIDX_OK);
+    CHECK_INT(count_of(p, "id:f1-b"), 0);
+    CHECK_INT(count_of(p, "changed"), 1);
+    CHECK_INT(count_of(p, "id:plain"), 1);
+
+    /* a record that moved to another file is not deleted with its old file */
+    CHECK_INT(newsidx_writer_set_origin(w, "/news/f2.jsonl"), NEWSIDX_OK);
+    put_body(w, "f1-d", "moved", 1);
+    CHECK_INT(newsidx_writer_end_origin(w, NULL), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_delete_origin(w, "/news/f1.jsonl", &deleted), NEWSIDX_OK);
+    CHECK_INT(deleted, 2); /* f1-a, f1-c */
+    CHECK_INT(newsidx_writer_delete_origin(w, longpath, &deleted), NEWSIDX_OK);
+    CHECK_INT(deleted, 1);
+    CHECK_INT(newsidx_writer_delete_origin(w, "/nothing/here", &deleted), NEWSIDX_OK);
+    CHECK_INT(deleted, 0);
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    CHECK_INT(count_of(p, "id:f1-d"), 1);
+    CHECK_INT(count_of(p, "id:plain"), 1);
+    CHECK_INT(count_of(p, "orig"), 1); /* only the untagged one is left */
+
+    char d1[NEWSIDX_DIGEST_LEN + 1], d2[NEWSIDX_DIGEST_LEN + 1];
+    newsidx_digest("/news/f1.jsonl", d1);
+    newsidx_digest("/news/f2.jsonl", d2);
+    CHECK_INT(strlen(d1), NEWSIDX_DIGEST_LEN);
+    CHECK(strcmp(d1, d2) != 0);
+    newsidx_digest("/news/f1.jsonl", d2);
+    CHECK_STR(d1, d2);
+}
+
 static void test_names(void)
 {
     CHECK_STR(newsidx_status_name(NEWSIDX_OK), "ok");
@@ -742,6 +937,8 @@ int main(void)
     test_modified_retry();
     test_bulk_merge_compact();
     test_copy_doc();
+    test_metadata();
+    test_origins();
     test_damaged();
 
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
