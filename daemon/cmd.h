@@ -22,6 +22,13 @@ typedef enum cmd_result {
     CMD_CLOSE         /* the reply is in the output buffer; close once it is sent */
 } cmd_result_t;
 
+/* What one connection may do (README.md, "Authority for writes"). */
+typedef struct cmd_auth {
+    int unix_socket;          /* the connection came through a Unix socket */
+    int may_write;            /* ADD, DELETE (every PROTO_WRITE command) are served */
+    unsigned failures;        /* failed AUTH requests; NEWSD_AUTH_MAX_FAILURES closes */
+} cmd_auth_t;
+
 typedef struct cmd_ctx {
     worker_t *worker;
     conn_t *conn;             /* stored in write requests, for the reply */
@@ -29,6 +36,7 @@ typedef struct cmd_ctx {
     const char *peer;         /* for the log */
     cmd_format_t *format;     /* the connection's default; FORMAT changes it */
     struct evbuffer *out;
+    cmd_auth_t *auth;         /* the connection's; AUTH changes it */
 } cmd_ctx_t;
 
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len);
