@@ -636,8 +636,10 @@ static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_
     if (req->command->access != PROTO_WRITE || ctx->auth->may_write)
         return 1;
     server_t *srv = ctx->worker->srv;
-    LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id, ctx->peer,
-        req->command->name);
+    if (!ctx->auth->refused_logged)
+        LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
+            ctx->peer, req->command->name);
+    ctx->auth->refused_logged = 1;
     if (srv->cfg.auth_token_len)
         cmd_error(srv, ctx->out, f, "unauthorized",
                   "%s needs write authority on TCP: send AUTH with the token first, "

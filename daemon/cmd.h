@@ -27,6 +27,7 @@ typedef struct cmd_auth {
     int unix_socket;          /* the connection came through a Unix socket */
     int may_write;            /* ADD, DELETE (every PROTO_WRITE command) are served */
     unsigned failures;        /* failed AUTH requests; NEWSD_AUTH_MAX_FAILURES closes */
+    int refused_logged;       /* a refused write was logged: pipelined ones are not */
 } cmd_auth_t;
 
 typedef struct cmd_ctx {
