@@ -3,7 +3,9 @@
  * parses it (proto.c), runs the command on the worker's reader and appends the reply, in
  * text or JSON (README.md, "Replies"), to the connection's output buffer.  A
  * write (ADD, DELETE) is handed to the writer thread instead and answered later by
- * cmd_write_reply.  Nothing here touches a socket.
+ * cmd_write_reply.  A command marked PROTO_WRITE runs only on a connection with write
+ * authority (a Unix socket, or AUTH with the token: README.md, "Authority for writes");
+ * one function checks that, before any handler.  Nothing here touches a socket.
  */
 #ifndef NEWSD_CMD_H
 #define NEWSD_CMD_H

@@ -4,7 +4,8 @@
  * evbuffer_readln (EVBUFFER_EOL_CRLF) and handed to cmd_execute one at a time; every
  * limit of README.md "Connections and limits" that concerns one connection is
  * enforced here: line length, read-ahead, unsent output, idle and stalled connections,
- * unfinished lines, and requests served per turn.
+ * unfinished lines, and requests served per turn.  Each connection carries its write
+ * authority (c->auth): given at accept to a Unix socket connection, by AUTH to a TCP one.
  *
  * States (c->state):
  *   CONN_READING     serving: each complete request line is answered as it arrives.
