@@ -32,9 +32,10 @@ static void usage(FILE *f)
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
             "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
             "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
-            "      --auth-token-file PATH  the token (one line, mode 0600) that AUTH needs to\n"
-            "                           give a TCP connection write authority; without it\n"
-            "                           ADD and DELETE are taken only on Unix sockets\n"
+            "      --auth-token-file PATH\n"
+            "                           the write token (one line, mode 0600): AUTH with it\n"
+            "                           lets a TCP connection ADD and DELETE; without it\n"
+            "                           only Unix sockets take writes\n"
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
