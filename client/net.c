@@ -188,6 +188,11 @@ int net_open(struct nq_conn *c, const char *addr, double timeout_s)
     return NQ_EXIT_ERROR;
 }
 
+bool net_is_unix(const struct nq_conn *c)
+{
+    return strncmp(c->where, "unix:", 5) == 0;
+}
+
 void net_close(struct nq_conn *c)
 {
     if (c->in) fclose(c->in);   /* closes fd too */

@@ -3,7 +3,9 @@
  * sends one request (SEARCH, COUNT, GET or STATS, always with format=json so that any
  * bytes in a field survive), prints the reply and exits with grep's statuses.  `add`
  * is the exception that streams: it pipelines one ADD per JSON Lines record, at most
- * NEWSQ_ADD_WINDOW in flight, and matches the replies to the lines in order.
+ * NEWSQ_ADD_WINDOW in flight, and matches the replies to the lines in order.  Over TCP
+ * newsd takes writes only from a connection that sent AUTH with its token, so `add`
+ * and `reindex` send AUTH first there when they have a token file (README.md, "Authority for writes").
  */
 #include "newsq.h"
 
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "newsd_limits.h"
 
 /* One request line: the protocol's longest, plus "\n" and the terminator. */
@@ -211,8 +214,14 @@ static void show_progress(json_t *st)
     fputs("    ", stderr);
 }
 
-static int cmd_reindex(const struct nq_opts *o, struct nq_conn *c)
+static int authenticate(struct nq_conn *c, const char *token);
+
+static int cmd_reindex(const struct nq_opts *o, struct nq_conn *c, const char *token)
 {
+    if (token && !net_is_unix(c)) {
+        int rc = authenticate(c, token);
+        if (rc) return rc;
+    }
     static struct req r;
     if (o->cancel) {
         req_add(&r, "REINDEX format=json cancel=1");
@@ -298,6 +307,7 @@ struct adder {
     struct nq_conn *c;
     FILE *w;                          /* buffered writer over the connection */
     const char *name;                 /* the input, for messages */
+    bool refused;                     /* the daemon said unauthorized: send no more */
     long pending[NEWSQ_ADD_WINDOW];   /* line numbers of the ADDs awaiting replies, in order */
     size_t head, npending;
     long added, failed;
@@ -326,8 +336,22 @@ static int take_reply(struct adder *a)
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = net_parse_reply(a->c, len, &obj, &code, &msg);
-    if (rc == 0) a->added++;
-    else if (rc == 1) add_failure(a, lineno, code, msg);
+    if (rc == 0) {
+        a->added++;
+    } else if (rc == 1 && strcmp(code, "unauthorized") == 0) {
+        /* Every record after it would be refused alike: say it once, and why. */
+        if (!a->refused) {
+            add_failure(a, lineno, code, msg);
+            fprintf(stderr, "newsq: %s does not take writes from this connection; give newsq "
+                    "--auth-token-file FILE (or NEWSQ_AUTH_TOKEN_FILE) with newsd's token, "
+                    "or use newsd's Unix socket (-a unix:PATH)\n", a->c->where);
+        } else {
+            a->failed++;
+        }
+        a->refused = true;
+    } else if (rc == 1) {
+        add_failure(a, lineno, code, msg);
+    }
     json_decref(obj);
     return rc < 0 ? -1 : 0;
 }
@@ -365,7 +389,7 @@ static int send_lines(struct adder *a, FILE *in)
     ssize_t got;
     long lineno = 0;
     int rc = 0;
-    while (rc == 0 && (got = getline(&line, &cap, in)) >= 0) {
+    while (rc == 0 && !a->refused && (got = getline(&line, &cap, in)) >= 0) {
         size_t n = (size_t)got;
         lineno++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
@@ -393,12 +417,36 @@ static int send_lines(struct adder *a, FILE *in)
         drain(a);
     }
     if (rc == 0) rc = drain(a);
+    if (rc == 0 && a->refused && getline(&line, &cap, in) >= 0)
+        fprintf(stderr, "newsq: stopped after line %ld of %s: the rest was not sent\n", lineno,
+                a->name);
     free(line);
     return rc;
 }
 
-static int cmd_add(const struct nq_opts *o, struct nq_conn *c, FILE *in)
+/* AUTH with the token, before any write on a TCP connection.  Returns 0, or
+ * NQ_EXIT_ERROR after printing why.  The reply is not echoed, even with --json: the
+ * output of `add --json` is one object per record. */
+static int authenticate(struct nq_conn *c, const char *token)
 {
+    static struct req r;
+    req_add(&r, "AUTH format=json -- %s\n", token);
+    size_t len;
+    if (net_write(c, r.buf, r.len) < 0 || net_read_line(c, &len) < 0) return NQ_EXIT_ERROR;
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = net_parse_reply(c, len, &obj, &code, &msg);
+    if (rc == 1) server_error(code, msg);
+    json_decref(obj);
+    return rc == 0 ? 0 : NQ_EXIT_ERROR;
+}
+
+static int cmd_add(const struct nq_opts *o, struct nq_conn *c, FILE *in, const char *token)
+{
+    if (token && !net_is_unix(c)) {
+        int rc = authenticate(c, token);
+        if (rc) return rc;
+    }
     struct adder a = { .o = o, .c = c, .name = strcmp(o->file, "-") ? o->file : "stdin" };
     int wfd = dup(c->fd);
     a.w = wfd >= 0 ? fdopen(wfd, "w") : NULL;
@@ -430,6 +478,20 @@ int main(int argc, char **argv)
     print_init(stdout, o.color);
 
     FILE *in = NULL;
+    /* Read before connecting, so that a bad token file is reported on its own; only
+     * add and reindex write, so only they read it. */
+    static char token[NEWSD_AUTH_TOKEN_MAX_LEN + 1];
+    bool have_token = false;
+    if ((o.cmd == NQ_ADD || o.cmd == NQ_REINDEX) && o.token_file) {
+        char err[600];
+        size_t token_len;
+        if (auth_token_load(o.token_file, token, &token_len, err, sizeof err) != 0) {
+            fprintf(stderr, "newsq: %s\n", err);
+            opts_free(&o);
+            return NQ_EXIT_ERROR;
+        }
+        have_token = true;
+    }
     if (o.cmd == NQ_ADD) {
         in = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
         if (!in) {
@@ -445,8 +507,8 @@ int main(int argc, char **argv)
         case NQ_COUNT: rc = cmd_count(&o, &c); break;
         case NQ_GET: rc = cmd_get(&o, &c); break;
         case NQ_STATS: rc = cmd_stats(&o, &c); break;
-        case NQ_ADD: rc = cmd_add(&o, &c, in); break;
-        case NQ_REINDEX: rc = cmd_reindex(&o, &c); break;
+        case NQ_ADD: rc = cmd_add(&o, &c, in, have_token ? token : NULL); break;
+        case NQ_REINDEX: rc = cmd_reindex(&o, &c, have_token ? token : NULL); break;
         case NQ_STATUS: rc = cmd_status(&o, &c); break;
         default: rc = NQ_EXIT_ERROR; break;
         }

@@ -41,6 +41,7 @@ struct nq_opts {
     char **paths;            /* REINDEX: absolute paths (owned, each and the array) */
     int npaths;
     bool detach, cancel;     /* REINDEX: --detach, --cancel */
+    const char *token_file;  /* --auth-token-file or NEWSQ_AUTH_TOKEN_FILE; NULL: none */
 };
 
 /* opts.c */
@@ -67,6 +68,8 @@ int net_open(struct nq_conn *c, const char *addr, double timeout_s);
 void net_close(struct nq_conn *c);
 /* Writes all of buf.  Returns 0, or -1 after printing why on stderr. */
 int net_write(struct nq_conn *c, const char *buf, size_t len);
+/* 1 when c is connected through a Unix socket (writes need no AUTH there). */
+bool net_is_unix(const struct nq_conn *c);
 /* Reads one reply line into c->line (its length in *len).  Returns 0, or -1 after
  * printing why on stderr (timeout, connection closed, too long). */
 int net_read_line(struct nq_conn *c, size_t *len);

@@ -47,6 +47,9 @@ void opts_usage(FILE *f)
             "  -a, --addr ADDR     the daemon: HOST:PORT, [IPv6]:PORT or unix:PATH\n"
             "                      (default: $NEWSQ_ADDR, else unix:%s, then %s:%d)\n"
             "      --timeout S     seconds to connect and to wait for each reply (default %d)\n"
+            "      --auth-token-file PATH\n"
+            "                      add over TCP: the file (mode 0600) holding newsd's token,\n"
+            "                      sent with AUTH first (default: $NEWSQ_AUTH_TOKEN_FILE)\n"
             "  -h, --help          this help\n"
             "  -V, --version       the version\n"
             "Use -- before query words that start with '-': newsq -- -foo bar\n"
@@ -129,7 +132,8 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 }
 
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
-       O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL };
+       O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
+       O_TOKEN };
 
 static const struct {
     const char *shrt, *lng;
@@ -146,6 +150,7 @@ static const struct {
     { "-a", "--addr", O_ADDR, true, false },      { NULL, "--timeout", O_TIMEOUT, true, false },
     { "-h", "--help", O_HELP, false, false },     { "-V", "--version", O_VERSION, false, false },
     { NULL, "--detach", O_DETACH, false, false }, { NULL, "--cancel", O_CANCEL, false, false },
+    { NULL, "--auth-token-file", O_TOKEN, true, false },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -216,6 +221,10 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
         o->timeout_s = t;
         break;
     }
+    case O_TOKEN:
+        if (!*v) return usage_error("%s needs a path", name);
+        o->token_file = v;
+        break;
     case O_COUNT: o->cmd = NQ_COUNT; break;
     case O_EXACT: o->exact = true; break;
     case O_NOSNIP: o->no_snippet = true; break;
@@ -236,6 +245,8 @@ int opts_parse(struct nq_opts *o, int argc, char **argv)
     o->timeout_s = NEWSQ_DEFAULT_TIMEOUT_S;
     const char *env = getenv("NEWSQ_ADDR");
     if (env && *env) o->addr = env;
+    env = getenv("NEWSQ_AUTH_TOKEN_FILE");
+    if (env && *env) o->token_file = env;
 
     char **words = calloc((size_t)argc + 1, sizeof *words);
     if (!words) return usage_error("out of memory");

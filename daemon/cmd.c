@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "log.h"
 #include "proto.h"
@@ -770,6 +771,67 @@ void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out
     evbuffer_add_printf(out, " deleted=1 took_us=%" PRIu64 "\n", took);
 }
 
+/* ---- authority for writes ---- */
+
+/*
+ * The one place that decides whether a request may run on this connection: a command
+ * marked PROTO_WRITE in proto.c's table needs write authority, which a Unix socket
+ * connection has from the start and a TCP connection gets from AUTH.  Returns 1, or 0
+ * after appending the refusal.
+ */
+static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    if (req->command->access != PROTO_WRITE || ctx->auth->may_write)
+        return 1;
+    server_t *srv = ctx->worker->srv;
+    if (!ctx->auth->refused_logged)
+        LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
+            ctx->peer, req->command->name);
+    ctx->auth->refused_logged = 1;
+    if (srv->cfg.auth_token_len)
+        cmd_error(srv, ctx->out, f, "unauthorized",
+                  "%s needs write authority on TCP: send AUTH with the token first, "
+                  "or use the Unix socket", req->command->name);
+    else
+        cmd_error(srv, ctx->out, f, "unauthorized",
+                  "%s is refused on TCP: newsd runs without --auth-token-file; "
+                  "write through its Unix socket", req->command->name);
+    return 0;
+}
+
+/* AUTH TOKEN: write authority for this connection when TOKEN is newsd's.  A wrong token
+ * changes nothing it had; the NEWSD_AUTH_MAX_FAILURES-th closes the connection.  The
+ * token itself is never logged or echoed. */
+static cmd_result_t cmd_auth(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    const server_config_t *cfg = &srv->cfg;
+    if (cfg->auth_token_len &&
+        auth_token_equal(cfg->auth_token, cfg->auth_token_len, req->arg, req->arg_len)) {
+        ctx->auth->may_write = 1;
+        LOG(LOG_INFO, "auth", "conn=%" PRIu64 " peer=%s", ctx->conn_id, ctx->peer);
+        simple_ok(ctx, f, "reply", "auth");
+        return CMD_DONE;
+    }
+    unsigned n = ++ctx->auth->failures;
+    int closing = n >= NEWSD_AUTH_MAX_FAILURES;
+    LOG(LOG_WARN, "auth_failed", "conn=%" PRIu64 " peer=%s reason=%s failures=%u max=%d%s",
+        ctx->conn_id, ctx->peer, cfg->auth_token_len ? "wrong_token" : "no_token_configured",
+        n, NEWSD_AUTH_MAX_FAILURES, closing ? " action=close" : "");
+    const char *why = cfg->auth_token_len
+                          ? "wrong token"
+                          : "newsd runs without --auth-token-file, so no token is valid; "
+                            "write through its Unix socket";
+    if (closing) {
+        cmd_error(srv, ctx->out, f, "unauthorized",
+                  "%s; %u failed attempts, closing the connection", why, n);
+        return CMD_CLOSE;
+    }
+    cmd_error(srv, ctx->out, f, "unauthorized", "%s (failed attempt %u of %d)", why, n,
+              NEWSD_AUTH_MAX_FAILURES);
+    return CMD_DONE;
+}
+
 /* ---- dispatch ---- */
 
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
@@ -781,13 +843,16 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     if (ps == PROTO_EMPTY)
         return CMD_DONE;
     atomic_fetch_add(&srv->stats.requests, 1);
+    /* An AUTH line is quoted in no log line: a reason may quote a piece of it too. */
+    int secret = proto_is_auth_line(line, len);
     if (ps != PROTO_OK) {
         const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
         if (LOG_ON(LOG_WARN)) {
             char why[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
             LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
-                ctx->conn_id, ctx->peer, code, log_sample(why, sizeof why, err, strlen(err)),
-                log_sample(sample, sizeof sample, line, len));
+                ctx->conn_id, ctx->peer, code,
+                secret ? "(AUTH line, not quoted)" : log_sample(why, sizeof why, err, strlen(err)),
+                secret ? "AUTH (not quoted)" : log_sample(sample, sizeof sample, line, len));
         }
         cmd_error(srv, ctx->out, *ctx->format, code, "%s", err);
         return ps == PROTO_HTTP ? CMD_CLOSE : CMD_DONE;
@@ -799,7 +864,10 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     }
     if (LOG_ON(LOG_DEBUG))
         LOG(LOG_DEBUG, "request", "conn=%" PRIu64 " cmd=%s sample=\"%s\"", ctx->conn_id,
-            req.command->name, log_sample(sample, sizeof sample, line, len));
+            req.command->name,
+            secret ? "AUTH (not quoted)" : log_sample(sample, sizeof sample, line, len));
+    if (!cmd_permitted(ctx, &req, f))
+        return CMD_DONE;
     switch (req.command->cmd) {
     case PROTO_CMD_SEARCH: cmd_search(ctx, &req, f); break;
     case PROTO_CMD_COUNT: cmd_count(ctx, &req, f); break;
@@ -825,6 +893,7 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
         break;
     case PROTO_CMD_REINDEX: cmd_reindex(ctx, &req, f); break;
     case PROTO_CMD_STATUS: cmd_status(ctx, f); break;
+    case PROTO_CMD_AUTH: return cmd_auth(ctx, &req, f);
     case PROTO_CMD_COUNT_OF: break;
     }
     return CMD_DONE;

@@ -3,7 +3,9 @@
  * parses it (proto.c), runs the command on the worker's reader and appends the reply, in
  * text or JSON (README.md, "Replies"), to the connection's output buffer.  A
  * write (ADD, DELETE) is handed to the writer thread instead and answered later by
- * cmd_write_reply.  Nothing here touches a socket.
+ * cmd_write_reply.  A command marked PROTO_WRITE runs only on a connection with write
+ * authority (a Unix socket, or AUTH with the token: README.md, "Authority for writes");
+ * one function checks that, before any handler.  Nothing here touches a socket.
  */
 #ifndef NEWSD_CMD_H
 #define NEWSD_CMD_H
@@ -22,6 +24,14 @@ typedef enum cmd_result {
     CMD_CLOSE         /* the reply is in the output buffer; close once it is sent */
 } cmd_result_t;
 
+/* What one connection may do (README.md, "Authority for writes"). */
+typedef struct cmd_auth {
+    int unix_socket;          /* the connection came through a Unix socket */
+    int may_write;            /* ADD, DELETE (every PROTO_WRITE command) are served */
+    unsigned failures;        /* failed AUTH requests; NEWSD_AUTH_MAX_FAILURES closes */
+    int refused_logged;       /* a refused write was logged: pipelined ones are not */
+} cmd_auth_t;
+
 typedef struct cmd_ctx {
     worker_t *worker;
     conn_t *conn;             /* stored in write requests, for the reply */
@@ -29,6 +39,7 @@ typedef struct cmd_ctx {
     const char *peer;         /* for the log */
     cmd_format_t *format;     /* the connection's default; FORMAT changes it */
     struct evbuffer *out;
+    cmd_auth_t *auth;         /* the connection's; AUTH changes it */
 } cmd_ctx_t;
 
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len);

@@ -4,7 +4,8 @@
  * evbuffer_readln (EVBUFFER_EOL_CRLF) and handed to cmd_execute one at a time; every
  * limit of README.md "Connections and limits" that concerns one connection is
  * enforced here: line length, read-ahead, unsent output, idle and stalled connections,
- * unfinished lines, and requests served per turn.
+ * unfinished lines, and requests served per turn.  Each connection carries its write
+ * authority (c->auth): given at accept to a Unix socket connection, by AUTH to a TCP one.
  *
  * States (c->state):
  *   CONN_READING     serving: each complete request line is answered as it arrives.
@@ -41,6 +42,7 @@
 #include "cmd.h"
 #include "conn.h"
 #include "log.h"
+#include "proto.h"
 #include "writer.h"
 
 typedef enum conn_state {
@@ -59,6 +61,7 @@ struct conn {
     struct event *resume_ev;       /* serves more pipelined requests on a later turn */
     conn_state_t state;
     cmd_format_t format;           /* the default reply format (FORMAT) */
+    cmd_auth_t auth;               /* write authority: Unix socket, or AUTH succeeded */
     int eof;                       /* the client has shut down its sending side */
     int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */
     unsigned writes_out;           /* writes with the writer thread */
@@ -222,7 +225,7 @@ static int is_write_line(struct evbuffer *in, size_t pos)
 static int handle_line(conn_t *c, const char *line, size_t len, held_t *h)
 {
     cmd_ctx_t ctx = { c->worker, c, c->id, c->peer, &c->format,
-                      h ? h->buf : bufferevent_get_output(c->bev) };
+                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth };
     if (h) {
         if (c->held_tail)
             c->held_tail->next = h;
@@ -261,9 +264,12 @@ static void too_long(conn_t *c, struct evbuffer *in)
     char sample[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
     unsigned char *head = evbuffer_pullup(in, NEWSD_LOG_SAMPLE_LEN);
     size_t n = evbuffer_get_length(in);
+    size_t shown = n < NEWSD_LOG_SAMPLE_LEN ? n : NEWSD_LOG_SAMPLE_LEN + 1;
+    if (head && proto_is_auth_line((const char *)head, shown))
+        shown = 0;            /* it may hold the token */
     LOG(LOG_WARN, "too_long", "conn=%" PRIu64 " peer=%s buffered=%zu sample=\"%s\"", c->id,
-        c->peer, n, log_sample(sample, sizeof sample, (const char *)head,
-                               n < NEWSD_LOG_SAMPLE_LEN ? n : NEWSD_LOG_SAMPLE_LEN + 1));
+        c->peer, n, shown ? log_sample(sample, sizeof sample, (const char *)head, shown)
+                          : "AUTH (not quoted)");
     cmd_error(c->worker->srv, bufferevent_get_output(c->bev), c->format, "too_long",
               "request line longer than %u bytes", NEWSD_MAX_LINE);
     begin_close(c);
@@ -431,7 +437,7 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
         serve(c);
 }
 
-void conn_new(worker_t *w, int fd, const char *peer)
+void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
 {
     server_t *srv = w->srv;
     conn_t *c = calloc(1, sizeof *c);
@@ -458,6 +464,8 @@ void conn_new(worker_t *w, int fd, const char *peer)
         return;
     }
     c->worker = w;
+    c->auth.unix_socket = unix_socket;
+    c->auth.may_write = unix_socket;
     c->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     c->next = w->conns;

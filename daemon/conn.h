@@ -7,8 +7,9 @@
 #include "server.h"
 
 /* Takes over socket fd (non-blocking, accepted by the accept thread) for worker w.  On
- * failure closes fd.  peer names the client for the log. */
-void conn_new(worker_t *w, int fd, const char *peer);
+ * failure closes fd.  peer names the client for the log.  unix_socket: fd came through
+ * a Unix socket, whose file permissions already decided who may write. */
+void conn_new(worker_t *w, int fd, const char *peer, int unix_socket);
 
 /* The writer served req, a write of one of w's connections: answer it and go on. */
 void conn_write_done(worker_t *w, write_req_t *req);

@@ -1,7 +1,8 @@
 /*
  * newsd.c: the daemon's command line (README.md, "Running it").  It reads the
- * options into a server_config_t, checks them, and hands over to server_run.  Exit
- * status: 0 after SIGTERM/SIGINT, 1 when the index or an address fails, 2 for usage.
+ * options into a server_config_t, checks them, reads the write token
+ * (--auth-token-file), and hands over to server_run.  Exit status: 0 after
+ * SIGTERM/SIGINT, 1 when the index, an address or the token file fails, 2 for usage.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "log.h"
 #include "newsd_limits.h"
 #include "newsidx.h"
@@ -21,6 +23,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: newsd --index DIR [--listen ADDR]... [--workers N] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
+            "             [--auth-token-file PATH]\n"
             "  -i, --index DIR          the index to serve (required)\n"
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
             "                           (default: %s:%d and unix:%s)\n"
@@ -32,6 +35,10 @@ static void usage(FILE *f)
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
+            "      --auth-token-file PATH\n"
+            "                           the write token (one line, mode 0600): AUTH with it\n"
+            "                           lets a TCP connection ADD and DELETE; without it\n"
+            "                           only Unix sockets take writes\n"
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
@@ -63,6 +70,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
            OPT_REINDEX_JOBS, OPT_REINDEX_NICE };
+    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_AUTH_TOKEN_FILE };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "listen", required_argument, NULL, 'l' },
@@ -74,6 +82,7 @@ int main(int argc, char **argv)
         { "indexer", required_argument, NULL, OPT_INDEXER },
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
+        { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -87,6 +96,7 @@ int main(int argc, char **argv)
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     cfg.reindex_jobs = cfg.workers;
     cfg.reindex_nice = NEWSD_REINDEX_NICE;
+    const char *token_file = NULL;
     int c;
     long v;
     opterr = 0;
@@ -144,6 +154,10 @@ int main(int argc, char **argv)
                 return usage_error("--reindex-nice takes a number from 0 to 19, not '%s'",
                                    optarg);
             cfg.reindex_nice = (unsigned)v;
+        case OPT_AUTH_TOKEN_FILE:
+            if (!*optarg)
+                return usage_error("--auth-token-file needs a path%s", "");
+            token_file = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -161,6 +175,14 @@ int main(int argc, char **argv)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!cfg.index_path)
         return usage_error("--index DIR is required%s", "");
+    if (token_file) {
+        char err[600];
+        if (auth_token_load(token_file, cfg.auth_token, &cfg.auth_token_len, err,
+                            sizeof err) != 0) {
+            fprintf(stderr, "newsd: %s\n", err);
+            return 1;
+        }
+    }
     if (cfg.nlisten == 0) {
         static char tcp[64];
         snprintf(tcp, sizeof tcp, "%s:%d", NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT);

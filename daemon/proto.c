@@ -21,29 +21,41 @@ static const char *const no_opts[] = { NULL };
 static const char *const reindex_opts[] = { "cancel", "format", NULL };
 
 static const proto_command_t commands[] = {
-    { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, search_opts,
+    { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, PROTO_READ, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY "
       "source=S topic=T exact=0|1 format=text|json] QUERY" },
-    { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, count_opts,
+    { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, PROTO_READ, count_opts,
       "COUNT [since=DAY until=DAY source=S topic=T format=F] QUERY" },
-    { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, format_only, "GET [format=F] ID" },
-    { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, format_only,
+    { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, PROTO_READ, format_only, "GET [format=F] ID" },
+    { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE, format_only,
       "ADD [format=F] {\"id\":..,\"title\":..,\"body\":..,\"date\":..,\"source\":..}" },
-    { "DELETE", PROTO_CMD_DELETE, PROTO_ARG_REQUIRED, format_only, "DELETE [format=F] ID" },
-    { "STATS", PROTO_CMD_STATS, PROTO_ARG_NONE, format_only, "STATS [format=F]" },
-    { "PING", PROTO_CMD_PING, PROTO_ARG_NONE, format_only, "PING [format=F]" },
-    { "HELP", PROTO_CMD_HELP, PROTO_ARG_NONE, format_only, "HELP [format=F]" },
-    { "QUIT", PROTO_CMD_QUIT, PROTO_ARG_NONE, format_only, "QUIT [format=F]" },
-    { "FORMAT", PROTO_CMD_FORMAT, PROTO_ARG_REQUIRED, no_opts, "FORMAT text|json" },
-    { "REINDEX", PROTO_CMD_REINDEX, PROTO_ARG_OPTIONAL, reindex_opts,
+    { "DELETE", PROTO_CMD_DELETE, PROTO_ARG_REQUIRED, PROTO_WRITE, format_only,
+      "DELETE [format=F] ID" },
+    { "STATS", PROTO_CMD_STATS, PROTO_ARG_NONE, PROTO_READ, format_only, "STATS [format=F]" },
+    { "PING", PROTO_CMD_PING, PROTO_ARG_NONE, PROTO_READ, format_only, "PING [format=F]" },
+    { "HELP", PROTO_CMD_HELP, PROTO_ARG_NONE, PROTO_READ, format_only, "HELP [format=F]" },
+    { "QUIT", PROTO_CMD_QUIT, PROTO_ARG_NONE, PROTO_READ, format_only, "QUIT [format=F]" },
+    { "FORMAT", PROTO_CMD_FORMAT, PROTO_ARG_REQUIRED, PROTO_READ, no_opts, "FORMAT text|json" },
+    { "REINDEX", PROTO_CMD_REINDEX, PROTO_ARG_OPTIONAL, PROTO_WRITE, reindex_opts,
       "REINDEX [cancel=1 format=F] [PATH ...]" },
-    { "STATUS", PROTO_CMD_STATUS, PROTO_ARG_NONE, format_only, "STATUS [format=F]" },
+    { "STATUS", PROTO_CMD_STATUS, PROTO_ARG_NONE, PROTO_READ, format_only, "STATUS [format=F]" },
+    { "AUTH", PROTO_CMD_AUTH, PROTO_ARG_REQUIRED, PROTO_READ, format_only,
+      "AUTH [format=F] TOKEN" },
 };
 
 const proto_command_t *proto_commands(size_t *n)
 {
     *n = sizeof commands / sizeof commands[0];
     return commands;
+}
+
+int proto_is_auth_line(const char *line, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    /* Whatever follows the four letters: "AUTH\x01secret" must not be quoted either. */
+    return len - i >= 4 && strncasecmp(line + i, "AUTH", 4) == 0;
 }
 
 int proto_utf8_valid(const char *str, size_t n)

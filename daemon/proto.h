@@ -26,6 +26,7 @@ typedef enum proto_cmd {
     PROTO_CMD_FORMAT,
     PROTO_CMD_REINDEX,
     PROTO_CMD_STATUS,
+    PROTO_CMD_AUTH,
     PROTO_CMD_COUNT_OF        /* number of commands, not a command */
 } proto_cmd_t;
 
@@ -41,10 +42,15 @@ typedef enum proto_status {
 /* Whether a command takes an argument. */
 typedef enum proto_arg { PROTO_ARG_NONE = 0, PROTO_ARG_REQUIRED, PROTO_ARG_OPTIONAL } proto_arg_t;
 
+/* Whether a command changes the index, and so needs write authority (cmd.c checks it
+ * in one place, before any handler runs: README.md, "Authority for writes"). */
+typedef enum proto_access { PROTO_READ = 0, PROTO_WRITE } proto_access_t;
+
 typedef struct proto_command {
     const char *name;         /* "SEARCH" */
     proto_cmd_t cmd;
     proto_arg_t arg;
+    proto_access_t access;
     const char *const *options;   /* the option names it accepts, NULL-terminated */
     const char *synopsis;     /* one line for HELP */
 } proto_command_t;
@@ -75,6 +81,11 @@ const char *proto_option(const proto_request_t *req, const char *name);
 
 /* The command table, in HELP order. */
 const proto_command_t *proto_commands(size_t *n);
+
+/* 1 when line[0..len) starts (after spaces and tabs) with the letters AUTH, in any case,
+ * whatever follows and before any check of its bytes: such a line may carry the write
+ * token, so the log must not quote it. */
+int proto_is_auth_line(const char *line, size_t len);
 
 /* 1 when s[0..n) is strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
 int proto_utf8_valid(const char *s, size_t n);

@@ -180,7 +180,7 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
     deliver_writes(w, done);
     while (nc) {
         new_conn_t *next = nc->next;
-        conn_new(w, nc->fd, nc->peer);
+        conn_new(w, nc->fd, nc->peer, nc->unix_socket);
         free(nc);
         nc = next;
     }
@@ -315,6 +315,12 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         return;
     }
     nc->fd = fd;
+    /* Asked of the socket itself, not of the peer's address: write authority must not
+     * depend on what a client's address looks like. */
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof local;
+    nc->unix_socket = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 &&
+                      local.ss_family == AF_UNIX;
     snprintf(nc->peer, sizeof nc->peer, "%s", peer);
     atomic_fetch_add(&srv->stats.conns_open, 1);
     atomic_fetch_add(&srv->stats.conns_total, 1);
@@ -395,8 +401,13 @@ static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
             unlink(path);        /* a stale socket of an earlier run */
+        /* Whoever can connect here may write (README.md, "Authority for writes"): the
+         * socket is born owner-only (0600), with no moment at a laxer mode.  No other
+         * thread runs yet, so changing the process's umask for the bind is safe. */
+        mode_t old_mask = umask(0177);
         l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
                                          (struct sockaddr *)&sun, sizeof sun);
+        umask(old_mask);
         if (!l->lev) {
             fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
             return -1;
@@ -542,6 +553,8 @@ int server_run(const server_config_t *cfg)
     srv->reindex = reindex_new(srv);
     if (!srv->reindex)
         goto out;
+    LOG(LOG_INFO, "write_authority", "unix=always tcp=%s",
+        cfg->auth_token_len ? "after_auth" : "never");
 
     /* only this thread takes the signals: the others start with them blocked */
     sigset_t block, old;

@@ -37,6 +37,10 @@ typedef struct server_config {
     const char *indexer;           /* the newsindex program REINDEX runs */
     unsigned reindex_jobs;         /* its --jobs */
     unsigned reindex_nice;         /* its niceness */
+    /* --auth-token-file: AUTH with this token gives a TCP connection write authority;
+     * auth_token_len 0: no token, so TCP connections never write */
+    char auth_token[NEWSD_AUTH_TOKEN_MAX_LEN + 1];
+    size_t auth_token_len;
 } server_config_t;
 
 typedef struct server_stats {
@@ -55,6 +59,7 @@ typedef struct server_stats {
 typedef struct new_conn {
     struct new_conn *next;
     int fd;
+    int unix_socket;                   /* accepted on a Unix socket: may write unasked */
     char peer[64];
 } new_conn_t;
 

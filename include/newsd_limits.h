@@ -79,7 +79,7 @@
 
 /* TCP port of the default listener. */
 #define NEWSD_DEFAULT_PORT 7878
-/* Host of the default TCP listener: loopback only, writes are not authenticated. */
+/* Host of the default TCP listener: loopback only (and read-only without a token). */
 #define NEWSD_DEFAULT_HOST "127.0.0.1"
 /* Path of the default Unix socket listener. */
 #define NEWSD_DEFAULT_UNIX_PATH "/tmp/newsd.sock"
@@ -155,6 +155,15 @@
 #define NEWSD_LOG_LINE_LEN 1024
 /* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */
 #define NEWSD_LATENCY_BUCKETS 32
+
+/* ---- authority for writes (README.md, "Authority for writes") ---- */
+
+/* Longest write token (--auth-token-file) in bytes: room for any generated secret. */
+#define NEWSD_AUTH_TOKEN_MAX_LEN 256
+/* Shortest write token in bytes: 16 random bytes cannot be guessed over a network. */
+#define NEWSD_AUTH_TOKEN_MIN_LEN 16
+/* Failed AUTH requests one connection may make; the last one's reply closes it. */
+#define NEWSD_AUTH_MAX_FAILURES 3
 
 /* ---- client (newsq) ---- */
 

@@ -59,7 +59,16 @@ stop() {
     wait "$1"; RC=$?
 }
 
-start main --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2
+# Writes over TCP need AUTH with this token (tests/e2e/test_auth.sh tests that rule);
+# the write tests below authenticate first, so that they test what they always did.
+TOKEN=e2e-token-0123456789abcdef
+printf '%s\n' "$TOKEN" >"$T/token"; chmod 600 "$T/token"
+AUTHL="AUTH $TOKEN
+"
+AUTHOK='OK auth
+'
+start main --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2 \
+    --auth-token-file "$T/token"
 MAIN=$PID
 check "ready line names both listeners" grep -q "^newsd: ready listen=127.0.0.1:[1-9][0-9]* listen=unix:$T/s.sock workers=2 docs=6\$" "$T/main.log"
 check "port 0 gave a real port" [ -n "$TCP" ]
@@ -157,9 +166,9 @@ expect "GET json" "$TCP" 'GET format=json wire-1
 ' '{"status":"ok","doc":{"id":"wire-1","title":"Wheat prices fall in Chicago","date":"2020-05-01T14:00:00Z","source":"wire","url":"https://example.org/wire-1","topics":["grain","markets"],"places":["usa"],"body":"Wheat futures fell sharply on the Chicago exchange as rains improved the harvest outlook."}}
 '
 printf 'HELP\nHELP format=json\n' | "$NC" "$TCP" >"$T/got"
-check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=12" ]
-check "HELP: every command" [ "$(sed -n '2,13p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS " ]
-check "HELP: END" [ "$(sed -n 14p "$T/got")" = "END" ]
+check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=13" ]
+check "HELP: every command" [ "$(sed -n '2,14p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS AUTH " ]
+check "HELP: END" [ "$(sed -n 15p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
 check "STATS: names" [ "$(sed -n '2,16p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches writes commits errors search_p50_us search_p90_us search_p99_us " ]
@@ -193,7 +202,7 @@ expect "QUIT json" "$TCP" 'QUIT format=json
 # ---- every error; the connection goes on after each ----
 LONGQ=$(head -c 4097 /dev/zero | tr '\0' 'a')
 LONGID=$(head -c 201 /dev/zero | tr '\0' 'i')
-expect "request errors" "$TCP" "FROB x
+expect "request errors" "$TCP" "${AUTHL}FROB x
 SEARCH
 SEARCH limit=5
 SEARCH limit=101 wheat
@@ -219,7 +228,7 @@ SEARCH \"\"
 SEARCH $LONGQ
 SEARCH format=json AND
 PING
-" "ERR unknown_command unknown command 'FROB' (send HELP)
+" "${AUTHOK}ERR unknown_command unknown command 'FROB' (send HELP)
 ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 format=text|json] QUERY
 ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 format=text|json] QUERY
 ERR bad_request limit must be a number from 0 to 100
@@ -300,11 +309,11 @@ check "each complete (60000 lines)" [ "$(wc -l <"$T/slow.out")" -eq 60000 ]
 check "the last line is END" [ "$(tail -n 1 "$T/slow.out")" = END ]
 
 # ---- live writes ----
-expect "ADD, then pipelined reads see it, in order" "$TCP" 'ADD {"id":"live-1","title":"Zebra crossing","body":"A zebra crossed the road in Nairobi.","date":"2022-01-02","source":"live","topics":["animals"]}
+expect "ADD, then pipelined reads see it, in order" "$TCP" "$AUTHL"'ADD {"id":"live-1","title":"Zebra crossing","body":"A zebra crossed the road in Nairobi.","date":"2022-01-02","source":"live","topics":["animals"]}
 COUNT zebra
 GET live-1
 SEARCH snippet=0 zebra
-' "OK id=live-1 replaced=0 took_us=N
+' "${AUTHOK}OK id=live-1 replaced=0 took_us=N
 OK count=1 took_us=N
 OK id=live-1
 id${TAB}live-1
@@ -330,14 +339,14 @@ COUNT title:herd
 OK count=0 took_us=N
 OK count=1 took_us=N
 '
-expect "ADD errors" "$TCP" 'ADD {"title":"no id"}
+expect "ADD errors" "$TCP" "$AUTHL"'ADD {"title":"no id"}
 ADD {"id":"x","title":"t"
 ADD ["id"]
 ADD {"id":"x","date":"yesterday","title":"t"}
 ADD {"id":"x"}
 ADD {"id":"x","topics":7,"title":"t"}
 PING
-' 'ERR bad_request no "id"
+' "$AUTHOK"'ERR bad_request no "id"
 ERR bad_request invalid JSON: '"'"'}'"'"' expected near end of file (column 21)
 ERR bad_request not a JSON object
 ERR bad_request unparsable "date" "yesterday"
@@ -345,12 +354,12 @@ ERR bad_request neither "title" nor "body"
 ERR bad_request "topics" is not a string or strings
 OK pong
 '
-expect "DELETE, then GET not_found, DELETE again not_found" "$TCP" 'DELETE live-1
+expect "DELETE, then GET not_found, DELETE again not_found" "$TCP" "$AUTHL"'DELETE live-1
 GET live-1
 DELETE live-1
 DELETE format=json live-1
 COUNT zebra
-' 'OK id=live-1 deleted=1 took_us=N
+' "$AUTHOK"'OK id=live-1 deleted=1 took_us=N
 ERR not_found no document with id live-1
 ERR not_found no document with id live-1
 {"status":"error","code":"not_found","message":"no document with id live-1"}
@@ -360,7 +369,7 @@ OK count=0 took_us=N
 # concurrent writers: 10 clients x 20 ADDs, each batch pipelined
 i=0
 while [ $i -lt 10 ]; do
-    j=0; : >"$T/w$i.in"
+    j=0; printf '%s' "$AUTHL" >"$T/w$i.in"
     while [ $j -lt 20 ]; do
         printf 'ADD {"id":"bulk-%d-%d","title":"Bulk story %d","body":"Quagga item.","source":"bulk"}\n' $i $j $j >>"$T/w$i.in"
         j=$((j + 1))
@@ -385,14 +394,14 @@ check "STATS counts the writes (203)" [ "$writes" = 203 ]
 check "group commit: fewer commits than writes" [ "$commits" -lt "$writes" ]
 
 # ---- one connection pipelining writes: they share commits, replies keep request order ----
-expect "pipelined writes: every reply in order, errors in their place" "$TCP" 'ADD {"id":"pipe-1","title":"Pipelined one","body":"oryx herd"}
+expect "pipelined writes: every reply in order, errors in their place" "$TCP" "$AUTHL"'ADD {"id":"pipe-1","title":"Pipelined one","body":"oryx herd"}
 ADD {"id":"pipe-2"
 DELETE pipe-none
 ADD {"id":"pipe-3","title":"Pipelined three","body":"oryx calf"}
 DELETE pipe-1
 COUNT oryx
 GET pipe-3
-' 'OK id=pipe-1 replaced=0 took_us=N
+' "$AUTHOK"'OK id=pipe-1 replaced=0 took_us=N
 ERR bad_request invalid JSON: '"'"'}'"'"' expected near end of file (column 14)
 ERR not_found no document with id pipe-none
 OK id=pipe-3 replaced=0 took_us=N
@@ -411,7 +420,7 @@ END
 '
 printf 'STATS\n' | "$NC" "$TCP" >"$T/got"
 commits0=$(sed -n "s/^commits${TAB}//p" "$T/got")
-i=0; : >"$T/pipe.in"
+i=0; printf '%s' "$AUTHL" >"$T/pipe.in"
 while [ $i -lt 200 ]; do
     printf 'ADD {"id":"pipe-bulk-%d","title":"Pipelined bulk","body":"pangolin","source":"pipe"}\n' $i >>"$T/pipe.in"
     i=$((i + 1))
@@ -439,11 +448,12 @@ check "10 clients x 50 over the Unix socket" [ "$(cat "$T/got")" = "load ok=500 
 check "a burst of 300 simultaneous connections, 5 requests each" [ "$(cat "$T/got")" = "load ok=1500 bad=0" ]
 
 # ---- an acknowledged write survives kill -9 ----
-expect "ADD before the crash" "$TCP" 'ADD {"id":"durable-1","title":"Okapi sighted","body":"An okapi was seen."}
-' 'OK id=durable-1 replaced=0 took_us=N
+expect "ADD before the crash" "$TCP" "$AUTHL"'ADD {"id":"durable-1","title":"Okapi sighted","body":"An okapi was seen."}
+' "$AUTHOK"'OK id=durable-1 replaced=0 took_us=N
 '
 kill -9 "$MAIN"; wait "$MAIN" 2>/dev/null
-start main2 --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2
+start main2 --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2 \
+    --auth-token-file "$T/token"
 MAIN=$PID
 expect "after kill -9 and restart: the acknowledged ADD is there" "$TCP" 'COUNT okapi
 COUNT source=bulk quagga
@@ -453,7 +463,7 @@ OK count=200 took_us=N
 check "the index is clean after kill -9" xapian-check "$T/idx" >/dev/null 2>&1
 
 # ---- SIGTERM while writes are in flight: every acknowledged write is kept ----
-i=0; : >"$T/term.in"
+i=0; printf '%s' "$AUTHL" >"$T/term.in"
 while [ $i -lt 300 ]; do
     printf 'ADD {"id":"term-%d","title":"Tapir %d","body":"Tapir.","source":"term"}\n' $i $i >>"$T/term.in"
     i=$((i + 1))
@@ -465,17 +475,18 @@ check "SIGTERM during writes: exit 0" [ "$RC" -eq 0 ]
 wait "$tp"; rc=$?
 check "SIGTERM during writes: the writing client is closed" [ "$rc" -eq 0 ]
 acked=$(grep -c '^OK id=term-[0-9]* replaced=0 took_us=' "$T/term.out")
-check "SIGTERM during writes: every reply is a whole acknowledgement" [ "$(wc -l <"$T/term.out")" -eq "$acked" ]
+check "SIGTERM during writes: every reply is a whole acknowledgement" [ "$(grep -vc '^OK auth$' "$T/term.out")" -eq "$acked" ]
 check "SIGTERM during writes: at least one acknowledged" [ "$acked" -ge 1 ]
-start main3 --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2
+start main3 --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2 \
+    --auth-token-file "$T/token"
 MAIN=$PID
 expect "after restart: exactly the acknowledged writes are there" "$TCP" 'COUNT source=term tapir
 ' "OK count=$acked took_us=N
 "
 
 # ---- the writer lets go of the index when idle; outside updates show within a second ----
-expect "an ADD on the restarted daemon" "$TCP" 'ADD {"id":"live-2","title":"Ibis","body":"An ibis."}
-' 'OK id=live-2 replaced=0 took_us=N
+expect "an ADD on the restarted daemon" "$TCP" "$AUTHL"'ADD {"id":"live-2","title":"Ibis","body":"An ibis."}
+' "$AUTHOK"'OK id=live-2 replaced=0 took_us=N
 '
 check "the writer releases the index after 2 s without writes" wait_for 10 grep -qs 'event=writer_close reason=idle' "$T/main3.log"
 mkdir -p "$T/extra"

@@ -61,6 +61,9 @@ ERR bad_request unknown option 'bogus' for REINDEX
 OK pong
 EOF
 check "REINDEX errors, exact replies" diff -u "$T/want" "$T/got"
+printf 'REINDEX %s\nSTATUS\n' "$CORPUS" | send "$TCP" >"$T/got"
+check "REINDEX over TCP needs write authority" [ "$(sed -n 1p "$T/got")" = "ERR unauthorized REINDEX is refused on TCP: newsd runs without --auth-token-file; write through its Unix socket" ]
+check "STATUS over TCP is open" [ "$(sed -n 2p "$T/got")" = "OK state=idle job=0" ]
 "$NQ" -a "$UNIX" reindex "$T/no-such-dir" >"$T/out" 2>"$T/err"; rc=$?
 check "newsq reindex of a missing folder: exit 2" [ "$rc" -eq 2 ]
 check "newsq reindex of a missing folder: message" contains "$T/err" "no-such-dir: No such file or directory"

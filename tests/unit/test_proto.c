@@ -2,7 +2,8 @@
  * test_proto.c: the request-line parser (daemon/proto.c): commands, options, arguments,
  * and every kind of bad line: garbage, NUL bytes, control bytes, invalid UTF-8, HTTP
  * request lines, unknown and repeated options, over-long names and values, too many
- * options, missing and extra arguments.
+ * options, missing and extra arguments; AUTH, the commands that need write authority,
+ * and the lines whose text the log must not quote.
  */
 #include "check.h"
 #include "proto.h"
@@ -199,9 +200,45 @@ static void test_unknown_and_http(void)
     CHECK(strlen(err) < 100);
 }
 
+/* AUTH and the write flag behind the one authority check (cmd.c). */
+static void test_auth(void)
+{
+    proto_request_t r;
+    CHECK_INT(parse("AUTH s3cret-token_0123", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_AUTH);
+    CHECK(r.arg_len == 17 && memcmp(r.arg, "s3cret-token_0123", 17) == 0);
+    CHECK_INT(parse("auth format=json -- abc=def", &r), PROTO_OK);
+    CHECK_STR(proto_option(&r, "format"), "json");
+    CHECK(r.arg_len == 7 && memcmp(r.arg, "abc=def", 7) == 0);
+    CHECK_INT(parse("AUTH Token=With=Equals", &r), PROTO_OK);   /* upper case: no option */
+    CHECK(r.arg_len == 17);
+    CHECK_INT(parse("AUTH", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "AUTH needs an argument: AUTH [format=F] TOKEN");
+    CHECK_INT(parse("AUTH limit=1 tok", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'limit' for AUTH");
+
+    size_t n;
+    const proto_command_t *t = proto_commands(&n);
+    for (size_t i = 0; i < n; i++) {
+        int writes = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE;
+        CHECK_INT(t[i].access, writes ? PROTO_WRITE : PROTO_READ);
+    }
+
+    const char *secret[] = { "AUTH x", "auth x", "  \tAuTh x", "AUTH", "AUTH\x01x", "AUTHOR x",
+                             "AUTH\tx" };
+    for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
+        CHECK(proto_is_auth_line(secret[i], strlen(secret[i])));
+    const char *plain[] = { "", "   ", "AUT", "PING", "SEARCH AUTH x", "xAUTH", "ADD {\"AUTH\"}" };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        CHECK(!proto_is_auth_line(plain[i], strlen(plain[i])));
+    /* only the bytes given are read */
+    CHECK(!proto_is_auth_line("AUTH", 3));
+}
+
 int main(void)
 {
     test_commands();
+    test_auth();
     test_options();
     test_arguments();
     test_bad_bytes();
