@@ -23,6 +23,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: newsd --index DIR [--listen ADDR]... [--workers N] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
+            "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--auth-token-file PATH]\n"
             "  -i, --index DIR          the index to serve (required)\n"
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
@@ -69,8 +70,7 @@ static int usage_error(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
-           OPT_REINDEX_JOBS, OPT_REINDEX_NICE };
-    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_AUTH_TOKEN_FILE };
+           OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "listen", required_argument, NULL, 'l' },
@@ -154,6 +154,7 @@ int main(int argc, char **argv)
                 return usage_error("--reindex-nice takes a number from 0 to 19, not '%s'",
                                    optarg);
             cfg.reindex_nice = (unsigned)v;
+            break;
         case OPT_AUTH_TOKEN_FILE:
             if (!*optarg)
                 return usage_error("--auth-token-file needs a path%s", "");
