@@ -256,11 +256,12 @@ ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/ncl
 mkdir -p "$T/live"
 printf '{"id":"live-1","title":"Barley","body":"Barley harvest begins."}\n' > "$T/live/seed.jsonl"
 "$NI" --index "$T/lidx" "$T/live" >"$T/out" 2>"$T/err"
-"$BIN/newsd" --index "$T/lidx" --listen 127.0.0.1:0 --workers 1 2>"$T/newsd.log" &
+# (the Unix socket: newsd takes writes over TCP only after AUTH)
+"$BIN/newsd" --index "$T/lidx" --listen "unix:$T/live.sock" --workers 1 2>"$T/newsd.log" &
 ND=$!
 PIDS="$PIDS $ND"
 check "newsd started" wait_for 10 grep -qs '^newsd: ready' "$T/newsd.log"
-ADDR=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/newsd.log")
+ADDR=unix:$T/live.sock
 count() { printf 'COUNT %s\n' "$1" | "$NC" "$ADDR" | sed -n 's/^OK count=\([0-9]*\).*/\1/p'; }
 count_is() { [ "$(count "$1")" = "$2" ]; }
 printf 'ADD {"id":"added-1","title":"Sorghum","body":"Sorghum added live."}\n' | "$NC" "$ADDR" >"$T/add.out"

@@ -220,7 +220,8 @@ static void test_auth(void)
     size_t n;
     const proto_command_t *t = proto_commands(&n);
     for (size_t i = 0; i < n; i++) {
-        int writes = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE;
+        int writes = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE ||
+                     t[i].cmd == PROTO_CMD_REINDEX;
         CHECK_INT(t[i].access, writes ? PROTO_WRITE : PROTO_READ);
     }
 
