@@ -355,6 +355,7 @@ static void serve(conn_t *c)
 static void read_cb(struct bufferevent *bev, void *arg)
 {
     conn_t *c = arg;
+    c->worker->activity++;
     if (c->state == CONN_LINGER) {
         struct evbuffer *in = bufferevent_get_input(bev);
         evbuffer_drain(in, evbuffer_get_length(in));

@@ -23,6 +23,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: newsd --index DIR [--listen ADDR]... [--workers N] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
+            "             [--busy-poll-us US]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--auth-token-file PATH]\n"
             "  -i, --index DIR          the index to serve (required)\n"
@@ -33,6 +34,8 @@ static void usage(FILE *f)
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
             "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
             "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
+            "      --busy-poll-us US    a worker polls this long for input before sleeping,\n"
+            "                           0 to %d (default 0: lower latency for CPU)\n"
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
@@ -46,7 +49,7 @@ static void usage(FILE *f)
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
-            NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
+            NEWSD_MAX_BUSY_POLL_US, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -70,7 +73,7 @@ static int usage_error(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
-           OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE };
+           OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "listen", required_argument, NULL, 'l' },
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
         { "indexer", required_argument, NULL, OPT_INDEXER },
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
+        { "busy-poll-us", required_argument, NULL, OPT_BUSY_POLL },
         { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -154,6 +158,12 @@ int main(int argc, char **argv)
                 return usage_error("--reindex-nice takes a number from 0 to 19, not '%s'",
                                    optarg);
             cfg.reindex_nice = (unsigned)v;
+            break;
+        case OPT_BUSY_POLL:
+            if ((v = number(optarg, 0, NEWSD_MAX_BUSY_POLL_US)) < 0)
+                return usage_error("--busy-poll-us takes microseconds from 0 to 10000, not '%s'",
+                                   optarg);
+            cfg.busy_poll_us = (unsigned)v;
             break;
         case OPT_AUTH_TOKEN_FILE:
             if (!*optarg)

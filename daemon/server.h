@@ -34,6 +34,8 @@ typedef struct server_config {
     unsigned max_connections;
     unsigned idle_timeout_s;
     unsigned query_timeout_ms;     /* a search past this is cut short: ERR timeout */
+    unsigned busy_poll_us;         /* a worker polls this long for more input before it
+                                      sleeps (0: it sleeps at once) */
     const char *indexer;           /* the newsindex program REINDEX runs */
     unsigned reindex_jobs;         /* its --jobs */
     unsigned reindex_nice;         /* its niceness */
@@ -84,6 +86,7 @@ typedef struct worker {
     uint64_t reader_ino;               /* st_ino of the index folder when it was opened */
     uint64_t reader_refreshed_us;
     conn_t *conns;                     /* every connection of this worker, linked */
+    uint64_t activity;                 /* input callbacks run: --busy-poll-us looks at it */
     unsigned nconns;
     int stopping;
 } worker_t;

@@ -134,6 +134,9 @@
 #define NEWSD_READER_REFRESH_MS 500
 /* The writer releases the index's write lock after this many ms without writes. */
 #define NEWSD_WRITER_IDLE_MS 2000
+/* Largest --busy-poll-us: how long a worker may poll for input before it sleeps. */
+#define NEWSD_MAX_BUSY_POLL_US 10000
+
 /* ---- REINDEX (daemon/reindex.c) ---- */
 
 /* Live writes (ids) a rebuild remembers to carry over into the new index; past this the
