@@ -232,6 +232,16 @@ static int spawn(reindex_t *r)
         prctl(PR_SET_PDEATHSIG, SIGTERM);     /* the daemon killed: the build stops too */
         if (getppid() != parent)
             _exit(127);
+        /* The daemon's handlers must not run here: libevent's would write to the signal
+         * pipe this process shares with the daemon, and a SIGTERM meant for the build
+         * (a cancel right after the fork) would stop the daemon.  The signals the
+         * job's thread blocks every signal, so none is handled before this. */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int sig = 1; sig < NSIG; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP)
+                sigaction(sig, &dfl, NULL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -530,7 +540,13 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
     r->started_us = server_now_us();
     r->cancel = 0;
     r->child = 0;
-    if (pthread_create(&r->thread, NULL, job_main, r) != 0) {
+    /* the job's thread (and so its child until exec) starts with every signal blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int created = pthread_create(&r->thread, NULL, job_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (created != 0) {
         r->st.state = REINDEX_FAILED;
         snprintf(r->st.message, sizeof r->st.message, "cannot start a thread");
         snprintf(err, errlen, "cannot start a thread");
