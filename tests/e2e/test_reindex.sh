@@ -137,6 +137,18 @@ check "a cancelled rebuild: failed, saying so" grep -q '^OK state=failed job=2 .
 printf 'COUNT quokka\n' | send "$UNIX" >"$T/got"
 check "after the cancel the index is as it was" [ "$(cat "$T/got")" = "OK count=2 took_us=N" ]
 check "a cancelled rebuild leaves no folder" wait_for 10 sh -c "[ -z \"\$(ls -d '$T'/idx.* 2>/dev/null)\" ]"
+# a cancel on the heels of the start (before, during or just after the fork), five times
+# (not $i: wait_for uses it)
+round=0
+while [ "$round" -lt 5 ]; do
+    printf 'REINDEX %s\nREINDEX cancel=1\n' "$CORPUS" | send "$UNIX" >"$T/got"
+    wait_for 60 reindex_over
+    round=$((round + 1))
+done
+printf 'STATUS\nPING\n' | send "$UNIX" >"$T/got"
+check "REINDEX and cancel back to back, five times: cancelled" grep -q '^OK state=failed job=7 .* message=cancelled; the index was left as it was$' "$T/got"
+check "REINDEX and cancel back to back, five times: newsd serves on" grep -q '^OK pong$' "$T/got"
+check "REINDEX and cancel back to back: no shutdown" lacks "$T/main.log" "event=shutdown"
 stop "$MAIN"
 check "SIGTERM after rebuilds: exit 0" [ "$RC" -eq 0 ]
 
