@@ -331,6 +331,23 @@ static void test_text(void)
     }
     got_free(&g);
 
+    /* an id (from a path) with a control character or invalid UTF-8 is skipped: no client
+     * could name it (found by fuzzing, tests/fuzz/regress/text/) */
+    static const char *const bad_ids[] = { "a\tb.txt", "bbc/x\x01.txt", "caf\xE9.txt",
+                                           "c1\xC2\x85.txt" };
+    for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+        read_file(&g, DATA "text/noblank.txt", bad_ids[i], NULL, INGEST_TEXT);
+        CHECK_INT(g.ndocs, 0);
+        CHECK_INT(g.nskips, 1);
+        if (g.nskips)
+            CHECK_STR(g.skips[0], DATA "text/noblank.txt: id (from the file's path) is not "
+                                       "UTF-8 or holds control characters");
+        got_free(&g);
+    }
+    read_file(&g, DATA "text/noblank.txt", "caf\xC3\xA9.txt", NULL, INGEST_TEXT);
+    CHECK_INT(g.ndocs, 1);
+    got_free(&g);
+
     read_file(&g, DATA "text/empty.txt", NULL, NULL, INGEST_AUTO);
     CHECK_INT(g.ndocs, 0);
     CHECK_INT(g.nskips, 1);
