@@ -20,17 +20,15 @@ static void set_lower(ingest_buf_t *b, const char *s, size_t n)
     ingest_cut(b, NEWSD_MAX_TAG_LEN, 0);
 }
 
-/* 1 when id is valid UTF-8 without C0, DEL or C1 control characters. */
+/* 1 when id is valid UTF-8 without C0 controls or DEL: what a request line may hold, and
+ * what the JSON Lines reader accepts as an id. */
 static int clean_id(const char *id, size_t n)
 {
     if (!ingest_utf8_valid(id, n))
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)id[i];
-        if (c < 0x20 || c == 0x7F ||
-            (c == 0xC2 && i + 1 < n && (unsigned char)id[i + 1] <= 0x9F))
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7F)
             return 0;
-    }
     return 1;
 }
 

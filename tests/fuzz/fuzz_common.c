@@ -94,6 +94,21 @@ const char *fuzz_write_gz(const char *name, const uint8_t *data, size_t size)
 
 /* ---- documents ---- */
 
+/* An id: valid UTF-8 without C0 controls or DEL, as a request line may name it. */
+static void check_id(const char *id)
+{
+    if (!id || !*id)
+        FUZZ_FAIL("document without an id");
+    size_t n = strlen(id);
+    if (n > NEWSD_MAX_ID_LEN)
+        FUZZ_FAIL("id of %zu bytes, over %d", n, NEWSD_MAX_ID_LEN);
+    if (!proto_utf8_valid(id, n))
+        FUZZ_FAIL("id is not valid UTF-8");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7F)
+            FUZZ_FAIL("id holds control character 0x%02x at byte %zu", (unsigned char)id[i], i);
+}
+
 /* A field a reader handed out: valid UTF-8, no control characters but those allowed. */
 static void check_text(const char *what, const char *s, size_t max, int newlines_ok)
 {
@@ -142,9 +157,7 @@ static void check_date(const char *date)
 
 void fuzz_check_doc(const newsidx_doc_t *doc)
 {
-    if (!doc->id || !*doc->id)
-        FUZZ_FAIL("document without an id");
-    check_text("id", doc->id, 0, 0);
+    check_id(doc->id);
     check_text("title", doc->title, NEWSD_MAX_TITLE_LEN, 0);
     check_text("body", doc->body, NEWSD_MAX_RECORD_BYTES, 1);
     check_text("source", doc->source, 0, 0);
@@ -159,8 +172,12 @@ size_t fuzz_read_all(const char *path, const char *id, ingest_format_t format)
     char err[1024];
     ingest_source_t src = { .path = path, .id = id, .source = NULL, .format = format };
     ingest_reader_t *r = ingest_open(&src, err, sizeof err);
-    if (!r)
+    if (!r) {
+        /* only a gzip stream corrupt in its first bytes may fail the open, saying so */
+        if (strstr(err, "corrupt gzip data: "))
+            return 0;
         FUZZ_FAIL("ingest_open %s: %s", path, err);
+    }
     if (format != INGEST_AUTO && ingest_reader_format(r) != format)
         FUZZ_FAIL("asked for format %s, the reader chose %s", ingest_format_name(format),
                   ingest_format_name(ingest_reader_format(r)));
