@@ -339,8 +339,10 @@ const char *const SNIPPET_OMIT = "...";
  * Xapian 1.4.22's query parser leaks the token of "NEAR/n" or "ADJ/n" (96 bytes twice)
  * when it comes straight after AND, OR, NOT or XOR: a syntax error, but one a client could
  * repeat to grow the daemon without bound (found by tests/fuzz/fuzz_query.c).  Such a query
- * is refused here, before Xapian sees it, with the error Xapian would have given.
- * Operators are upper-case whole words outside double quotes, as Xapian reads them.
+ * is refused here, before Xapian sees it, with the error Xapian gives for it.  Operators
+ * are upper-case words outside double quotes; the scan splits words more eagerly than
+ * Xapian does (every byte but an ASCII letter, digit or '_' separates), so it refuses a
+ * few more odd queries of the same shape rather than miss one.
  */
 void refuse_leaking_syntax(const char *query)
 {
@@ -349,33 +351,42 @@ void refuse_leaking_syntax(const char *query)
                                           "Syntax: <expression> OR <expression>",
                                           "Syntax: <expression> NOT <expression>",
                                           "Syntax: <expression> XOR <expression>" };
-    auto is_word_end = [](char c) { return c == '\0' || c == ' ' || (c >= '\t' && c <= '\r'); };
-    const char *prev_error = nullptr;
+    auto word_char = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    };
+    const char *after_op = nullptr;   /* the error, while only separators follow an operator */
     bool quoted = false;
     for (const char *p = query; *p;) {
-        if (is_word_end(*p)) {
+        if (*p == '"') {
+            quoted = !quoted;
+            after_op = nullptr;
+            p++;
+            continue;
+        }
+        if (!word_char(*p)) {
             p++;
             continue;
         }
         const char *w = p;
-        while (!is_word_end(*p)) {
-            if (*p == '"') quoted = !quoted;
-            p++;
-        }
+        while (word_char(*p)) p++;
         size_t n = (size_t)(p - w);
         bool window = false;
-        for (const char *op : { "NEAR/", "ADJ/" }) {
-            size_t k = strlen(op);
-            if (!quoted && n > k && strncmp(w, op, k) == 0 &&
-                strspn(w + k, "0123456789") == n - k)
+        if (((n == 4 && strncmp(w, "NEAR", 4) == 0) || (n == 3 && strncmp(w, "ADJ", 3) == 0)) &&
+            p[0] == '/' && p[1] >= '0' && p[1] <= '9') {
+            const char *d = p + 1;
+            while (*d >= '0' && *d <= '9') d++;
+            if (!word_char(*d)) {
                 window = true;
+                p = d;
+            }
         }
-        if (window && prev_error)
-            throw ApiError{NEWSIDX_BAD_QUERY, prev_error};
-        prev_error = nullptr;
+        if (window && after_op && !quoted)
+            throw ApiError{NEWSIDX_BAD_QUERY, after_op};
+        after_op = nullptr;
         for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !quoted; i++)
             if (n == strlen(ops[i]) && strncmp(w, ops[i], n) == 0)
-                prev_error = errors[i];
+                after_op = errors[i];
     }
 }
 

@@ -277,6 +277,7 @@ static void test_search(newsidx_reader_t *r)
     CHECK_STR(newsidx_reader_error(r), "Syntax: <expression> NOT <expression>");
     uint64_t cnt = 0;
     CHECK_INT(newsidx_count(r, "a XOR ADJ/2", NULL, &cnt), NEWSIDX_BAD_QUERY);
+    CHECK_INT(search_status(r, "steel OR NEAR/3\x1f" "100", &o), NEWSIDX_BAD_QUERY);
     /* ... but not where Xapian reads no operator: in quotes, lower case, without /n */
     CHECK_INT(search_status(r, "steel NEAR/3 strike", &o), NEWSIDX_OK);
     CHECK_INT(search_status(r, "\"steel OR NEAR/3 strike\"", &o), NEWSIDX_OK);
