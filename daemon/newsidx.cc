@@ -336,58 +336,53 @@ const unsigned SNIPPET_FLAGS = Xapian::MSet::SNIPPET_EXHAUSTIVE;
 const char *const SNIPPET_OMIT = "...";
 
 /*
- * Xapian 1.4.22's query parser leaks the token of "NEAR/n" or "ADJ/n" (96 bytes twice)
- * when it comes straight after AND, OR, NOT or XOR: a syntax error, but one a client could
- * repeat to grow the daemon without bound (found by tests/fuzz/fuzz_query.c).  Such a query
- * is refused here, before Xapian sees it, with the error Xapian gives for it.  Operators
- * are upper-case words outside double quotes; the scan splits words more eagerly than
- * Xapian does (every byte but an ASCII letter, digit or '_' separates), so it refuses a
- * few more odd queries of the same shape rather than miss one.
+ * Xapian 1.4.22's query parser leaks the token of a "NEAR/n" or "ADJ/n" (96 bytes twice)
+ * whenever its first attempt at a query holding one fails with a syntax error (it then
+ * retries with every operator off, or reports the error).  A client could repeat such a
+ * query to grow the daemon without bound (found by tests/fuzz/fuzz_query.c).  The window
+ * is the only difference between NEAR/n and a plain NEAR in the grammar, and a plain NEAR
+ * does not leak: so a query holding windows is first parsed with them removed.  If that
+ * fails, so would the query: the error is reported without parsing it.  If it only parsed
+ * on the retry (the result equals a parse with operators off), the query itself is parsed
+ * with operators off, which is what Xapian's retry would have given.  Otherwise the first
+ * attempt succeeds on the query too, and nothing leaks.
  */
-void refuse_leaking_syntax(const char *query)
+
+/* query with every "NEAR/<digits>" and "ADJ/<digits>" cut to "NEAR " and "ADJ "; false
+ * when it has none. */
+bool strip_windows(const char *query, std::string &out)
 {
-    static const char *const ops[] = { "AND", "OR", "NOT", "XOR" };
-    static const char *const errors[] = { "Syntax: <expression> AND <expression>",
-                                          "Syntax: <expression> OR <expression>",
-                                          "Syntax: <expression> NOT <expression>",
-                                          "Syntax: <expression> XOR <expression>" };
-    auto word_char = [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '_';
-    };
-    const char *after_op = nullptr;   /* the error, while only separators follow an operator */
-    bool quoted = false;
+    bool any = false;
+    out.clear();
     for (const char *p = query; *p;) {
-        if (*p == '"') {
-            quoted = !quoted;
-            after_op = nullptr;
-            p++;
+        size_t k = strncmp(p, "NEAR/", 5) == 0 ? 4 : strncmp(p, "ADJ/", 4) == 0 ? 3 : 0;
+        if (k && p[k + 1] >= '0' && p[k + 1] <= '9') {
+            out.append(p, k);
+            out += ' ';
+            for (p += k + 1; *p >= '0' && *p <= '9'; p++) {}
+            any = true;
             continue;
         }
-        if (!word_char(*p)) {
-            p++;
-            continue;
-        }
-        const char *w = p;
-        while (word_char(*p)) p++;
-        size_t n = (size_t)(p - w);
-        bool window = false;
-        if (((n == 4 && strncmp(w, "NEAR", 4) == 0) || (n == 3 && strncmp(w, "ADJ", 3) == 0)) &&
-            p[0] == '/' && p[1] >= '0' && p[1] <= '9') {
-            const char *d = p + 1;
-            while (*d >= '0' && *d <= '9') d++;
-            if (!word_char(*d)) {
-                window = true;
-                p = d;
-            }
-        }
-        if (window && after_op && !quoted)
-            throw ApiError{NEWSIDX_BAD_QUERY, after_op};
-        after_op = nullptr;
-        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !quoted; i++)
-            if (n == strlen(ops[i]) && strncmp(w, ops[i], n) == 0)
-                after_op = errors[i];
+        out += *p++;
     }
+    return any;
+}
+
+Xapian::Query parse_without_leaks(Xapian::QueryParser &qp, const char *query, unsigned flags)
+{
+    std::string stripped;
+    if (!strip_windows(query, stripped))
+        return qp.parse_query(query, flags);
+    /* the flags Xapian's own retry keeps */
+    const unsigned retry_flags = flags & Xapian::QueryParser::FLAG_CJK_NGRAM;
+    Xapian::Query first = qp.parse_query(stripped, flags);   /* throws as the query would */
+    bool retried;
+    try {
+        retried = first.get_description() == qp.parse_query(stripped, retry_flags).get_description();
+    } catch (const Xapian::QueryParserError &) {
+        retried = false;
+    }
+    return qp.parse_query(query, retried ? retry_flags : flags);
 }
 
 Xapian::Query parse_query(const Xapian::Database &db, const char *query)
@@ -398,7 +393,6 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query)
     size_t i = 0;
     while (i < n && (query[i] == ' ' || (query[i] >= '\t' && query[i] <= '\r'))) i++;
     if (i == n) throw ApiError{NEWSIDX_BAD_QUERY, "empty query"};
-    refuse_leaking_syntax(query);
 
     Xapian::QueryParser qp;
     qp.set_stemmer(Xapian::Stem("en"));
@@ -419,7 +413,7 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query)
     qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY, "date:"))->release());
     qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY))->release());
 
-    Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
+    Xapian::Query q = parse_without_leaks(qp, query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
     return q;
 }

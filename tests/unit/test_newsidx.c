@@ -269,18 +269,20 @@ static void test_search(newsidx_reader_t *r)
     }
     CHECK_INT(search_status(r, "steel AND", &o), NEWSIDX_BAD_QUERY);
     CHECK(strstr(newsidx_reader_error(r), "Syntax") != NULL);
-    /* NEAR/n or ADJ/n right after AND/OR/NOT/XOR leaks in Xapian 1.4.22's parser: refused
-     * before it gets there, with Xapian's message (found by fuzzing) */
+    /* a syntax error in a query with NEAR/n or ADJ/n leaks in Xapian 1.4.22's parser; newsidx
+     * finds it without (found by fuzzing; the SANITIZE=1 run checks for leaks): the same
+     * errors, and the same lenient reading where Xapian retries without operators */
     CHECK_INT(search_status(r, "steel OR NEAR/3 strike", &o), NEWSIDX_BAD_QUERY);
-    CHECK_STR(newsidx_reader_error(r), "Syntax: <expression> OR <expression>");
+    CHECK(strstr(newsidx_reader_error(r), "Syntax: <expression> OR <expression>") != NULL);
     CHECK_INT(search_status(r, "steel AND NOT\tADJ/12 strike", &o), NEWSIDX_BAD_QUERY);
-    CHECK_STR(newsidx_reader_error(r), "Syntax: <expression> NOT <expression>");
+    CHECK(strstr(newsidx_reader_error(r), "Syntax") != NULL);
     uint64_t cnt = 0;
     CHECK_INT(newsidx_count(r, "a XOR ADJ/2", NULL, &cnt), NEWSIDX_BAD_QUERY);
     CHECK_INT(search_status(r, "steel OR NEAR/3\x1f" "100", &o), NEWSIDX_BAD_QUERY);
-    /* ... but not where Xapian reads no operator: in quotes, lower case, without /n */
-    CHECK_INT(search_status(r, "steel NEAR/3 strike", &o), NEWSIDX_OK);
-    CHECK_INT(search_status(r, "\"steel OR NEAR/3 strike\"", &o), NEWSIDX_OK);
+    CHECK_STR(ids(r, "(steel NEAR/3 strike", &o), ids(r, "(steel NEAR strike", &o));
+    CHECK_STR(ids(r, "steel NEAR/2 strike", &o), "r5");   /* the window still applies */
+    CHECK_STR(ids(r, "steel NEAR/1 sanctions", &o), "");
+    CHECK_STR(ids(r, "\"steel OR NEAR/3 strike\"", &o), "");
     CHECK_INT(search_status(r, "steel or NEAR/3 strike", &o), NEWSIDX_OK);
     CHECK_INT(search_status(r, "steel OR NEAR/x strike", &o), NEWSIDX_OK);
     /* the parser forgives unbalanced brackets and quotes */
