@@ -335,56 +335,6 @@ const unsigned SNIPPET_FLAGS = Xapian::MSet::SNIPPET_EXHAUSTIVE;
 
 const char *const SNIPPET_OMIT = "...";
 
-/*
- * Xapian 1.4.22's query parser leaks the token of a "NEAR/n" or "ADJ/n" (96 bytes twice)
- * whenever its first attempt at a query holding one fails with a syntax error (it then
- * retries with every operator off, or reports the error).  A client could repeat such a
- * query to grow the daemon without bound (found by tests/fuzz/fuzz_query.c).  The window
- * is the only difference between NEAR/n and a plain NEAR in the grammar, and a plain NEAR
- * does not leak: so a query holding windows is first parsed with them removed.  If that
- * fails, so would the query: the error is reported without parsing it.  If it only parsed
- * on the retry (the result equals a parse with operators off), the query itself is parsed
- * with operators off, which is what Xapian's retry would have given.  Otherwise the first
- * attempt succeeds on the query too, and nothing leaks.
- */
-
-/* query with every "NEAR/<digits>" and "ADJ/<digits>" cut to "NEAR " and "ADJ "; false
- * when it has none. */
-bool strip_windows(const char *query, std::string &out)
-{
-    bool any = false;
-    out.clear();
-    for (const char *p = query; *p;) {
-        size_t k = strncmp(p, "NEAR/", 5) == 0 ? 4 : strncmp(p, "ADJ/", 4) == 0 ? 3 : 0;
-        if (k && p[k + 1] >= '0' && p[k + 1] <= '9') {
-            out.append(p, k);
-            out += ' ';
-            for (p += k + 1; *p >= '0' && *p <= '9'; p++) {}
-            any = true;
-            continue;
-        }
-        out += *p++;
-    }
-    return any;
-}
-
-Xapian::Query parse_without_leaks(Xapian::QueryParser &qp, const char *query, unsigned flags)
-{
-    std::string stripped;
-    if (!strip_windows(query, stripped))
-        return qp.parse_query(query, flags);
-    /* the flags Xapian's own retry keeps */
-    const unsigned retry_flags = flags & Xapian::QueryParser::FLAG_CJK_NGRAM;
-    Xapian::Query first = qp.parse_query(stripped, flags);   /* throws as the query would */
-    bool retried;
-    try {
-        retried = first.get_description() == qp.parse_query(stripped, retry_flags).get_description();
-    } catch (const Xapian::QueryParserError &) {
-        retried = false;
-    }
-    return qp.parse_query(query, retried ? retry_flags : flags);
-}
-
 Xapian::Query parse_query(const Xapian::Database &db, const char *query)
 {
     if (!query) throw ApiError{NEWSIDX_BAD_ARGUMENT, "query is NULL"};
@@ -413,7 +363,7 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query)
     qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY, "date:"))->release());
     qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY))->release());
 
-    Xapian::Query q = parse_without_leaks(qp, query, QUERY_FLAGS);
+    Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
     return q;
 }

@@ -29,6 +29,19 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...)
     abort();
 }
 
+/*
+ * LeakSanitizer reads this at start-up (fuzz targets and the replay driver under
+ * SANITIZE=1).  Xapian 1.4.22's query parser loses the window token of NEAR/n and ADJ/n
+ * (2 x 96 bytes) on some malformed queries ("a OR NEAR/3 b", "a OR NEAR/3 topic:x"); that
+ * leak is inside libxapian, not ours, and is documented in README.md ("Fuzzing").  Only
+ * leaks allocated directly by that function are ignored.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:Xapian::QueryParser::Internal::parse_query\n";
+}
+
 /* ---- temporary files ---- */
 
 static char tmp_root[4096];
