@@ -6,6 +6,9 @@
 #   make test       build and run every suite; ends with "N passed, M failed"
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
+#   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
+#   make fuzz-deps  install clang and its sanitizer/libFuzzer runtimes (as root)
 #
 # User CFLAGS/CXXFLAGS/LDFLAGS are appended to ours, never replace them.
 
@@ -18,6 +21,9 @@ INDEX ?= var/index
 CORPUS ?= corpus
 
 DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq
+# Only `make fuzz` needs these (libclang-rt-dev: libFuzzer and the sanitizer runtimes of
+# Debian's default clang); `make fuzz-deps` installs them.
+FUZZ_PACKAGES := clang libclang-rt-dev
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon
@@ -55,7 +61,15 @@ endif
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test bench bench-quick bench-peers clean check-deps FORCE
+# Fuzz targets (tests/fuzz/fuzz_<target>.c).  Each is also linked with tests/fuzz/replay.c
+# by the normal build, and `make test` replays its committed seeds and regression inputs.
+FUZZ_TARGETS := proto query text reuters jsonl trec gz
+FUZZ_COMMON := tests/fuzz/fuzz_common.c
+FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
+
+.PHONY: all deps run test bench bench-quick bench-peers clean check-deps FORCE \
+        fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
 # Keep object files that pattern rules make on the way to a program.
 .SECONDARY:
@@ -119,8 +133,66 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB) $(BUILD)/.flags
 	$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@.o
 	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
 
-test: all $(UNIT_BINS)
-	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS)
+# One replay driver per fuzz target: its inputs run through LLVMFuzzerTestOneInput.
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COMMON) \
+                              tests/fuzz/fuzz.h $(LIB) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -DFUZZ_TARGET='"$*"' -c tests/fuzz/replay.c -o $@.replay.o
+	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -c $(FUZZ_COMMON) -o $@.common.o
+	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.replay.o $@.common.o $@.o $(LIB) $(LIBS)
+
+test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+
+# ---- fuzzing (clang + libFuzzer; see README.md, "Fuzzing") ----
+
+FUZZ_CC  ?= clang
+FUZZ_CXX ?= clang++
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS) \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(CFLAGS)
+FUZZ_CXXFLAGS = -std=c++17 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS) \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(CXXFLAGS)
+FUZZ_LIB_OBJS := $(LIB_C:%.c=$(FUZZ_BUILD)/%.o) $(LIB_CXX:%.cc=$(FUZZ_BUILD)/%.o)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+# Seconds each target runs in `make fuzz-run` (CI passes less: .ci/run).
+FUZZ_SECONDS ?= 60
+# Longest input libFuzzer makes, in bytes: several records of any format, or 16 request
+# lines, yet small enough to keep thousands of executions a second.
+FUZZ_MAX_LEN ?= 16384
+# Seconds one input may take before it counts as a hang (a search is capped at 2 s).
+FUZZ_TIMEOUT ?= 10
+# Memory (MB) a target may use before it counts as a leak gone wild.
+FUZZ_RSS_MB ?= 2048
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_PACKAGES)"
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/libnewsd.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o \
+                      $(FUZZ_BUILD)/libnewsd.a
+	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS) $(LDFLAGS)
+
+fuzz-run: fuzz
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) \
+	  FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_RSS_MB=$(FUZZ_RSS_MB) \
+	  sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

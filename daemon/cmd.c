@@ -260,9 +260,12 @@ static void record_latency(server_t *srv, uint64_t us)
 }
 
 /* What SEARCH and COUNT share before they run: options parsed into opts and the query's
- * length checked.  Returns the worker's reader, or NULL when an error reply was sent. */
+ * length checked, then the query copied into query as a C string (req->arg points into
+ * the request line and ends at arg_len, not at a NUL).  Returns the worker's reader, or
+ * NULL when an error reply was sent. */
 static newsidx_reader_t *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req,
-                                       cmd_format_t f, newsidx_search_opts_t *opts)
+                                       cmd_format_t f, newsidx_search_opts_t *opts,
+                                       char query[NEWSD_MAX_QUERY_LEN + 1])
 {
     server_t *srv = ctx->worker->srv;
     char msg[256];
@@ -277,6 +280,8 @@ static newsidx_reader_t *query_prelude(cmd_ctx_t *ctx, const proto_request_t *re
                   NEWSD_MAX_QUERY_LEN);
         return NULL;
     }
+    memcpy(query, req->arg, req->arg_len);
+    query[req->arg_len] = '\0';
     return worker_reader(ctx->worker);
 }
 
@@ -284,14 +289,15 @@ static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t 
 {
     server_t *srv = ctx->worker->srv;
     newsidx_search_opts_t opts;
-    newsidx_reader_t *reader = query_prelude(ctx, req, f, &opts);
+    char query[NEWSD_MAX_QUERY_LEN + 1];
+    newsidx_reader_t *reader = query_prelude(ctx, req, f, &opts, query);
     if (!reader)
         return;
     uint64_t t0 = server_now_us();
     newsidx_results_t *res = NULL;
-    newsidx_status_t st = newsidx_search(reader, req->arg, &opts, &res);
+    newsidx_status_t st = newsidx_search(reader, query, &opts, &res);
     if (st == NEWSIDX_MODIFIED && again(reader))
-        st = newsidx_search(reader, req->arg, &opts, &res);
+        st = newsidx_search(reader, query, &opts, &res);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
     if (st != NEWSIDX_OK) {
@@ -340,13 +346,14 @@ static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f
 {
     server_t *srv = ctx->worker->srv;
     newsidx_search_opts_t opts;
-    newsidx_reader_t *reader = query_prelude(ctx, req, f, &opts);
+    char query[NEWSD_MAX_QUERY_LEN + 1];
+    newsidx_reader_t *reader = query_prelude(ctx, req, f, &opts, query);
     if (!reader)
         return;
     uint64_t t0 = server_now_us(), count = 0;
-    newsidx_status_t st = newsidx_count(reader, req->arg, &opts, &count);
+    newsidx_status_t st = newsidx_count(reader, query, &opts, &count);
     if (st == NEWSIDX_MODIFIED && again(reader))
-        st = newsidx_count(reader, req->arg, &opts, &count);
+        st = newsidx_count(reader, query, &opts, &count);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
     if (st != NEWSIDX_OK) {

@@ -115,6 +115,15 @@ int ingest_too_long(ingest_reader_t *r, unsigned long line)
  * itself holds NUL bytes.  The chunk is therefore kept filled with '\n' outside what was
  * just read: the last NUL in it is gzgets' terminator.
  */
+/* zlib's message for the last error, without the "<fd:N>: " gzdopen puts before it (the
+ * caller names the file). */
+static const char *gz_reason(gzFile gz, int *errnum)
+{
+    const char *msg = gzerror(gz, errnum);
+    const char *sep = strncmp(msg, "<fd:", 4) == 0 ? strstr(msg, ">: ") : NULL;
+    return sep ? sep + 3 : msg;
+}
+
 int ingest_read_line(ingest_reader_t *r)
 {
     ingest_buf_clear(&r->line);
@@ -123,7 +132,7 @@ int ingest_read_line(ingest_reader_t *r)
     for (;;) {
         if (!gzgets(r->gz, r->chunk, INGEST_CHUNK)) {
             int errnum = Z_OK;
-            const char *msg = gzerror(r->gz, &errnum);
+            const char *msg = gz_reason(r->gz, &errnum);
             if (errnum == Z_BUF_ERROR)
                 return ingest_fail(r, INGEST_FAIL, 0, "truncated gzip data");
             if (errnum == Z_ERRNO)
@@ -827,7 +836,15 @@ ingest_reader_t *ingest_open(const ingest_source_t *src, char *err, size_t errle
         int n = gzread(r->gz, head, sizeof head);
         r->format = format_by_content(head, n > 0 ? (size_t)n : 0);
         if (gzrewind(r->gz) != 0) {
-            errf(err, errlen, "%s: cannot rewind after looking at its first bytes", path);
+            /* gzrewind refuses after a data error: the stream's start is already corrupt */
+            int errnum = Z_OK;
+            const char *msg = gz_reason(r->gz, &errnum);
+            if (n < 0 && errnum != Z_OK && errnum != Z_ERRNO)
+                errf(err, errlen, "%s: corrupt gzip data: %s", path, msg);
+            else if (n < 0 && errnum == Z_ERRNO)
+                errf(err, errlen, "%s: %s", path, strerror(errno));
+            else
+                errf(err, errlen, "%s: cannot rewind after looking at its first bytes", path);
             ingest_close(r);
             return NULL;
         }

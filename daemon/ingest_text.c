@@ -20,6 +20,18 @@ static void set_lower(ingest_buf_t *b, const char *s, size_t n)
     ingest_cut(b, NEWSD_MAX_TAG_LEN, 0);
 }
 
+/* 1 when id is valid UTF-8 without C0 controls or DEL: what a request line may hold, and
+ * what the JSON Lines reader accepts as an id. */
+static int clean_id(const char *id, size_t n)
+{
+    if (!ingest_utf8_valid(id, n))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7F)
+            return 0;
+    return 1;
+}
+
 /* Source and topic from "…/<source>/<topic>/<file>" or "<source>/<file>". */
 static void from_path(ingest_reader_t *r, int want_source)
 {
@@ -112,6 +124,11 @@ int ingest_text_next(ingest_reader_t *r, newsidx_doc_t *doc)
     if (idlen == 0 || idlen > NEWSD_MAX_ID_LEN)
         return ingest_fail(r, INGEST_SKIP, 0, "id empty or longer than %d bytes",
                            NEWSD_MAX_ID_LEN);
+    /* The id comes from the file's path, which may hold any bytes; a client could never
+     * name such an id in GET or DELETE (the protocol takes UTF-8 without controls). */
+    if (!clean_id(r->id, idlen))
+        return ingest_fail(r, INGEST_SKIP, 0,
+                           "id (from the file's path) is not UTF-8 or holds control characters");
 
     size_t n;
     const char *text = ingest_as_utf8(&r->scratch, ingest_buf_str(&r->rec), r->rec.len, &n);

@@ -331,6 +331,23 @@ static void test_text(void)
     }
     got_free(&g);
 
+    /* an id (from a path) with a control character or invalid UTF-8 is skipped: no client
+     * could name it (found by fuzzing, tests/fuzz/regress/text/) */
+    static const char *const bad_ids[] = { "a\tb.txt", "bbc/x\x01.txt", "caf\xE9.txt",
+                                           "del\x7F.txt" };
+    for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+        read_file(&g, DATA "text/noblank.txt", bad_ids[i], NULL, INGEST_TEXT);
+        CHECK_INT(g.ndocs, 0);
+        CHECK_INT(g.nskips, 1);
+        if (g.nskips)
+            CHECK_STR(g.skips[0], DATA "text/noblank.txt: id (from the file's path) is not "
+                                       "UTF-8 or holds control characters");
+        got_free(&g);
+    }
+    read_file(&g, DATA "text/noblank.txt", "caf\xC3\xA9.txt", NULL, INGEST_TEXT);
+    CHECK_INT(g.ndocs, 1);
+    got_free(&g);
+
     read_file(&g, DATA "text/empty.txt", NULL, NULL, INGEST_AUTO);
     CHECK_INT(g.ndocs, 0);
     CHECK_INT(g.nskips, 1);
@@ -558,6 +575,23 @@ static void test_errors(void)
     CHECK_INT(g.ndocs, 0);
     got_free(&g);
     free(buf);
+
+    /* a gzip stream corrupt in the bytes looked at to pick the format: the open fails and
+     * says why (it said "cannot rewind"; found by fuzzing, tests/fuzz/regress/gz/) */
+    static const char corrupt_gz[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+                                     "\xff\xff\xff\xff";   /* deflate block type 3 */
+    write_file("corrupt.gz", corrupt_gz, sizeof corrupt_gz - 1);
+    tmp_path(path, sizeof path, "corrupt.gz");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK(!g.opened);
+    snprintf(want, sizeof want, "%s: corrupt gzip data: invalid block type", path);
+    CHECK_STR(g.open_err, want);
+    got_free(&g);
+    /* with the format given, nothing is looked at: the first read fails instead */
+    read_file(&g, path, NULL, NULL, INGEST_JSONL);
+    CHECK(g.opened && g.failed);
+    CHECK_INT(g.ndocs, 0);
+    got_free(&g);
 
     /* over-long records: one JSON line, one SGML record, one text file */
     size_t big = NEWSD_MAX_RECORD_BYTES + 100;

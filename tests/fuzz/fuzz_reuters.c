@@ -1,0 +1,14 @@
+/*
+ * fuzz_reuters.c: the Reuters-21578 SGML reader (daemon/ingest_reuters.c), with the
+ * shared SGML element reader and entity decoding in daemon/ingest.c.  The input is the
+ * file; every record read must keep the promises fuzz_check_doc checks.
+ */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_read_all(fuzz_write_file("fuzz.sgm", data, size), NULL, INGEST_REUTERS);
+    return 0;
+}
