@@ -1424,13 +1424,15 @@ int main(int argc, char **argv)
         newsidx_reader_close(r);
     }
     double mb = (double)c.bytes / 1e6;
-    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " deleted=%" PRIu64
-            " unchanged=%" PRIu64 " skipped=%" PRIu64 " errors=%" PRIu64 " files=%zu"
-            " files_indexed=%" PRIu64 " files_skipped=%" PRIu64 " files_pruned=%" PRIu64
-            " docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f docs_per_s=%.0f\n",
-            rc == 0 ? "done" : "failed", c.added, c.replaced, c.deleted, c.unchanged, c.skipped,
-            c.errors, files.n, c.files_indexed, c.files_skipped, c.files_pruned, docs, mb, secs,
-            secs > 0 ? mb / secs : 0, secs > 0 ? (double)(c.added + c.replaced) / secs : 0);
+    /* The keys of earlier versions come first, in their order: scripts grep for them. */
+    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " skipped=%" PRIu64
+            " errors=%" PRIu64 " files=%zu docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f"
+            " docs_per_s=%.0f deleted=%" PRIu64 " unchanged=%" PRIu64 " files_indexed=%" PRIu64
+            " files_skipped=%" PRIu64 " files_pruned=%" PRIu64 "\n",
+            rc == 0 ? "done" : "failed", c.added, c.replaced, c.skipped, c.errors, files.n, docs,
+            mb, secs, secs > 0 ? mb / secs : 0,
+            secs > 0 ? (double)(c.added + c.replaced) / secs : 0, c.deleted, c.unchanged,
+            c.files_indexed, c.files_skipped, c.files_pruned);
     fflush(summary);
 
     int nothing_read = c.added + c.replaced + c.deleted + c.files_skipped == 0 &&
