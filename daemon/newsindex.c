@@ -390,7 +390,8 @@ static newsidx_status_t write_record(newsidx_writer_t *w, const file_state_t *fs
 {
     char key[NEWSD_MAX_METADATA_KEY_LEN + 1];
     record_key(fs->real, key);
-    size_t len = strlen(fs->real) + 3 * 24;
+    /* three numbers of at most 20 digits, their separators, the path and the NUL */
+    size_t len = 3 * 21 + strlen(fs->real) + 1;
     char *value = malloc(len);
     if (!value)
         return NEWSIDX_NO_MEMORY;
@@ -1182,9 +1183,9 @@ static int parse_args(int argc, char **argv, options_t *opt)
             opt->lock_timeout = (unsigned)n;
             break;
         case OPT_COMMIT_EVERY:
-            if (parse_number(optarg, 1, 1000000000L, &n) != 0) {
-                fprintf(stderr, "newsindex: --commit-every takes a number from 1 to 1000000000, "
-                                "not '%s'\n", optarg);
+            if (parse_number(optarg, 1, NEWSD_MAX_COMMIT_EVERY, &n) != 0) {
+                fprintf(stderr, "newsindex: --commit-every takes a number from 1 to %d, not '%s'\n",
+                        NEWSD_MAX_COMMIT_EVERY, optarg);
                 return -1;
             }
             opt->commit_every = (uint64_t)n;
