@@ -390,7 +390,8 @@ static newsidx_status_t write_record(newsidx_writer_t *w, const file_state_t *fs
 {
     char key[NEWSD_MAX_METADATA_KEY_LEN + 1];
     record_key(fs->real, key);
-    size_t len = strlen(fs->real) + 3 * 24;
+    /* three numbers of at most 20 digits, their separators, the path and the NUL */
+    size_t len = 3 * 21 + strlen(fs->real) + 1;
     char *value = malloc(len);
     if (!value)
         return NEWSIDX_NO_MEMORY;
@@ -1182,9 +1183,9 @@ static int parse_args(int argc, char **argv, options_t *opt)
             opt->lock_timeout = (unsigned)n;
             break;
         case OPT_COMMIT_EVERY:
-            if (parse_number(optarg, 1, 1000000000L, &n) != 0) {
-                fprintf(stderr, "newsindex: --commit-every takes a number from 1 to 1000000000, "
-                                "not '%s'\n", optarg);
+            if (parse_number(optarg, 1, NEWSD_MAX_COMMIT_EVERY, &n) != 0) {
+                fprintf(stderr, "newsindex: --commit-every takes a number from 1 to %d, not '%s'\n",
+                        NEWSD_MAX_COMMIT_EVERY, optarg);
                 return -1;
             }
             opt->commit_every = (uint64_t)n;
@@ -1424,13 +1425,15 @@ int main(int argc, char **argv)
         newsidx_reader_close(r);
     }
     double mb = (double)c.bytes / 1e6;
-    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " deleted=%" PRIu64
-            " unchanged=%" PRIu64 " skipped=%" PRIu64 " errors=%" PRIu64 " files=%zu"
-            " files_indexed=%" PRIu64 " files_skipped=%" PRIu64 " files_pruned=%" PRIu64
-            " docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f docs_per_s=%.0f\n",
-            rc == 0 ? "done" : "failed", c.added, c.replaced, c.deleted, c.unchanged, c.skipped,
-            c.errors, files.n, c.files_indexed, c.files_skipped, c.files_pruned, docs, mb, secs,
-            secs > 0 ? mb / secs : 0, secs > 0 ? (double)(c.added + c.replaced) / secs : 0);
+    /* The keys of earlier versions come first, in their order: scripts grep for them. */
+    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " skipped=%" PRIu64
+            " errors=%" PRIu64 " files=%zu docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f"
+            " docs_per_s=%.0f deleted=%" PRIu64 " unchanged=%" PRIu64 " files_indexed=%" PRIu64
+            " files_skipped=%" PRIu64 " files_pruned=%" PRIu64 "\n",
+            rc == 0 ? "done" : "failed", c.added, c.replaced, c.skipped, c.errors, files.n, docs,
+            mb, secs, secs > 0 ? mb / secs : 0,
+            secs > 0 ? (double)(c.added + c.replaced) / secs : 0, c.deleted, c.unchanged,
+            c.files_indexed, c.files_skipped, c.files_pruned);
     fflush(summary);
 
     int nothing_read = c.added + c.replaced + c.deleted + c.files_skipped == 0 &&

@@ -50,8 +50,10 @@
 /* Documents buffered per Xapian flush in bulk builds: small batches keep the
  * in-memory posting maps near cache size (XAPIAN-INDEXING.md: flat optimum 500-1000). */
 #define NEWSD_BULK_FLUSH_THRESHOLD 500
-/* Documents between commits when updating an existing index. */
+/* Documents between commits when updating an existing index (--commit-every). */
 #define NEWSD_UPDATE_COMMIT_EVERY 10000
+/* Largest --commit-every accepted. */
+#define NEWSD_MAX_COMMIT_EVERY 1000000000
 /* Most parallel builders a bulk build uses, whatever the core count. */
 #define NEWSD_MAX_BUILDERS 16
 /* Bytes sampled from each input file to weigh text against markup when balancing builders. */

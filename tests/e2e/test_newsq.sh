@@ -361,7 +361,7 @@ check "--query-timeout 0: usage error" is_rc 2
 check "--query-timeout 0: message" grep -q "query-timeout takes milliseconds from 1 to 60000" "$T/err"
 
 # ---- writes while another process holds the index's write lock: ERR busy, nothing lost ----
-# (--force: unchanged files are read again, so the batch holds the lock for a while)
+# --force: the files are unchanged since the build, and an update would skip them all.
 "$BIN/newsindex" --index "$T/corpus-idx" --force --progress "$ROOT/corpus/reuters21578" \
     >"$T/upd.out" 2>"$T/upd.err" &
 UPD=$!

@@ -210,8 +210,7 @@ int main(void)
              dir);
     int rc = system(cmd);
     CHECK_INT(rc, 0);
-    snprintf(cmd, sizeof cmd,
-             "grep -q ' added=%d replaced=0 deleted=0 unchanged=0 skipped=0 errors=0 files=2248 ' %s/out",
+    snprintf(cmd, sizeof cmd, "grep -q ' added=%d replaced=0 skipped=0 errors=0 files=2248 ' %s/out",
              CORPUS_DOCS, dir);
     CHECK_INT(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "xapian-check %s > %s/check 2>&1", index, dir);
