@@ -669,27 +669,67 @@ static int work_names(const char *index, char *work, size_t wlen, char *newdir, 
 }
 
 /* The JSON array of the command line's paths, as stored in newsd.paths (malloc'd). */
-static char *paths_json(const options_t *opt)
+/* 1 when path is root or lies below it. */
+static int path_under(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
+                                           (n > 0 && root[n - 1] == '/'));
+}
+
+/* Appends s to arr unless a path already in arr covers it; removes the ones it covers. */
+static void add_root(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+        if (path_under(s, json_string_value(v)))
+            return;
+    for (i = json_array_size(arr); i-- > 0;)
+        if (path_under(json_string_value(json_array_get(arr, i)), s))
+            json_array_remove(arr, i);
+    json_array_append_new(arr, json_string(s));
+}
+
+/*
+ * The JSON array stored in newsd.paths (malloc'd): the command line's paths, and for an
+ * update also those already recorded, so that an update of one folder does not make a
+ * later REINDEX without paths forget the others.  A path below another is left out.
+ */
+static char *paths_json(const options_t *opt, const char *recorded)
 {
     json_t *arr = json_array();
     if (!arr)
         return NULL;
-    for (size_t i = 0; i < opt->npaths; i++) {
-        json_t *s = json_string(opt->roots[i]);
-        if (!s) {
-            warn("%s: not UTF-8; left out of %s", opt->roots[i], PATHS_KEY);
+    json_t *old = recorded ? json_loads(recorded, 0, NULL) : NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(old, i, v)
+        if (json_is_string(v))
+            add_root(arr, json_string_value(v));
+    json_decref(old);
+    for (size_t k = 0; k < opt->npaths; k++) {
+        json_t *probe = json_string(opt->roots[k]);
+        if (!probe) {
+            warn("%s: not UTF-8; left out of %s", opt->roots[k], PATHS_KEY);
             continue;
         }
-        json_array_append_new(arr, s);
+        json_decref(probe);
+        add_root(arr, opt->roots[k]);
     }
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return text;
 }
 
-static newsidx_status_t set_paths(const options_t *opt, newsidx_writer_t *w)
+/* update: 1 to keep the paths recorded before (an update), 0 to replace them (a build). */
+static newsidx_status_t set_paths(const options_t *opt, newsidx_writer_t *w, int update)
 {
-    char *json = paths_json(opt);
+    char *recorded = NULL;
+    if (update)
+        newsidx_writer_get_metadata(w, PATHS_KEY, &recorded);
+    char *json = paths_json(opt, recorded);
+    free(recorded);
     if (!json)
         return NEWSIDX_NO_MEMORY;
     newsidx_status_t st = newsidx_writer_set_metadata(w, PATHS_KEY, json);
@@ -796,7 +836,7 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files,
     newsidx_writer_t *w = NULL;
     st = newsidx_writer_open(newdir, 0, &w);
     if (st == NEWSIDX_OK)
-        st = set_paths(opt, w);
+        st = set_paths(opt, w, 0);
     if (st == NEWSIDX_OK) {
         st = newsidx_writer_close(w);
         w = NULL;
@@ -961,7 +1001,7 @@ static int update_index(const options_t *opt, const ingest_filelist_t *files,
     newsidx_writer_t *w = open_writer_waiting(opt, opt->index);
     if (!w)
         return -1;
-    if (set_paths(opt, w) != NEWSIDX_OK || scan_records(opt, w, files, states, total) != 0)
+    if (set_paths(opt, w, 1) != NEWSIDX_OK || scan_records(opt, w, files, states, total) != 0)
         goto failed;
 
     set_phase(PHASE_INDEX);

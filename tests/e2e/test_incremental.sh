@@ -129,7 +129,8 @@ run --prune "$T/news2"
 check "prune of news2: files_pruned=1" field_is "$T/out" files_pruned 1
 check "prune of news2: its document is gone" hits_is tin 0
 check "prune of news2: the news documents stay" hits_is bridge 1
-check "records the last run's paths" grep -qaF "[\"$T/news2\"]" "$T/idx/postlist.glass"
+# an update adds its paths to those recorded: a REINDEX without paths must not forget news
+check "records every root updated so far" grep -qaF "[\"$T/news\",\"$T/news2\"]" "$T/idx/postlist.glass"
 
 # ---- --force reads everything ----
 run --force "$T/news"
