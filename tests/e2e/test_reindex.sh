@@ -127,8 +127,8 @@ check "no work or old folder is left" [ -z "$(ls -d "$T"/idx.* 2>/dev/null)" ]
 check "the new index is sound (xapian-check)" sh -c "xapian-check '$T/idx' >'$T/xc' 2>&1"
 
 # ---- cancel, and a failing indexer: the live index stays ----
-printf 'REINDEX %s\n' "$CORPUS" | send "$UNIX" >"$T/got"
-check "a second rebuild starts" grep -q '^OK job=2 state=running paths=1$' "$T/got"
+printf 'REINDEX\n' | send "$UNIX" >"$T/got"
+check "REINDEX without paths starts from the paths the index records" grep -q '^OK job=2 state=running paths=1$' "$T/got"
 "$NQ" -a "$UNIX" reindex --cancel >"$T/out" 2>&1; rc=$?
 check "newsq reindex --cancel: exit 0" [ "$rc" -eq 0 ]
 wait_for 60 reindex_over
