@@ -118,7 +118,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB) $(BUILD)/.flags
 	$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@.o
 	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
 
-test: all $(UNIT_BINS)
+# The load and crash tests' client (tests/tools/stress.c): libc only.
+STRESS := $(BUILD)/tools/stress
+$(STRESS): tests/tools/stress.c include/newsd_limits.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+test: all $(UNIT_BINS) $(STRESS)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS)
 
 run: deps
