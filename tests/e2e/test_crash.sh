@@ -64,7 +64,7 @@ while [ "$cyc" -le "$CYCLES" ]; do
     "$STRESS" -t 120 adds "$TCP" "c$cyc" 1000000 "$T/acks.$cyc" >"$T/adds.$cyc" 2>"$T/adds.$cyc.err" &
     SPID=$!
     PIDS="$PIDS $SPID"
-    wait_for 20 contains "$T/adds.$cyc" "adds connected" || echo "cycle $cyc: the ADD stream did not connect" >&2
+    wait_for 20 grep -qs "adds connected" "$T/adds.$cyc" || echo "cycle $cyc: the ADD stream did not connect" >&2
     if [ $((cyc % 2)) -eq 1 ]; then
         # after a random number of acknowledgements: the next commit is usually under way
         rnd 300; k=$((RND + 1))
