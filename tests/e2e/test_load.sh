@@ -30,7 +30,7 @@ ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/ncl
 check "the test clients are there" [ -x "$STRESS" ] && [ -x "$NC" ]
 
 CONNS=${LOAD_CONNS:-300}
-QUERIES=${LOAD_QUERIES:-6000}
+QUERIES=${LOAD_QUERIES:-4000}
 CAP=300
 OVER=50
 
@@ -91,7 +91,7 @@ check "memory flat after load (${RSS1} kB -> ${RSS2} kB)" [ $((RSS2 - RSS1)) -le
 check "errors counter: none from the load" [ "$(stat "$TCP" errors)" = 0 ]
 
 # ---- hostile clients while normal ones are served ----
-"$STRESS" -t 180 -p "$MAIN" -H load "$TCP" "$T/expected" 200 3000 >"$T/load3" 2>&1; rc=$?
+"$STRESS" -t 180 -p "$MAIN" -H load "$TCP" "$T/expected" 200 2000 >"$T/load3" 2>&1; rc=$?
 cat "$T/load3"
 check "hostile round: normal clients got every answer right, memory bounded" [ "$rc" -eq 0 ]
 check "hostile round: huge lines got ERR too_long" grep -q 'huge_too_long=2/2' "$T/load3"
@@ -113,7 +113,7 @@ check "cap: $CAP held, $OVER over the cap got ERR busy and were closed, the $CAP
 check "cap: rejections counted" wait_for 10 sh -c "printf 'STATS\n' | '$NC' '$TCP' | grep -q '^connections_rejected	$OVER\$'"
 check "cap: rejections logged" contains "$T/cap.log" "event=conn_rejected"
 check "cap: once they are gone, the daemon accepts again" wait_for 20 only_me "$TCP"
-"$STRESS" -t 120 load "$TCP" "$T/expected" "$((CAP / 2))" 2000 >"$T/load5" 2>&1; rc=$?
+"$STRESS" -t 120 load "$TCP" "$T/expected" "$((CAP / 2))" 1000 >"$T/load5" 2>&1; rc=$?
 check "cap: a round of $((CAP / 2)) connections after the rejections is right" [ "$rc" -eq 0 ]
 kill -TERM "$PID"; wait "$PID"; rc=$?
 check "cap: SIGTERM: exit 0" [ "$rc" -eq 0 ]
