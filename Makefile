@@ -17,7 +17,7 @@ PKGS := xapian-core libevent zlib jansson
 INDEX ?= var/index
 CORPUS ?= corpus
 
-DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools valgrind
+DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools valgrind iproute2
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon

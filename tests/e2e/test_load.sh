@@ -82,6 +82,20 @@ check "expected replies computed on the idle daemon" [ "$(wc -l <"$T/expected")"
 check "expected replies hold no error" lacks "$T/expected" '"status":"error"'
 check "expected: cocoa is found" grep -q '^COUNT format=json cocoa	{"status":"ok","count":[1-9]' "$T/expected"
 
+# ---- a client socket's kernel send buffer is NEWSD_SOCKET_SNDBUF (Linux reports twice
+# the value set), not megabytes of autotuning that a never-reader would make newsd fill ----
+SNDBUF=$(sed -n 's/^#define NEWSD_SOCKET_SNDBUF (\(.*\))$/\1/p' "$ROOT/include/newsd_limits.h")
+if command -v ss >/dev/null 2>&1; then
+    "$NC" -t 30 -i "$TCP" >/dev/null 2>&1 &
+    IDLE=$!
+    sndbuf_set() { ss -tmnH state established "( sport = :${TCP##*:} )" | grep -q "tb$((2 * SNDBUF))[,)]"; }
+    check "client sockets get SO_SNDBUF $SNDBUF" wait_for 10 sndbuf_set
+    kill "$IDLE"; wait "$IDLE" 2>/dev/null
+    wait_for 10 only_me "$TCP"
+else
+    echo "load: SKIPPED the send buffer check: no ss(8) (package iproute2, make deps installs it)"
+fi
+
 # ---- load with churn, twice: every reply right, memory flat ----
 "$STRESS" -t 180 $WATCH load "$TCP" "$T/expected" "$CONNS" "$QUERIES" >"$T/load1" 2>&1; rc=$?
 cat "$T/load1"

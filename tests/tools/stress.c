@@ -476,13 +476,14 @@ static uint64_t proc_mem(long pid, const char *field)
 }
 
 /*
- * How far the daemon's memory may grow under load.  A connection's buffers are capped by
- * newsd_limits.h: NEWSD_MAX_INPUT read ahead, and NEWSD_MAX_OUTPUT of unsent replies plus
- * the one reply that crossed it, at most NEWSD_MAX_LIMIT hits of an id, a title and a
- * snippet (HTML-escaped, up to 6 bytes per source byte, with markup) in JSON (up to 6
- * bytes per byte again for \u escapes: counted as 2x, ASCII-heavy news).  Every
- * connection may hold that much; on top comes STRESS_MEM_PER_CONN per connection and
- * STRESS_MEM_SLACK for the index caches.
+ * How far the daemon's memory may grow under load.  The buffers of one connection are
+ * capped by newsd_limits.h: NEWSD_MAX_INPUT of requests read ahead, and NEWSD_MAX_OUTPUT
+ * of unsent replies plus the one reply that crossed that line.  The largest reply here is
+ * a page of NEWSD_MAX_LIMIT hits, each an id, a title and a snippet of
+ * NEWSD_DEFAULT_SNIPPET_LEN source bytes (HTML escaping makes a byte at most 6, "&quot;"),
+ * plus 256 bytes of field names and numbers, doubled for JSON escaping.  The clients that
+ * fill their buffers (never-readers, huge lines) may each hold all of that; every other
+ * connection STRESS_MEM_PER_CONN; and STRESS_MEM_SLACK covers the index caches.
  */
 static uint64_t mem_bound(size_t conns)
 {
@@ -583,6 +584,12 @@ static void hostile_step(client_t *c, const char *big_search, double now)
         client_close(c);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int mode_load(const char *addr, const char *expfile, size_t conns, long queries,
                      int hostile, long pid)
 {
@@ -611,6 +618,11 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
         hostile_start(&cl[h], addr);
     }
     long sent = 0, replies = 0, bad = 0, connects = 0, conn_errors = 0;
+    /* reply latencies, printed (never asserted: timings are a bench matter) */
+    double *lat = calloc((size_t)queries + 1, sizeof *lat);
+    double *sent_at = calloc(conns, sizeof *sent_at);
+    if (!lat || !sent_at)
+        return 1;
     double deadline = now_s() + timeout_s, last_sample = 0;
     for (size_t i = 0; i < conns; i++) {
         cl[i].kind = K_NORMAL;
@@ -645,6 +657,7 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
             c->pair = rng() % npairs;
             buf_add(&c->out, pairs[c->pair].req, strlen(pairs[c->pair].req));
             c->waiting = 1;
+            sent_at[i] = now_s();
             sent++;
         }
         for (size_t i = 0; i < n; i++) {
@@ -671,6 +684,8 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
             int r = buf_recv(c->fd, &c->in);
             if (c->waiting && buf_line(&c->in, &c->line)) {
                 mask_took(&c->line);
+                if (replies < queries)
+                    lat[replies] = now_s() - sent_at[i];
                 replies++;
                 if (strcmp(c->line.p, pairs[c->pair].reply) != 0) {
                     if (bad < 10)
@@ -722,11 +737,26 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
         printf(" rss_before_kb=%llu rss_peak_kb=%llu growth_bound_kb=%llu",
                (unsigned long long)(rss0 / 1024), (unsigned long long)(rss_peak / 1024),
                (unsigned long long)(bound / 1024));
+    long nl = replies < queries ? replies : queries;
+    if (nl > 0) {
+        qsort(lat, (size_t)nl, sizeof *lat, cmp_double);
+        printf(" latency_p50_ms=%.2f latency_p99_ms=%.2f latency_max_ms=%.2f",
+               lat[nl / 2] * 1e3, lat[nl * 99 / 100] * 1e3, lat[nl - 1] * 1e3);
+    }
     printf("\n");
     if (!mem_ok)
         fprintf(stderr, "stress: load: the daemon grew by %llu KiB, over the bound %llu KiB\n",
                 (unsigned long long)((rss_peak - rss0) / 1024),
                 (unsigned long long)(bound / 1024));
+    free(lat);
+    free(sent_at);
+    for (size_t i = 0; i < n; i++) {
+        free(cl[i].out.p);
+        free(cl[i].in.p);
+        free(cl[i].line.p);
+    }
+    free(cl);
+    free(pf);
     int ok = bad == 0 && conn_errors == 0 && replies >= queries && mem_ok &&
              (!hostile || huge_ok == STRESS_HUGE);
     return ok ? 0 : 1;
