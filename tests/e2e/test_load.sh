@@ -88,7 +88,7 @@ SNDBUF=$(sed -n 's/^#define NEWSD_SOCKET_SNDBUF (\(.*\))$/\1/p' "$ROOT/include/n
 if command -v ss >/dev/null 2>&1; then
     "$NC" -t 30 -i "$TCP" >/dev/null 2>&1 &
     IDLE=$!
-    sndbuf_set() { ss -tmnH state established "( sport = :${TCP##*:} )" | grep -q "tb$((2 * SNDBUF))[,)]"; }
+    sndbuf_set() { ss -tmnH state established "( sport = :${TCP##*:} )" | grep -q "tb$((2 * $SNDBUF))[,)]"; }
     check "client sockets get SO_SNDBUF $SNDBUF" wait_for 10 sndbuf_set
     kill "$IDLE"; wait "$IDLE" 2>/dev/null
     wait_for 10 only_me "$TCP"

@@ -301,6 +301,9 @@ static int mode_adds(const char *addr, const char *prefix, long count, const cha
     }
     close(fd);
     close(ack);
+    free(out.p);
+    free(in.p);
+    free(line.p);
     printf("adds acked=%ld sent=%ld errors=%ld lost=%d\n", acked, sent, errors, lost);
     return errors ? 1 : lost ? 4 : 0;
 }
@@ -360,6 +363,12 @@ static int mode_gets(const char *addr, const char *idfile)
             break;
     }
     close(fd);
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    free(out.p);
+    free(in.p);
+    free(line.p);
     printf("gets ok=%zu missing=%zu\n", ok, nids - ok);
     return ok == nids ? 0 : 1;
 }
@@ -403,6 +412,8 @@ static int mode_expect(const char *addr, const char *reqfile, const char *outfil
     }
     fclose(f);
     close(fd);
+    free(in.p);
+    free(line.p);
     if (fclose(o) != 0)
         return 1;
     printf("expect requests=%d\n", n);
@@ -805,6 +816,9 @@ static int mode_cap(const char *addr, size_t hold, size_t extra)
             alive++;
         close(fds[i]);
     }
+    free(fds);
+    free(in.p);
+    free(line.p);
     printf("cap held=%zu rejected=%zu alive=%zu\n", held, rejected, alive);
     return held == hold && rejected == extra && alive == hold ? 0 : 1;
 }
