@@ -34,6 +34,8 @@ rnd() {
     R_I=$((R_I + 1))
     RND=$(awk -v s="$SEED" -v i="$R_I" -v n="$1" 'BEGIN { srand(s * 1000 + i); print int(rand() * n) }')
 }
+# one_of VALUE A B: VALUE is A or B.
+one_of() { [ "$1" = "$2" ] || [ "$1" = "$3" ]; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # start NAME ARGS...: newsd with ARGS, waits for its ready line; sets PID and TCP.
@@ -169,7 +171,7 @@ while [ "$n" -lt 3 ] || { [ "$hit" -eq 0 ] && [ "$n" -lt 6 ]; }; do
     kill_run "update $n" "$T/upd" "$UPDATE_MS" --index "$T/upd" "$T/more"
     hit=$((hit + KILLED))
     c=$(doc_count "$T/upd")
-    check "update $n killed: documents all old or all new ($c)" [ "$c" = 2000 ] || [ "$c" = 4000 ]
+    check "update $n killed: documents all old or all new ($c)" one_of "$c" 2000 4000
     check "update $n killed: xapian-check clean" xapian-check "$T/upd" >/dev/null 2>&1
     check "update $n killed: searchable" searchable "$T/upd"
     "$NI" --index "$T/upd" "$T/more" >"$T/out" 2>"$T/err"; rc=$?

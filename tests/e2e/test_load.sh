@@ -27,7 +27,8 @@ if [ ! -x "$STRESS" ]; then     # run by hand, outside make test
     ${CC:-cc} -O2 -D_GNU_SOURCE -I"$ROOT/include" -o "$STRESS" "$ROOT/tests/tools/stress.c"
 fi
 ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/nclient.c"
-check "the test clients are there" [ -x "$STRESS" ] && [ -x "$NC" ]
+check "the stress client is there" [ -x "$STRESS" ]
+check "the line client builds" [ -x "$NC" ]
 
 # An AddressSanitizer build (make test SANITIZE=1) keeps freed memory in its quarantine
 # (up to 256 MiB) and shadows every byte: its resident memory says nothing about newsd's,
