@@ -13,7 +13,8 @@
 #    of normal clients, which must still get every answer right before a generous
 #    deadline, while the daemon's growth stays under a bound derived from the limits in
 #    include/newsd_limits.h (stress.c, mem_bound).
-# No timings are asserted.
+#  - every client socket has the kernel send buffer NEWSD_SOCKET_SNDBUF (seen with ss -tm).
+# No timings are asserted (stress prints the latencies it saw).
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NI=$BIN/newsindex
