@@ -109,6 +109,9 @@
 #define NEWSD_LINGER_MS 2000
 /* Requests of one connection served per turn, so a pipelining client cannot starve others. */
 #define NEWSD_MAX_REQUESTS_PER_WAKEUP 32
+/* Microseconds one connection's pipelined requests may be served per turn (after its
+ * first): 32 full pages with snippets can hold a worker for seconds on a busy machine. */
+#define NEWSD_TURN_BUDGET_US 5000
 /* Most name=value options in one request. */
 #define NEWSD_MAX_OPTIONS 16
 /* Longest option name in bytes. */
