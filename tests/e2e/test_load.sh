@@ -126,6 +126,7 @@ check "the hostile clients were logged" contains "$T/main.log" "event=too_long"
 RSS3=$(rss_kb "$MAIN")
 echo "load: rss after the hostile round ${RSS3} kB"
 "$STRESS" -t 180 load "$TCP" "$T/expected" 50 500 >"$T/load4" 2>&1; rc=$?
+cat "$T/load4"
 check "after the hostile round: a normal round is right" [ "$rc" -eq 0 ]
 kill -TERM "$MAIN"; wait "$MAIN"; rc=$?
 check "SIGTERM after the load: exit 0" [ "$rc" -eq 0 ]
@@ -139,6 +140,7 @@ check "cap: rejections counted" wait_for 10 sh -c "printf 'STATS\n' | '$NC' '$TC
 check "cap: rejections logged" contains "$T/cap.log" "event=conn_rejected"
 check "cap: once they are gone, the daemon accepts again" wait_for 20 only_me "$TCP"
 "$STRESS" -t 120 load "$TCP" "$T/expected" "$((CAP / 2))" 1000 >"$T/load5" 2>&1; rc=$?
+cat "$T/load5"
 check "cap: a round of $((CAP / 2)) connections after the rejections is right" [ "$rc" -eq 0 ]
 kill -TERM "$PID"; wait "$PID"; rc=$?
 check "cap: SIGTERM: exit 0" [ "$rc" -eq 0 ]
