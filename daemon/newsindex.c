@@ -399,6 +399,7 @@ static int fresh_build(const options_t *opt, const ingest_filelist_t *files, cou
             nanosleep(&ts, NULL);
             show_progress("indexing");
         }
+        show_progress("indexing");   /* the final state, also when the run beat the first tick */
     }
     for (unsigned k = 0; k < started; k++)
         pthread_join(th[k], NULL);
