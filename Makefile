@@ -20,7 +20,7 @@ PKGS := xapian-core libevent zlib jansson
 INDEX ?= var/index
 CORPUS ?= corpus
 
-DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq
+DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq valgrind iproute2
 # Only `make fuzz` needs these (libclang-rt-dev: libFuzzer and the sanitizer runtimes of
 # Debian's default clang); `make fuzz-deps` installs them.
 FUZZ_PACKAGES := clang libclang-rt-dev
@@ -142,7 +142,14 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COM
 	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -c $< -o $@.o
 	$(CXX) $(ALL_LDFLAGS) -o $@ $@.replay.o $@.common.o $@.o $(LIB) $(LIBS)
 
-test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+# The load and crash tests' client (tests/tools/stress.c): libc only, and never built
+# with the sanitizers: it is not what the tests examine, and it must run at full speed.
+STRESS := $(BUILD)/tools/stress
+$(STRESS): tests/tools/stress.c include/newsd_limits.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
 # ---- fuzzing (clang + libFuzzer; see README.md, "Fuzzing") ----

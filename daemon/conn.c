@@ -275,10 +275,13 @@ static void too_long(conn_t *c, struct evbuffer *in)
     begin_close(c);
 }
 
-/* Serves complete request lines, at most NEWSD_MAX_REQUESTS_PER_WAKEUP per turn. */
+/* Serves complete request lines, per turn at most NEWSD_MAX_REQUESTS_PER_WAKEUP, and
+ * after the first only within NEWSD_TURN_BUDGET_US, so that a pipeline of heavy requests
+ * cannot hold up the worker's other connections (whose line timers keep running). */
 static void serve(conn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
+    uint64_t turn_start = server_now_us();
     for (unsigned served = 0; c->state == CONN_READING || c->state == CONN_WAIT_WRITE;
          served++) {
         if (c->stop_after_write)
@@ -289,7 +292,8 @@ static void serve(conn_t *c)
             LOG(LOG_DEBUG, "throttle", "conn=%" PRIu64 " unsent=%zu", c->id, out_len(c));
             return;
         }
-        if (served == NEWSD_MAX_REQUESTS_PER_WAKEUP) {
+        if (served == NEWSD_MAX_REQUESTS_PER_WAKEUP ||
+            (served > 0 && server_now_us() - turn_start >= NEWSD_TURN_BUDGET_US)) {
             schedule_resume(c);
             return;
         }

@@ -485,7 +485,9 @@ newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
     try {
         r = new newsidx_reader_t;
         if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
-        r->db = Xapian::Database(path);
+        /* Glass only: without the flag a plain file at path is read as a stub database
+         * listing no shards, and opens as an empty index instead of failing. */
+        r->db = Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
         r->open = true;
     }
     NEWSIDX_CATCH(r ? &r->error : nullptr, st)
@@ -790,6 +792,7 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
         int action = (flags & NEWSIDX_OVERWRITE) ? Xapian::DB_CREATE_OR_OVERWRITE
                      : (flags & NEWSIDX_CREATE)  ? Xapian::DB_CREATE_OR_OPEN
                                                  : Xapian::DB_OPEN;
+        action |= Xapian::DB_BACKEND_GLASS;  /* as the reader: a plain file is no index */
         w->bulk = (flags & NEWSIDX_BULK) != 0;
         if (w->bulk) {
             /* Read by glass when the database is constructed; 0: a value the user set

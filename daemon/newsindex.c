@@ -668,7 +668,6 @@ static int work_names(const char *index, char *work, size_t wlen, char *newdir, 
     return 0;
 }
 
-/* The JSON array of the command line's paths, as stored in newsd.paths (malloc'd). */
 /* 1 when path is root or lies below it. */
 static int path_under(const char *path, const char *root)
 {

@@ -105,6 +105,10 @@
 #define NEWSD_MAX_INPUT (256u * 1024u)
 /* Unsent reply bytes per connection above which its requests are no longer served. */
 #define NEWSD_MAX_OUTPUT (1024u * 1024u)
+/* Kernel send buffer of a client socket (SO_SNDBUF; Linux doubles it).  Left to
+ * autotuning it grows to megabytes, so a client that never reads would be served that
+ * much more before NEWSD_MAX_OUTPUT stops it. */
+#define NEWSD_SOCKET_SNDBUF (256 * 1024)
 /* Serving resumes once the unsent replies drain below this many bytes. */
 #define NEWSD_OUTPUT_LOW_WATER (256u * 1024u)
 /* Seconds a connection may make no progress draining its replies before it is closed. */
@@ -119,6 +123,9 @@
 #define NEWSD_LINGER_MS 2000
 /* Requests of one connection served per turn, so a pipelining client cannot starve others. */
 #define NEWSD_MAX_REQUESTS_PER_WAKEUP 32
+/* Microseconds one connection's pipelined requests may be served per turn (after its
+ * first): 32 full pages with snippets can hold a worker for seconds on a busy machine. */
+#define NEWSD_TURN_BUDGET_US 5000
 /* Most name=value options in one request. */
 #define NEWSD_MAX_OPTIONS 16
 /* Longest option name in bytes. */

@@ -138,6 +138,17 @@ static void test_open_errors(void)
     CHECK_INT(newsidx_reader_open(p, &r), NEWSIDX_NO_INDEX);
     newsidx_reader_close(r);
 
+    /* A plain file where the index folder should be: Xapian would read it as a stub
+     * database file and open it as an empty index; newsd must refuse it instead. */
+    path_in(p, sizeof p, "plainfile");
+    write_file(p, "");
+    CHECK(newsidx_reader_open(p, &r) != NEWSIDX_OK);
+    CHECK(strlen(newsidx_reader_error(r)) > 0);
+    newsidx_reader_close(r);
+    CHECK(newsidx_writer_open(p, 0, &w) != NEWSIDX_OK);
+    newsidx_writer_abandon(w);
+    w = NULL;
+
     /* A directory that claims to be glass but holds garbage: corrupt. */
     path_in(p, sizeof p, "fakeglass");
     mkdir(p, 0700);

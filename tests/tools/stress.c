@@ -1,0 +1,862 @@
+/*
+ * stress.c: the heavy client of tests/e2e/test_crash.sh and test_load.sh, built by the
+ * Makefile for `make test` (libc only, one thread, poll(2)).  It speaks the line protocol
+ * to a running newsd and checks every reply it gets; it owns nothing of the daemon.
+ * ADDR is HOST:PORT (IPv4) or unix:PATH.  Every mode gives up after -t SECONDS (default
+ * 60) with exit status 3; 2 is a usage error, 1 a failed check.  Options come before
+ * the mode.
+ *
+ *   stress adds ADDR PREFIX COUNT ACKFILE
+ *       pipelines COUNT ADDs (ids PREFIX-0, PREFIX-1, ...; STRESS_ADD_WINDOW in flight)
+ *       and appends the id of every acknowledged ADD to ACKFILE with write(2) as soon as
+ *       its reply is read, so whatever kills the daemon, ACKFILE lists exactly the ids
+ *       newsd said were committed.  Exit 0 when all COUNT were acknowledged, 4 when the
+ *       daemon went away first (the crash test's case), 1 on an error reply.  Prints
+ *       "adds connected" once connected.
+ *   stress gets ADDR IDFILE
+ *       pipelines one GET per line of IDFILE; every reply must be that document.
+ *   stress expect ADDR REQFILE OUTFILE
+ *       sends each line of REQFILE (JSON-format requests) one at a time on one connection
+ *       and writes "REQUEST<TAB>REPLY" lines, took_us masked: the answers load checks.
+ *   stress [-p PID] [-H] load ADDR EXPECTFILE CONNS QUERIES
+ *       CONNS connections at once, each sending a few requests of EXPECTFILE one at a time
+ *       and then closing and reconnecting (churn), until QUERIES replies have come; every
+ *       reply must equal the expected one.  -H adds the hostile clients (slow senders,
+ *       never-readers pipelining thousands of big SEARCHes, half-open connections, huge
+ *       lines, binary garbage) for the whole run.  -p PID samples the daemon's VmRSS and
+ *       fails when its growth passes the bound derived from newsd_limits.h (mem_bound).
+ *   stress cap ADDR HOLD EXTRA
+ *       holds HOLD connections (each answers PING), then opens EXTRA more, each of which
+ *       must get "ERR busy too many connections" and be closed; then the HOLD still answer.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "newsd_limits.h"
+
+/* ADDs in flight on the adds connection: enough that every commit takes a group. */
+#define STRESS_ADD_WINDOW 64
+/* GETs in flight in the gets mode. */
+#define STRESS_GET_WINDOW 64
+/* Requests a load connection sends before it closes and reconnects: 1 to this many. */
+#define STRESS_CHURN_MAX 8
+/* Hostile clients of each kind in load -H. */
+#define STRESS_SLOW 4
+#define STRESS_NEVER_READ 4
+#define STRESS_HALF_OPEN 8
+#define STRESS_HUGE 2
+#define STRESS_GARBAGE 2
+/* SEARCHes a never-reader pipelines (each asks for a full page of hits with snippets). */
+#define STRESS_NEVER_READ_REQS 5000
+/* Bytes of random binary a garbage client sends. */
+#define STRESS_GARBAGE_BYTES (64u * 1024u)
+/* Slack for everything a daemon holds that is not a connection's buffers: Xapian's
+ * block caches of each worker's reader and of the writer, malloc's arenas per thread. */
+#define STRESS_MEM_SLACK (96u * 1024u * 1024u)
+/* Per connection: the libevent structures and one read chunk for an idle connection. */
+#define STRESS_MEM_PER_CONN (64u * 1024u)
+
+static int timeout_s = 60;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die_usage(void)
+{
+    fprintf(stderr, "usage: stress [-t SECONDS] adds|gets|expect|load|cap ADDR ... "
+                    "(see the comment at the top of tests/tools/stress.c)\n");
+    exit(2);
+}
+
+static int dial(const char *addr)
+{
+    int fd = -1;
+    if (strncmp(addr, "unix:", 5) == 0) {
+        struct sockaddr_un sun;
+        memset(&sun, 0, sizeof sun);
+        sun.sun_family = AF_UNIX;
+        snprintf(sun.sun_path, sizeof sun.sun_path, "%s", addr + 5);
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
+            goto fail;
+        return fd;
+    }
+    char host[256];
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) >= sizeof host)
+        return -1;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short)atoi(colon + 1));
+    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+        return -1;
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
+        goto fail;
+    return fd;
+fail:
+    fprintf(stderr, "stress: cannot connect to %s: %s\n", addr, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+static void nonblocking(int fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* ---- a growable byte buffer ---- */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+static void buf_add(buf_t *b, const void *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            fprintf(stderr, "stress: out of memory\n");
+            exit(1);
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void buf_drop(buf_t *b, size_t n)
+{
+    memmove(b->p, b->p + n, b->len - n);
+    b->len -= n;
+    if (b->p)
+        b->p[b->len] = '\0';
+}
+
+/* Takes the first line out of b into line (without "\n"); 0 when there is none. */
+static int buf_line(buf_t *b, buf_t *line)
+{
+    char *nl = b->len ? memchr(b->p, '\n', b->len) : NULL;
+    if (!nl)
+        return 0;
+    line->len = 0;
+    buf_add(line, b->p, (size_t)(nl - b->p));
+    buf_drop(b, (size_t)(nl - b->p) + 1);
+    return 1;
+}
+
+/* Reads what the socket has into b: 1 data, 0 nothing now, -1 closed or reset. */
+static int buf_recv(int fd, buf_t *b)
+{
+    char tmp[65536];
+    ssize_t n = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+    if (n > 0) {
+        buf_add(b, tmp, (size_t)n);
+        return 1;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    return -1;
+}
+
+/* Sends what it can of b without blocking: -1 when the peer is gone. */
+static int buf_send(int fd, buf_t *b)
+{
+    while (b->len) {
+        ssize_t n = send(fd, b->p, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            buf_drop(b, (size_t)n);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* Blocking: waits for one line, up to the deadline.  0 ok, -1 closed, 3 timed out. */
+static int wait_line(int fd, buf_t *in, buf_t *line, double deadline)
+{
+    while (!buf_line(in, line)) {
+        double left = deadline - now_s();
+        if (left <= 0)
+            return 3;
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+            continue;
+        if (buf_recv(fd, in) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* took_us varies from run to run: every "took_us":N becomes "took_us":0. */
+static void mask_took(buf_t *line)
+{
+    static const char key[] = "\"took_us\":";
+    char *p = line->p;
+    while (p && (p = strstr(p, key)) != NULL) {
+        char *d = p + sizeof key - 1, *e = d;
+        while (*e >= '0' && *e <= '9')
+            e++;
+        if (e > d) {
+            *d = '0';
+            memmove(d + 1, e, strlen(e) + 1);
+            line->len -= (size_t)(e - d) - 1;
+        }
+        p = d;
+    }
+}
+
+/* ---- adds ---- */
+
+static void add_request(buf_t *out, const char *prefix, long i)
+{
+    char line[512];
+    int n = snprintf(line, sizeof line,
+                     "ADD format=json {\"id\":\"%s-%ld\",\"title\":\"crash record %ld\","
+                     "\"body\":\"Stress body %ld for %s: wheat prices and cocoa crops.\","
+                     "\"date\":\"2021-01-02\",\"source\":\"stress\"}\n",
+                     prefix, i, i, i, prefix);
+    buf_add(out, line, (size_t)n);
+}
+
+static int mode_adds(const char *addr, const char *prefix, long count, const char *ackfile)
+{
+    int ack = open(ackfile, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (ack < 0) {
+        fprintf(stderr, "stress: %s: %s\n", ackfile, strerror(errno));
+        return 1;
+    }
+    int fd = dial(addr);
+    if (fd < 0)
+        return 1;
+    printf("adds connected\n");      /* the crash test's kill timer starts here */
+    fflush(stdout);
+    nonblocking(fd);
+    buf_t out = { 0 }, in = { 0 }, line = { 0 };
+    long sent = 0, acked = 0, errors = 0;
+    int lost = 0;
+    double deadline = now_s() + timeout_s;
+    while (acked + errors < count && !lost) {
+        while (sent < count && sent - acked - errors < STRESS_ADD_WINDOW)
+            add_request(&out, prefix, sent++);
+        if (buf_send(fd, &out) < 0) {
+            lost = 1;
+            break;
+        }
+        struct pollfd p = { fd, POLLIN | (out.len ? POLLOUT : 0), 0 };
+        if (now_s() > deadline) {
+            fprintf(stderr, "stress: adds timed out\n");
+            return 3;
+        }
+        if (poll(&p, 1, 1000) <= 0)
+            continue;
+        int r = buf_recv(fd, &in);
+        while (buf_line(&in, &line)) {
+            char want[300];
+            snprintf(want, sizeof want, "{\"status\":\"ok\",\"id\":\"%s-%ld\",", prefix,
+                     acked + errors);
+            if (strncmp(line.p, want, strlen(want)) == 0) {
+                char id[260];
+                int n = snprintf(id, sizeof id, "%s-%ld\n", prefix, acked + errors);
+                if (write(ack, id, (size_t)n) != n) {
+                    fprintf(stderr, "stress: writing %s: %s\n", ackfile, strerror(errno));
+                    return 1;
+                }
+                acked++;
+            } else {
+                fprintf(stderr, "stress: ADD %s-%ld: %s\n", prefix, acked + errors, line.p);
+                errors++;
+            }
+        }
+        if (r < 0)
+            lost = 1;
+    }
+    close(fd);
+    close(ack);
+    free(out.p);
+    free(in.p);
+    free(line.p);
+    printf("adds acked=%ld sent=%ld errors=%ld lost=%d\n", acked, sent, errors, lost);
+    return errors ? 1 : lost ? 4 : 0;
+}
+
+/* ---- gets ---- */
+
+static int mode_gets(const char *addr, const char *idfile)
+{
+    FILE *f = fopen(idfile, "r");
+    if (!f) {
+        fprintf(stderr, "stress: %s: %s\n", idfile, strerror(errno));
+        return 1;
+    }
+    char **ids = NULL;
+    size_t nids = 0, cap = 0;
+    char lb[NEWSD_MAX_ID_LEN + 8];
+    while (fgets(lb, sizeof lb, f)) {
+        lb[strcspn(lb, "\n")] = '\0';
+        if (!*lb)
+            continue;
+        if (nids == cap) {
+            cap = cap ? cap * 2 : 256;
+            ids = realloc(ids, cap * sizeof *ids);
+        }
+        ids[nids++] = strdup(lb);
+    }
+    fclose(f);
+    int fd = dial(addr);
+    if (fd < 0)
+        return 1;
+    nonblocking(fd);
+    buf_t out = { 0 }, in = { 0 }, line = { 0 };
+    size_t sent = 0, got = 0, ok = 0;
+    double deadline = now_s() + timeout_s;
+    while (got < nids) {
+        while (sent < nids && sent - got < STRESS_GET_WINDOW) {
+            char req[NEWSD_MAX_ID_LEN + 32];
+            int n = snprintf(req, sizeof req, "GET format=json %s\n", ids[sent++]);
+            buf_add(&out, req, (size_t)n);
+        }
+        if (buf_send(fd, &out) < 0 || now_s() > deadline)
+            break;
+        struct pollfd p = { fd, POLLIN | (out.len ? POLLOUT : 0), 0 };
+        if (poll(&p, 1, 1000) <= 0)
+            continue;
+        int r = buf_recv(fd, &in);
+        while (buf_line(&in, &line)) {
+            char want[NEWSD_MAX_ID_LEN + 64];
+            snprintf(want, sizeof want, "{\"status\":\"ok\",\"doc\":{\"id\":\"%s\",", ids[got]);
+            if (strncmp(line.p, want, strlen(want)) == 0)
+                ok++;
+            else
+                fprintf(stderr, "stress: GET %s: %.200s\n", ids[got], line.p);
+            got++;
+        }
+        if (r < 0)
+            break;
+    }
+    close(fd);
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    free(out.p);
+    free(in.p);
+    free(line.p);
+    printf("gets ok=%zu missing=%zu\n", ok, nids - ok);
+    return ok == nids ? 0 : 1;
+}
+
+/* ---- expect ---- */
+
+typedef struct pair {
+    char *req;       /* with its "\n" */
+    char *reply;     /* without */
+} pair_t;
+
+static int mode_expect(const char *addr, const char *reqfile, const char *outfile)
+{
+    FILE *f = fopen(reqfile, "r"), *o = fopen(outfile, "w");
+    if (!f || !o) {
+        fprintf(stderr, "stress: cannot open %s or %s\n", reqfile, outfile);
+        return 1;
+    }
+    int fd = dial(addr);
+    if (fd < 0)
+        return 1;
+    buf_t in = { 0 }, line = { 0 };
+    char req[NEWSD_MAX_QUERY_LEN + 256];
+    double deadline = now_s() + timeout_s;
+    int n = 0;
+    while (fgets(req, sizeof req, f)) {
+        req[strcspn(req, "\n")] = '\0';
+        if (!*req)
+            continue;
+        size_t len = strlen(req);
+        req[len] = '\n';
+        if (send(fd, req, len + 1, MSG_NOSIGNAL) != (ssize_t)(len + 1) ||
+            wait_line(fd, &in, &line, deadline) != 0) {
+            fprintf(stderr, "stress: expect: no reply\n");
+            return 1;
+        }
+        req[len] = '\0';
+        mask_took(&line);
+        fprintf(o, "%s\t%s\n", req, line.p);
+        n++;
+    }
+    fclose(f);
+    close(fd);
+    free(in.p);
+    free(line.p);
+    if (fclose(o) != 0)
+        return 1;
+    printf("expect requests=%d\n", n);
+    return 0;
+}
+
+/* ---- load ---- */
+
+typedef enum kind { K_NORMAL, K_SLOW, K_NEVER_READ, K_HALF_OPEN, K_HUGE, K_GARBAGE } kind_t;
+
+typedef struct client {
+    kind_t kind;
+    int fd;                  /* -1: closed */
+    buf_t out, in, line;
+    size_t pair;             /* normal: the request awaiting its reply */
+    int left;                /* normal: requests before the reconnect */
+    int waiting;             /* normal: a reply is due */
+    size_t queued;           /* never-reader: requests written so far */
+    double next_byte;        /* slow: when the next byte goes */
+    size_t slow_pos;
+    long replies;            /* hostile: reply lines seen */
+    int too_long;            /* huge: got ERR too_long */
+} client_t;
+
+static pair_t *pairs;
+static size_t npairs;
+
+static int load_pairs(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    static char lb[1 << 20];
+    size_t cap = 0;
+    while (fgets(lb, sizeof lb, f)) {
+        lb[strcspn(lb, "\n")] = '\0';
+        char *tab = strchr(lb, '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        if (npairs == cap) {
+            cap = cap ? cap * 2 : 64;
+            pairs = realloc(pairs, cap * sizeof *pairs);
+        }
+        size_t rl = strlen(lb);
+        pairs[npairs].req = malloc(rl + 2);
+        memcpy(pairs[npairs].req, lb, rl);
+        memcpy(pairs[npairs].req + rl, "\n", 2);
+        pairs[npairs].reply = strdup(tab + 1);
+        npairs++;
+    }
+    fclose(f);
+    return npairs ? 0 : -1;
+}
+
+/* Resident memory of a process in bytes (VmRSS, or VmHWM: its peak); 0 if unknown. */
+static uint64_t proc_mem(long pid, const char *field)
+{
+    char path[64], lb[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    uint64_t kb = 0;
+    size_t fl = strlen(field);
+    while (fgets(lb, sizeof lb, f))
+        if (strncmp(lb, field, fl) == 0 && lb[fl] == ':')
+            kb = strtoull(lb + fl + 1, NULL, 10);
+    fclose(f);
+    return kb * 1024u;
+}
+
+/*
+ * How far the daemon's memory may grow under load.  The buffers of one connection are
+ * capped by newsd_limits.h: NEWSD_MAX_INPUT of requests read ahead, and NEWSD_MAX_OUTPUT
+ * of unsent replies plus the one reply that crossed that line.  The largest reply here is
+ * a page of NEWSD_MAX_LIMIT hits, each an id, a title and a snippet of
+ * NEWSD_DEFAULT_SNIPPET_LEN source bytes (HTML escaping makes a byte at most 6, "&quot;"),
+ * plus 256 bytes of field names and numbers, doubled for JSON escaping.  The clients that
+ * fill their buffers (never-readers, huge lines) may each hold all of that; every other
+ * connection STRESS_MEM_PER_CONN; and STRESS_MEM_SLACK covers the index caches.
+ */
+static uint64_t mem_bound(size_t conns)
+{
+    uint64_t reply = (uint64_t)NEWSD_MAX_LIMIT *
+                     (NEWSD_MAX_ID_LEN + NEWSD_MAX_TITLE_LEN + 6u * NEWSD_DEFAULT_SNIPPET_LEN + 256u) *
+                     2u;
+    uint64_t per_conn = NEWSD_MAX_INPUT + NEWSD_MAX_OUTPUT + reply;
+    return (uint64_t)STRESS_NEVER_READ * per_conn + (uint64_t)STRESS_HUGE * per_conn +
+           (uint64_t)conns * STRESS_MEM_PER_CONN + STRESS_MEM_SLACK;
+}
+
+static void client_close(client_t *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->in.len = c->out.len = 0;
+    c->waiting = 0;
+}
+
+static int client_open(client_t *c, const char *addr)
+{
+    c->fd = dial(addr);
+    if (c->fd < 0)
+        return -1;
+    nonblocking(c->fd);
+    c->in.len = c->out.len = 0;
+    return 0;
+}
+
+static uint32_t rng_state = 2463534242u;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Starts the hostile clients' first moves. */
+static void hostile_start(client_t *c, const char *addr)
+{
+    if (client_open(c, addr) != 0)
+        return;
+    switch (c->kind) {
+    case K_HALF_OPEN:
+        if (rng() & 1)     /* half of them send half a line, the others nothing */
+            buf_add(&c->out, "SEARCH form", 11);
+        break;
+    case K_HUGE: {
+        char chunk[4096];
+        memset(chunk, 'A', sizeof chunk);
+        for (size_t n = 0; n < NEWSD_MAX_LINE + 2 * sizeof chunk; n += sizeof chunk)
+            buf_add(&c->out, chunk, sizeof chunk);
+        break;
+    }
+    case K_GARBAGE:
+        for (size_t n = 0; n < STRESS_GARBAGE_BYTES; n++) {
+            char b = (char)(rng() & 0xff);
+            buf_add(&c->out, &b, 1);
+        }
+        buf_add(&c->out, "\n", 1);
+        break;
+    default:
+        break;
+    }
+}
+
+/* One turn of a hostile client after poll. */
+static void hostile_step(client_t *c, const char *big_search, double now)
+{
+    if (c->fd < 0)
+        return;
+    if (c->kind == K_NEVER_READ) {
+        while (c->queued < STRESS_NEVER_READ_REQS && c->out.len < 65536) {
+            buf_add(&c->out, big_search, strlen(big_search));
+            c->queued++;
+        }
+    } else if (c->kind == K_SLOW && now >= c->next_byte) {
+        static const char ping[] = "PING\n";
+        buf_add(&c->out, ping + c->slow_pos, 1);
+        c->slow_pos = (c->slow_pos + 1) % (sizeof ping - 1);
+        c->next_byte = now + 1.0;
+    }
+    if (buf_send(c->fd, &c->out) < 0) {
+        client_close(c);
+        return;
+    }
+    if (c->kind == K_NEVER_READ)
+        return;            /* never reads: that is the point */
+    int r = buf_recv(c->fd, &c->in);
+    while (buf_line(&c->in, &c->line)) {
+        c->replies++;
+        if (c->kind == K_HUGE && strncmp(c->line.p, "ERR too_long ", 13) == 0)
+            c->too_long = 1;
+    }
+    if (r < 0)
+        client_close(c);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int mode_load(const char *addr, const char *expfile, size_t conns, long queries,
+                     int hostile, long pid)
+{
+    if (load_pairs(expfile) != 0) {
+        fprintf(stderr, "stress: no request<TAB>reply lines in %s\n", expfile);
+        return 1;
+    }
+    /* the biggest reply the daemon makes for a search: a full page with snippets */
+    char big_search[128];
+    snprintf(big_search, sizeof big_search, "SEARCH format=json limit=%d the\n",
+             NEWSD_MAX_LIMIT);
+    size_t nh = hostile ? STRESS_SLOW + STRESS_NEVER_READ + STRESS_HALF_OPEN + STRESS_HUGE +
+                              STRESS_GARBAGE : 0;
+    size_t n = conns + nh;
+    client_t *cl = calloc(n, sizeof *cl);
+    struct pollfd *pf = calloc(n, sizeof *pf);
+    if (!cl || !pf)
+        return 1;
+    uint64_t rss0 = pid ? proc_mem(pid, "VmRSS") : 0, rss_peak = rss0;
+    size_t h = conns;
+    for (size_t i = 0; i < nh; i++, h++) {
+        cl[h].kind = i < STRESS_SLOW ? K_SLOW
+                     : i < STRESS_SLOW + STRESS_NEVER_READ ? K_NEVER_READ
+                     : i < STRESS_SLOW + STRESS_NEVER_READ + STRESS_HALF_OPEN ? K_HALF_OPEN
+                     : i < nh - STRESS_GARBAGE ? K_HUGE : K_GARBAGE;
+        hostile_start(&cl[h], addr);
+    }
+    long sent = 0, replies = 0, bad = 0, connects = 0, conn_errors = 0;
+    /* reply latencies, printed (never asserted: timings are a bench matter) */
+    double *lat = calloc((size_t)queries + 1, sizeof *lat);
+    double *sent_at = calloc(conns, sizeof *sent_at);
+    if (!lat || !sent_at)
+        return 1;
+    double deadline = now_s() + timeout_s, last_sample = 0;
+    for (size_t i = 0; i < conns; i++) {
+        cl[i].kind = K_NORMAL;
+        cl[i].fd = -1;
+    }
+    while (replies < queries) {
+        double now = now_s();
+        if (now > deadline) {
+            fprintf(stderr, "stress: load: only %ld of %ld replies before the deadline\n",
+                    replies, queries);
+            bad++;
+            break;
+        }
+        if (pid && now - last_sample > 0.05) {
+            uint64_t r = proc_mem(pid, "VmRSS");
+            if (r > rss_peak)
+                rss_peak = r;
+            last_sample = now;
+        }
+        for (size_t i = 0; i < conns; i++) {
+            client_t *c = &cl[i];
+            if (c->waiting || sent >= queries)
+                continue;
+            if (c->fd < 0) {
+                if (client_open(c, addr) != 0) {
+                    conn_errors++;
+                    continue;
+                }
+                connects++;
+                c->left = 1 + (int)(rng() % STRESS_CHURN_MAX);
+            }
+            c->pair = rng() % npairs;
+            buf_add(&c->out, pairs[c->pair].req, strlen(pairs[c->pair].req));
+            c->waiting = 1;
+            sent_at[i] = now_s();
+            sent++;
+        }
+        for (size_t i = 0; i < n; i++) {
+            pf[i].fd = cl[i].fd;
+            pf[i].events = (short)(POLLIN | (cl[i].out.len ? POLLOUT : 0));
+            pf[i].revents = 0;
+            if (cl[i].kind == K_NEVER_READ && cl[i].queued < STRESS_NEVER_READ_REQS)
+                pf[i].events = POLLOUT;
+        }
+        poll(pf, (nfds_t)n, 50);
+        now = now_s();
+        for (size_t i = conns; i < n; i++)
+            hostile_step(&cl[i], big_search, now);
+        for (size_t i = 0; i < conns; i++) {
+            client_t *c = &cl[i];
+            if (c->fd < 0 || !pf[i].revents)
+                continue;
+            if (buf_send(c->fd, &c->out) < 0) {
+                fprintf(stderr, "stress: load: connection lost while sending\n");
+                bad++;
+                client_close(c);
+                continue;
+            }
+            int r = buf_recv(c->fd, &c->in);
+            if (c->waiting && buf_line(&c->in, &c->line)) {
+                mask_took(&c->line);
+                if (replies < queries)
+                    lat[replies] = now_s() - sent_at[i];
+                replies++;
+                if (strcmp(c->line.p, pairs[c->pair].reply) != 0) {
+                    if (bad < 10)
+                        fprintf(stderr, "stress: load: %s  got: %.300s\n  want: %.300s\n",
+                                pairs[c->pair].req, c->line.p, pairs[c->pair].reply);
+                    bad++;
+                }
+                c->waiting = 0;
+                if (--c->left == 0) {
+                    client_close(c);
+                    continue;
+                }
+            }
+            if (r < 0) {
+                fprintf(stderr, "stress: load: the daemon closed a normal connection\n");
+                bad++;
+                client_close(c);
+            }
+        }
+    }
+    int huge_ok = 0, hostile_replies = 0;
+    long never_read_queued = 0;
+    for (size_t i = conns; i < n; i++) {
+        /* a huge line's reply may still be on its way: wait for it, within the deadline */
+        while (cl[i].kind == K_HUGE && cl[i].fd >= 0 && !cl[i].too_long && now_s() < deadline) {
+            struct pollfd p = { cl[i].fd, POLLIN, 0 };
+            poll(&p, 1, 100);
+            hostile_step(&cl[i], big_search, now_s());
+        }
+        huge_ok += cl[i].kind == K_HUGE && cl[i].too_long;
+        hostile_replies += (int)cl[i].replies;
+        if (cl[i].kind == K_NEVER_READ)
+            never_read_queued += (long)cl[i].queued;
+    }
+    if (pid) {
+        uint64_t r = proc_mem(pid, "VmRSS");
+        if (r > rss_peak)
+            rss_peak = r;
+    }
+    for (size_t i = 0; i < n; i++)
+        client_close(&cl[i]);
+    uint64_t bound = mem_bound(conns + nh);
+    int mem_ok = !pid || rss_peak - rss0 <= bound;
+    printf("load conns=%zu hostile=%zu replies=%ld bad=%ld connects=%ld conn_errors=%ld "
+           "huge_too_long=%d/%d hostile_replies=%d never_read_queued=%ld",
+           conns, nh, replies, bad, connects, conn_errors, huge_ok, hostile ? STRESS_HUGE : 0,
+           hostile_replies, never_read_queued);
+    if (pid)
+        printf(" rss_before_kb=%llu rss_peak_kb=%llu growth_bound_kb=%llu",
+               (unsigned long long)(rss0 / 1024), (unsigned long long)(rss_peak / 1024),
+               (unsigned long long)(bound / 1024));
+    long nl = replies < queries ? replies : queries;
+    if (nl > 0) {
+        qsort(lat, (size_t)nl, sizeof *lat, cmp_double);
+        printf(" latency_p50_ms=%.2f latency_p99_ms=%.2f latency_max_ms=%.2f",
+               lat[nl / 2] * 1e3, lat[nl * 99 / 100] * 1e3, lat[nl - 1] * 1e3);
+    }
+    printf("\n");
+    if (!mem_ok)
+        fprintf(stderr, "stress: load: the daemon grew by %llu KiB, over the bound %llu KiB\n",
+                (unsigned long long)((rss_peak - rss0) / 1024),
+                (unsigned long long)(bound / 1024));
+    free(lat);
+    free(sent_at);
+    for (size_t i = 0; i < n; i++) {
+        free(cl[i].out.p);
+        free(cl[i].in.p);
+        free(cl[i].line.p);
+    }
+    free(cl);
+    free(pf);
+    int ok = bad == 0 && conn_errors == 0 && replies >= queries && mem_ok &&
+             (!hostile || huge_ok == STRESS_HUGE);
+    return ok ? 0 : 1;
+}
+
+/* ---- cap ---- */
+
+static int mode_cap(const char *addr, size_t hold, size_t extra)
+{
+    static const char busy[] = "ERR busy too many connections";
+    int *fds = calloc(hold, sizeof *fds);
+    buf_t in = { 0 }, line = { 0 };
+    double deadline = now_s() + timeout_s;
+    size_t held = 0, rejected = 0, alive = 0;
+    for (size_t i = 0; i < hold; i++) {
+        fds[i] = dial(addr);
+        if (fds[i] < 0)
+            break;
+        in.len = 0;
+        if (send(fds[i], "PING\n", 5, MSG_NOSIGNAL) == 5 &&
+            wait_line(fds[i], &in, &line, deadline) == 0 && strcmp(line.p, "OK pong") == 0)
+            held++;
+    }
+    for (size_t i = 0; i < extra; i++) {
+        int fd = dial(addr);
+        if (fd < 0)
+            continue;
+        in.len = 0;
+        int r = wait_line(fd, &in, &line, deadline);
+        /* then the daemon closes: the next read sees the end */
+        buf_t rest = { 0 };
+        if (r == 0 && strcmp(line.p, busy) == 0 && wait_line(fd, &in, &rest, deadline) == -1)
+            rejected++;
+        else
+            fprintf(stderr, "stress: cap: connection %zu over the cap got '%s'\n", i,
+                    r == 0 ? line.p : "nothing");
+        free(rest.p);
+        close(fd);
+    }
+    for (size_t i = 0; i < hold; i++) {
+        if (fds[i] < 0)
+            continue;
+        in.len = 0;
+        if (send(fds[i], "PING\n", 5, MSG_NOSIGNAL) == 5 &&
+            wait_line(fds[i], &in, &line, deadline) == 0 && strcmp(line.p, "OK pong") == 0)
+            alive++;
+        close(fds[i]);
+    }
+    free(fds);
+    free(in.p);
+    free(line.p);
+    printf("cap held=%zu rejected=%zu alive=%zu\n", held, rejected, alive);
+    return held == hold && rejected == extra && alive == hold ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    long pid = 0;
+    int hostile = 0, opt;
+    while ((opt = getopt(argc, argv, "+t:p:H")) != -1) {
+        switch (opt) {
+        case 't':
+            timeout_s = atoi(optarg);
+            break;
+        case 'p':
+            pid = atol(optarg);
+            break;
+        case 'H':
+            hostile = 1;
+            break;
+        default:
+            die_usage();
+        }
+    }
+    argc -= optind;
+    argv += optind;
+    if (argc < 2)
+        die_usage();
+    const char *mode = argv[0], *addr = argv[1];
+    if (strcmp(mode, "adds") == 0 && argc == 5)
+        return mode_adds(addr, argv[2], atol(argv[3]), argv[4]);
+    if (strcmp(mode, "gets") == 0 && argc == 3)
+        return mode_gets(addr, argv[2]);
+    if (strcmp(mode, "expect") == 0 && argc == 4)
+        return mode_expect(addr, argv[2], argv[3]);
+    if (strcmp(mode, "load") == 0 && argc == 5)
+        return mode_load(addr, argv[2], (size_t)atol(argv[3]), atol(argv[4]), hostile, pid);
+    if (strcmp(mode, "cap") == 0 && argc == 4)
+        return mode_cap(addr, (size_t)atol(argv[2]), (size_t)atol(argv[3]));
+    die_usage();
+    return 2;
+}
