@@ -47,6 +47,7 @@ start() {
     wait_for 20 grep -qs '^newsd: ready' "$T/$name.log" || { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
     TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
 }
+W=$T/d.sock
 lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 at_least() { [ "$(lines "$1")" -ge "$2" ]; }
 
@@ -59,11 +60,12 @@ SENT=0
 cyc=1
 ok_cycles=0
 while [ "$cyc" -le "$CYCLES" ]; do
-    start "d$cyc" --index "$T/idx" --listen 127.0.0.1:0 --workers 2 || break
+    # writes go through the Unix socket: newsd takes them over TCP only after AUTH
+    start "d$cyc" --index "$T/idx" --listen "unix:$W" --workers 2 || break
     # everything acknowledged before any earlier kill is there
-    if "$STRESS" gets "$TCP" "$T/acked" >"$T/gets" 2>"$T/gets.err"; then got_all=1; else got_all=0; cat "$T/gets" "$T/gets.err" >&2; fi
+    if "$STRESS" gets "unix:$W" "$T/acked" >"$T/gets" 2>"$T/gets.err"; then got_all=1; else got_all=0; cat "$T/gets" "$T/gets.err" >&2; fi
     check "cycle $cyc: every earlier acknowledged ADD is there ($(lines "$T/acked") ids)" [ "$got_all" -eq 1 ]
-    "$STRESS" -t 120 adds "$TCP" "c$cyc" 1000000 "$T/acks.$cyc" >"$T/adds.$cyc" 2>"$T/adds.$cyc.err" &
+    "$STRESS" -t 120 adds "unix:$W" "c$cyc" 1000000 "$T/acks.$cyc" >"$T/adds.$cyc" 2>"$T/adds.$cyc.err" &
     SPID=$!
     PIDS="$PIDS $SPID"
     wait_for 20 grep -qs "adds connected" "$T/adds.$cyc" || echo "cycle $cyc: the ADD stream did not connect" >&2
@@ -93,8 +95,8 @@ while [ "$cyc" -le "$CYCLES" ]; do
     [ "$got_all" -eq 1 ] && [ "$src" -eq 4 ] && [ "$xrc" -eq 0 ] && ok_cycles=$((ok_cycles + 1))
     cyc=$((cyc + 1))
 done
-start final --index "$T/idx" --listen 127.0.0.1:0 --workers 2
-"$STRESS" gets "$TCP" "$T/acked" >"$T/gets" 2>"$T/gets.err"; rc=$?
+start final --index "$T/idx" --listen "unix:$W" --workers 2
+"$STRESS" gets "unix:$W" "$T/acked" >"$T/gets" 2>"$T/gets.err"; rc=$?
 check "after the last kill: all $(lines "$T/acked") acknowledged ADDs are there" [ "$rc" -eq 0 ]
 kill -TERM "$PID"; wait "$PID"
 ACKED=$(lines "$T/acked")

@@ -30,7 +30,7 @@ check "fixture index built" contains "$T/out" "docs=6"
 # serving, and not die of a signal or a sanitizer report.
 refused() {
     name=$1; shift
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
+    timeout 60 "$@" >"$T/out" 2>"$T/err"; rc=$?   # (124: it started serving)
     check "$name: exit status 1 (got $rc)" [ "$rc" -eq 1 ]
     check "$name: says it cannot open the index" contains "$T/err" "newsd: cannot open the index"
     check "$name: never ready" lacks "$T/err" "newsd: ready"
@@ -64,14 +64,15 @@ else
 fi
 chmod 700 "$T/locked"
 
-# damage DIR FILE HOW: cut (truncate to 0), half (truncate to half), junk (8 KiB of
-# random bytes over its start).
+# damage DIR FILE HOW: cut (truncate to 0), half (truncate to half), junk (random bytes
+# over the whole file: over only its start, a table whose root block lies further on
+# still opens, and the damage shows at the first search instead).
 damage() {
     rm -rf "$T/bad"; cp -r "$T/idx" "$T/bad"
     case $2 in
     cut) : >"$T/bad/$1" ;;
     half) truncate -s $(( $(wc -c <"$T/bad/$1") / 2 )) "$T/bad/$1" ;;
-    junk) head -c 8192 /dev/urandom | dd of="$T/bad/$1" conv=notrunc 2>/dev/null ;;
+    junk) head -c "$(wc -c <"$T/bad/$1")" /dev/urandom | dd of="$T/bad/$1" conv=notrunc 2>/dev/null ;;
     esac
 }
 for spec in iamglass:cut iamglass:half iamglass:junk postlist.glass:cut postlist.glass:junk \
@@ -99,6 +100,8 @@ big_add() {
 }
 
 mkdir "$T/small"
+# writes go through the Unix socket: newsd takes them over TCP only after AUTH
+W=unix:$T/f.sock
 HOW=tmpfs
 if [ -n "${FAULTS_NO_MOUNT:-}" ] || ! mount -t tmpfs -o size=4m tmpfs "$T/small" 2>/dev/null; then
     HOW=rlimit
@@ -112,13 +115,13 @@ if [ "$HOW" = none ]; then
 else
     cp -r "$T/idx" "$T/small/idx"
     if [ "$HOW" = tmpfs ]; then
-        start full "$ND" --index "$T/small/idx" --listen 127.0.0.1:0 --workers 2
+        start full "$ND" --index "$T/small/idx" --listen 127.0.0.1:0 --listen "unix:$T/f.sock" --workers 2
     else
         # ignored signals stay ignored across exec: the daemon gets EFBIG, not SIGXFSZ
-        start full sh -c 'trap "" XFSZ; exec "$@"' sh "$ND" --index "$T/small/idx" --listen 127.0.0.1:0 --workers 2
+        start full sh -c 'trap "" XFSZ; exec "$@"' sh "$ND" --index "$T/small/idx" --listen 127.0.0.1:0 --listen "unix:$T/f.sock" --workers 2
     fi
     FULL=$PID
-    check "disk full: a write before the disk fills" [ "$(ask "$TCP" 'ADD {"id":"before","title":"room to spare"}')" = "OK id=before replaced=0 took_us=N" ]
+    check "disk full: a write before the disk fills" [ "$(ask "$W" 'ADD {"id":"before","title":"room to spare"}')" = "OK id=before replaced=0 took_us=N" ]
     if [ "$HOW" = tmpfs ]; then
         dd if=/dev/zero of="$T/small/fill" bs=64k 2>/dev/null
         check "disk full: the tmpfs is full" [ "$(df -P "$T/small" | awk 'NR == 2 { print $4 }')" -eq 0 ]
@@ -126,18 +129,18 @@ else
         biggest=$(ls -l "$T/small/idx" | awk 'NR > 1 && $5 > m { m = $5 } END { print m }')
         prlimit --pid "$FULL" --fsize="$biggest:unlimited"   # soft limit only: it can go back up
     fi
-    big_add full-1 | "$NC" "$TCP" >"$T/reply"
+    big_add full-1 | "$NC" "$W" >"$T/reply"
     check "disk full: the ADD gets ERR internal, commit failed" grep -q '^ERR internal commit failed: ' "$T/reply"
     sed 's/^/    /' "$T/reply"
     check "disk full: the error is in the log" contains "$T/full.log" "event=commit"
     check "disk full: the daemon still answers" [ "$(ask "$TCP" PING)" = "OK pong" ]
     check "disk full: the failed document is not there" [ "$(ask "$TCP" 'GET full-1')" = "ERR not_found no document with id full-1" ]
     check "disk full: the earlier write is there" [ "$(ask "$TCP" 'COUNT id:before')" = "OK count=1 took_us=N" ]
-    printf 'DELETE before\n' | "$NC" "$TCP" >"$T/reply"
+    printf 'DELETE before\n' | "$NC" "$W" >"$T/reply"
     check "disk full: DELETE gets an error or succeeds, never hangs" grep -Eq '^(ERR internal commit failed: |OK id=before deleted=1)' "$T/reply"
     check "disk full: xapian-check clean while full" xapian-check "$T/small/idx" >/dev/null 2>&1
     if [ "$HOW" = tmpfs ]; then rm -f "$T/small/fill"; else prlimit --pid "$FULL" --fsize=unlimited:unlimited; fi
-    big_add full-2 | "$NC" "$TCP" | sed -E 's/took_us=[0-9]+/took_us=N/' >"$T/reply"
+    big_add full-2 | "$NC" "$W" | sed -E 's/took_us=[0-9]+/took_us=N/' >"$T/reply"
     check "space freed: the next ADD succeeds" [ "$(cat "$T/reply")" = "OK id=full-2 replaced=0 took_us=N" ]
     check "space freed: it is searchable" [ "$(ask "$TCP" 'COUNT w17xfull-2')" = "OK count=1 took_us=N" ]
     kill -TERM "$FULL"; wait "$FULL"; rc=$?

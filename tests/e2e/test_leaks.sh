@@ -75,7 +75,7 @@ if [ "$MODE" != none ]; then
     PIDS="$PIDS $PID"
     check "newsd starts under the checker" wait_for 120 grep -qs '^newsd: ready' "$T/nd.log"
     TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/nd.log")
-    session "$TCP"
+    session "unix:$T/s.sock"   # (writes need the Unix socket, or AUTH on TCP)
     check "the session got the replies it should" [ "$S_OK" -eq 1 ]
     check "a Unix-socket client is answered" [ "$(printf 'PING\n' | "$NC" "unix:$T/s.sock")" = "OK pong" ]
     # a connection still open at SIGTERM, with half a request line sent
