@@ -114,13 +114,14 @@ build_programs() {
     pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing one of $PKGS"
     pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
     # The library holds C++ (newsidx.cc), so everything links with the C++ driver.
-    for obj in bench_corpus querylog; do
+    for obj in bench_corpus querylog sphinxql; do
         if stale "$BIN/$obj.o"; then
             $CC $BENCH_CFLAGS $pkg_cflags -c "bench/$obj.c" -o "$BIN/$obj.o" ||
                 die "build failed: $obj.c"
         fi
     done
-    progs="corpus_stats dump_xmlpipe2 naive_index make_querylog query_inproc xapian_ids loadgen proctime"
+    progs="corpus_stats dump_xmlpipe2 naive_index make_querylog query_inproc xapian_ids loadgen proctime
+           sphinx_count make_scaled"
     # FTS5 is a peer, not a dependency: without libsqlite3-dev its row says so.
     have_sqlite && progs="$progs fts5_index fts5_query"
     for prog in $progs; do
@@ -136,7 +137,8 @@ build_programs() {
         else
             $CC $BENCH_CFLAGS $pkg_cflags $extra_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
         fi || die "build failed: $prog"
-        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$BIN/querylog.o" "$LIB" \
+        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$BIN/querylog.o" \
+            "$BIN/sphinxql.o" "$LIB" \
             $extra_libs $pkg_libs ||
             die "link failed: $prog"
     done
