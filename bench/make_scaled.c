@@ -11,14 +11,18 @@
  * sentences mostly do not.  Dates are the template's moved forward by up to N years (a
  * random day, the same time of day), so a 10x corpus spans ten times the years.
  * Ids are "scaled-1" ... "scaled-<N*docs>", unique and disjoint from the input's.
+ * The output is cut into files of equal document counts (-f, default 10 per input
+ * size), because newsindex gives each parallel builder a range of whole files: one
+ * big file would be built by one thread.
  *
  * The input (about 23 MB of text for corpus/) is held in memory; the output is
  * streamed, one JSON Lines record at a time (the format newsindex reads, README.md
  * "Readers"), so a 10x corpus of ~300 MB never is.  The output depends only on the
  * seed, N and the input (a fixed splitmix64 generator, as make_querylog uses).
  *
- *   make_scaled [-s SEED] -x N [-o FILE] PATH...
- * writes to FILE (default stdout) and prints "make_scaled: docs=... bytes=..." on stderr.
+ *   make_scaled [-s SEED] -x N [-f FILES] -o DIR PATH...
+ * writes DIR/scaled-0001.jsonl ... (DIR must exist) and prints one
+ * "make_scaled: docs=... bytes=..." line on stdout.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -35,6 +39,8 @@
 #define MAX_SOURCES 256          /* distinct sources kept apart; the rest share one pool */
 #define SECONDS_PER_DAY 86400
 #define DAYS_PER_YEAR 365
+#define FILES_PER_FACTOR 10      /* default output files per input size: ~2.5 MB each */
+#define MAX_FILES 9999           /* the file names have four digits */
 
 typedef struct span {
     size_t off, len;             /* into the arena */
@@ -261,13 +267,34 @@ static void write_doc(FILE *out, uint64_t number, unsigned factor)
     fputs("}\n", out);
 }
 
+/* Opens DIR/scaled-NNNN.jsonl for writing; NULL with a message on stderr. */
+static FILE *open_part(const char *dir, unsigned part, char *path, size_t pathsize)
+{
+    snprintf(path, pathsize, "%s/scaled-%04u.jsonl", dir, part);
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "make_scaled: %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* Closes f, reporting a write error (a full disk shows only here); 0 or -1. */
+static int close_part(FILE *f, const char *path, uint64_t *bytes)
+{
+    long at = ftell(f);
+    if (at > 0) *bytes += (uint64_t)at;
+    if (ferror(f) | fclose(f)) {
+        fprintf(stderr, "make_scaled: %s: write failed: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long long seed = DEFAULT_SEED;
-    long factor = 0;
-    const char *out_path = NULL;
+    long factor = 0, files = 0;
+    const char *dir = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "s:x:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:x:f:o:")) != -1) {
         char *end;
         switch (opt) {
         case 's':
@@ -278,11 +305,17 @@ int main(int argc, char **argv)
             factor = strtol(optarg, &end, 10);
             if (*end || end == optarg) goto usage;
             break;
-        case 'o': out_path = optarg; break;
+        case 'f':
+            files = strtol(optarg, &end, 10);
+            if (*end || end == optarg || files < 1) goto usage;
+            break;
+        case 'o': dir = optarg; break;
         default: goto usage;
         }
     }
-    if (factor < 1 || factor > MAX_FACTOR || optind >= argc) goto usage;
+    if (files == 0) files = factor * FILES_PER_FACTOR;
+    if (factor < 1 || factor > MAX_FACTOR || files > MAX_FILES || !dir || optind >= argc)
+        goto usage;
     rng_state = seed;
 
     double t0 = bench_now();
@@ -294,27 +327,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "make_scaled: no documents in the input\n");
         return 1;
     }
-    FILE *out = out_path ? fopen(out_path, "w") : stdout;
-    if (!out) {
-        fprintf(stderr, "make_scaled: %s: %s\n", out_path, strerror(errno));
-        return 1;
+    uint64_t total = (uint64_t)factor * g.ndocs, bytes = 0;
+    uint64_t per_file = (total + (uint64_t)files - 1) / (uint64_t)files;
+    char path[4096];
+    FILE *out = NULL;
+    unsigned part = 0;
+    for (uint64_t k = 1; k <= total; k++) {
+        if ((k - 1) % per_file == 0) {
+            if (out && close_part(out, path, &bytes) != 0) return 1;
+            if (!(out = open_part(dir, ++part, path, sizeof path))) return 1;
+        }
+        write_doc(out, k, (unsigned)factor);
     }
-    uint64_t total = (uint64_t)factor * g.ndocs;
-    for (uint64_t k = 1; k <= total; k++) write_doc(out, k, (unsigned)factor);
-    long bytes = ftell(out);
-    /* A full disk shows as a write error only here. */
-    if (ferror(out) | (out != stdout ? fclose(out) : fflush(out))) {
-        fprintf(stderr, "make_scaled: %s: %s\n", out_path ? out_path : "stdout", strerror(errno));
-        return 1;
-    }
-    fprintf(stderr,
-            "make_scaled: docs=%llu input_docs=%zu sources=%u factor=%ld seed=%llu bytes=%ld "
-            "seconds=%.2f\n",
-            (unsigned long long)total, g.ndocs, g.nsources, factor, seed, bytes,
-            bench_now() - t0);
+    if (close_part(out, path, &bytes) != 0) return 1;
+    printf("make_scaled: docs=%llu input_docs=%zu sources=%u factor=%ld seed=%llu files=%u "
+           "bytes=%llu seconds=%.2f\n",
+           (unsigned long long)total, g.ndocs, g.nsources, factor, seed, part,
+           (unsigned long long)bytes, bench_now() - t0);
     return 0;
 usage:
-    fprintf(stderr, "usage: make_scaled [-s SEED] -x N [-o FILE] PATH...  (1 <= N <= %d)\n",
-            MAX_FACTOR);
+    fprintf(stderr, "usage: make_scaled [-s SEED] -x N [-f FILES] -o DIR PATH...  "
+                    "(1 <= N <= %d, FILES <= %d)\n", MAX_FACTOR, MAX_FILES);
     return 2;
 }
