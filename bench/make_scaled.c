@@ -10,7 +10,8 @@
  * while each document is new; phrases inside a sentence survive, phrases across
  * sentences mostly do not.  Dates are the template's moved forward by up to N years (a
  * random day, the same time of day), so a 10x corpus spans ten times the years.
- * Ids are "scaled-1" ... "scaled-<N*docs>", unique and disjoint from the input's.
+ * Ids are "scaled-1" ... "scaled-<N*docs>", unique and disjoint from the input's;
+ * input records with neither title nor body are left out of the count and the draws.
  * The output is cut into files of equal document counts (-f, default 10 per input
  * size), because newsindex gives each parallel builder a range of whole files: one
  * big file would be built by one thread.
@@ -165,9 +166,11 @@ static span_t meta_of(const newsidx_doc_t *d)
     size_t size = 0;
     FILE *m = open_memstream(&buf, &size);
     if (!m) die_oom();
-    fputs(",\"source\":\"", m);
-    put_escaped(m, d->source ? d->source : "", d->source ? strlen(d->source) : 0);
-    fputc('"', m);
+    if (d->source && d->source[0]) {
+        fputs(",\"source\":\"", m);
+        put_escaped(m, d->source, strlen(d->source));
+        fputc('"', m);
+    }
     const char *const *lists[2] = {d->topics, d->places};
     size_t counts[2] = {d->ntopics, d->nplaces};
     const char *keys[2] = {"topics", "places"};
@@ -223,7 +226,14 @@ static uint32_t add_sentences(uint32_t src, const char *body)
 
 static int collect(void *ctx, const newsidx_doc_t *d)
 {
-    (void)ctx;
+    uint64_t *empty = ctx;
+    /* A record with neither title nor body (Reuters NEWID 12793) is no template: a copy
+     * of it would be a JSON record newsindex refuses. */
+    int has_title = d->title && d->title[0], has_body = d->body && strspn(d->body, " \n\t\r") < strlen(d->body);
+    if (!has_title && !has_body) {
+        ++*empty;
+        return 0;
+    }
     if (g.ndocs == g.docs_cap) {
         g.docs_cap = g.docs_cap ? g.docs_cap * 2 : 4096;
         g.docs = realloc(g.docs, g.docs_cap * sizeof *g.docs);
@@ -231,8 +241,10 @@ static int collect(void *ctx, const newsidx_doc_t *d)
     }
     tmpl_t *t = &g.docs[g.ndocs++];
     t->source = source_index(d->source ? d->source : "");
-    t->title = arena_add(d->title ? d->title : "", d->title ? strlen(d->title) : 0);
-    vec_push(&g.titles[t->source], t->title);
+    /* Only real titles are drawn: a document gets an empty one only when its source has
+     * none at all, and then its template has a body. */
+    t->title = arena_add(has_title ? d->title : "", has_title ? strlen(d->title) : 0);
+    if (has_title) vec_push(&g.titles[t->source], t->title);
     t->meta = meta_of(d);
     t->date = parse_date(d->date);
     t->sentences = add_sentences(t->source, d->body ? d->body : "");
@@ -245,7 +257,7 @@ static void write_doc(FILE *out, uint64_t number, unsigned factor)
 {
     const tmpl_t *t = &g.docs[rng_below(g.ndocs)];
     const vec_t *titles = &g.titles[t->source], *pool = &g.sentences[t->source];
-    span_t title = titles->v[rng_below(titles->n)];
+    span_t title = titles->n ? titles->v[rng_below(titles->n)] : t->title;
     fprintf(out, "{\"id\":\"scaled-%llu\",\"title\":\"", (unsigned long long)number);
     put_escaped(out, g.arena + title.off, title.len);
     fputs("\",\"body\":\"", out);
@@ -320,7 +332,8 @@ int main(int argc, char **argv)
 
     double t0 = bench_now();
     bench_corpus_stats_t stats;
-    if (bench_corpus_each((const char *const *)argv + optind, argc - optind, collect, NULL,
+    uint64_t empty = 0;
+    if (bench_corpus_each((const char *const *)argv + optind, argc - optind, collect, &empty,
                           &stats) != 0)
         return 1;
     if (g.ndocs == 0) {
@@ -340,10 +353,10 @@ int main(int argc, char **argv)
         write_doc(out, k, (unsigned)factor);
     }
     if (close_part(out, path, &bytes) != 0) return 1;
-    printf("make_scaled: docs=%llu input_docs=%zu sources=%u factor=%ld seed=%llu files=%u "
-           "bytes=%llu seconds=%.2f\n",
-           (unsigned long long)total, g.ndocs, g.nsources, factor, seed, part,
-           (unsigned long long)bytes, bench_now() - t0);
+    printf("make_scaled: docs=%llu input_docs=%zu empty_input_docs=%llu sources=%u factor=%ld "
+           "seed=%llu files=%u bytes=%llu seconds=%.2f\n",
+           (unsigned long long)total, g.ndocs, (unsigned long long)empty, g.nsources, factor,
+           seed, part, (unsigned long long)bytes, bench_now() - t0);
     return 0;
 usage:
     fprintf(stderr, "usage: make_scaled [-s SEED] -x N [-f FILES] -o DIR PATH...  "

@@ -157,6 +157,7 @@ scale_bench() {
     SCALE_TIMEOUT=$((TIMEOUT * 10))   # a 10x build is allowed ten times a build's time
     SCALE_RESULTS=$WORK/scale-results.txt
     : > "$SCALE_RESULTS"
+    rm -f "$LOGS"/scale-*
     [ -x "$SCALE_NEWSD" ] || die "no $SCALE_NEWSD (make)"
     sanitized "$SCALE_NEWSD" && die "$SCALE_NEWSD is a sanitizer build, not timed (run make)"
     rm -rf "$SCALE_DIR"
