@@ -16,7 +16,10 @@
 #   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
 #     when Sphinx is installed (make bench-peers);
 #   - whole `bin/newsq` processes (proctime), when bin/newsq exists;
-#   - newsd's VmRSS after each round's load.
+#   - newsd's VmRSS after each round's load;
+#   - before the rounds, the exact hit count of every query in newsd (query_inproc -o),
+#     FTS5 (fts5_query -o) and Sphinx (sphinx_count), reported side by side
+#     (hits_report) so that no speed figure is bought with missed results.
 #
 # Environment (besides run.sh's):
 #   BENCH_QUERY_ROUNDS=N   rounds (default 7; 1 when quick)

@@ -33,7 +33,8 @@ typedef int (*sphinxql_row_fn)(void *ctx, int ncols, char **cols);
 /*
  * Sends sql and reads the whole reply, blocking: a result set (each row to fn, which
  * may be NULL), or an OK.  Returns 0; -1 when the connection broke or the reply was
- * malformed; 1 for an ERR packet, its message copied to err (errcap bytes).
+ * malformed; 1 for an ERR packet, its message copied to err (errcap bytes).  It reads
+ * into one static buffer: for one thread only (sphinx_count is single-threaded).
  */
 int sphinxql_query(int fd, const char *sql, sphinxql_row_fn fn, void *ctx, char *err,
                    size_t errcap);
