@@ -102,14 +102,27 @@ scale_rotate() {
     echo $head $tail
 }
 
-# Builds corpus F's index once and appends "index ROUND F status seconds bytes docs".
+# Writes the CPU seconds (user + system) of every child this shell has waited for so
+# far to $SCALE_DIR/cpu.  Called directly, not in $(...): a subshell starts from zero.
+scale_cpu_children() {
+    times > "$SCALE_DIR/times"
+    sed -n 2p "$SCALE_DIR/times" | tr 'ms' '  ' |
+        awk '{ printf "%.2f\n", $1 * 60 + $2 + $3 * 60 + $4 }' > "$SCALE_DIR/cpu"
+}
+
+# Builds corpus F's index once and appends "index ROUND F status seconds bytes docs
+# cpu_seconds".  CPU time moves less than wall time with the load of the host.
 scale_index_one() {
     f=$1 round=$2
     log=$LOGS/scale-index-x$f-$round
+    scale_cpu_children
+    cpu0=$(cat "$SCALE_DIR/cpu")
     t0=$(now)
     { timeout "$SCALE_TIMEOUT" "$NEWSINDEX" --index "$SCALE_DIR/idx-x$f" --rebuild \
           "$SCALE_DIR/x$f" 2> "$log.err"; echo $? > "$SCALE_DIR/rc"; } | cat > "$log.out"
     t1=$(now)
+    scale_cpu_children
+    cpu1=$(cat "$SCALE_DIR/cpu")
     docs=$(sed -n 's/.*added=\([0-9]*\).*/\1/p' "$log.out" | tail -n 1)
     status=ok
     if [ "$(cat "$SCALE_DIR/rc")" != 0 ] || [ "${docs:-0}" = 0 ]; then
@@ -119,9 +132,10 @@ scale_index_one() {
     fi
     size=$(du -sb "$SCALE_DIR/idx-x$f" 2> /dev/null | cut -f1)
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    echo "index $round $f $status $secs ${size:-0} ${docs:-0}" >> "$SCALE_RESULTS"
-    printf 'bench: scale: index x%-3s round %d: %s s, %s docs, %s bytes, %s\n' \
-        "$f" "$round" "$secs" "${docs:-?}" "${size:-?}" "$status" >&2
+    cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
+    echo "index $round $f $status $secs ${size:-0} ${docs:-0} $cpu" >> "$SCALE_RESULTS"
+    printf 'bench: scale: index x%-3s round %d: %s s, %s s of CPU, %s docs, %s bytes, %s\n' \
+        "$f" "$round" "$secs" "$cpu" "${docs:-?}" "${size:-?}" "$status" >&2
     [ "$status" = ok ]
 }
 
@@ -249,8 +263,8 @@ scale_report() {
     $1 == "corpus" { docs[$2] = $3; bytes[$2] = $4; gen[$2] = $5; next }
     $1 == "index" {
         if ($4 != "ok") { ifail[$3]++; next }
-        v["t", $2, $3] = $5; v["size", $2, $3] = $6
-        it[$3] = it[$3] " " $5; isz[$3] = isz[$3] " " $6; if ($2 > iro) iro = $2
+        v["t", $2, $3] = $5; v["size", $2, $3] = $6; v["cpu", $2, $3] = $8
+        it[$3] = it[$3] " " $5; icpu[$3] = icpu[$3] " " $8; isz[$3] = isz[$3] " " $6; if ($2 > iro) iro = $2
         next
     }
     $1 == "rss-start" { rss0[$3] = $4; next }
@@ -265,13 +279,14 @@ scale_report() {
     }
     END {
         nf = split(factors, F, " "); nr = split(runs, R, " ")
-        print "| corpus | documents | JSON Lines MB | index wall s (builds) | docs/s | index MB | index / input | newsd VmRSS MB after start / after the rounds |"
-        print "|---|---|---|---|---|---|---|---|"
+        print "| corpus | documents | JSON Lines MB | index wall s (builds) | index CPU s, user + system | docs/s | index MB | index / input | newsd VmRSS MB after start / after the rounds |"
+        print "|---|---|---|---|---|---|---|---|---|"
         for (i = 1; i <= nf; i++) {
             f = F[i]
             t = median(it[f]); sz = median(isz[f])
-            printf "| %sx | %d | %.1f | %s (%s) | %s | %s | %s | %.1f / %.1f |\n", f, docs[f], bytes[f] / 1e6,
-                t == "" ? "failed" : sprintf("%.1f", t), t == "" ? "" : substr(it[f], 2), t == "" ? "-" : sprintf("%.0f", docs[f] / t),
+            printf "| %sx | %d | %.1f | %s (%s) | %s | %s | %s | %s | %.1f / %.1f |\n", f, docs[f], bytes[f] / 1e6,
+                t == "" ? "failed" : sprintf("%.1f", t), t == "" ? "" : substr(it[f], 2), t == "" ? "-" : sprintf("%.1f", median(icpu[f])),
+                t == "" ? "-" : sprintf("%.0f", docs[f] / t),
                 sz == "" ? "-" : sprintf("%.1f", sz / 1e6), sz == "" ? "-" : sprintf("%.2f", sz / bytes[f]),
                 rss0[f] / 1024, median(rss[f]) / 1024
         }
@@ -294,6 +309,7 @@ scale_report() {
         printf "|---|"; for (i = 2; i <= nf; i++) printf "---|"; print ""
         printf "| documents |"; for (i = 2; i <= nf; i++) printf " %s |", fmt(docs[F[i]] / docs[1], "%.2fx"); print ""
         printf "| index wall time |"; for (i = 2; i <= nf; i++) printf " %s |", fmt(ratio("t", F[i], 1, iro), "%.2fx"); print ""
+        printf "| index CPU time |"; for (i = 2; i <= nf; i++) printf " %s |", fmt(ratio("cpu", F[i], 1, iro), "%.2fx"); print ""
         printf "| index size |"; for (i = 2; i <= nf; i++) printf " %s |", fmt(ratio("size", F[i], 1, iro), "%.2fx"); print ""
         printf "| newsd VmRSS after the rounds |"; for (i = 2; i <= nf; i++) printf " %s |", fmt(ratio("rss", F[i], 1, qro), "%.2fx"); print ""
         for (j = 1; j <= nr; j++) {
