@@ -40,14 +40,10 @@ SCALE_RUNS="fields-1 snip-1 fields-32 snip-32"
 SCALE_FACTORS=
 SCALE_PIDS=
 
-# "1" and the factors asked for, each once, ascending.
+# "1" and the factors asked for, each once, ascending (scale_bench checked them).
 scale_factors() {
     for f in 1 $BENCH_SCALE; do
-        case $f in
-        0) ;;
-        *[!0-9]* | '') die "BENCH_SCALE: not a whole number: $f" ;;
-        *) echo "$f" ;;
-        esac
+        [ "$f" -gt 0 ] && echo "$f"
     done | sort -n -u | tr '\n' ' '
 }
 
@@ -166,6 +162,11 @@ scale_query_one() {
 }
 
 scale_bench() {
+    for f in $BENCH_SCALE; do
+        case $f in
+        *[!0-9]*) die "BENCH_SCALE: not a whole number: $f" ;;
+        esac
+    done
     SCALE_FACTORS=$(scale_factors)
     [ "$SCALE_FACTORS" = "1 " ] && die "BENCH_SCALE=$BENCH_SCALE: no factor above 1"
     SCALE_TIMEOUT=$((TIMEOUT * 10))   # a 10x build is allowed ten times a build's time
