@@ -5,6 +5,8 @@
 #   make run        deps + build + index corpus/ into $(INDEX) once
 #   make test       build and run every suite; ends with "N passed, M failed"
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
+#   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
+#                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
@@ -68,7 +70,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-peers clean check-deps FORCE \
+.PHONY: all deps run test bench bench-quick bench-scale bench-peers clean check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
 # Keep object files that pattern rules make on the way to a program.
@@ -215,6 +217,12 @@ bench: all
 
 bench-quick: all
 	@BENCH_QUICK=1 sh bench/run.sh
+
+# The scale run takes longer than the default bench's budget (a 10x build alone takes
+# minutes), so it is a target of its own with its own results file.
+bench-scale: all
+	@BENCH_SCALE="$${BENCH_SCALE:-10}" BENCH_INDEXING=0 BENCH_QUERY=0 \
+	  BENCH_OUT="$${BENCH_OUT:-bench/RESULTS-scale.md}" sh bench/run.sh
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

@@ -17,8 +17,9 @@
  * runs FTS5's 'optimize' (merging the index into one b-tree, as a tuned deployment
  * would after a bulk load), outside any timing.
  *
- *   fts5_query -d DBFILE -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-O]
- * prints one "fts5: mode=... p50_us=... qps=..." line (querylog.h).
+ *   fts5_query -d DBFILE -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-o COUNTS] [-O]
+ * prints one "fts5: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
+ * only) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -44,6 +45,7 @@ typedef struct worker {
     bench_thread_t b;       /* first: see bench_run_threads */
     const char *db_path, *sql;
     int exact;
+    uint64_t *counts;       /* -o: each request's count, in order (one thread) */
 } worker_t;
 
 static sqlite3 *open_db(const char *path, int flags)
@@ -88,6 +90,7 @@ static void *run(void *arg)
         }
         sqlite3_reset(st);
         w->b.lat[i] = bench_us() - t0;
+        if (w->counts) w->counts[i] = rc == SQLITE_DONE ? n : COUNT_FAILED;
         if (rc != SQLITE_DONE) {
             if (w->b.errors++ < 3) fprintf(stderr, "fts5_query: %s: %s\n", q, sqlite3_errmsg(db));
             continue;
@@ -114,16 +117,17 @@ static int optimize(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *db_path = NULL, *qpath = NULL, *mode = "snip";
+    const char *db_path = NULL, *qpath = NULL, *mode = "snip", *out = NULL;
     long threads = 1, requests = 0;
     int opt, opt_optimize = 0;
-    while ((opt = getopt(argc, argv, "d:q:m:t:n:O")) != -1) {
+    while ((opt = getopt(argc, argv, "d:q:m:t:n:o:O")) != -1) {
         switch (opt) {
         case 'd': db_path = optarg; break;
         case 'q': qpath = optarg; break;
         case 'm': mode = optarg; break;
         case 't': threads = strtol(optarg, NULL, 10); break;
         case 'n': requests = strtol(optarg, NULL, 10); break;
+        case 'o': out = optarg; break;
         case 'O': opt_optimize = 1; break;
         default: goto usage;
         }
@@ -131,7 +135,8 @@ int main(int argc, char **argv)
     const char *sql = strcmp(mode, "fields") == 0 ? SQL_FIELDS
                       : strcmp(mode, "snip") == 0 ? SQL_SNIP
                       : strcmp(mode, "exact") == 0 ? SQL_EXACT : NULL;
-    if (!db_path || !qpath || !sql || threads < 1 || threads > MAX_THREADS || requests < 0)
+    if (!db_path || !qpath || !sql || threads < 1 || threads > MAX_THREADS || requests < 0 ||
+        (out && threads != 1))
         goto usage;
     /* Before any other SQLite call: no global mutex around every malloc's statistics, and
      * no per-connection mutexes (each thread has its own connection). */
@@ -149,12 +154,20 @@ int main(int argc, char **argv)
         w[t].sql = sql;
         w[t].exact = sql == SQL_EXACT;
     }
+    uint64_t *counts = NULL;
+    if (out && !(counts = w[0].counts = calloc((size_t)requests, sizeof *counts))) {
+        perror("fts5_query");
+        return 1;
+    }
     bench_summary_t s = {"fts5", mode, 0, 0, 0, 0, 0, 0};
     int rc = bench_run_threads(w, sizeof w[0], threads, run, &log, requests, &s);
+    if (out && !w[0].b.failed && bench_write_counts(out, &log, counts, (size_t)requests) != 0)
+        rc = 1;
+    free(counts);
     querylog_free(&log);
     return rc;
 usage:
     fprintf(stderr, "usage: fts5_query -d DBFILE -q QUERIES [-m fields|snip|exact] "
-                    "[-t THREADS] [-n REQUESTS] [-O]\n");
+                    "[-t THREADS] [-n REQUESTS] [-o COUNTS] [-O]\n");
     return 2;
 }

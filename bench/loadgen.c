@@ -61,6 +61,7 @@
 
 #include "newsd_limits.h"
 #include "querylog.h"
+#include "sphinxql.h"
 
 #define MAX_CONNS 1024
 #define MAX_THREADS 64
@@ -102,62 +103,6 @@ static struct {
     const char *stop_file;
     pthread_barrier_t start_line;
 } g;
-
-/* ---- SphinxQL: just enough of the MySQL 4.1 protocol ---- */
-
-#define MYSQL_HEADER 4
-#define MYSQL_COM_QUERY 0x03
-#define MYSQL_OK 0x00
-#define MYSQL_EOF 0xfe        /* an EOF packet is 0xfe with a payload under 9 bytes */
-#define MYSQL_ERR 0xff
-/* CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION */
-#define MYSQL_CLIENT_CAPS 0x00008201u
-#define MYSQL_UTF8 33
-
-static int read_full(int fd, unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-/* Reads one whole packet (blocking); returns its payload length, or -1. */
-static long mysql_read_packet(int fd, unsigned char *buf, size_t cap, unsigned char *seq)
-{
-    unsigned char h[MYSQL_HEADER];
-    if (read_full(fd, h, sizeof h) != 0) return -1;
-    size_t n = h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16;
-    if (n > cap || read_full(fd, buf, n) != 0) return -1;
-    *seq = h[3];
-    return (long)n;
-}
-
-/* The server's greeting, our answer (any user, no password: searchd checks neither),
- * and its OK. */
-static int mysql_handshake(int fd)
-{
-    unsigned char buf[1024], seq;
-    if (mysql_read_packet(fd, buf, sizeof buf, &seq) < 1 || buf[0] != 10) return -1;
-    unsigned char out[MYSQL_HEADER + 64] = {0};
-    unsigned char *p = out + MYSQL_HEADER;
-    uint32_t caps = MYSQL_CLIENT_CAPS, maxpkt = 1u << 24;
-    memcpy(p, &caps, 4);       /* little-endian, as the protocol */
-    memcpy(p + 4, &maxpkt, 4);
-    p[8] = MYSQL_UTF8;         /* then 23 reserved zero bytes */
-    memcpy(p + 32, "bench", 6); /* user, NUL-terminated */
-    p[38] = 0;                 /* no auth data */
-    size_t n = 39;
-    out[0] = (unsigned char)n;
-    out[3] = (unsigned char)(seq + 1);
-    if (write(fd, out, MYSQL_HEADER + n) != (ssize_t)(MYSQL_HEADER + n)) return -1;
-    if (mysql_read_packet(fd, buf, sizeof buf, &seq) < 1 || buf[0] != MYSQL_OK) return -1;
-    return 0;
-}
 
 /* Consumes the whole packets of a SphinxQL reply; returns 1 once it is complete. */
 static int take_packets(conn_t *c)
@@ -224,7 +169,7 @@ static int dial(const char *addr)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    if (fd >= 0 && g.sphinxql && mysql_handshake(fd) != 0) {
+    if (fd >= 0 && g.sphinxql && sphinxql_handshake(fd) != 0) {
         close(fd);
         fd = -1;
     }

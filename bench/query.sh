@@ -16,7 +16,10 @@
 #   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
 #     when Sphinx is installed (make bench-peers);
 #   - whole `bin/newsq` processes (proctime), when bin/newsq exists;
-#   - newsd's VmRSS after each round's load.
+#   - newsd's VmRSS after each round's load;
+#   - before the rounds, the exact hit count of every query in newsd (query_inproc -o),
+#     FTS5 (fts5_query -o) and Sphinx (sphinx_count), reported side by side
+#     (hits_report) so that no speed figure is bought with missed results.
 #
 # Environment (besides run.sh's):
 #   BENCH_QUERY_ROUNDS=N   rounds (default 7; 1 when quick)
@@ -35,6 +38,7 @@ QUERIES=${BENCH_QUERIES:-$ROOT/bench/queries.txt}
 NEWSD=${BENCH_NEWSD:-bin/newsd}
 NEWSQ=${BENCH_NEWSQ:-bin/newsq}
 NEWSQ_QUERY=${BENCH_NEWSQ_QUERY:-oil prices}
+HITS_TOP=12   # queries listed under the largest hit-count differences
 # Targets, from issue 3 (daemon), issue 4 (newsq) and issue 7 (peers).
 TARGET_LOOPBACK_US=60
 TARGET_SCALING=1.8
@@ -259,6 +263,8 @@ query_setup() {
     fi
     trap 'query_cleanup' EXIT
     trap 'query_cleanup; exit 1' INT TERM
+    # Per-query counts of an earlier run must not stand in for a system that fails now.
+    rm -f "$LOGS"/counts-*.txt
     echo "bench: query: indexing $QUERY_PATHS" >&2
     { "$NEWSINDEX" --index "$QTMP/idx" --rebuild $QUERY_PATHS 2> "$LOGS/query-newsindex.err"
       echo $? > "$QTMP/rc"; } | cat > "$LOGS/query-newsindex.out"
@@ -270,7 +276,7 @@ query_setup() {
         # fts5_index leaves the database as a bulk load does; -O merges it, untimed.
         if "$BIN/fts5_index" "$QTMP/news.db" $QUERY_PATHS > "$LOGS/query-fts5.out" 2>&1 &&
            "$BIN/fts5_query" -O -d "$QTMP/news.db" -q "$QUERIES" -m exact \
-               > "$LOGS/query-fts5-exact.out" 2>> "$LOGS/query-fts5.out"; then
+               -o "$LOGS/counts-fts5.txt" > "$LOGS/query-fts5-exact.out" 2>> "$LOGS/query-fts5.out"; then
             QFTS5_BYTES=$(du -sb "$QTMP/news.db" | cut -f1)
         else
             echo "bench: query: FTS5 database failed; see $LOGS/query-fts5.out" >&2
@@ -284,8 +290,15 @@ query_setup() {
     echo "bench: query: newsd pid $NEWSD_PID on $TCP_ADDR and $UNIX_ADDR, $QDOCS docs" >&2
     # Hit totals (exact counts) and a full check of the replies; these passes also warm
     # the page cache for the timed rounds.
-    "$BIN/query_inproc" -i "$QTMP/idx" -q "$QUERIES" -m exact > "$LOGS/query-inproc-exact.out" ||
+    "$BIN/query_inproc" -i "$QTMP/idx" -q "$QUERIES" -m exact -o "$LOGS/counts-newsd.txt" \
+        > "$LOGS/query-inproc-exact.out" ||
         die "query_inproc failed: $(tail -n 3 "$LOGS/query-inproc-exact.out")"
+    if [ -n "$SPHINX_ADDR" ] &&
+       ! "$BIN/sphinx_count" -a "$SPHINX_ADDR" -q "$QUERIES" -o "$LOGS/counts-sphinx.txt" \
+           > "$LOGS/query-sphinx-count.out" 2>&1; then
+        echo "bench: query: sphinx_count failed; see $LOGS/query-sphinx-count.out" >&2
+        rm -f "$LOGS/counts-sphinx.txt"
+    fi
     QVERIFY=
     for f in "text -s 0" "text -s 1" "json -s 0 -V" "json -s 1 -V"; do
         "$BIN/loadgen" -a "$TCP_ADDR" -q "$QUERIES" -n "$N1" -f $f -L "verify" > "$LOGS/query-verify.out" \
@@ -319,6 +332,100 @@ query_bench() {
     done
     qload_end=$(cut -d' ' -f1-3 /proc/loadavg)
     kill -0 "$NEWSD_PID" 2> /dev/null || die "newsd died during the rounds: $(tail -n 3 "$LOGS/newsd.err")"
+}
+
+# Prints the side-by-side hit counts from the per-query files the setup wrote
+# ($LOGS/counts-SYSTEM.txt, "COUNT<TAB>QUERY" in log order): totals, agreement with newsd,
+# the median ratio, and the queries with the largest differences.
+hits_report() {
+    base=$LOGS/counts-newsd.txt
+    if [ ! -s "$base" ]; then
+        echo "Hit counts: not measured (no per-query counts from the C API)."
+        return 0
+    fi
+    files="$base"
+    names="newsd"
+    for s in fts5 sphinx; do
+        if [ -s "$LOGS/counts-$s.txt" ]; then
+            files="$files $LOGS/counts-$s.txt"
+            names="$names $s"
+        fi
+    done
+    awk -v names="$names" -v top="$HITS_TOP" '
+    function median(s,    a, n, i, j, t) {
+        n = split(s, a, " ")
+        for (i = 2; i <= n; i++)
+            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        if (n == 0) return ""
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    # Prints the n queries (phrases only if phrases_only) furthest from newsd in documents.
+    function show(n, phrases_only, title,    t, i, best, q, k, used) {
+        printf "\n" title "\n\n", n
+        printf "| query |"; for (k = 1; k <= ns; k++) printf " %s |", sys[k]; print ""
+        printf "|---|"; for (k = 1; k <= ns; k++) printf "---|"; print ""
+        for (t = 1; t <= n; t++) {
+            best = 0
+            for (i = 1; i <= nq; i++)
+                if (!(i in used) && d[i] > 0 && (!phrases_only || phrase[i]) && (best == 0 || d[i] > d[best])) best = i
+            if (best == 0) break
+            used[best] = 1
+            q = query[best]; gsub(/\|/, "\\|", q)
+            printf "| `%s` |", q; for (k = 1; k <= ns; k++) printf " %s |", c[sys[k], best]; print ""
+        }
+    }
+    BEGIN {
+        FS = "\t"
+        ns = split(names, sys, " ")
+        label["newsd"] = "newsd (C API, `newsidx_count`)"
+        label["fts5"] = "SQLite FTS5 (`count(*) ... MATCH`)"
+        label["sphinx"] = "Sphinx searchd (`SHOW META` total_found)"
+    }
+    FNR == 1 { k++ }
+    {
+        s = sys[k]
+        if (k == 1) { nq = FNR; query[FNR] = $2 }
+        else if ($2 != query[FNR]) { mismatch[s] = 1 }
+        c[s, FNR] = $1
+        if ($1 == "error") { errors[s]++; next }
+        total[s] += $1; hit[s] += $1 > 0
+    }
+    END {
+        print "| system | matching documents, summed over the queries | queries with a hit | errors | same count as newsd | more than newsd | fewer than newsd | median ratio to newsd (all queries; queries that differ) | phrase queries with newsd'"'"'s count | word queries with newsd'"'"'s count |"
+        print "|---|---|---|---|---|---|---|---|---|---|"
+        for (i = 1; i <= nq; i++) { phrase[i] = query[i] ~ /"/; nphr += phrase[i] }
+        for (k = 1; k <= ns; k++) {
+            s = sys[k]
+            if (s == "newsd") {
+                printf "| %s | %d | %d of %d | %d | (the reference) | | | | | |\n", label[s], total[s], hit[s], nq, errors[s]
+                continue
+            }
+            if (mismatch[s]) { printf "| %s | not compared: its queries are not the log in order |\n", label[s]; continue }
+            same = more = fewer = sp = sw = 0; all = diff = ""
+            for (i = 1; i <= nq; i++) {
+                a = c["newsd", i]; b = c[s, i]
+                if (a == "error" || b == "error") continue
+                if (a + 0 == b + 0) { same++; if (phrase[i]) sp++; else sw++ }
+                else if (b + 0 > a + 0) more++
+                else fewer++
+                if (a > 0) { all = all " " b / a; if (a + 0 != b + 0) diff = diff " " b / a }
+            }
+            printf "| %s | %d | %d of %d | %d | %d (%.1f%%) | %d | %d | %s; %s | %d of %d | %d of %d |\n", label[s], total[s], hit[s], nq, errors[s], same, 100 * same / nq, more, fewer, all == "" ? "-" : sprintf("%.2f", median(all)), diff == "" ? "-" : sprintf("%.2f", median(diff)), sp, nphr, sw, nq - nphr
+        }
+        if (ns < 2) exit
+        # The queries where some peer is furthest from newsd, in documents.
+        for (i = 1; i <= nq; i++) {
+            d[i] = 0
+            for (k = 2; k <= ns; k++) {
+                a = c["newsd", i]; b = c[sys[k], i]
+                if (a == "error" || b == "error") continue
+                x = b - a; if (x < 0) x = -x
+                if (x > d[i]) d[i] = x
+            }
+        }
+        show(top, 0, "The %d queries with the largest differences (in documents, newsd against either peer):")
+        show(top / 2, 1, "The %d phrase queries with the largest differences:")
+    }' $files
 }
 
 # Prints the Markdown of the query part from $QRESULTS.
@@ -470,30 +577,22 @@ query_report() {
         printf "- Reading the stored fields of 10 hits (C API snippet=0 minus raw Xapian ids only, 1 thread, p50): %.0f µs\n", cmp("inproc-fields-1", "xapian-ids-1", "p50", "-")
     }' "$QRESULTS"
     echo
-    echo "Hit counts on the query log (so no speed is bought with missed results):"
+    echo "### Hit counts side by side (so no speed is bought with missed results)"
     echo
-    echo "| system | matching documents, summed over the queries (exact counts) | queries with a hit | top-10 hits shown (one-connection run) |"
-    echo "|---|---|---|---|"
-    exact() { sed -n "s/.* hits=\([0-9]*\) matched=\([0-9]*\).*/\1 | \2/p" "$1" | tail -n 1; }
-    shown() { awk -v l="$1" '$2 == l && $3 == "ok" { print $6; exit }' "$QRESULTS"; }
-    echo "| newsd (C API) | $(exact "$LOGS/query-inproc-exact.out") | $(shown tcp-snip-1) |"
-    if [ -s "$LOGS/query-fts5-exact.out" ]; then
-        echo "| SQLite FTS5 | $(exact "$LOGS/query-fts5-exact.out") | $(shown fts5-snip-1) |"
-    else
-        echo "| SQLite FTS5 | not measured | | |"
-    fi
-    if [ -n "$SPHINX_ADDR" ]; then
-        echo "| Sphinx searchd | not measured (no SHOW META per query) | $(awk '$2 == "sphinx-ids-1" && $3 == "ok" { print $7; exit }' "$QRESULTS") (top 10) | $(shown sphinx-ids-1) |"
-    else
-        echo "| Sphinx searchd | not measured (not installed, or BENCH_SPHINX=0) | | |"
-    fi
+    echo "The exact number of matching documents of every query of the log, as each system"
+    echo "reads the same string: newsd ANDs the words and matches each through its English"
+    echo "(Porter2/Snowball) stem in title or body, a quoted phrase word for word, unstemmed;"
+    echo "FTS5 (\`porter unicode61\`) and Sphinx (\`stem_en\`, its own variant of Porter) AND the"
+    echo "words too but stem with the original Porter algorithm, inside phrases as well."
     echo
-    echo "All three AND the words of a query and match phrases on positions; the small"
-    echo "differences come from tokenising and stemming: Xapian stems only lowercase query"
-    echo "words (STEM_SOME) and matches them against body and title terms, FTS5 runs Porter over"
-    echo "every token, Sphinx its stem_en, and they split words differently at hyphens,"
-    echo "apostrophes and digits (\"U.S.\", \"1987-88\"). The top-10 pages differ in order as"
-    echo "well: BM25 with title weight 3 (newsd) against bm25 with equal field weights."
+    hits_report
+    echo
+    echo "Why they differ (checked document by document on Reuters-21578; README.md, \"Benchmarks\"):"
+    echo "phrases are stemmed by FTS5 and Sphinx (\`\"three month\"\` also finds \"three months\"), never"
+    echo "by newsd; the two Porter algorithms conflate different words (FTS5: \`generating\` ="
+    echo "\`general\`, \`quarterly\` apart from \`quarter\`; FTS5 and Sphinx: \`communications\` ="
+    echo "\`community\`, \`lbs\` = \`lb\`); Xapian reads an acronym \"T.E.A.M.\" as the word \"team\","
+    echo "the others as letters. Sphinx has no stop words in this configuration."
     count_matched=$(awk '$2 == "inproc-count-1" && $3 == "ok" { print $7; exit }' "$QRESULTS")
     exact_matched=$(sed -n 's/.* matched=\([0-9]*\).*/\1/p' "$LOGS/query-inproc-exact.out" | tail -n 1)
     if [ -n "$count_matched" ] && [ "$N1" = "$(grep -c . "$QUERIES")" ] &&

@@ -15,8 +15,9 @@
  * run their share of the requests, starting at different places in the log so they
  * do not walk the same queries in step.
  *
- *   query_inproc -i INDEX -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS]
- * prints one "inproc: mode=... p50_us=... qps=..." line (querylog.h).
+ *   query_inproc -i INDEX -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-o COUNTS]
+ * prints one "inproc: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
+ * only) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ typedef struct worker {
     bench_thread_t b;       /* first: see bench_run_threads */
     const char *index;
     mode_t_ mode;
+    uint64_t *counts;       /* -o: each request's count, in order (one thread) */
 } worker_t;
 
 static void *run(void *arg)
@@ -71,6 +73,7 @@ static void *run(void *arg)
             newsidx_results_destroy(res);
         }
         w->b.lat[i] = bench_us() - t0;
+        if (w->counts) w->counts[i] = st == NEWSIDX_OK ? n : COUNT_FAILED;
         if (st != NEWSIDX_OK) {
             if (w->b.errors++ < 3)
                 fprintf(stderr, "query_inproc: %s: %s: %s\n", q, newsidx_status_name(st),
@@ -97,22 +100,23 @@ static int parse_mode(const char *s, mode_t_ *m)
 
 int main(int argc, char **argv)
 {
-    const char *index = NULL, *qpath = NULL, *mode_name = "snip";
+    const char *index = NULL, *qpath = NULL, *mode_name = "snip", *out = NULL;
     long threads = 1, requests = 0;
     mode_t_ mode = MODE_SNIP;
     int opt;
-    while ((opt = getopt(argc, argv, "i:q:m:t:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:")) != -1) {
         switch (opt) {
         case 'i': index = optarg; break;
         case 'q': qpath = optarg; break;
         case 'm': mode_name = optarg; break;
         case 't': threads = strtol(optarg, NULL, 10); break;
         case 'n': requests = strtol(optarg, NULL, 10); break;
+        case 'o': out = optarg; break;
         default: goto usage;
         }
     }
     if (!index || !qpath || parse_mode(mode_name, &mode) != 0 || threads < 1 ||
-        threads > MAX_THREADS || requests < 0)
+        threads > MAX_THREADS || requests < 0 || (out && threads != 1))
         goto usage;
     querylog_t log;
     if (querylog_load(qpath, &log) != 0) return 1;
@@ -124,12 +128,20 @@ int main(int argc, char **argv)
         w[t].index = index;
         w[t].mode = mode;
     }
+    uint64_t *counts = NULL;
+    if (out && !(counts = w[0].counts = calloc((size_t)requests, sizeof *counts))) {
+        perror("query_inproc");
+        return 1;
+    }
     bench_summary_t s = {"inproc", mode_name, 0, 0, 0, 0, 0, 0};
     int rc = bench_run_threads(w, sizeof w[0], threads, run, &log, requests, &s);
+    if (out && !w[0].b.failed && bench_write_counts(out, &log, counts, (size_t)requests) != 0)
+        rc = 1;
+    free(counts);
     querylog_free(&log);
     return rc;
 usage:
     fprintf(stderr, "usage: query_inproc -i INDEX -q QUERIES [-m snip|fields|count|exact] "
-                    "[-t THREADS] [-n REQUESTS]\n");
+                    "[-t THREADS] [-n REQUESTS] [-o COUNTS]\n");
     return 2;
 }

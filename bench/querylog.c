@@ -3,6 +3,7 @@
  */
 #include "querylog.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -138,4 +139,27 @@ int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(
         bench_report(stdout, s, lat, (size_t)requests);
     free(lat);
     return failed || s->errors ? 1 : 0;
+}
+
+int bench_write_counts(const char *path, const querylog_t *log, const uint64_t *counts,
+                       size_t n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *q = log->q[i % log->n];
+        if (counts[i] == COUNT_FAILED)
+            fprintf(f, "error\t%s\n", q);
+        else
+            fprintf(f, "%llu\t%s\n", (unsigned long long)counts[i], q);
+    }
+    /* A full disk shows only at the flush. */
+    if (fclose(f) != 0) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }

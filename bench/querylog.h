@@ -70,6 +70,16 @@ typedef struct bench_thread {
 int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(void *),
                       const querylog_t *log, long requests, bench_summary_t *s);
 
+/*
+ * Per-query hit counts (the -o FILE of the exact-count modes), for bench/query.sh's
+ * side-by-side comparison: one line per request, "COUNT<TAB>QUERY", counts[i] being
+ * the answer to log entry i (mod n); COUNT_FAILED is written as "error".  Returns 0, or
+ * -1 with a message on stderr.
+ */
+#define COUNT_FAILED UINT64_MAX
+int bench_write_counts(const char *path, const querylog_t *log, const uint64_t *counts,
+                       size_t n);
+
 /* Sorts v[0..n) ascending; then bench_percentile gives its nearest-rank p-th percentile. */
 void bench_sort(double *v, size_t n);
 double bench_percentile(const double *v, size_t n, double p);

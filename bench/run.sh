@@ -24,6 +24,9 @@
 #   BENCH_LIB=FILE       the daemon library the peers link (default build/rel/libnewsd.a)
 #   BENCH_OUT=FILE       where the table goes (default bench/RESULTS.md; quick runs
 #                        write bench/work/RESULTS-quick.md so they never replace it)
+#   BENCH_SCALE="N ..."  also run the scale half (bench/scale.sh) for these factors
+#                        against 1x; default 0, off: a 10x build alone takes minutes
+#                        (`make bench-scale` runs it alone, BENCH_SCALE=10)
 #
 # Everything temporary lives under bench/work/ (gitignored); each build's index is
 # removed as soon as it has been measured.  Logs of the last run: bench/work/logs/.
@@ -114,13 +117,14 @@ build_programs() {
     pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing one of $PKGS"
     pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
     # The library holds C++ (newsidx.cc), so everything links with the C++ driver.
-    for obj in bench_corpus querylog; do
+    for obj in bench_corpus querylog sphinxql; do
         if stale "$BIN/$obj.o"; then
             $CC $BENCH_CFLAGS $pkg_cflags -c "bench/$obj.c" -o "$BIN/$obj.o" ||
                 die "build failed: $obj.c"
         fi
     done
-    progs="corpus_stats dump_xmlpipe2 naive_index make_querylog query_inproc xapian_ids loadgen proctime"
+    progs="corpus_stats dump_xmlpipe2 naive_index make_querylog query_inproc xapian_ids loadgen proctime
+           sphinx_count make_scaled"
     # FTS5 is a peer, not a dependency: without libsqlite3-dev its row says so.
     have_sqlite && progs="$progs fts5_index fts5_query"
     for prog in $progs; do
@@ -136,7 +140,8 @@ build_programs() {
         else
             $CC $BENCH_CFLAGS $pkg_cflags $extra_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
         fi || die "build failed: $prog"
-        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$BIN/querylog.o" "$LIB" \
+        $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$BIN/querylog.o" \
+            "$BIN/sphinxql.o" "$LIB" \
             $extra_libs $pkg_libs ||
             die "link failed: $prog"
     done
@@ -352,6 +357,10 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 [ "$INDEXING" = 1 ] || SETS=
 # shellcheck source=bench/query.sh
 [ "$QUERY" = 1 ] && . "$ROOT/bench/query.sh"
+SCALE=
+[ "${BENCH_SCALE:-0}" != 0 ] && SCALE=$BENCH_SCALE
+# shellcheck source=bench/scale.sh
+[ -n "$SCALE" ] && . "$ROOT/bench/scale.sh"
 
 for set in $SETS; do
     # Counts the input once (and warms the page cache for the first timed build).
@@ -387,6 +396,7 @@ if [ "$QUERY" = 1 ]; then
     query_bench
     query_cleanup
 fi
+[ -n "$SCALE" ] && scale_bench
 
 # ---- report ----
 
@@ -400,8 +410,11 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
          "load average $load_start at start, $load_end at the end (shared host: read ratios, not seconds)"
     echo "- Xapian $(xapian-config --version 2> /dev/null | awk '{ print $NF }'), SQLite $(pkg-config --modversion sqlite3 2> /dev/null || echo 'not installed')," \
          "${sphinx_version:-Sphinx not installed}"
-    echo "- Command: \`$( [ "$QUICK" = 1 ] && echo "make bench-quick" || echo "make bench")\`" \
-         "(sh bench/run.sh with BENCH_QUICK=$QUICK, $( [ "$INDEXING" = 1 ] && echo "$ROUNDS indexing round(s) per input set" || echo "indexing skipped (BENCH_INDEXING=0)"), $( [ "$QUERY" = 1 ] && echo "$QROUNDS query round(s)" || echo "queries skipped (BENCH_QUERY=0)")${BENCH_JOBS:+, newsindex --jobs $BENCH_JOBS}${BENCH_PATHS:+, BENCH_PATHS=$BENCH_PATHS}${BENCH_NEWSINDEX:+, BENCH_NEWSINDEX=$BENCH_NEWSINDEX}${BENCH_NEWSD:+, BENCH_NEWSD=$BENCH_NEWSD}${BENCH_NEWSQ:+, BENCH_NEWSQ=$BENCH_NEWSQ})"
+    command=bench
+    [ "$QUICK" = 1 ] && command=bench-quick
+    [ "$INDEXING$QUERY" = 00 ] && [ -n "$SCALE" ] && command=bench-scale
+    echo "- Command: \`make $command\`" \
+         "(sh bench/run.sh with BENCH_QUICK=$QUICK, $( [ "$INDEXING" = 1 ] && echo "$ROUNDS indexing round(s) per input set" || echo "indexing skipped (BENCH_INDEXING=0)"), $( [ "$QUERY" = 1 ] && echo "$QROUNDS query round(s)" || echo "queries skipped (BENCH_QUERY=0)")${BENCH_JOBS:+, newsindex --jobs $BENCH_JOBS}${BENCH_PATHS:+, BENCH_PATHS=$BENCH_PATHS}${BENCH_NEWSINDEX:+, BENCH_NEWSINDEX=$BENCH_NEWSINDEX}${BENCH_NEWSD:+, BENCH_NEWSD=$BENCH_NEWSD}${BENCH_NEWSQ:+, BENCH_NEWSQ=$BENCH_NEWSQ}${SCALE:+, BENCH_SCALE=$SCALE})"
     check=$(cat "$WORK/xapian-check")
     echo "- xapian-check on newsindex's output: ${check:-not run}"
     if [ "$INDEXING" = 1 ]; then
@@ -432,6 +445,10 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
     if [ "$QUERY" = 1 ]; then
         echo
         query_report
+    fi
+    if [ -n "$SCALE" ]; then
+        echo
+        scale_report
     fi
 } > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$OUT"

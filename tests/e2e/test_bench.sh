@@ -1,0 +1,88 @@
+#!/bin/sh
+# The benchmark's data tools, whose output the published figures rest on:
+# bench/make_scaled.c (the synthetic corpus of the scale run) must be deterministic,
+# give exactly N times the input's documents under unique new ids, in records newsindex
+# reads without a complaint; query_inproc -o (the per-query counts of the hit-count
+# comparison) must write one line per query, in log order, with the exact count, and
+# mark a failed query.  Both are compiled here against the library `make` built.
+. "$(dirname "$0")/lib.sh"
+
+BUILD=${BUILD:-build/rel}
+LIB=$ROOT/$BUILD/libnewsd.a
+SAN=
+case $BUILD in *san*) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" ;; esac
+PKGS="xapian-core libevent zlib jansson"
+FLAGS="-std=c11 -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I$ROOT/include -I$ROOT/daemon -I$ROOT/bench $SAN"
+build() {  # program sources...
+    prog=$1; shift
+    for src in "$@"; do
+        ${CC:-cc} $FLAGS $(pkg-config --cflags $PKGS) -c "$ROOT/bench/$src.c" -o "$T/$src.o" || return 1
+    done
+    objs=$(for src in "$@"; do printf '%s ' "$T/$src.o"; done)
+    ${CXX:-c++} $SAN -o "$T/$prog" $objs "$LIB" $(pkg-config --libs $PKGS) -lpthread -lm
+}
+check "make_scaled builds" build make_scaled make_scaled bench_corpus querylog
+check "query_inproc builds" build query_inproc query_inproc querylog
+MS=$T/make_scaled
+IN=$ROOT/tests/data/ingest
+# The fixture's readable records (the rest are its malformed ones, skipped).
+in_docs=$("$ROOT/bin/newsindex" --index "$T/in-idx" "$IN" 2> /dev/null | sed -n 's/.* docs=\([0-9]*\).*/\1/p')
+check "the fixture has records" [ "${in_docs:-0}" -gt 0 ]
+
+# Usage errors: exit status 2 and the usage line.
+"$MS" -o "$T" "$IN" > /dev/null 2> "$T/err"; rc=$?
+check "no -x: usage error" [ "$rc" = 2 ]
+check "usage line" contains "$T/err" "usage: make_scaled"
+"$MS" -x 0 -o "$T" "$IN" > /dev/null 2>&1; check "-x 0 refused" [ $? = 2 ]
+"$MS" -x 2x -o "$T" "$IN" > /dev/null 2>&1; check "-x 2x refused" [ $? = 2 ]
+"$MS" -x 2 "$IN" > /dev/null 2>&1; check "no -o refused" [ $? = 2 ]
+"$MS" -x 2 -o "$T/missing" "$IN" > /dev/null 2> "$T/err"; rc=$?
+check "missing output folder: failure" [ "$rc" = 1 ]
+check "missing output folder: named" contains "$T/err" "$T/missing/scaled-0001.jsonl"
+
+mkdir -p "$T/a" "$T/b" "$T/c"
+"$MS" -x 3 -f 4 -o "$T/a" "$IN" > "$T/a.out" 2> /dev/null
+check "make_scaled -x 3 succeeds" [ $? = 0 ]
+check "four files" [ "$(ls "$T/a" | wc -l)" = 4 ]
+cat "$T/a"/scaled-*.jsonl > "$T/a.all"
+# Records with neither title nor body are no templates; the rest are the input.
+used=$(sed -n 's/.* input_docs=\([0-9]*\).*/\1/p' "$T/a.out")
+empty=$(sed -n 's/.* empty_input_docs=\([0-9]*\).*/\1/p' "$T/a.out")
+check "every input record seen" [ "$((${used:-0} + ${empty:-0}))" = "$in_docs" ]
+want=$((3 * ${used:-0}))
+check "3x the input's documents" [ "$(wc -l < "$T/a.all")" = "$want" ]
+check "summary counts them" contains "$T/a.out" "docs=$want "
+sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$T/a.all" > "$T/ids"
+check "every record starts with its id" [ "$(wc -l < "$T/ids")" = "$want" ]
+check "ids unique" [ -z "$(sort "$T/ids" | uniq -d)" ]
+check "ids numbered scaled-1 to scaled-$want" \
+    [ "$(head -n 1 "$T/ids")-$(tail -n 1 "$T/ids")" = "scaled-1-scaled-$want" ]
+"$MS" -x 3 -f 4 -o "$T/b" "$IN" > /dev/null 2>&1
+check "same seed: the same bytes" sh -c "cat '$T/b'/scaled-*.jsonl | cmp -s - '$T/a.all'"
+"$MS" -s 12345 -x 3 -f 4 -o "$T/c" "$IN" > /dev/null 2>&1
+check "another seed: other documents" sh -c "! cat '$T/c'/scaled-*.jsonl | cmp -s - '$T/a.all'"
+
+"$ROOT/bin/newsindex" --index "$T/idx" "$T/a" > "$T/ni.out" 2> "$T/ni.err"
+check "newsindex reads the corpus" [ $? = 0 ]
+check "newsindex: every record added" field_is "$T/ni.out" added "$want"
+check "newsindex: nothing skipped" field_is "$T/ni.out" skipped 0
+check "newsindex: no complaint" [ ! -s "$T/ni.err" ]
+
+# Per-query counts: a word of the corpus, the same word again, a word in no document
+# and a query the parser refuses, in that order.
+word=$(sed -n 's/^{"id":"[^"]*","title":"\([A-Za-z]\{4,\}\).*/\1/p' "$T/a.all" | head -n 1 |
+       tr 'A-Z' 'a-z')
+check "a title word to ask for" [ -n "$word" ]
+printf '%s\n%s\nzzqqxxnothere\nAND\n' "$word" "$word" > "$T/queries"
+"$T/query_inproc" -i "$T/idx" -q "$T/queries" -m exact -o "$T/counts" > "$T/qi.out" 2> /dev/null
+check "a failed query: exit status 1" [ $? = 1 ]
+check "one line per query" [ "$(wc -l < "$T/counts")" = 4 ]
+n=$(sed -n '1s/\t.*//p' "$T/counts")
+check "the word matches" [ "${n:-0}" -gt 0 ]
+check "its count as COUNT<TAB>QUERY" [ "$(sed -n 1p "$T/counts")" = "$(printf '%s\t%s' "$n" "$word")" ]
+check "the same query, the same count" [ "$(sed -n 2p "$T/counts")" = "$(sed -n 1p "$T/counts")" ]
+check "no match: 0" [ "$(sed -n 3p "$T/counts")" = "$(printf '0\tzzqqxxnothere')" ]
+check "bad query: error" [ "$(sed -n 4p "$T/counts")" = "$(printf 'error\tAND')" ]
+"$T/query_inproc" -i "$T/idx" -q "$T/queries" -m exact -t 2 -o "$T/counts" > /dev/null 2>&1
+check "-o with two threads refused" [ $? = 2 ]
+finish
