@@ -70,7 +70,8 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-peers clean check-deps FORCE \
+.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-peers clean \
+        check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
 # Keep object files that pattern rules make on the way to a program.
@@ -223,6 +224,10 @@ bench-quick: all
 bench-scale: all
 	@BENCH_SCALE="$${BENCH_SCALE:-10}" BENCH_INDEXING=0 BENCH_QUERY=0 \
 	  BENCH_OUT="$${BENCH_OUT:-bench/RESULTS-scale.md}" sh bench/run.sh
+
+# Queries while newsd rebuilds (REINDEX) at 1 and 8 connections: about ten minutes.
+bench-reindex: all
+	@BENCH_REINDEX_CONNS="$${BENCH_REINDEX_CONNS:-1 8}" sh bench/reindex.sh | tee bench/RESULTS-reindex.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

@@ -39,7 +39,7 @@ fi
 rm -rf "$WORK"
 mkdir -p "$WORK" || die "cannot create $WORK"
 LOADGEN=$WORK/loadgen
-${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -Ibench -o "$LOADGEN" bench/loadgen.c bench/querylog.c \
+${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -Ibench -o "$LOADGEN" bench/loadgen.c bench/querylog.c bench/sphinxql.c \
     $(pkg-config --cflags --libs jansson) -lpthread -lm || die "cannot build loadgen"
 
 IDX=$WORK/idx

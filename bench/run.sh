@@ -24,6 +24,8 @@
 #   BENCH_LIB=FILE       the daemon library the peers link (default build/rel/libnewsd.a)
 #   BENCH_OUT=FILE       where the table goes (default bench/RESULTS.md; quick runs
 #                        write bench/work/RESULTS-quick.md so they never replace it)
+#   BENCH_REINDEX=0      skip the queries-during-REINDEX part (bench/reindex.sh; one
+#                        connection in a full run, BENCH_REINDEX_CONNS="1 8" for more)
 #   BENCH_SCALE="N ..."  also run the scale half (bench/scale.sh) for these factors
 #                        against 1x; default 0, off: a 10x build alone takes minutes
 #                        (`make bench-scale` runs it alone, BENCH_SCALE=10)
@@ -449,6 +451,11 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
     if [ -n "$SCALE" ]; then
         echo
         scale_report
+    fi
+    # Queries while newsd rebuilds its index (REINDEX): one connection here, about two
+    # minutes; `make bench-reindex` adds 8 connections (BENCH_REINDEX=0 skips it).
+    if [ "$QUERY" = 1 ] && [ "$QUICK" != 1 ] && [ "${BENCH_REINDEX:-1}" = 1 ]; then
+        echo; BENCH_REINDEX_CONNS=${BENCH_REINDEX_CONNS:-1} sh "$ROOT/bench/reindex.sh"
     fi
 } > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$OUT"
