@@ -551,5 +551,16 @@ check "100 clients against 60 descriptors: every reply right" [ "$(cat "$T/got")
 stop "$FDP"
 check "descriptor-starved daemon: exit 0" [ "$RC" -eq 0 ]
 
+# ---- --busy-poll-us: the same replies from a worker that polls before it sleeps ----
+"$ND" --index "$T/idx" --busy-poll-us 10001 >"$T/out" 2>"$T/err"; rc=$?
+check "--busy-poll-us over the limit: exit 2" [ "$rc" -eq 2 ]
+check "--busy-poll-us over the limit: message" contains "$T/err" "--busy-poll-us takes microseconds from 0 to 10000, not '10001'"
+start busy --index "$T/idx" --listen 127.0.0.1:0 --workers 2 --busy-poll-us 500
+BUSY=$PID
+"$NC" -t 60 -L 10,50 "$TCP" "$T/load" >"$T/got"
+check "busy polling: 10 clients x 50 requests, every reply right" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
+stop "$BUSY"
+check "busy polling: SIGTERM, exit 0" [ "$RC" -eq 0 ]
+
 check "no sanitizer or leak report in any daemon log" sh -c "! grep -l -E 'Sanitizer|runtime error' $T/*.log"
 finish
