@@ -156,10 +156,11 @@ static int cmd_get(const struct nq_opts *o, struct nq_conn *c)
     return status;
 }
 
-static int cmd_stats(const struct nq_opts *o, struct nq_conn *c)
+/* STATS or STATUS: a request without argument whose reply is printed as name/value rows. */
+static int cmd_rows(const struct nq_opts *o, struct nq_conn *c, const char *command)
 {
     static struct req r;
-    req_add(&r, "STATS format=json");
+    req_add(&r, "%s format=json", command);
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
@@ -169,18 +170,6 @@ static int cmd_stats(const struct nq_opts *o, struct nq_conn *c)
 }
 
 /* ---- reindex and status ---- */
-
-static int cmd_status(const struct nq_opts *o, struct nq_conn *c)
-{
-    static struct req r;
-    req_add(&r, "STATUS format=json");
-    json_t *obj;
-    const char *code = NULL, *msg = NULL;
-    int rc = exchange(o, c, &r, &obj, &code, &msg);
-    if (rc == 0 && !o->json) print_stats(obj);
-    json_decref(obj);
-    return rc == 0 ? NQ_EXIT_FOUND : NQ_EXIT_ERROR;
-}
 
 /* A path as one REINDEX argument: bare when it has no space or quote, else a JSON string. */
 static void req_add_path(struct req *r, const char *path)
@@ -506,10 +495,10 @@ int main(int argc, char **argv)
         case NQ_SEARCH: rc = cmd_search(&o, &c); break;
         case NQ_COUNT: rc = cmd_count(&o, &c); break;
         case NQ_GET: rc = cmd_get(&o, &c); break;
-        case NQ_STATS: rc = cmd_stats(&o, &c); break;
+        case NQ_STATS: rc = cmd_rows(&o, &c, "STATS"); break;
         case NQ_ADD: rc = cmd_add(&o, &c, in, have_token ? token : NULL); break;
         case NQ_REINDEX: rc = cmd_reindex(&o, &c, have_token ? token : NULL); break;
-        case NQ_STATUS: rc = cmd_status(&o, &c); break;
+        case NQ_STATUS: rc = cmd_rows(&o, &c, "STATUS"); break;
         default: rc = NQ_EXIT_ERROR; break;
         }
     }

@@ -56,13 +56,9 @@ void write_req_free(write_req_t *req)
     free(req);
 }
 
-int writer_submit(writer_t *w, write_req_t *req)
+/* Appends req to the queue and wakes the thread (w->lock held). */
+static void enqueue_locked(writer_t *w, write_req_t *req)
 {
-    pthread_mutex_lock(&w->lock);
-    if (w->queued >= NEWSD_WRITE_QUEUE_MAX || w->stop) {
-        pthread_mutex_unlock(&w->lock);
-        return -1;
-    }
     req->next = NULL;
     if (w->tail)
         w->tail->next = req;
@@ -71,6 +67,16 @@ int writer_submit(writer_t *w, write_req_t *req)
     w->tail = req;
     w->queued++;
     pthread_cond_signal(&w->cond);
+}
+
+int writer_submit(writer_t *w, write_req_t *req)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->queued >= NEWSD_WRITE_QUEUE_MAX || w->stop) {
+        pthread_mutex_unlock(&w->lock);
+        return -1;
+    }
+    enqueue_locked(w, req);
     pthread_mutex_unlock(&w->lock);
     return 0;
 }
@@ -423,14 +429,7 @@ void writer_control(writer_t *w, writer_ctl_t *ctl)
     req->op = WRITE_CONTROL;
     req->ctl = ctl;
     pthread_mutex_lock(&w->lock);
-    req->next = NULL;
-    if (w->tail)
-        w->tail->next = req;
-    else
-        w->head = req;
-    w->tail = req;
-    w->queued++;
-    pthread_cond_signal(&w->cond);
+    enqueue_locked(w, req);
     pthread_mutex_unlock(&w->lock);
     pthread_mutex_lock(&ctl->lock);
     while (!ctl->done)

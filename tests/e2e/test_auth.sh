@@ -60,21 +60,6 @@ check "--auth-token-file without a value: usage error (exit 2)" [ "$rc" -eq 2 ]
 "$ND" --help >"$T/out" 2>&1
 check "--help names --auth-token-file" contains "$T/out" "--auth-token-file PATH"
 
-# start NAME ARGS...: starts newsd with ARGS, waits for its ready line (deadline 10 s);
-# sets PID and TCP (HOST:PORT from the ready line).
-start() {
-    name=$1; shift
-    "$ND" "$@" 2>"$T/$name.log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    wait_for 10 grep -qs '^newsd: ready' "$T/$name.log" ||
-        { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
-    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
-}
-stop() {
-    kill -TERM "$1"
-    wait "$1"; RC=$?
-}
 # expect NAME ADDR REQUESTS EXPECTED: the daemon's exact replies (timings masked).
 expect() {
     printf '%s' "$3" | "$NC" "$2" |

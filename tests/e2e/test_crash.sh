@@ -38,15 +38,6 @@ rnd() {
 one_of() { [ "$1" = "$2" ] || [ "$1" = "$3" ]; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# start NAME ARGS...: newsd with ARGS, waits for its ready line; sets PID and TCP.
-start() {
-    name=$1; shift
-    "$ND" "$@" 2>"$T/$name.log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    wait_for 20 grep -qs '^newsd: ready' "$T/$name.log" || { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
-    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
-}
 W=$T/d.sock
 lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 at_least() { [ "$(lines "$1")" -ge "$2" ]; }

@@ -44,14 +44,6 @@ QUERIES=${LOAD_QUERIES:-4000}
 CAP=300
 OVER=50
 
-start() {
-    name=$1; shift
-    "$ND" "$@" 2>"$T/$name.log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    wait_for 20 grep -qs '^newsd: ready' "$T/$name.log" || { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
-    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
-}
 alive() { [ "$(printf 'PING\n' | "$NC" "$1")" = "OK pong" ]; }
 # stat ADDR NAME: one STATS counter.
 stat() { printf 'STATS\n' | "$NC" "$1" | awk -v k="$2" -F '\t' '$1 == k { print $2 }'; }

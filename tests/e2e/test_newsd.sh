@@ -43,21 +43,6 @@ check "bad --listen address: message" contains "$T/err" "bad --listen address 'n
 "$ND" --index "$T/idx" --listen "unix:$T/no/such/dir/s.sock" >"$T/out" 2>"$T/err"; rc=$?
 check "unix socket in a missing folder: exit 1" [ "$rc" -eq 1 ]
 
-# start NAME ARGS...: starts newsd with ARGS, waits for its ready line (deadline 10 s);
-# sets PID and, from the ready line, TCP (HOST:PORT) .
-start() {
-    name=$1; shift
-    "$ND" "$@" 2>"$T/$name.log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    wait_for 10 grep -qs '^newsd: ready' "$T/$name.log" || { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
-    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
-}
-# stop PID: SIGTERM, then waits for the exit; sets RC.
-stop() {
-    kill -TERM "$1"
-    wait "$1"; RC=$?
-}
 
 # Writes over TCP need AUTH with this token (tests/e2e/test_auth.sh tests that rule);
 # the write tests below authenticate first, so that they test what they always did.

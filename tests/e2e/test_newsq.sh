@@ -14,17 +14,6 @@ PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 unset NEWSQ_ADDR
 
-# start NAME ARGS...: starts newsd, waits for its ready line (deadline in seconds in
-# START_DEADLINE, default 10); sets PID and TCP (HOST:PORT from the ready line).
-start() {
-    name=$1; shift
-    "$ND" "$@" 2>"$T/$name.log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    wait_for "${START_DEADLINE:-10}" grep -qs '^newsd: ready' "$T/$name.log" ||
-        { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
-    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
-}
 
 # q ARGS...: runs newsq with ARGS; stdout in $T/out (timing masked), stderr in $T/err,
 # the exit status in RC.

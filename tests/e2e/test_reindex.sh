@@ -16,18 +16,6 @@ TAB=$(printf '\t')
 ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/nclient.c"
 check "the test client builds" [ -x "$NC" ]
 
-start() {
-    name=$1; shift
-    "$ND" "$@" 2>"$T/$name.log" &
-    PID=$!
-    PIDS="$PIDS $PID"
-    wait_for 20 grep -qs '^newsd: ready' "$T/$name.log" || { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
-    TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
-}
-stop() {
-    kill -TERM "$1"
-    wait "$1"; RC=$?
-}
 send() { "$NC" "$@" | sed -E 's/took_us=[0-9]+/took_us=N/; s/"took_us":[0-9]+/"took_us":N/'; }
 # status_is STATE: STATUS reports STATE.
 status_is() { printf 'STATUS\n' | "$NC" "$UNIX" | grep -q "^OK state=$1 "; }
