@@ -6,10 +6,13 @@
  * cmd_execute against a worker whose reader is on the small real index (fuzz_index); each
  * reply must be complete, valid UTF-8 and well-formed (OK/ERR lines, or one JSON object per
  * line).  ADD and DELETE would go to the writer thread: their argument goes to
- * ingest_jsonl_parse, as cmd.c hands it on, instead.
+ * ingest_jsonl_parse, as cmd.c hands it on, instead.  The connection is a TCP one
+ * without write authority, as a stranger's would be: AUTH fails (no token is set) and
+ * every write command, REINDEX included, gets ERR unauthorized.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/buffer.h>
 #include <jansson.h>
@@ -18,6 +21,7 @@
 #include "fuzz.h"
 #include "log.h"
 #include "proto.h"
+#include "reindex.h"
 
 /* Request lines of one input served; the rest is ignored (a pipelining client). */
 #define FUZZ_PROTO_MAX_LINES 16
@@ -37,12 +41,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     worker.reader = fuzz_index(&path);
     worker.srv = &srv;
     worker.reader_refreshed_us = server_now_us();
+    /* as worker_init does: else worker_reader takes the folder for a replaced one and
+     * swaps in a reader of its own for fuzz_index's */
+    struct stat st;
+    if (stat(path, &st) != 0)
+        FUZZ_FAIL("cannot stat the fuzz index");
+    worker.reader_ino = (uint64_t)st.st_ino;
     srv.cfg.index_path = path;
     srv.cfg.workers = 1;
     srv.cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     srv.started_us = server_now_us();
+    srv.reindex = reindex_new(&srv);   /* STATUS reads it; no REINDEX can start */
     article = ingest_article_new();
-    if (!article)
+    if (!article || !srv.reindex)
         FUZZ_FAIL("out of memory");
     return 0;
 }
@@ -82,7 +93,8 @@ static void check_request(proto_status_t st, const char *line, size_t len,
         FUZZ_FAIL("the argument does not lie in the line");
     if (req->arg_len && (is_space(req->arg[0]) || is_space(req->arg[req->arg_len - 1])))
         FUZZ_FAIL("the argument is not trimmed");
-    if ((c->arg == PROTO_ARG_REQUIRED) != (req->arg_len > 0))
+    if ((c->arg == PROTO_ARG_REQUIRED && req->arg_len == 0) ||
+        (c->arg == PROTO_ARG_NONE && req->arg_len > 0))
         FUZZ_FAIL("%s with an argument of %zu bytes", c->name, req->arg_len);
     if (!proto_utf8_valid(req->arg, req->arg_len) || memchr(req->arg, 0, req->arg_len))
         FUZZ_FAIL("the argument is not clean UTF-8");
@@ -126,8 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!out)
         FUZZ_FAIL("out of memory");
     cmd_format_t format = CMD_TEXT;
+    cmd_auth_t auth = { .unix_socket = 0, .may_write = 0 };
     cmd_ctx_t ctx = { .worker = &worker, .conn = NULL, .conn_id = 1, .peer = "fuzz",
-                      .format = &format, .out = out };
+                      .format = &format, .out = out, .auth = &auth };
     const char *p = (const char *)data, *end = p + size;
     for (int i = 0; i < FUZZ_PROTO_MAX_LINES && p < end; i++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
