@@ -1130,6 +1130,17 @@ static int parse_number(const char *s, long min, long max, long *out)
     return 0;
 }
 
+/* A numeric option's value min..max into *out; else says so (what: "seconds", "a number")
+ * and returns -1. */
+static int number_option(const char *name, const char *what, const char *s, long min,
+                         long max, long *out)
+{
+    if (parse_number(s, min, max, out) == 0)
+        return 0;
+    fprintf(stderr, "newsindex: %s takes %s from %ld to %ld, not '%s'\n", name, what, min, max, s);
+    return -1;
+}
+
 /* The absolute form of a command-line path: its realpath, or for one that does not exist
  * (a folder deleted since the last run, for --prune) the working folder joined to it. */
 static char *absolute_path(const char *path)
@@ -1214,27 +1225,20 @@ static int parse_args(int argc, char **argv, options_t *opt)
             opt->compact = 1;
             break;
         case OPT_LOCK_TIMEOUT:
-            if (parse_number(optarg, 0, NEWSD_MAX_LOCK_TIMEOUT_S, &n) != 0) {
-                fprintf(stderr, "newsindex: --lock-timeout takes seconds from 0 to %d, not '%s'\n",
-                        NEWSD_MAX_LOCK_TIMEOUT_S, optarg);
+            if (number_option("--lock-timeout", "seconds", optarg, 0, NEWSD_MAX_LOCK_TIMEOUT_S,
+                              &n) != 0)
                 return -1;
-            }
             opt->lock_timeout = (unsigned)n;
             break;
         case OPT_COMMIT_EVERY:
-            if (parse_number(optarg, 1, NEWSD_MAX_COMMIT_EVERY, &n) != 0) {
-                fprintf(stderr, "newsindex: --commit-every takes a number from 1 to %d, not '%s'\n",
-                        NEWSD_MAX_COMMIT_EVERY, optarg);
+            if (number_option("--commit-every", "a number", optarg, 1, NEWSD_MAX_COMMIT_EVERY,
+                              &n) != 0)
                 return -1;
-            }
             opt->commit_every = (uint64_t)n;
             break;
         case 'j':
-            if (parse_number(optarg, 1, NEWSD_MAX_BUILDERS, &n) != 0) {
-                fprintf(stderr, "newsindex: --jobs takes a number from 1 to %d, not '%s'\n",
-                        NEWSD_MAX_BUILDERS, optarg);
+            if (number_option("--jobs", "a number", optarg, 1, NEWSD_MAX_BUILDERS, &n) != 0)
                 return -1;
-            }
             opt->jobs = (unsigned)n;
             break;
         case OPT_INCLUDE:
