@@ -141,16 +141,22 @@ static void clear_progress_locked(void)
 }
 
 /* One problem with the input: printed for the first NEWSD_MAX_WARNINGS, counted always. */
+/* "newsindex: MESSAGE" on stderr, below any progress line (shared.lock held). */
+static void say_locked(const char *fmt, va_list ap)
+{
+    clear_progress_locked();
+    fputs("newsindex: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 static void warn(const char *fmt, ...)
 {
     pthread_mutex_lock(&shared.lock);
     if (shared.warn_count++ < NEWSD_MAX_WARNINGS) {
-        clear_progress_locked();
         va_list ap;
         va_start(ap, fmt);
-        fputs("newsindex: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        say_locked(fmt, ap);
         va_end(ap);
     }
     pthread_mutex_unlock(&shared.lock);
@@ -179,12 +185,9 @@ static void fail_msg(const char *fmt, ...)
 static void note(const char *fmt, ...)
 {
     pthread_mutex_lock(&shared.lock);
-    clear_progress_locked();
     va_list ap;
     va_start(ap, fmt);
-    fputs("newsindex: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say_locked(fmt, ap);
     va_end(ap);
     pthread_mutex_unlock(&shared.lock);
 }
