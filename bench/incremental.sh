@@ -20,6 +20,8 @@
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 WORK=$ROOT/bench/work/incremental
+# median(), for the awk programs that build the tables
+MEDIAN_AWK=$(cat "$ROOT/bench/median.awk")
 NEWSINDEX=${BENCH_NEWSINDEX:-bin/newsindex}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     PATHS=${BENCH_PATHS:-"corpus/reuters21578/reut2-000.sgm.gz corpus/reuters21578/reut2-001.sgm.gz corpus/reuters21578/reut2-002.sgm.gz"}
@@ -78,14 +80,7 @@ echo "Input: \`$PATHS\` ($files files, $docs documents); $ROUNDS round(s), the t
 echo "interleaved and the first alternating; wall time around the whole program."
 echo "Command: \`sh bench/incremental.sh\`."
 echo
-awk -v target="$TARGET" -v newsindex="$NEWSINDEX" '
-function median(s,    a, n, i, j, t) {
-    n = split(s, a, " ")
-    for (i = 2; i <= n; i++)
-        for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-    if (n == 0) return ""
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v target="$TARGET" -v newsindex="$NEWSINDEX" "$MEDIAN_AWK"'
 {
     if ($3 != "ok") { failed[$2]++; next }
     t[$1, $2] = $4; times[$2] = times[$2] " " $4; rounds[$1] = 1

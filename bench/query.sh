@@ -351,14 +351,7 @@ hits_report() {
             names="$names $s"
         fi
     done
-    awk -v names="$names" -v top="$HITS_TOP" '
-    function median(s,    a, n, i, j, t) {
-        n = split(s, a, " ")
-        for (i = 2; i <= n; i++)
-            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        if (n == 0) return ""
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+    awk -v names="$names" -v top="$HITS_TOP" "$MEDIAN_AWK"'
     # Prints the n queries (phrases only if phrases_only) furthest from newsd in documents.
     function show(n, phrases_only, title,    t, i, best, q, k, used) {
         printf "\n" title "\n\n", n
@@ -445,14 +438,7 @@ query_report() {
     echo
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
         -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
-        -v nq_query="$NEWSQ_QUERY" '
-    function median(s,    a, n, i, j, t) {
-        n = split(s, a, " ")
-        for (i = 2; i <= n; i++)
-            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        if (n == 0) return ""
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+        -v nq_query="$NEWSQ_QUERY" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
     function cmp(a, b, f, op,    r, s, x, y) {
         s = ""

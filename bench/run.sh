@@ -41,6 +41,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 WORK=$ROOT/bench/work
+# median(), for the awk programs that build the tables
+MEDIAN_AWK=$(cat "$ROOT/bench/median.awk")
 BIN=$WORK/bin
 LOGS=$WORK/logs
 LIB=${BENCH_LIB:-$ROOT/build/rel/libnewsd.a}
@@ -287,14 +289,7 @@ table() {
     for sys in $SYSTEMS; do
         available "$sys" || notes="$notes$sys=$(missing_note "$sys");"
     done
-    awk -v set="$set" -v target="$TARGET_SPEEDUP" -v systems="$SYSTEMS" -v notes="$notes" '
-    function median(s,    a, n, i, j, t) {
-        n = split(s, a, " ")
-        for (i = 2; i <= n; i++)
-            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        if (n == 0) return ""
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+    awk -v set="$set" -v target="$TARGET_SPEEDUP" -v systems="$SYSTEMS" -v notes="$notes" "$MEDIAN_AWK"'
     FILENAME ~ /stats$/ { if ($1 == set) { in_bytes = $2; in_docs = $3; text = $4 } next }
     $1 != set { next }
     {

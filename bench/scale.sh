@@ -244,14 +244,7 @@ scale_report() {
          "in order on 1 connection, $SCALE_NT requests over 32; top 10, text; $SCALE_ROUNDS round(s)," \
          "the corpora taking turns within each run; load average $scale_load_start at start, $scale_load_end at the end"
     echo
-    awk -v factors="$SCALE_FACTORS" -v runs="$SCALE_RUNS" '
-    function median(s,    a, n, i, j, t) {
-        n = split(s, a, " ")
-        for (i = 2; i <= n; i++)
-            for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        if (n == 0) return ""
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+    awk -v factors="$SCALE_FACTORS" -v runs="$SCALE_RUNS" "$MEDIAN_AWK"'
     # Median over rounds of v[key of f] / v[key of 1]; "" when never both.
     function ratio(kind, f, r0, r1,    r, s) {
         s = ""
