@@ -1116,6 +1116,15 @@ void newsidx_digest(const char *s, char out[NEWSIDX_DIGEST_LEN + 1])
     out[NEWSIDX_DIGEST_LEN] = '\0';
 }
 
+unsigned newsidx_shard_of(const char *id, unsigned nshards)
+{
+    if (nshards <= 1) return 0;
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = reinterpret_cast<const unsigned char *>(id ? id : ""); *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (unsigned)(h % nshards);
+}
+
 namespace {
 
 std::string origin_term(const char *origin)

@@ -290,6 +290,16 @@ newsidx_status_t newsidx_writer_delete_origin(newsidx_writer_t *writer, const ch
  * out[NEWSIDX_DIGEST_LEN + 1]: what stands in for a name too long for a term or key. */
 void newsidx_digest(const char *s, char out[NEWSIDX_DIGEST_LEN + 1]);
 
+/* ---- shards ---- */
+
+/*
+ * The shard, 0..nshards-1, that owns the document with this id when an index is split
+ * into nshards shards (newsindex --shards, and newsd routing ADD/DELETE): FNV-1a 64 of
+ * the id's bytes, modulo nshards.  Stable across versions and machines: shards built
+ * today keep their documents tomorrow.  nshards 0 or 1 gives 0; id NULL counts as "".
+ */
+unsigned newsidx_shard_of(const char *id, unsigned nshards);
+
 /* ---- whole indexes ---- */
 
 /*

@@ -899,6 +899,27 @@ static void test_origins(void)
     CHECK_STR(d1, d2);
 }
 
+static void test_shard_of(void)
+{
+    /* FNV-1a 64 reference values: "" hashes to the offset basis, "a" to af63dc4c8601ec8c. */
+    CHECK_INT(newsidx_shard_of("", 7), (int)(14695981039346656037ULL % 7));
+    CHECK_INT(newsidx_shard_of(NULL, 7), (int)(14695981039346656037ULL % 7));
+    CHECK_INT(newsidx_shard_of("a", 1000), (int)(0xaf63dc4c8601ec8cULL % 1000));
+    CHECK_INT(newsidx_shard_of("a", 1), 0);
+    CHECK_INT(newsidx_shard_of("a", 0), 0);
+    /* Spread: 3000 ids over 3 shards, each gets a fair share. */
+    unsigned n[3] = {0, 0, 0};
+    for (int i = 0; i < 3000; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "reuters-%d", i);
+        unsigned s = newsidx_shard_of(id, 3);
+        CHECK(s < 3);
+        if (s < 3) n[s]++;
+    }
+    for (int k = 0; k < 3; k++)
+        CHECK(n[k] > 850 && n[k] < 1150);
+}
+
 static void test_names(void)
 {
     CHECK_STR(newsidx_status_name(NEWSIDX_OK), "ok");
@@ -923,6 +944,7 @@ int main(void)
     path_in(idx, sizeof idx, "index");
 
     test_names();
+    test_shard_of();
     test_open_errors();
 
     newsidx_writer_t *w = NULL;
