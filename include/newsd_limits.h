@@ -146,6 +146,24 @@
 /* Largest --busy-poll-us: how long a worker may poll for input before it sleeps. */
 #define NEWSD_MAX_BUSY_POLL_US 10000
 
+/* ---- shards (README.md, "Sharded indexes") ---- */
+
+/* Most shards one index may have (--shard, stub lines): one descriptor per remote shard
+ * per worker, and every query asks each of them. */
+#define NEWSD_MAX_SHARDS 64
+/* Default ms a query waits for each exchange with a remote shard (--shard-timeout). */
+#define NEWSD_DEFAULT_SHARD_TIMEOUT_MS 2000
+/* Largest --shard-timeout accepted, in ms. */
+#define NEWSD_MAX_SHARD_TIMEOUT_MS 60000
+/* Most ms spent connecting to a remote shard (capped by the shard timeout): a dead host
+ * must not cost every retry a full TCP timeout. */
+#define NEWSD_SHARD_CONNECT_TIMEOUT_MS 1000
+/* A shard that is down is tried again at most this often (ms), so a dead shard costs a
+ * query no connect attempt most of the time. */
+#define NEWSD_SHARD_RETRY_MS 1000
+/* Largest stub database file read, in bytes (NEWSD_MAX_SHARDS lines fit easily). */
+#define NEWSD_MAX_STUB_BYTES 65536
+
 /* ---- REINDEX (daemon/reindex.c) ---- */
 
 /* Live writes (ids) a rebuild remembers to carry over into the new index; past this the

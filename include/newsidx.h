@@ -50,7 +50,9 @@ typedef enum newsidx_status {
     NEWSIDX_IO,             /* reading or writing the disk failed (full, permissions) */
     NEWSIDX_NO_MEMORY,      /* an allocation failed */
     NEWSIDX_TIMEOUT,        /* the match hit its time limit; results are partial */
-    NEWSIDX_INTERNAL        /* anything else; the message says what */
+    NEWSIDX_INTERNAL,       /* anything else; the message says what */
+    NEWSIDX_SHARD_UNAVAILABLE /* a remote shard is down or did not answer in time; the
+                               message (and newsidx_reader_failed_shard) names it */
 } newsidx_status_t;
 
 /* A short, stable, lowercase name for a status ("bad_query", "not_found", ...). */
@@ -130,6 +132,9 @@ typedef struct newsidx_search_opts {
     const char *topic;      /* exact topic, case-insensitive */
     unsigned timeout_ms;    /* match time limit; 0: none */
     int exact_total;        /* 1: total is exact (costs a full match) */
+    int partial;            /* sharded reader: 1 answers from the shards that are up
+                               (newsidx_results_missing_* says which were left out);
+                               0 fails with NEWSIDX_SHARD_UNAVAILABLE instead */
 } newsidx_search_opts_t;
 
 void newsidx_search_opts_init(newsidx_search_opts_t *opts);
@@ -166,6 +171,12 @@ int newsidx_results_total_exact(const newsidx_results_t *results);
 size_t newsidx_results_count(const newsidx_results_t *results);
 const newsidx_hit_t *newsidx_results_hit(const newsidx_results_t *results, size_t i);
 void newsidx_results_destroy(newsidx_results_t *results);
+
+/* Shards a partial search (opts.partial) left out because they were down, and the name
+ * of the i-th (0-based; NULL when out of range), as newsidx_reader_shard_info names it.
+ * 0 for a complete answer. */
+size_t newsidx_results_missing_count(const newsidx_results_t *results);
+const char *newsidx_results_missing_shard(const newsidx_results_t *results, size_t i);
 
 /* The exact number of documents matching query (all filters in opts apply; paging and
  * snippet fields are ignored). */
@@ -299,6 +310,80 @@ void newsidx_digest(const char *s, char out[NEWSIDX_DIGEST_LEN + 1]);
  * today keep their documents tomorrow.  nshards 0 or 1 gives 0; id NULL counts as "".
  */
 unsigned newsidx_shard_of(const char *id, unsigned nshards);
+
+/*
+ * A sharded index (README.md, "Sharded indexes") is read through one reader over several
+ * shards, each a local glass folder or a remote one served by xapian-tcpsrv, searched
+ * together as one Xapian database: ranking uses the statistics of all shards, so the
+ * scores equal those of one index holding the same documents.
+ *
+ * A shard spec is one of
+ *   tcp:HOST:PORT   a xapian-tcpsrv (HOST a name, an IPv4 address or [IPv6])
+ *   FILE            a Xapian stub database file: its "glass PATH" / "auto PATH" lines
+ *                   (PATH relative to the file's folder) and "remote HOST:PORT" lines
+ *                   expand in place, in file order; "remote :PROGRAM" (a program to
+ *                   run) and other backends are refused
+ *   DIR             a glass index folder, or a folder holding no index but a
+ *                   "shards.stub" file (newsindex --shards), which then stands for it
+ *
+ * newsidx_shards_expand turns specs[0..n) into one spec per shard ("tcp:HOST:PORT" or a
+ * folder path), in order, at most NEWSD_MAX_SHARDS.  *out is a malloc'd array of n_out
+ * malloc'd strings; release it with newsidx_shards_free.  Returns NEWSIDX_BAD_ARGUMENT
+ * (malformed spec or stub line, too many shards), NEWSIDX_NO_INDEX (a path that does not
+ * exist), NEWSIDX_IO, NEWSIDX_NO_MEMORY, with a message in msg (if not NULL).
+ */
+newsidx_status_t newsidx_shards_expand(const char *const *specs, size_t n, char ***out,
+                                       size_t *n_out, char *msg, size_t msglen);
+void newsidx_shards_free(char **list, size_t n);
+
+/*
+ * Opens a reader over the shards specs[0..n) name (expanded as above; shard k is the k-th
+ * after expansion, the numbering newsidx_shard_of uses).  Every network exchange with a
+ * remote shard waits at most timeout_ms (0: NEWSD_DEFAULT_SHARD_TIMEOUT_MS), connecting
+ * at most NEWSD_SHARD_CONNECT_TIMEOUT_MS.  A local shard that cannot be opened fails the
+ * call; a remote one that cannot be reached does not: it is marked down (see
+ * newsidx_reader_shard_info) and tried again on later calls, at most once every
+ * NEWSD_SHARD_RETRY_MS.  While a shard is down, search, count, doc count and metadata
+ * reads fail fast with NEWSIDX_SHARD_UNAVAILABLE naming it (unless opts.partial), and
+ * newsidx_get answers when the document is on a shard that is up.  A shard that fails
+ * during a call is marked down the same way (and reconnected at once, once: a restarted
+ * shard is used again without a failed call).  *out is set as for newsidx_reader_open.
+ */
+newsidx_status_t newsidx_reader_open_shards(const char *const *specs, size_t n,
+                                            unsigned timeout_ms, newsidx_reader_t **out);
+
+/* Shards of a reader (0 for one opened with newsidx_reader_open). */
+size_t newsidx_reader_shard_count(const newsidx_reader_t *reader);
+
+typedef struct newsidx_shard_info {
+    const char *name;       /* "tcp:HOST:PORT" or the folder path */
+    int remote;             /* 1: served by xapian-tcpsrv */
+    int up;                 /* 0: down (unreachable, or failed and not yet back) */
+    uint64_t docs;          /* documents in it as last seen (0 while down) */
+    const char *error;      /* why it is down; "" when up */
+} newsidx_shard_info_t;
+
+/* Fills *info for shard i (strings owned by the reader, valid until its next call).
+ * NEWSIDX_BAD_ARGUMENT when i is out of range.  Asks no shard anything. */
+newsidx_status_t newsidx_reader_shard_info(newsidx_reader_t *reader, size_t i,
+                                           newsidx_shard_info_t *info);
+
+/* After NEWSIDX_SHARD_UNAVAILABLE: the name of the shard that failed ("" otherwise). */
+const char *newsidx_reader_failed_shard(const newsidx_reader_t *reader);
+
+/* Shards the last newsidx_count with opts.partial left out, as for results above. */
+size_t newsidx_reader_missing_count(const newsidx_reader_t *reader);
+const char *newsidx_reader_missing_shard(const newsidx_reader_t *reader, size_t i);
+
+/*
+ * Opens one shard for writing: spec a local index folder (as newsidx_writer_open with
+ * flags 0) or "tcp:HOST:PORT", a xapian-tcpsrv started with --writable (every exchange
+ * waits at most timeout_ms, 0: NEWSD_DEFAULT_SHARD_TIMEOUT_MS).  A commit through a
+ * remote writer returns once the server has committed.  NEWSIDX_SHARD_UNAVAILABLE when
+ * the server cannot be reached; otherwise as newsidx_writer_open.
+ */
+newsidx_status_t newsidx_writer_open_shard(const char *spec, unsigned timeout_ms,
+                                           newsidx_writer_t **out);
 
 /* ---- whole indexes ---- */
 
