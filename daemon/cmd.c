@@ -159,6 +159,13 @@ static int search_options(const proto_request_t *req, newsidx_search_opts_t *opt
         }
         opts->exact_total = v[0] == '1';
     }
+    if ((v = proto_option(req, "partial"))) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(msg, msglen, "partial must be 0 or 1");
+            return -1;
+        }
+        opts->partial = v[0] == '1';
+    }
     opts->snippets = 1;
     if ((v = proto_option(req, "snippet"))) {
         if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
@@ -225,8 +232,64 @@ static const char *status_code(newsidx_status_t st)
     case NEWSIDX_NOT_FOUND: return "not_found";
     case NEWSIDX_TIMEOUT: return "timeout";
     case NEWSIDX_LOCKED: return "busy";
+    case NEWSIDX_SHARD_UNAVAILABLE: return "shard_unavailable";
     default: return "internal";
     }
+}
+
+/* ERR shard_unavailable: the message starts with the shard's name; JSON also gives it
+ * alone, as "shard". */
+static void shard_error(cmd_ctx_t *ctx, cmd_format_t f, newsidx_reader_t *reader)
+{
+    server_t *srv = ctx->worker->srv;
+    const char *msg = newsidx_reader_error(reader);
+    LOG(LOG_WARN, "shard_unavailable", "conn=%" PRIu64 " shard=%s msg=\"%s\"", ctx->conn_id,
+        newsidx_reader_failed_shard(reader), msg);
+    if (f != CMD_JSON) {
+        cmd_error(srv, ctx->out, f, "shard_unavailable", "%s", msg);
+        return;
+    }
+    atomic_fetch_add(&srv->stats.errors, 1);
+    put_json(ctx->out, json_pack("{s:s, s:s, s:o, s:o}", "status", "error", "code",
+                                 "shard_unavailable", "shard",
+                                 jstr(newsidx_reader_failed_shard(reader)), "message", jstr(msg)));
+}
+
+/* A partial answer's missing shards: text, " missing_shards=A,B" on the OK line (spaces,
+ * commas and control characters in a name as '?'); JSON, the "missing_shards" array,
+ * present (maybe empty) whenever the request asked for partial=1. */
+static void put_missing_text(struct evbuffer *out, size_t n, const char *(*get)(const void *, size_t),
+                             const void *src)
+{
+    if (n == 0)
+        return;
+    evbuffer_add(out, " missing_shards=", 16);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            evbuffer_add(out, ",", 1);
+        for (const char *p = get(src, i); *p; p++) {
+            char c = (unsigned char)*p <= 0x20 || *p == ',' || *p == 0x7F ? '?' : *p;
+            evbuffer_add(out, &c, 1);
+        }
+    }
+}
+
+static json_t *missing_json(size_t n, const char *(*get)(const void *, size_t), const void *src)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, jstr(get(src, i)));
+    return a;
+}
+
+static const char *results_missing(const void *src, size_t i)
+{
+    return newsidx_results_missing_shard(src, i);
+}
+
+static const char *reader_missing(const void *src, size_t i)
+{
+    return newsidx_reader_missing_shard(src, i);
 }
 
 static void index_error(cmd_ctx_t *ctx, cmd_format_t f, newsidx_status_t st, const char *msg)
@@ -300,6 +363,11 @@ static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t 
         st = newsidx_search(reader, query, &opts, &res);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
+    if (st == NEWSIDX_SHARD_UNAVAILABLE) {
+        newsidx_results_destroy(res);
+        shard_error(ctx, f, reader);
+        return;
+    }
     if (st != NEWSIDX_OK) {
         newsidx_results_destroy(res);
         index_error(ctx, f, st, newsidx_reader_error(reader));
@@ -320,12 +388,19 @@ static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t 
                 json_object_set_new(o, "snippet", jstr(h->snippet));
             json_array_append_new(hits, o);
         }
-        put_json(ctx->out, json_pack("{s:s, s:I, s:I, s:I, s:o}", "status", "ok", "total",
-                                     (json_int_t)total, "shown", (json_int_t)n, "took_us",
-                                     (json_int_t)took, "hits", hits));
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:o}", "status", "ok", "total",
+                              (json_int_t)total, "shown", (json_int_t)n, "took_us",
+                              (json_int_t)took, "hits", hits);
+        if (opts.partial)
+            json_object_set_new(o, "missing_shards",
+                                missing_json(newsidx_results_missing_count(res),
+                                             results_missing, res));
+        put_json(ctx->out, o);
     } else {
-        evbuffer_add_printf(ctx->out, "OK total=%" PRIu64 " shown=%zu took_us=%" PRIu64 "\n",
-                            total, n, took);
+        evbuffer_add_printf(ctx->out, "OK total=%" PRIu64 " shown=%zu took_us=%" PRIu64, total,
+                            n, took);
+        put_missing_text(ctx->out, newsidx_results_missing_count(res), results_missing, res);
+        evbuffer_add(ctx->out, "\n", 1);
         for (size_t i = 0; i < n; i++) {
             const newsidx_hit_t *h = newsidx_results_hit(res, i);
             evbuffer_add_printf(ctx->out, "%u\t", h->rank);
@@ -356,16 +431,26 @@ static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f
         st = newsidx_count(reader, query, &opts, &count);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
+    if (st == NEWSIDX_SHARD_UNAVAILABLE) {
+        shard_error(ctx, f, reader);
+        return;
+    }
     if (st != NEWSIDX_OK) {
         index_error(ctx, f, st, newsidx_reader_error(reader));
         return;
     }
-    if (f == CMD_JSON)
-        put_json(ctx->out, json_pack("{s:s, s:I, s:I}", "status", "ok", "count",
-                                     (json_int_t)count, "took_us", (json_int_t)took));
-    else
-        evbuffer_add_printf(ctx->out, "OK count=%" PRIu64 " took_us=%" PRIu64 "\n", count,
-                            took);
+    size_t nmissing = newsidx_reader_missing_count(reader);
+    if (f == CMD_JSON) {
+        json_t *o = json_pack("{s:s, s:I, s:I}", "status", "ok", "count", (json_int_t)count,
+                              "took_us", (json_int_t)took);
+        if (opts.partial)
+            json_object_set_new(o, "missing_shards", missing_json(nmissing, reader_missing, reader));
+        put_json(ctx->out, o);
+    } else {
+        evbuffer_add_printf(ctx->out, "OK count=%" PRIu64 " took_us=%" PRIu64, count, took);
+        put_missing_text(ctx->out, nmissing, reader_missing, reader);
+        evbuffer_add(ctx->out, "\n", 1);
+    }
 }
 
 static json_t *jlist(const char *const *v, size_t n)
@@ -402,6 +487,10 @@ static void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
         st = newsidx_get(reader, id, &doc);
     if (st == NEWSIDX_NOT_FOUND) {
         cmd_error(srv, ctx->out, f, "not_found", "no document with id %s", id);
+        return;
+    }
+    if (st == NEWSIDX_SHARD_UNAVAILABLE) {
+        shard_error(ctx, f, reader);
         return;
     }
     if (st != NEWSIDX_OK) {
@@ -473,20 +562,47 @@ static uint64_t percentile(server_t *srv, unsigned pct)
     return (uint64_t)1 << NEWSD_LATENCY_BUCKETS;
 }
 
+/* STATS' line for shard k: "up NAME documents=N" or "down NAME error=WHY". */
+static void shard_state(newsidx_reader_t *reader, size_t k, char *out, size_t outlen)
+{
+    newsidx_shard_info_t info;
+    if (newsidx_reader_shard_info(reader, k, &info) != NEWSIDX_OK)
+        snprintf(out, outlen, "unknown");
+    else if (info.up)
+        snprintf(out, outlen, "up %s documents=%" PRIu64, info.name, info.docs);
+    else
+        snprintf(out, outlen, "down %s error=%s", info.name, info.error);
+}
+
 static void cmd_stats(cmd_ctx_t *ctx, cmd_format_t f)
 {
     server_t *srv = ctx->worker->srv;
     server_stats_t *s = &srv->stats;
-    uint64_t docs = 0;
+    uint64_t docs = 0, bytes = 0, up = 0;
     newsidx_reader_t *reader = worker_reader(ctx->worker);
-    newsidx_status_t st = newsidx_reader_doc_count(reader, &docs);
-    if (st != NEWSIDX_OK) {
-        index_error(ctx, f, st, newsidx_reader_error(reader));
-        return;
+    size_t nshards = srv->cfg.nshards;
+    if (nshards) {
+        /* the shards as this worker last saw them: STATS answers while one is down */
+        for (size_t k = 0; k < nshards; k++) {
+            newsidx_shard_info_t info;
+            if (newsidx_reader_shard_info(reader, k, &info) != NEWSIDX_OK)
+                continue;
+            docs += info.docs;
+            up += info.up != 0;
+            if (!info.remote)
+                bytes += folder_bytes(info.name);
+        }
+    } else {
+        newsidx_status_t st = newsidx_reader_doc_count(reader, &docs);
+        if (st != NEWSIDX_OK) {
+            index_error(ctx, f, st, newsidx_reader_error(reader));
+            return;
+        }
+        bytes = folder_bytes(srv->cfg.index_path);
     }
     struct { const char *name; uint64_t v; } rows[] = {
         { "documents", docs },
-        { "index_bytes", folder_bytes(srv->cfg.index_path) },
+        { "index_bytes", bytes },
         { "uptime_s", (server_now_us() - srv->started_us) / 1000000 },
         { "workers", srv->cfg.workers },
         { "connections", atomic_load(&s->conns_open) },
@@ -506,12 +622,32 @@ static void cmd_stats(cmd_ctx_t *ctx, cmd_format_t f)
         json_t *o = json_pack("{s:s}", "status", "ok");
         for (size_t i = 0; i < n; i++)
             json_object_set_new(o, rows[i].name, json_integer((json_int_t)rows[i].v));
+        if (nshards) {
+            json_object_set_new(o, "shards", json_integer((json_int_t)nshards));
+            json_object_set_new(o, "shards_up", json_integer((json_int_t)up));
+            for (size_t k = 0; k < nshards; k++) {
+                char key[32], val[NEWSD_LOG_LINE_LEN];
+                snprintf(key, sizeof key, "shard.%zu", k);
+                shard_state(reader, k, val, sizeof val);
+                json_object_set_new(o, key, jstr(val));
+            }
+        }
         put_json(ctx->out, o);
         return;
     }
-    evbuffer_add_printf(ctx->out, "OK stats=%zu\n", n);
+    evbuffer_add_printf(ctx->out, "OK stats=%zu\n", n + (nshards ? 2 + nshards : 0));
     for (size_t i = 0; i < n; i++)
         evbuffer_add_printf(ctx->out, "%s\t%" PRIu64 "\n", rows[i].name, rows[i].v);
+    if (nshards) {
+        evbuffer_add_printf(ctx->out, "shards\t%zu\nshards_up\t%" PRIu64 "\n", nshards, up);
+        for (size_t k = 0; k < nshards; k++) {
+            char val[NEWSD_LOG_LINE_LEN];
+            shard_state(reader, k, val, sizeof val);
+            evbuffer_add_printf(ctx->out, "shard.%zu\t", k);
+            put_field(ctx->out, val);
+            evbuffer_add(ctx->out, "\n", 1);
+        }
+    }
     evbuffer_add(ctx->out, "END\n", 4);
 }
 
@@ -597,6 +733,12 @@ fail:
 static void cmd_reindex(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
 {
     server_t *srv = ctx->worker->srv;
+    if (srv->cfg.nshards) {
+        cmd_error(srv, ctx->out, f, "unsupported",
+                  "REINDEX does not rebuild a sharded index: rebuild the shards with "
+                  "newsindex --shards (README.md, \"Sharded indexes\")");
+        return;
+    }
     const char *cancel = proto_option(req, "cancel");
     if (cancel) {
         if (strcmp(cancel, "1") != 0) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -21,12 +22,19 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: newsd --index DIR [--listen ADDR]... [--workers N] [--log-level L]\n"
+            "usage: newsd (--index DIR | --shard SPEC...) [--listen ADDR]... [--workers N]\n"
+            "             [--shard-timeout MS] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
             "             [--busy-poll-us US]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--auth-token-file PATH]\n"
-            "  -i, --index DIR          the index to serve (required)\n"
+            "  -i, --index DIR          the index to serve: a folder, or a sharded index (a\n"
+            "                           folder holding shards.stub, or a stub file)\n"
+            "  -s, --shard SPEC         one shard of the index, in shard order, repeatable (up\n"
+            "                           to %d): a folder, tcp:HOST:PORT (a xapian-tcpsrv) or a\n"
+            "                           stub file (its shards in place); not with --index\n"
+            "      --shard-timeout MS   most ms a query waits for each answer of a remote\n"
+            "                           shard, 1 to %d (default %d)\n"
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
             "                           (default: %s:%d and unix:%s)\n"
             "  -w, --workers N          worker threads, 1 to %d (default: the number of cores)\n"
@@ -46,6 +54,7 @@ static void usage(FILE *f)
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
+            NEWSD_MAX_SHARDS, NEWSD_MAX_SHARD_TIMEOUT_MS, NEWSD_DEFAULT_SHARD_TIMEOUT_MS,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
@@ -62,6 +71,24 @@ static long number(const char *s, long lo, long hi)
     return v;
 }
 
+/* --index names a sharded index when it is a stub file, or a folder that holds no glass
+ * index but a shards.stub (the layout newsindex --shards writes). */
+static int sharded_index(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    if (S_ISREG(st.st_mode))
+        return 1;
+    char file[4096];
+    if (!S_ISDIR(st.st_mode) || (size_t)snprintf(file, sizeof file, "%s/iamglass", path) >= sizeof file)
+        return 0;
+    if (stat(file, &st) == 0)
+        return 0;
+    snprintf(file, sizeof file, "%s/shards.stub", path);
+    return stat(file, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "newsd: ");
@@ -73,9 +100,12 @@ static int usage_error(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
-           OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL };
+           OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
+           OPT_SHARD_TIMEOUT };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
+        { "shard", required_argument, NULL, 's' },
+        { "shard-timeout", required_argument, NULL, OPT_SHARD_TIMEOUT },
         { "listen", required_argument, NULL, 'l' },
         { "workers", required_argument, NULL, 'w' },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -100,14 +130,28 @@ int main(int argc, char **argv)
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     cfg.reindex_jobs = cfg.workers;
     cfg.reindex_nice = NEWSD_REINDEX_NICE;
+    cfg.shard_timeout_ms = NEWSD_DEFAULT_SHARD_TIMEOUT_MS;
     const char *token_file = NULL;
+    const char *shard_args[NEWSD_MAX_SHARDS];
+    size_t nshard_args = 0;
     int c;
     long v;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:l:w:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":i:s:l:w:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
             cfg.index_path = optarg;
+            break;
+        case 's':
+            if (nshard_args == NEWSD_MAX_SHARDS)
+                return usage_error("at most 64 --shard options%s", "");
+            shard_args[nshard_args++] = optarg;
+            break;
+        case OPT_SHARD_TIMEOUT:
+            if ((v = number(optarg, 1, NEWSD_MAX_SHARD_TIMEOUT_MS)) < 0)
+                return usage_error("--shard-timeout takes milliseconds from 1 to 60000, not '%s'",
+                                   optarg);
+            cfg.shard_timeout_ms = (unsigned)v;
             break;
         case 'l':
             if (cfg.nlisten == NEWSD_MAX_LISTENERS)
@@ -184,8 +228,26 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!cfg.index_path)
-        return usage_error("--index DIR is required%s", "");
+    if (cfg.index_path && nshard_args)
+        return usage_error("--index and --shard do not go together: name the shards with "
+                           "--shard alone, or a sharded index with --index%s", "");
+    if (!cfg.index_path && !nshard_args)
+        return usage_error("--index DIR (or --shard SPEC) is required%s", "");
+    if (cfg.index_path && sharded_index(cfg.index_path)) {
+        shard_args[nshard_args++] = cfg.index_path;
+        cfg.index_path = NULL;
+    }
+    if (nshard_args) {
+        char msg[600];
+        newsidx_status_t st = newsidx_shards_expand(shard_args, nshard_args, &cfg.shards,
+                                                    &cfg.nshards, msg, sizeof msg);
+        if (st == NEWSIDX_BAD_ARGUMENT)
+            return usage_error("%s", msg);
+        if (st != NEWSIDX_OK) {
+            fprintf(stderr, "newsd: %s\n", msg);
+            return 1;
+        }
+    }
     if (token_file) {
         char err[600];
         if (auth_token_load(token_file, cfg.auth_token, &cfg.auth_token_len, err,
@@ -200,5 +262,7 @@ int main(int argc, char **argv)
         cfg.listen[cfg.nlisten++] = tcp;
         cfg.listen[cfg.nlisten++] = "unix:" NEWSD_DEFAULT_UNIX_PATH;
     }
-    return server_run(&cfg);
+    int rc = server_run(&cfg);
+    newsidx_shards_free(cfg.shards, cfg.nshards);
+    return rc;
 }

@@ -12,10 +12,10 @@
 #include "proto.h"
 
 static const char *const search_opts[] = { "limit", "offset", "snippet", "sort", "since",
-                                           "until", "source", "topic", "exact", "format",
-                                           NULL };
-static const char *const count_opts[] = { "since", "until", "source", "topic", "format",
-                                          NULL };
+                                           "until", "source", "topic", "exact", "partial",
+                                           "format", NULL };
+static const char *const count_opts[] = { "since", "until", "source", "topic", "partial",
+                                          "format", NULL };
 static const char *const format_only[] = { "format", NULL };
 static const char *const no_opts[] = { NULL };
 static const char *const reindex_opts[] = { "cancel", "format", NULL };
@@ -23,9 +23,9 @@ static const char *const reindex_opts[] = { "cancel", "format", NULL };
 static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, PROTO_READ, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY "
-      "source=S topic=T exact=0|1 format=text|json] QUERY" },
+      "source=S topic=T exact=0|1 partial=0|1 format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, PROTO_READ, count_opts,
-      "COUNT [since=DAY until=DAY source=S topic=T format=F] QUERY" },
+      "COUNT [since=DAY until=DAY source=S topic=T partial=0|1 format=F] QUERY" },
     { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, PROTO_READ, format_only, "GET [format=F] ID" },
     { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE, format_only,
       "ADD [format=F] {\"id\":..,\"title\":..,\"body\":..,\"date\":..,\"source\":..}" },

@@ -102,6 +102,17 @@ newsidx_reader_t *worker_reader(worker_t *w)
     if (gen == w->reader_gen && epoch == atomic_load(&w->reader_epoch) &&
         now - w->reader_refreshed_us < NEWSD_READER_REFRESH_MS * 1000u)
         return w->reader;
+    if (srv->cfg.nshards) {
+        /* no REINDEX swaps a sharded index; a shard that fails here is marked down and
+         * named by the next query */
+        newsidx_status_t st = newsidx_reader_reopen(w->reader, NULL);
+        if (st != NEWSIDX_OK)
+            LOG(LOG_WARN, "reopen", "worker=%u status=%s msg=\"%s\"", w->id,
+                newsidx_status_name(st), newsidx_reader_error(w->reader));
+        w->reader_gen = gen;
+        w->reader_refreshed_us = now;
+        return w->reader;
+    }
     pthread_rwlock_rdlock(&srv->swap_lock);
     epoch = atomic_load(&srv->index_epoch);
     if (epoch != atomic_load(&w->reader_epoch) || folder_ino(srv->cfg.index_path) != w->reader_ino) {
@@ -224,21 +235,50 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The worker's reader: on the index folder, or over the shards.  A remote shard that
+ * cannot be reached does not stop the start: it is down until it answers (worker 0
+ * says so in the log). */
+static int open_reader(worker_t *w)
+{
+    server_t *srv = w->srv;
+    const server_config_t *cfg = &srv->cfg;
+    newsidx_status_t st;
+    if (cfg->nshards)
+        st = newsidx_reader_open_shards((const char *const *)cfg->shards, cfg->nshards,
+                                        cfg->shard_timeout_ms, &w->reader);
+    else
+        st = newsidx_reader_open(cfg->index_path, &w->reader);
+    if (st != NEWSIDX_OK) {
+        fprintf(stderr, "newsd: cannot open the index %s: %s\n",
+                cfg->nshards ? "shards" : cfg->index_path,
+                w->reader ? newsidx_reader_error(w->reader) : newsidx_status_name(st));
+        return -1;
+    }
+    for (size_t k = 0; w->id == 0 && k < cfg->nshards; k++) {
+        newsidx_shard_info_t info;
+        if (newsidx_reader_shard_info(w->reader, k, &info) != NEWSIDX_OK)
+            continue;
+        if (info.up)
+            LOG(LOG_INFO, "shard", "shard=%zu name=%s state=up docs=%" PRIu64, k, info.name,
+                info.docs);
+        else
+            LOG(LOG_WARN, "shard", "shard=%zu name=%s state=down msg=\"%s\"", k, info.name,
+                info.error);
+    }
+    return 0;
+}
+
 static int worker_init(worker_t *w, server_t *srv, unsigned id)
 {
     w->srv = srv;
     w->id = id;
     w->notify_rd = w->notify_wr = -1;
     pthread_mutex_init(&w->lock, NULL);
-    newsidx_status_t st = newsidx_reader_open(srv->cfg.index_path, &w->reader);
-    if (st != NEWSIDX_OK) {
-        fprintf(stderr, "newsd: cannot open the index %s: %s\n", srv->cfg.index_path,
-                w->reader ? newsidx_reader_error(w->reader) : newsidx_status_name(st));
+    if (open_reader(w) != 0)
         return -1;
-    }
     w->reader_gen = atomic_load(&srv->index_gen);
     w->reader_refreshed_us = server_now_us();
-    w->reader_ino = folder_ino(srv->cfg.index_path);
+    w->reader_ino = srv->cfg.index_path ? folder_ino(srv->cfg.index_path) : 0;
     atomic_store(&w->reader_epoch, atomic_load(&srv->index_epoch));
     int fds[2];
     if (pipe(fds) != 0) {
@@ -550,7 +590,8 @@ int server_run(const server_config_t *cfg)
     pthread_rwlock_init(&srv->swap_lock, NULL);
     /* a daemon killed during a REINDEX leaves its work folder (or, between the two renames
      * of the swap, the live index parked aside: put back) */
-    fsutil_remove_stale(cfg->index_path);
+    if (cfg->index_path)
+        fsutil_remove_stale(cfg->index_path);
 
     int rc = 1;
     unsigned started = 0;
@@ -567,7 +608,16 @@ int server_run(const server_config_t *cfg)
         if (worker_init(&srv->workers[i], srv, i) != 0)
             goto out;
     uint64_t docs = 0;
-    newsidx_reader_doc_count(srv->workers[0].reader, &docs);
+    if (cfg->nshards) {
+        /* the documents of the shards that are up: a down one must not stop the start */
+        for (size_t k = 0; k < cfg->nshards; k++) {
+            newsidx_shard_info_t info;
+            if (newsidx_reader_shard_info(srv->workers[0].reader, k, &info) == NEWSIDX_OK)
+                docs += info.docs;
+        }
+    } else {
+        newsidx_reader_doc_count(srv->workers[0].reader, &docs);
+    }
     for (size_t i = 0; i < cfg->nlisten; i++) {
         if (bind_one(&m, cfg->listen[i], &m.listeners[i]) != 0)
             goto out;
@@ -610,8 +660,10 @@ int server_run(const server_config_t *cfg)
             len += (size_t)snprintf(line + len, sizeof line - len, " listen=%s",
                                     m.listeners[i].name);
         if (len < sizeof line)
-            snprintf(line + len, sizeof line - len, " workers=%u docs=%" PRIu64, cfg->workers,
-                     docs);
+            len += (size_t)snprintf(line + len, sizeof line - len, " workers=%u docs=%" PRIu64,
+                                    cfg->workers, docs);
+        if (cfg->nshards && len < sizeof line)
+            snprintf(line + len, sizeof line - len, " shards=%zu", cfg->nshards);
         fprintf(stderr, "%s\n", line);
         fflush(stderr);
         event_base_dispatch(m.base);

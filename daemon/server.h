@@ -27,7 +27,12 @@ typedef struct server server_t;
 typedef struct reindex reindex_t;
 
 typedef struct server_config {
-    const char *index_path;
+    const char *index_path;        /* NULL when the index is sharded */
+    /* a sharded index: one spec per shard, in shard order ("tcp:HOST:PORT" or a folder;
+     * newsidx_shards_expand's list), nshards 0 otherwise */
+    char **shards;
+    size_t nshards;
+    unsigned shard_timeout_ms;     /* each exchange with a remote shard waits at most this */
     const char *listen[NEWSD_MAX_LISTENERS];
     size_t nlisten;
     unsigned workers;

@@ -10,6 +10,11 @@
  * while the journal is on, the id of every committed write is remembered, and the swap
  * copies each remembered id's current document (or its absence) from the live index into
  * the rebuilt one, commits, and renames the folders, all before the next write is served.
+ *
+ * A sharded index (server_config_t.shards) has one handle per shard, opened on demand: a
+ * write goes to the shard newsidx_shard_of names for its id, and a batch commits every
+ * shard it touched, each on its own.  A write is acknowledged only once its own shard
+ * committed; a shard that cannot be opened or committed fails only its own writes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +39,7 @@ struct writer {
     size_t queued;
     int stop;
     newsidx_writer_t *handle;          /* the writer thread's alone */
+    newsidx_writer_t **shard_handles;  /* sharded: one per shard (NULL: not open) */
     uint64_t handle_ino;               /* st_ino of the index folder it was opened on */
     /* the REINDEX journal, the writer thread's alone */
     int journaling;
@@ -220,6 +226,110 @@ static void apply(writer_t *w, write_req_t *batch, size_t n)
         (unsigned long long)(server_now_us() - t0));
 }
 
+/* ---- a sharded index ---- */
+
+static newsidx_status_t ensure_shard(writer_t *w, size_t k, char *msg, size_t msglen)
+{
+    const server_config_t *cfg = &w->srv->cfg;
+    if (w->shard_handles[k])
+        return NEWSIDX_OK;
+    newsidx_status_t st = newsidx_writer_open_shard(cfg->shards[k], cfg->shard_timeout_ms,
+                                                    &w->shard_handles[k]);
+    if (st != NEWSIDX_OK) {
+        snprintf(msg, msglen, "cannot open shard %zu (%s) for writing: %s", k, cfg->shards[k],
+                 w->shard_handles[k] ? newsidx_writer_error(w->shard_handles[k])
+                                     : newsidx_status_name(st));
+        LOG(LOG_ERROR, "writer_open", "shard=%zu status=%s msg=\"%s\"", k,
+            newsidx_status_name(st), msg);
+        newsidx_writer_abandon(w->shard_handles[k]);
+        w->shard_handles[k] = NULL;
+        return st;
+    }
+    LOG(LOG_INFO, "writer_open", "shard=%zu name=%s", k, cfg->shards[k]);
+    return NEWSIDX_OK;
+}
+
+static void close_shards(writer_t *w)
+{
+    for (size_t k = 0; w->shard_handles && k < w->srv->cfg.nshards; k++)
+        if (w->shard_handles[k]) {
+            newsidx_status_t st = newsidx_writer_close(w->shard_handles[k]);
+            if (st != NEWSIDX_OK)
+                LOG(LOG_ERROR, "writer_close", "shard=%zu status=%s", k, newsidx_status_name(st));
+            w->shard_handles[k] = NULL;
+        }
+}
+
+static int any_shard_open(const writer_t *w)
+{
+    for (size_t k = 0; w->shard_handles && k < w->srv->cfg.nshards; k++)
+        if (w->shard_handles[k])
+            return 1;
+    return 0;
+}
+
+/* Fails the writes of batch that went to shard k and have not failed yet. */
+static void fail_shard(write_req_t *batch, unsigned k, newsidx_status_t st, const char *msg)
+{
+    for (write_req_t *r = batch; r; r = r->next)
+        if (r->shard == k && r->status == NEWSIDX_OK) {
+            r->status = st;
+            snprintf(r->message, sizeof r->message, "%s", msg);
+        }
+}
+
+static void apply_sharded(writer_t *w, write_req_t *batch, size_t n)
+{
+    size_t nshards = w->srv->cfg.nshards;
+    unsigned char touched[NEWSD_MAX_SHARDS] = { 0 };
+    char msg[200];
+    for (write_req_t *r = batch; r; r = r->next)
+        r->shard = newsidx_shard_of(r->id, (unsigned)nshards);
+    for (write_req_t *r = batch; r; r = r->next) {
+        if (r->status != NEWSIDX_OK)
+            continue;        /* its shard could not be opened, earlier in this batch */
+        newsidx_status_t st = ensure_shard(w, r->shard, msg, sizeof msg);
+        if (st != NEWSIDX_OK) {
+            fail_shard(batch, r->shard, st, msg);
+            continue;
+        }
+        newsidx_writer_t *h = w->shard_handles[r->shard];
+        r->status = r->op == WRITE_ADD ? newsidx_writer_put(h, &r->doc, &r->replaced)
+                                       : newsidx_writer_delete(h, r->id);
+        if (r->status == NEWSIDX_OK)
+            touched[r->shard] = 1;
+        else
+            snprintf(r->message, sizeof r->message, "%s", newsidx_writer_error(h));
+    }
+    size_t commits = 0;
+    for (size_t k = 0; k < nshards; k++) {
+        if (!touched[k])
+            continue;
+        newsidx_status_t st = newsidx_writer_commit(w->shard_handles[k]);
+        if (st != NEWSIDX_OK) {
+            snprintf(msg, sizeof msg, "commit of shard %zu failed: %s", k,
+                     newsidx_writer_error(w->shard_handles[k]));
+            LOG(LOG_ERROR, "commit", "shard=%zu status=%s msg=\"%s\"", k,
+                newsidx_status_name(st), msg);
+            newsidx_writer_abandon(w->shard_handles[k]);
+            w->shard_handles[k] = NULL;
+            fail_shard(batch, (unsigned)k, st, msg);
+            continue;
+        }
+        commits++;
+    }
+    size_t applied = 0;
+    for (write_req_t *r = batch; r; r = r->next)
+        if (r->status == NEWSIDX_OK)
+            applied++;
+    if (commits == 0)
+        return;
+    atomic_fetch_add(&w->srv->index_gen, 1);
+    atomic_fetch_add(&w->srv->stats.commits, 1);
+    atomic_fetch_add(&w->srv->stats.writes, applied);
+    LOG(LOG_DEBUG, "commit", "writes=%zu batch=%zu shards=%zu", applied, n, commits);
+}
+
 static void ctl_fail(writer_ctl_t *ctl, const char *what, const char *why)
 {
     ctl->failed = 1;
@@ -339,7 +449,7 @@ static void *writer_main(void *arg)
         if (!w->head) {
             if (w->stop)
                 break;
-            if (w->handle) {
+            if (w->handle || any_shard_open(w)) {
                 struct timespec until;
                 clock_gettime(CLOCK_REALTIME, &until);
                 until.tv_sec += NEWSD_WRITER_IDLE_MS / 1000;
@@ -352,6 +462,7 @@ static void *writer_main(void *arg)
                 if (rc == ETIMEDOUT && !w->head) {   /* idle: let others write */
                     newsidx_writer_close(w->handle);
                     w->handle = NULL;
+                    close_shards(w);
                     LOG(LOG_INFO, "writer_close", "reason=idle");
                 }
             } else {
@@ -376,6 +487,8 @@ static void *writer_main(void *arg)
 
         if (batch->op == WRITE_CONTROL)
             control(w, batch->ctl);
+        else if (w->shard_handles)
+            apply_sharded(w, batch, n);
         else
             apply(w, batch, n);
         while (batch) {
@@ -392,6 +505,7 @@ static void *writer_main(void *arg)
             LOG(LOG_ERROR, "writer_close", "status=%s", newsidx_status_name(st));
         w->handle = NULL;
     }
+    close_shards(w);
     journal_clear(w);
     return NULL;
 }
@@ -402,11 +516,19 @@ writer_t *writer_start(server_t *srv)
     if (!w)
         return NULL;
     w->srv = srv;
+    if (srv->cfg.nshards) {
+        w->shard_handles = calloc(srv->cfg.nshards, sizeof *w->shard_handles);
+        if (!w->shard_handles) {
+            free(w);
+            return NULL;
+        }
+    }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->cond);
+        free(w->shard_handles);
         free(w);
         return NULL;
     }
@@ -450,5 +572,6 @@ void writer_stop(writer_t *w)
     pthread_join(w->thread, NULL);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
+    free(w->shard_handles);
     free(w);
 }

@@ -55,6 +55,7 @@ struct write_req {
     newsidx_doc_t doc;
     char id[NEWSD_MAX_ID_LEN + 1];     /* the document id */
     /* filled by the writer */
+    unsigned shard;                    /* sharded index: the shard the id belongs to */
     newsidx_status_t status;
     int replaced;
     char message[256];
