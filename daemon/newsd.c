@@ -22,7 +22,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: newsd (--index DIR | --shard SPEC...) [--listen ADDR]... [--workers N]\n"
+            "usage: newsd --index DIR | --shard SPEC... [--listen ADDR]... [--workers N]\n"
             "             [--shard-timeout MS] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
             "             [--busy-poll-us US]\n"
@@ -232,7 +232,7 @@ int main(int argc, char **argv)
         return usage_error("--index and --shard do not go together: name the shards with "
                            "--shard alone, or a sharded index with --index%s", "");
     if (!cfg.index_path && !nshard_args)
-        return usage_error("--index DIR (or --shard SPEC) is required%s", "");
+        return usage_error("--index DIR is required (or --shard SPEC, repeated)%s", "");
     if (cfg.index_path && sharded_index(cfg.index_path)) {
         shard_args[nshard_args++] = cfg.index_path;
         cfg.index_path = NULL;

@@ -907,7 +907,8 @@ newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed)
             db.reopen();
             if (changed) *changed = db.get_revision() != before;
         } else {
-            if (changed) *changed = reopen_shards(r);
+            bool moved = reopen_shards(r);
+            if (changed) *changed = moved;
         }
     }
     NEWSIDX_CATCH(&reader->error, st)

@@ -16,14 +16,19 @@
  *       the document counts and GET of each query's first hit.  Prints
  *       "compare queries=Q hits=H exact_scores=E mismatches=M" and exits 1 on a mismatch.
  *
+ *   shardtool which N ID...
+ *       prints, for each ID, the shard newsidx_shard_of gives it among N.
+ *
  *   shardtool time QUERIES ROUNDS SPEC...
  *       not a test: the median time of a full 10-hit page with stored fields over SPEC...,
  *       for README.md's figures (built once as is, once with -DNEWSIDX_NO_PREFETCH).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ingest.h"
@@ -43,6 +48,8 @@ static int split(const char *out, unsigned n, const char *const *paths, size_t n
     if (n < 1 || n > NEWSD_MAX_SHARDS)
         return die("split", "shard count out of range");
     char path[4096];
+    if (mkdir(out, 0755) != 0 && errno != EEXIST)
+        return die(out, strerror(errno));
     newsidx_writer_t *full = NULL, *shard[NEWSD_MAX_SHARDS] = { NULL };
     snprintf(path, sizeof path, "%s/full", out);
     if (newsidx_writer_open(path, NEWSIDX_OVERWRITE | NEWSIDX_BULK, &full) != NEWSIDX_OK)
@@ -276,10 +283,15 @@ int main(int argc, char **argv)
                      (size_t)argc - 4);
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(argv[2], argv[3], (const char *const *)argv + 4, (size_t)argc - 4);
+    if (argc >= 4 && strcmp(argv[1], "which") == 0) {
+        for (int i = 3; i < argc; i++)
+            printf("%u\n", newsidx_shard_of(argv[i], (unsigned)atoi(argv[2])));
+        return 0;
+    }
     if (argc >= 5 && strcmp(argv[1], "time") == 0)
         return timing(argv[2], (unsigned)atoi(argv[3]), (const char *const *)argv + 4,
                       (size_t)argc - 4);
     fprintf(stderr, "usage: shardtool split OUT N PATH... | compare QUERIES FULL SPEC... |"
-                    " time QUERIES ROUNDS SPEC...\n");
+                    " which N ID... | time QUERIES ROUNDS SPEC...\n");
     return 2;
 }
