@@ -233,14 +233,21 @@ int main(int argc, char **argv)
                            "--shard alone, or a sharded index with --index%s", "");
     if (!cfg.index_path && !nshard_args)
         return usage_error("--index DIR is required (or --shard SPEC, repeated)%s", "");
+    const char *sharded = NULL;    /* --index named a sharded index: this one */
     if (cfg.index_path && sharded_index(cfg.index_path)) {
-        shard_args[nshard_args++] = cfg.index_path;
+        sharded = shard_args[nshard_args++] = cfg.index_path;
         cfg.index_path = NULL;
     }
     if (nshard_args) {
         char msg[600];
         newsidx_status_t st = newsidx_shards_expand(shard_args, nshard_args, &cfg.shards,
                                                     &cfg.nshards, msg, sizeof msg);
+        /* a bad --index is an index that cannot be opened (a plain file that is no stub,
+         * say), as for an unsharded one; a bad --shard is a usage error */
+        if (st != NEWSIDX_OK && sharded) {
+            fprintf(stderr, "newsd: cannot open the index %s: %s\n", sharded, msg);
+            return 1;
+        }
         if (st == NEWSIDX_BAD_ARGUMENT)
             return usage_error("%s", msg);
         if (st != NEWSIDX_OK) {

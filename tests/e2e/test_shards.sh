@@ -52,9 +52,12 @@ printf 'chert /srv/idx\n' >"$T/chert.stub"
 check "stub with another backend: exit 2" [ "$rc" -eq 2 ]
 check "stub with another backend: message" contains "$T/err" "'chert' is not supported"
 printf '\n# nothing\n' >"$T/empty.stub"
-"$ND" --index "$T/empty.stub" >"$T/out" 2>"$T/err"; rc=$?
+"$ND" --shard "$T/empty.stub" >"$T/out" 2>"$T/err"; rc=$?
 check "stub listing no shards: exit 2" [ "$rc" -eq 2 ]
 check "stub listing no shards: message" contains "$T/err" "lists no shards"
+"$ND" --index "$T/empty.stub" >"$T/out" 2>"$T/err"; rc=$?
+check "--index of a file that is no usable stub: exit 1" [ "$rc" -eq 1 ]
+check "--index of a file that is no usable stub: message" contains "$T/err" "newsd: cannot open the index $T/empty.stub: stub file"
 set --
 i=0
 while [ "$i" -le 64 ]; do set -- "$@" --shard "tcp:127.0.0.1:$((20000 + i))"; i=$((i + 1)); done
