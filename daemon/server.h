@@ -3,8 +3,9 @@
  * listeners and the signals and accepts connections; it hands each new socket to one of
  * N workers in turn through the worker's notification pipe (memcached's dispatch).  Each
  * worker thread owns an event_base, the connections it was given and its own
- * newsidx_reader_t; nothing on the index is shared between threads.  One writer thread
- * (writer.c) owns the only newsidx_writer_t.  What threads do share is here: the
+ * newsidx_reader_t (over every shard, for a sharded index); nothing on the index is
+ * shared between threads.  One writer thread (writer.c) owns the only newsidx_writer_t
+ * (one per shard).  What threads do share is here: the
  * configuration (read-only after start), the counters (atomics) and the index
  * generation, which the writer and SIGHUP bump to make every worker reopen its reader.
  */
