@@ -86,6 +86,18 @@ static bool query_fits(const char *q)
     return false;
 }
 
+/* A partial answer (--partial) says on stderr which shards it lacks: the hits and counts
+ * on stdout are then those of the other shards. */
+static void warn_missing(json_t *obj)
+{
+    json_t *missing = json_object_get(obj, "missing_shards");
+    size_t i;
+    json_t *name;
+    json_array_foreach(missing, i, name)
+        fprintf(stderr, "newsq: partial answer: shard %s did not answer\n",
+                json_is_string(name) ? json_string_value(name) : "?");
+}
+
 static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
 {
     if (!query_fits(o->query)) return NQ_EXIT_ERROR;
@@ -97,6 +109,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     add_filters(&r, o);
     if (o->no_snippet) req_add(&r, " snippet=0");
     if (o->exact) req_add(&r, " exact=1");
+    if (o->partial) req_add(&r, " partial=1");
     req_add(&r, " -- %s", o->query);
 
     json_t *obj;
@@ -106,6 +119,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
         json_decref(obj);
         return NQ_EXIT_ERROR;
     }
+    warn_missing(obj);
     long long total = json_int(obj, "total"), shown = json_int(obj, "shown");
     long limit = o->limit >= 0 ? o->limit : NEWSD_DEFAULT_LIMIT;
     if (!o->json) {
@@ -128,6 +142,7 @@ static int cmd_count(const struct nq_opts *o, struct nq_conn *c)
     static struct req r;
     req_add(&r, "COUNT format=json");
     add_filters(&r, o);
+    if (o->partial) req_add(&r, " partial=1");
     req_add(&r, " -- %s", o->query);
     json_t *obj;
     const char *code = NULL, *msg = NULL;
@@ -136,6 +151,7 @@ static int cmd_count(const struct nq_opts *o, struct nq_conn *c)
         json_decref(obj);
         return NQ_EXIT_ERROR;
     }
+    warn_missing(obj);
     long long n = json_int(obj, "count");
     if (!o->json) printf("%lld\n", n);
     json_decref(obj);

@@ -34,6 +34,7 @@ struct nq_opts {
     long offset;             /* -1: none */
     const char *sort, *since, *until, *source, *topic;  /* NULL: not given */
     bool exact, json, no_snippet;
+    bool partial;         /* --partial: partial=1, missing shards named on stderr */
     enum nq_color color;
     char *query;             /* SEARCH and COUNT: the words joined by spaces (owned) */
     const char *id;          /* GET */

@@ -37,6 +37,8 @@ void opts_usage(FILE *f)
             "      --topic T       only articles about topic T\n"
             "      --count         print only the exact number of matches\n"
             "      --exact         make the total exact (default: an estimate for large sets)\n"
+            "      --partial       sharded index: answer from the shards that are up, and\n"
+            "                      name the missing ones on stderr (default: an error)\n"
             "      --no-snippet    no snippets\n"
             "reindex options:\n"
             "      --detach        start the rebuild and return at once\n"
@@ -133,7 +135,7 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
        O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
-       O_TOKEN };
+       O_TOKEN, O_PARTIAL };
 
 static const struct {
     const char *shrt, *lng;
@@ -151,6 +153,7 @@ static const struct {
     { "-h", "--help", O_HELP, false, false },     { "-V", "--version", O_VERSION, false, false },
     { NULL, "--detach", O_DETACH, false, false }, { NULL, "--cancel", O_CANCEL, false, false },
     { NULL, "--auth-token-file", O_TOKEN, true, false },
+    { NULL, "--partial", O_PARTIAL, false, true },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -227,6 +230,7 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
         break;
     case O_COUNT: o->cmd = NQ_COUNT; break;
     case O_EXACT: o->exact = true; break;
+    case O_PARTIAL: o->partial = true; break;
     case O_NOSNIP: o->no_snippet = true; break;
     case O_JSON: o->json = true; break;
     case O_DETACH: o->detach = true; break;

@@ -202,6 +202,14 @@ check "GET of a document on the dead shard: shard_unavailable" grep -q "^ERR sha
 check "the daemon still answers PING" grep -q '^OK pong$' "$T/k2"
 check "STATS: the shard is down" grep -q "^shard.1	down $S1 error=" "$T/k2"
 check "STATS: 2 shards up" grep -q "^shards_up	2\$" "$T/k2"
+"$BIN/newsq" -a "$REMOTE" --partial --no-snippet oil >"$T/q.out" 2>"$T/q.err"; rc=$?
+check "newsq --partial: hits, exit 0" [ "$rc" -eq 0 ]
+check "newsq --partial: names the missing shard" grep -q "^newsq: partial answer: shard $S1 did not answer\$" "$T/q.err"
+"$BIN/newsq" -a "$REMOTE" count --partial oil >"$T/q.out" 2>"$T/q.err"; rc=$?
+check "newsq count --partial: a count" grep -q '^[1-9][0-9]*$' "$T/q.out"
+"$BIN/newsq" -a "$REMOTE" --no-snippet oil >"$T/q.out" 2>"$T/q.err"; rc=$?
+check "newsq without --partial: an error naming the shard" grep -q "shard_unavailable.*$S1" "$T/q.err"
+check "newsq without --partial: exit status of an error" [ "$rc" -ne 0 -a "$rc" -ne 1 ]
 # restarted on the same port: queries succeed again, newsd untouched
 if tcpsrv 1 "$P1"; then ok=1; else ok=0; fi
 T1=$TPID
