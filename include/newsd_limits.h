@@ -34,6 +34,9 @@
 #define NEWSD_MAX_QUERY_LEN 4096
 /* Default snippet length in bytes of source text (before highlight markup). */
 #define NEWSD_DEFAULT_SNIPPET_LEN 200
+/* Words whose English stem each reader remembers for snippets (direct-mapped, about
+ * 1 MiB per reader): news text repeats its words, so few are stemmed twice. */
+#define NEWSD_STEM_CACHE_SLOTS 16384
 /* Default time a query may run before the match stops early, in milliseconds. */
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
 /* Largest --query-timeout newsd accepts, in milliseconds. */
