@@ -549,6 +549,13 @@ start busy --index "$T/idx" --listen 127.0.0.1:0 --workers 2 --busy-poll-us 500
 BUSY=$PID
 "$NC" -t 60 -L 10,50 "$TCP" "$T/load" >"$T/got"
 check "busy polling: 10 clients x 50 requests, every reply right" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
+# Polling adapts: once the clients are gone the workers sleep.  CPU time (utime + stime,
+# in clock ticks) over 2 s of quiet must stay far below what polling without end would
+# burn (2 s per worker); the bound is generous for a busy machine.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+c0=$(cpu_ticks "$BUSY"); sleep 2; c1=$(cpu_ticks "$BUSY")
+check "busy polling: an idle daemon sleeps (CPU ticks in 2 s: $((c1 - c0)))" \
+    [ $((c1 - c0)) -lt $(( $(getconf CLK_TCK) / 2 )) ]
 stop "$BUSY"
 check "busy polling: SIGTERM, exit 0" [ "$RC" -eq 0 ]
 
