@@ -94,7 +94,8 @@ tcpsrv() {
         log=$T/tcp$k.$TPORT.$tries.log
         xapian-tcpsrv $TCPSRV_FLAGS --port "$TPORT" --interface 127.0.0.1 "$TCPSRV_DIR/shard-$k" >"$log" 2>&1 &
         TPID=$!
-        wait_for 10 grep -qs -e '^Listening' -e 'already in use' -e 'Error' "$log"
+        # until it listens or exits (a loaded machine may take its time: no short deadline)
+        wait_for 60 tcpsrv_settled "$log" "$TPID"
         if grep -q '^Listening' "$log"; then
             TCPSRV="$TCPSRV $TPID"
             return 0
@@ -108,8 +109,14 @@ tcpsrv() {
         wait "$TPID" 2>/dev/null
         sleep 0.1
     done
-    echo "xapian-tcpsrv for shard $k did not start" >&2
+    echo "xapian-tcpsrv for shard $k did not start; sockets on its port:" >&2
+    ss -tanp 2>/dev/null | grep ":$TPORT " >&2
     return 1
+}
+# tcpsrv_settled LOG PID: it listens, said why it cannot, or is gone (or a zombie)
+tcpsrv_settled() {
+    grep -qs -e '^Listening' -e 'already in use' -e 'rror' "$1" || ! kill -0 "$2" 2>/dev/null ||
+        [ "$(cut -d' ' -f3 "/proc/$2/stat" 2>/dev/null)" = Z ]
 }
 # kill_tcpsrv PID SIGNAL: the parent and the children it forked per connection (the
 # parent is stopped first, so that it forks no child the list would miss; a child left
