@@ -73,11 +73,14 @@ struct conn {
     worker_t *worker;
     struct bufferevent *bev;       /* NULL once the socket is closed (CONN_ORPHAN) */
     struct event *timer;           /* READING: the line timeout; LINGER: the linger limit */
-    struct event *resume_ev;       /* serves more pipelined requests on a later turn;
+    struct event *resume_ev;       /* serves more pipelined requests once the worker has
+                                      nothing else to do (WORKER_PRIO_PIPELINE) ... */
+    struct event *age_ev;          /* ... or after a fair wait (schedule_resume);
                                       THROTTLED: looks again after NEWSD_DRAIN_POLL_MS */
     struct event *drain_ev;        /* THROTTLED: the socket polls writable */
     size_t drain_low;              /* THROTTLED: fewest unsent bytes seen so far */
     uint64_t drain_progress_us;    /* THROTTLED: when they last went down */
+    unsigned drain_poll_ms;        /* THROTTLED: the next wait when the socket cannot tell */
     conn_state_t state;
     cmd_format_t format;           /* the default reply format (FORMAT) */
     cmd_auth_t auth;               /* write authority: Unix socket, or AUTH succeeded */
@@ -116,15 +119,17 @@ static size_t out_len(conn_t *c)
     return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
-/* Reply bytes the client has not taken yet: newsd's output buffer, plus what the kernel
- * holds unsent.  On TCP only the unsent part counts (bytes in flight to a distant client
- * that reads are no backlog); on a Unix socket what the client has not read. */
+/* Reply bytes the client has not taken yet: newsd's output buffer plus what the kernel
+ * holds.  On a Unix socket the kernel's count (SIOCOUTQ) runs until the client reads.  On
+ * TCP it is the unsent part (SIOCOUTQNSD): bytes in flight to a distant client that
+ * reads are no backlog, and what the client's kernel took but the client did not read
+ * cannot be seen (the advertised window, the only trace of it, is not updated when the
+ * client reads a little, so waiting for it could wait for ever). */
 static size_t unsent(conn_t *c)
 {
+    int fd = bufferevent_getfd(c->bev), queued = 0;
     size_t n = out_len(c);
-    int queued = 0;
-    if (ioctl(bufferevent_getfd(c->bev), c->auth.unix_socket ? SIOCOUTQ : SIOCOUTQNSD,
-              &queued) == 0 && queued > 0)
+    if (ioctl(fd, c->auth.unix_socket ? SIOCOUTQ : SIOCOUTQNSD, &queued) == 0 && queued > 0)
         n += (size_t)queued;
     return n;
 }
@@ -146,6 +151,7 @@ static void destroy(conn_t *c)
     }
     event_free(c->timer);
     event_free(c->resume_ev);
+    event_free(c->age_ev);
     event_free(c->drain_ev);
     held_free_all(c);
     LOG(LOG_DEBUG, "close", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
@@ -167,6 +173,7 @@ void conn_free(conn_t *c)
     }
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
+    evtimer_del(c->age_ev);
     event_del(c->drain_ev);
     c->state = CONN_ORPHAN;
 }
@@ -193,6 +200,7 @@ static void begin_close(conn_t *c)
     bufferevent_disable(c->bev, EV_READ);
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
+    evtimer_del(c->age_ev);
     event_del(c->drain_ev);
     if (out_len(c) == 0)
         linger(c);
@@ -230,10 +238,28 @@ static void line_timer_stop(conn_t *c)
     set_timeouts(c, 1);
 }
 
-static void schedule_resume(conn_t *c)
+/* More requests of c are waiting after a turn that took used_us: they are served as
+ * soon as the worker has no other event to run (resume_ev's priority), so every
+ * connection with a request just read goes first; and under a load that never lets the
+ * worker idle, once each of the worker's other connections could have had as much
+ * (age_ev: used_us times their number, at most NEWSD_PIPELINE_MAX_WAIT_MS).  A deep
+ * pipeline of heavy requests so gets a fair share of the worker, never more, and is
+ * never starved. */
+static void schedule_resume(conn_t *c, uint64_t used_us)
 {
     static const struct timeval now = { 0, 0 };
-    evtimer_add(c->resume_ev, &now);   /* a timer: runs after the next poll of sockets */
+    uint64_t wait_us = used_us * c->worker->nconns;
+    if (wait_us > NEWSD_PIPELINE_MAX_WAIT_MS * 1000u)
+        wait_us = NEWSD_PIPELINE_MAX_WAIT_MS * 1000u;
+    struct timeval age = { (time_t)(wait_us / 1000000u), (suseconds_t)(wait_us % 1000000u) };
+    evtimer_add(c->resume_ev, &now);
+    evtimer_add(c->age_ev, &age);
+}
+
+/* The connection waits for its turn (schedule_resume): new input must not jump it. */
+static int turn_pending(conn_t *c)
+{
+    return evtimer_pending(c->resume_ev, NULL) || evtimer_pending(c->age_ev, NULL);
 }
 
 static void stalled(conn_t *c, size_t left)
@@ -259,6 +285,7 @@ static void throttle(conn_t *c, size_t left)
     bufferevent_disable(c->bev, EV_READ);
     c->drain_low = left;
     c->drain_progress_us = server_now_us();
+    c->drain_poll_ms = NEWSD_DRAIN_POLL_MS;
     LOG(LOG_DEBUG, "throttle", "conn=%" PRIu64 " unsent=%zu", c->id, left);
     drain_wait(c, c->drain_progress_us);
 }
@@ -273,23 +300,27 @@ static void drain_check(conn_t *c, int writable)
         c->state = CONN_READING;
         if (!c->eof)
             bufferevent_enable(c->bev, EV_READ);
-        schedule_resume(c);
+        schedule_resume(c, 0);
         return;
     }
     uint64_t now = server_now_us();
     if (left < c->drain_low) {
         c->drain_low = left;
         c->drain_progress_us = now;
+        c->drain_poll_ms = NEWSD_DRAIN_POLL_MS;
     } else if (now - c->drain_progress_us >= (uint64_t)NEWSD_OUTPUT_STALL_S * 1000000u) {
         stalled(c, left);
         return;
     }
     if (writable && out_len(c) == 0) {
-        /* writable, nothing of ours to write, and still over the line: the kernel's own
-         * threshold is above ours, so look again in a while instead of spinning */
-        struct timeval tv = { NEWSD_DRAIN_POLL_MS / 1000, (NEWSD_DRAIN_POLL_MS % 1000) * 1000 };
+        /* Writable, nothing of ours to send, and still over the line: the kernel's own
+         * threshold is above ours (TCP_NOTSENT_LOWAT refused, a Unix socket's buffer
+         * rounded).  Look again later, less often while nothing moves, not spinning. */
+        unsigned ms = c->drain_poll_ms;
+        struct timeval tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
+        c->drain_poll_ms = ms * 2 > NEWSD_DRAIN_POLL_MAX_MS ? NEWSD_DRAIN_POLL_MAX_MS : ms * 2;
         event_del(c->drain_ev);
-        evtimer_add(c->resume_ev, &tv);
+        evtimer_add(c->age_ev, &tv);
         return;
     }
     drain_wait(c, now);
@@ -388,9 +419,10 @@ static void serve(conn_t *c)
                 throttle(c, left);
             return;
         }
+        uint64_t used_us = server_now_us() - turn_start;
         if (served == NEWSD_MAX_REQUESTS_PER_WAKEUP ||
-            (served > 0 && server_now_us() - turn_start >= NEWSD_TURN_BUDGET_US)) {
-            schedule_resume(c);
+            (served > 0 && used_us >= NEWSD_TURN_BUDGET_US)) {
+            schedule_resume(c, used_us);
             return;
         }
         size_t eol_len = 0;
@@ -461,7 +493,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
-    if (c->state == CONN_READING)
+    if (c->state == CONN_READING && !turn_pending(c))
         serve(c);
 }
 
@@ -482,7 +514,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
         c->eof = 1;
         if (c->state == CONN_LINGER)
             destroy(c);
-        else if (c->state == CONN_READING)
+        else if (c->state == CONN_READING && !turn_pending(c))
             serve(c);          /* answer what was sent before the client shut down */
         return;
     }
@@ -528,6 +560,8 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     conn_t *c = arg;
+    evtimer_del(c->resume_ev);
+    evtimer_del(c->age_ev);
     if (c->state == CONN_READING || c->state == CONN_WAIT_WRITE)
         serve(c);
     else if (c->state == CONN_THROTTLED)
@@ -569,9 +603,12 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
     if (c && c->bev) {
         c->timer = evtimer_new(w->base, timer_cb, c);
         c->resume_ev = evtimer_new(w->base, resume_cb, c);
+        c->age_ev = evtimer_new(w->base, resume_cb, c);
         c->drain_ev = event_new(w->base, fd, EV_WRITE, drain_cb, c);
+        if (c->resume_ev)
+            event_priority_set(c->resume_ev, WORKER_PRIO_PIPELINE);
     }
-    if (!c || !c->bev || !c->timer || !c->resume_ev || !c->drain_ev) {
+    if (!c || !c->bev || !c->timer || !c->resume_ev || !c->age_ev || !c->drain_ev) {
         LOG(LOG_ERROR, "conn_new", "peer=%s msg=\"out of memory\"", peer);
         if (c && c->bev)
             bufferevent_free(c->bev);
@@ -582,6 +619,8 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
                 event_free(c->timer);
             if (c->resume_ev)
                 event_free(c->resume_ev);
+            if (c->age_ev)
+                event_free(c->age_ev);
             if (c->drain_ev)
                 event_free(c->drain_ev);
         }

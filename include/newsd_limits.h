@@ -105,16 +105,17 @@
 #define NEWSD_MAX_INPUT (256u * 1024u)
 /* Unsent reply bytes of a connection (newsd's buffer plus the socket's unsent queue)
  * above which its next request waits until the client reads: a client that never reads
- * gets a page or two computed, not dozens of pages of the others' CPU. */
+ * gets a page or two computed beyond what its own receive buffer takes, not dozens. */
 #define NEWSD_MAX_UNSENT (32u * 1024u)
 /* Kernel send buffer of a TCP client socket (SO_SNDBUF; Linux doubles it): room for
  * replies in flight to a distant reader.  Unsent bytes in it count in NEWSD_MAX_UNSENT;
  * a Unix socket gets 2 * NEWSD_MAX_UNSENT, so it polls writable just below that line. */
 #define NEWSD_SOCKET_SNDBUF (256 * 1024)
-/* A connection waiting for its client to read looks again this often (ms) when the
- * socket cannot say so itself (it polls writable while more than NEWSD_MAX_UNSENT is
- * unread, e.g. if the kernel refused TCP_NOTSENT_LOWAT). */
-#define NEWSD_DRAIN_POLL_MS 5
+/* A connection waiting for its client to read looks again after this many ms when the
+ * socket cannot say so (it polls writable while more than NEWSD_MAX_UNSENT is unsent) ... */
+#define NEWSD_DRAIN_POLL_MS 1
+/* ... doubling the wait while nothing moves, up to this many ms. */
+#define NEWSD_DRAIN_POLL_MAX_MS 64
 /* Seconds a connection may make no progress draining its replies before it is closed. */
 #define NEWSD_OUTPUT_STALL_S 30
 /* Seconds a connection may send nothing between requests by default (--idle-timeout). */
@@ -130,6 +131,9 @@
 /* Microseconds one connection's pipelined requests may be served per turn (after its
  * first): 32 full pages with snippets can hold a worker for seconds on a busy machine. */
 #define NEWSD_TURN_BUDGET_US 5000
+/* Longest a connection's further pipelined requests wait (ms) when the worker never
+ * idles: a turn that took T waits T times the worker's connections, up to this. */
+#define NEWSD_PIPELINE_MAX_WAIT_MS 1000
 /* Most name=value options in one request. */
 #define NEWSD_MAX_OPTIONS 16
 /* Longest option name in bytes. */
