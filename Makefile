@@ -7,6 +7,8 @@
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
 #   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
 #                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
+#   make bench-hostile  normal clients' latency with and without hostile ones, this
+#                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
@@ -70,7 +72,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-peers clean \
+.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-hostile bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
@@ -228,6 +230,11 @@ bench-scale: all
 # Queries while newsd rebuilds (REINDEX) at 1 and 8 connections: about ten minutes.
 bench-reindex: all
 	@BENCH_REINDEX_CONNS="$${BENCH_REINDEX_CONNS:-1 8}" sh bench/reindex.sh | tee bench/RESULTS-reindex.md
+
+# Normal clients' latency with and without hostile clients, this tree's newsd against
+# BENCH_HOSTILE_BASE's (default main), interleaved: a few minutes.
+bench-hostile: all
+	@sh bench/hostile.sh | tee bench/RESULTS-hostile.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

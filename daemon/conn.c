@@ -4,7 +4,8 @@
  * evbuffer_readln (EVBUFFER_EOL_CRLF) and handed to cmd_execute one at a time; every
  * limit of README.md "Connections and limits" that concerns one connection is
  * enforced here: line length, read-ahead, unsent output, idle and stalled connections,
- * unfinished lines, and requests served per turn.
+ * unfinished lines, and requests served per turn.  Each connection carries its write
+ * authority (c->auth): given at accept to a Unix socket connection, by AUTH to a TCP one.
  *
  * Fairness.  A request is served only while the connection's unsent replies (newsd's
  * output buffer plus what the kernel still holds unsent: SIOCOUTQNSD on TCP, SIOCOUTQ on
@@ -14,8 +15,8 @@
  * CPU the other clients wait for, while a pipelining client that reads keeps the worker
  * busy (its replies leave as fast as they are made).  The socket is set to poll writable
  * only below that line (TCP_NOTSENT_LOWAT; a Unix socket's SO_SNDBUF), so a waiting
- * connection wakes when its client has read, with no timer.  Each connection carries its write
- * authority (c->auth): given at accept to a Unix socket connection, by AUTH to a TCP one.
+ * connection wakes when its client has read, with no timer.  Connections take turns:
+ * one request each, a pipeline's further ones on a later turn (schedule_resume).
  *
  * States (c->state):
  *   CONN_READING     serving: each complete request line is answered as it arrives.
@@ -73,9 +74,7 @@ struct conn {
     worker_t *worker;
     struct bufferevent *bev;       /* NULL once the socket is closed (CONN_ORPHAN) */
     struct event *timer;           /* READING: the line timeout; LINGER: the linger limit */
-    struct event *resume_ev;       /* serves more pipelined requests once the worker has
-                                      nothing else to do (WORKER_PRIO_PIPELINE) ... */
-    struct event *age_ev;          /* ... or after a fair wait (schedule_resume);
+    struct event *resume_ev;       /* serves more pipelined requests on a later turn;
                                       THROTTLED: looks again after NEWSD_DRAIN_POLL_MS */
     struct event *drain_ev;        /* THROTTLED: the socket polls writable */
     size_t drain_low;              /* THROTTLED: fewest unsent bytes seen so far */
@@ -122,9 +121,9 @@ static size_t out_len(conn_t *c)
 /* Reply bytes the client has not taken yet: newsd's output buffer plus what the kernel
  * holds.  On a Unix socket the kernel's count (SIOCOUTQ) runs until the client reads.  On
  * TCP it is the unsent part (SIOCOUTQNSD): bytes in flight to a distant client that
- * reads are no backlog, and what the client's kernel took but the client did not read
- * cannot be seen (the advertised window, the only trace of it, is not updated when the
- * client reads a little, so waiting for it could wait for ever). */
+ * reads are no backlog.  What the client's own kernel took but the client did not read
+ * is not seen: its advertised window is the only trace of it, and a client that reads
+ * does not always advertise the reopened window, so waiting on it could wait for ever. */
 static size_t unsent(conn_t *c)
 {
     int fd = bufferevent_getfd(c->bev), queued = 0;
@@ -151,7 +150,6 @@ static void destroy(conn_t *c)
     }
     event_free(c->timer);
     event_free(c->resume_ev);
-    event_free(c->age_ev);
     event_free(c->drain_ev);
     held_free_all(c);
     LOG(LOG_DEBUG, "close", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
@@ -173,7 +171,6 @@ void conn_free(conn_t *c)
     }
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
-    evtimer_del(c->age_ev);
     event_del(c->drain_ev);
     c->state = CONN_ORPHAN;
 }
@@ -200,7 +197,6 @@ static void begin_close(conn_t *c)
     bufferevent_disable(c->bev, EV_READ);
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
-    evtimer_del(c->age_ev);
     event_del(c->drain_ev);
     if (out_len(c) == 0)
         linger(c);
@@ -238,28 +234,13 @@ static void line_timer_stop(conn_t *c)
     set_timeouts(c, 1);
 }
 
-/* More requests of c are waiting after a turn that took used_us: they are served as
- * soon as the worker has no other event to run (resume_ev's priority), so every
- * connection with a request just read goes first; and under a load that never lets the
- * worker idle, once each of the worker's other connections could have had as much
- * (age_ev: used_us times their number, at most NEWSD_PIPELINE_MAX_WAIT_MS).  A deep
- * pipeline of heavy requests so gets a fair share of the worker, never more, and is
- * never starved. */
-static void schedule_resume(conn_t *c, uint64_t used_us)
+/* More requests of c are waiting: a timer at 0 runs after the next poll of sockets, so
+ * every connection whose request has come meanwhile is served first, one turn each: round
+ * robin, a deep pipeline's further requests after every connection's fresh one. */
+static void schedule_resume(conn_t *c)
 {
     static const struct timeval now = { 0, 0 };
-    uint64_t wait_us = used_us * c->worker->nconns;
-    if (wait_us > NEWSD_PIPELINE_MAX_WAIT_MS * 1000u)
-        wait_us = NEWSD_PIPELINE_MAX_WAIT_MS * 1000u;
-    struct timeval age = { (time_t)(wait_us / 1000000u), (suseconds_t)(wait_us % 1000000u) };
     evtimer_add(c->resume_ev, &now);
-    evtimer_add(c->age_ev, &age);
-}
-
-/* The connection waits for its turn (schedule_resume): new input must not jump it. */
-static int turn_pending(conn_t *c)
-{
-    return evtimer_pending(c->resume_ev, NULL) || evtimer_pending(c->age_ev, NULL);
 }
 
 static void stalled(conn_t *c, size_t left)
@@ -300,7 +281,7 @@ static void drain_check(conn_t *c, int writable)
         c->state = CONN_READING;
         if (!c->eof)
             bufferevent_enable(c->bev, EV_READ);
-        schedule_resume(c, 0);
+        schedule_resume(c);
         return;
     }
     uint64_t now = server_now_us();
@@ -320,7 +301,7 @@ static void drain_check(conn_t *c, int writable)
         struct timeval tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
         c->drain_poll_ms = ms * 2 > NEWSD_DRAIN_POLL_MAX_MS ? NEWSD_DRAIN_POLL_MAX_MS : ms * 2;
         event_del(c->drain_ev);
-        evtimer_add(c->age_ev, &tv);
+        evtimer_add(c->resume_ev, &tv);
         return;
     }
     drain_wait(c, now);
@@ -419,10 +400,9 @@ static void serve(conn_t *c)
                 throttle(c, left);
             return;
         }
-        uint64_t used_us = server_now_us() - turn_start;
         if (served == NEWSD_MAX_REQUESTS_PER_WAKEUP ||
-            (served > 0 && used_us >= NEWSD_TURN_BUDGET_US)) {
-            schedule_resume(c, used_us);
+            (served > 0 && server_now_us() - turn_start >= NEWSD_TURN_BUDGET_US)) {
+            schedule_resume(c);
             return;
         }
         size_t eol_len = 0;
@@ -493,7 +473,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
-    if (c->state == CONN_READING && !turn_pending(c))
+    if (c->state == CONN_READING)
         serve(c);
 }
 
@@ -514,7 +494,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
         c->eof = 1;
         if (c->state == CONN_LINGER)
             destroy(c);
-        else if (c->state == CONN_READING && !turn_pending(c))
+        else if (c->state == CONN_READING)
             serve(c);          /* answer what was sent before the client shut down */
         return;
     }
@@ -560,8 +540,6 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     conn_t *c = arg;
-    evtimer_del(c->resume_ev);
-    evtimer_del(c->age_ev);
     if (c->state == CONN_READING || c->state == CONN_WAIT_WRITE)
         serve(c);
     else if (c->state == CONN_THROTTLED)
@@ -603,12 +581,9 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
     if (c && c->bev) {
         c->timer = evtimer_new(w->base, timer_cb, c);
         c->resume_ev = evtimer_new(w->base, resume_cb, c);
-        c->age_ev = evtimer_new(w->base, resume_cb, c);
         c->drain_ev = event_new(w->base, fd, EV_WRITE, drain_cb, c);
-        if (c->resume_ev)
-            event_priority_set(c->resume_ev, WORKER_PRIO_PIPELINE);
     }
-    if (!c || !c->bev || !c->timer || !c->resume_ev || !c->age_ev || !c->drain_ev) {
+    if (!c || !c->bev || !c->timer || !c->resume_ev || !c->drain_ev) {
         LOG(LOG_ERROR, "conn_new", "peer=%s msg=\"out of memory\"", peer);
         if (c && c->bev)
             bufferevent_free(c->bev);
@@ -619,8 +594,6 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
                 event_free(c->timer);
             if (c->resume_ev)
                 event_free(c->resume_ev);
-            if (c->age_ev)
-                event_free(c->age_ev);
             if (c->drain_ev)
                 event_free(c->drain_ev);
         }

@@ -287,7 +287,7 @@ static int worker_init(worker_t *w, server_t *srv, unsigned id)
     evutil_make_socket_closeonexec(fds[0]);
     evutil_make_socket_closeonexec(fds[1]);
     w->base = event_base_new();
-    if (!w->base || event_base_priority_init(w->base, WORKER_PRIORITIES) != 0)
+    if (!w->base)
         return -1;
     w->notify_ev = event_new(w->base, w->notify_rd, EV_READ | EV_PERSIST, notify_cb, w);
     w->grace_ev = evtimer_new(w->base, grace_cb, w);

@@ -65,11 +65,6 @@ typedef struct new_conn {
     char peer[64];
 } new_conn_t;
 
-/* A worker's event_base runs events in WORKER_PRIORITIES classes; each turn runs only the
- * most urgent class that has events ready.  Everything runs at libevent's default, the
- * middle class, except a connection's further pipelined requests (conn.c). */
-enum { WORKER_PRIORITIES = 3, WORKER_PRIO_PIPELINE = 2 };
-
 typedef struct worker {
     server_t *srv;
     unsigned id;

@@ -134,9 +134,6 @@
 /* Microseconds one connection's pipelined requests may be served per turn (after its
  * first): 32 full pages with snippets can hold a worker for seconds on a busy machine. */
 #define NEWSD_TURN_BUDGET_US 5000
-/* Longest a connection's further pipelined requests wait (ms) when the worker never
- * idles: a turn that took T waits T times the worker's connections, up to this. */
-#define NEWSD_PIPELINE_MAX_WAIT_MS 1000
 /* Most name=value options in one request. */
 #define NEWSD_MAX_OPTIONS 16
 /* Longest option name in bytes. */
