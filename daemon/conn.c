@@ -124,13 +124,18 @@ static size_t out_len(conn_t *c)
  * reads are no backlog.  What the client's own kernel took but the client did not read
  * is not seen: its advertised window is the only trace of it, and a client that reads
  * does not always advertise the reopened window, so waiting on it could wait for ever. */
+static size_t kernel_queued(conn_t *c)
+{
+    int queued = 0;
+    if (ioctl(bufferevent_getfd(c->bev), c->auth.unix_socket ? SIOCOUTQ : SIOCOUTQNSD,
+              &queued) != 0 || queued < 0)
+        return 0;
+    return (size_t)queued;
+}
+
 static size_t unsent(conn_t *c)
 {
-    int fd = bufferevent_getfd(c->bev), queued = 0;
-    size_t n = out_len(c);
-    if (ioctl(fd, c->auth.unix_socket ? SIOCOUTQ : SIOCOUTQNSD, &queued) == 0 && queued > 0)
-        n += (size_t)queued;
-    return n;
+    return out_len(c) + kernel_queued(c);
 }
 
 /* Frees the struct and everything it owns; the socket too if still open. */
@@ -388,11 +393,14 @@ static void serve(conn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     uint64_t turn_start = server_now_us();
+    /* asked once a turn: libevent writes to the socket only between turns, so the
+     * kernel's queue can only shrink meanwhile */
+    size_t queued = kernel_queued(c);
     for (unsigned served = 0; c->state == CONN_READING || c->state == CONN_WAIT_WRITE;
          served++) {
         if (c->stop_after_write)
             return;           /* closing once the writes out are answered */
-        size_t left = unsent(c);
+        size_t left = out_len(c) + queued;
         if (left > NEWSD_MAX_UNSENT) {
             /* with writes out, the state stays WAIT_WRITE (the struct must outlive them):
              * their answers serve again, and throttle then */
