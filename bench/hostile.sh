@@ -6,14 +6,26 @@
 # tests/e2e/test_load.sh.  A round is tests/tools/stress.c's load mode: C churning normal
 # connections (1 to 8 requests each, one at a time, then reconnect) until Q replies have
 # come, every reply checked against the one computed on the idle daemon; "plain" is that
-# alone, "hostile" the same with stress -H (4 slow senders, 4 never-readers pipelining
-# 5,000 full pages with snippets each, 8 half-open connections, 2 huge lines, 2 of binary
-# garbage) for the whole round.  Each round runs plain and hostile for every daemon,
+# alone, "hostile" the same with the hostile clients (4 slow senders, 4 never-readers
+# pipelining 5,000 full pages with snippets each, 8 half-open connections, 2 huge lines,
+# 2 of binary garbage) for the whole round.  Each round runs plain and hostile for every daemon,
 # alternating the order of the phases and of the daemons from round to round; between
 # phases the daemon must be back to no client connection.  Reported per daemon: normal
 # clients' p50 and p99 in each phase (medians over rounds), the ratios hostile / plain
 # (medians of the per-round ratios), the daemon's CPU per phase, and whether the target
 # holds: hostile p99 at most 2x plain p99 and hostile p50 at most 1.5x plain p50.
+#
+# The hostile clients run in a process of their own (`stress hostile`), started just
+# before the round (once its ready line says every one is connected and has sent its
+# first bytes, so that their first moves fall in the round) and stopped after it: real
+# attackers are other processes or machines, not part of the poll loop of the clients
+# whose latency is measured.  BENCH_HOSTILE_SETUP=inproc runs them inside the measuring
+# process instead (stress -H load), as tests/e2e/test_load.sh does; the two setups differ
+# little since stress's never-readers stopped spinning its poll loop (README.md, "Load and
+# hostile clients").  BENCH_HOSTILE_KINDS picks the hostile kinds (stress -K: a comma-
+# separated list of slow, never, half, huge, garbage; default all), to find which one
+# costs the normal clients.  BENCH_HOSTILE_STRESS=PATH times with another stress binary
+# (an older one knows only the inproc setup and all kinds).
 #
 # The older daemon is BENCH_HOSTILE_BASE (a git revision, default main), built from a
 # `git archive` of it under bench/work/hostile/base; it is skipped (and said so) when
@@ -24,7 +36,8 @@
 #
 # Prints a Markdown section on stdout.  Environment: BENCH_HOSTILE_ROUNDS (default 5),
 # BENCH_HOSTILE_CONNS (200), BENCH_HOSTILE_QUERIES (4000), BENCH_HOSTILE_BASE (main),
-# BENCH_HOSTILE_EXTRA (none).
+# BENCH_HOSTILE_EXTRA (none), BENCH_HOSTILE_SETUP (separate), BENCH_HOSTILE_KINDS (all),
+# BENCH_HOSTILE_STRESS (built from this tree).
 # Run alone as `sh bench/hostile.sh` or `make bench-hostile`; bench/run.sh includes it.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -34,6 +47,8 @@ ROUNDS=${BENCH_HOSTILE_ROUNDS:-5}
 CONNS=${BENCH_HOSTILE_CONNS:-200}
 QUERIES=${BENCH_HOSTILE_QUERIES:-4000}
 BASE=${BENCH_HOSTILE_BASE-main}
+SETUP=${BENCH_HOSTILE_SETUP:-separate}
+KINDS=${BENCH_HOSTILE_KINDS:-all}
 P99_TARGET=2
 P50_TARGET=1.5
 
@@ -45,8 +60,15 @@ if ldd bin/newsd 2> /dev/null | grep -q 'libasan'; then
 fi
 rm -rf "$WORK"
 mkdir -p "$WORK/in" || die "cannot create $WORK"
+case $SETUP in separate | inproc) ;; *) die "BENCH_HOSTILE_SETUP: separate or inproc, not $SETUP" ;; esac
+KFLAG="-K $KINDS"
+[ "$KINDS" = all ] && KFLAG=""
 STRESS=$WORK/stress
-${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -o "$STRESS" tests/tools/stress.c || die "cannot build stress"
+if [ -n "${BENCH_HOSTILE_STRESS:-}" ]; then
+    cp "$BENCH_HOSTILE_STRESS" "$STRESS" || die "BENCH_HOSTILE_STRESS: cannot copy $BENCH_HOSTILE_STRESS"
+else
+    ${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -o "$STRESS" tests/tools/stress.c || die "cannot build stress"
+fi
 
 # ---- the daemons: this tree's, and the base revision's when it differs ----
 DAEMONS="this"
@@ -120,15 +142,39 @@ settled() {
         i=$((i + 1)); [ "$i" -lt 1200 ] || die "the connections of a round did not close"; sleep 0.05
     done
 }
-# phase D NAME FLAGS: one stress round against daemon D; appends a result line.
+# hostile_up ADDR: starts the hostile clients' process and waits (at most 60 s) for its
+# ready line; hostile_down stops it and checks its summary.
+hostile_up() {
+    # shellcheck disable=SC2086
+    "$STRESS" -t 600 $KFLAG hostile "$1" > "$WORK/hostile.out" 2>&1 &
+    HPID=$!
+    PIDS="$PIDS $HPID"
+    i=0
+    until grep -qs "^hostile ready" "$WORK/hostile.out"; do
+        kill -0 "$HPID" 2> /dev/null || die "stress hostile failed: $(cat "$WORK/hostile.out")"
+        i=$((i + 1)); [ "$i" -lt 6000 ] || die "stress hostile did not start"; sleep 0.01
+    done
+}
+hostile_down() {
+    kill "$HPID"
+    wait "$HPID" || die "stress hostile failed: $(cat "$WORK/hostile.out")"
+}
+# phase D NAME: one stress round (plain or hostile) against daemon D; appends a result line.
 phase() {
     eval "addr=\$ADDR_$1 pid=\$PID_$1"
     settled "$addr"
+    flags=""
+    if [ "$2" = hostile ] && [ "$SETUP" = inproc ]; then
+        flags=${KFLAG:--H}
+    elif [ "$2" = hostile ]; then
+        hostile_up "$addr"
+    fi
     c0=$(cpu_ticks "$pid")
     # shellcheck disable=SC2086
-    "$STRESS" -t 300 $3 load "$addr" "$WORK/expected-$1" "$CONNS" "$QUERIES" > "$WORK/out" 2>&1 ||
+    "$STRESS" -t 300 $flags load "$addr" "$WORK/expected-$1" "$CONNS" "$QUERIES" > "$WORK/out" 2>&1 ||
         die "stress $2 round against newsd ($1) failed: $(cat "$WORK/out")"
     c1=$(cpu_ticks "$pid")
+    if [ "$2" = hostile ] && [ "$SETUP" = separate ]; then hostile_down; fi
     p50=$(sed -n 's/.* latency_p50_ms=\([0-9.]*\).*/\1/p' "$WORK/out")
     p99=$(sed -n 's/.* latency_p99_ms=\([0-9.]*\).*/\1/p' "$WORK/out")
     echo "$round $1 $2 $p50 $p99 $((c1 - c0))" >> "$WORK/results"
@@ -141,9 +187,9 @@ while [ "$round" -le "$ROUNDS" ]; do
     [ $((round % 2)) -eq 0 ] && order=$(echo "$DAEMONS" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
     for d in $order; do
         if [ $((round % 2)) -eq 1 ]; then
-            phase "$d" plain ""; phase "$d" hostile -H
+            phase "$d" plain; phase "$d" hostile
         else
-            phase "$d" hostile -H; phase "$d" plain ""
+            phase "$d" hostile; phase "$d" plain
         fi
     done
     echo "bench/hostile.sh: round $round of $ROUNDS done" >&2
@@ -157,9 +203,18 @@ echo "## Normal clients' latency with hostile clients"
 echo
 echo "Command: \`sh bench/hostile.sh\` (or \`make bench-hostile\`): newsd --workers 2 on an index of 2,000"
 echo "Reuters records; tests/tools/stress.c runs $CONNS churning normal connections until $QUERIES replies,"
-echo "alone (plain) and with its hostile clients (hostile: 4 slow senders, 4 never-readers pipelining 5,000"
-echo "full pages with snippets each, 8 half-open connections, 2 huge lines, 2 of binary garbage); $ROUNDS rounds,"
-echo "phases and daemons alternating in order. Latencies are normal replies' (ms), medians over rounds;"
+if [ "$KINDS" = all ]; then
+    echo "alone (plain) and with its hostile clients (hostile: 4 slow senders, 4 never-readers pipelining 5,000"
+    echo "full pages with snippets each, 8 half-open connections, 2 huge lines, 2 of binary garbage);"
+else
+    echo "alone (plain) and with the hostile clients of the kinds $KINDS only (stress -K $KINDS);"
+fi
+if [ "$SETUP" = separate ]; then
+    echo "the hostile clients in a process of their own (stress hostile), started just before each round;"
+else
+    echo "the hostile clients inside the measuring process (stress -H load);"
+fi
+echo "$ROUNDS rounds, phases and daemons alternating in order. Latencies are normal replies' (ms), medians over rounds;"
 echo "ratios are medians of per-round ratios; CPU is the daemon's user + system time per phase (s)."
 echo "Target: hostile p99 <= ${P99_TARGET}x plain p99 and hostile p50 <= ${P50_TARGET}x plain p50."
 echo
