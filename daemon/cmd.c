@@ -859,7 +859,8 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     int secret = proto_is_auth_line(line, len);
     if (ps != PROTO_OK) {
         const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
-        if (LOG_ON(LOG_WARN)) {
+        unsigned seen = ctx->bad_requests ? (*ctx->bad_requests)++ : 0;
+        if (LOG_ON(LOG_WARN) && seen < NEWSD_LOG_BAD_PER_CONN) {
             char why[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
             LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
                 ctx->conn_id, ctx->peer, code,

@@ -87,6 +87,7 @@ struct conn {
     int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */
     unsigned writes_out;           /* writes with the writer thread */
     int head_direct;               /* the oldest write out replies straight to the output */
+    unsigned bad_requests;         /* the first NEWSD_LOG_BAD_PER_CONN are logged (cmd.c) */
     struct held *held, *held_tail; /* replies after it, in request order */
     uint64_t id;
     char peer[64];
@@ -157,6 +158,9 @@ static void destroy(conn_t *c)
     event_free(c->resume_ev);
     event_free(c->drain_ev);
     held_free_all(c);
+    if (c->bad_requests > NEWSD_LOG_BAD_PER_CONN)
+        LOG(LOG_WARN, "bad_requests", "conn=%" PRIu64 " peer=%s count=%u logged=%u", c->id,
+            c->peer, c->bad_requests, NEWSD_LOG_BAD_PER_CONN);
     LOG(LOG_DEBUG, "close", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
     free(c);
     worker_conn_gone(w);
@@ -336,7 +340,7 @@ static int is_write_line(struct evbuffer *in, size_t pos)
 static int handle_line(conn_t *c, const char *line, size_t len, held_t *h)
 {
     cmd_ctx_t ctx = { c->worker, c, c->id, c->peer, &c->format,
-                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth };
+                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth, &c->bad_requests };
     if (h) {
         if (c->held_tail)
             c->held_tail->next = h;

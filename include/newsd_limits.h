@@ -177,6 +177,10 @@
 #define NEWSD_SHUTDOWN_GRACE_MS 10000
 /* Bytes of a bad request quoted (cleaned) in the log. */
 #define NEWSD_LOG_SAMPLE_LEN 64
+/* Bad requests of one connection logged with a sample; the rest are counted and logged
+ * once at its close, so a client reading its error replies cannot flood the log (each
+ * line of garbage is some 140 bytes of log, one write(2) of a worker). */
+#define NEWSD_LOG_BAD_PER_CONN 8
 /* Longest log line in bytes; longer ones are cut. */
 #define NEWSD_LOG_LINE_LEN 1024
 /* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */
