@@ -152,14 +152,14 @@ $(STRESS): tests/tools/stress.c include/newsd_limits.h $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-# The sharded-build test's look into shards through the C API (tests/tools/shardtool.c).
-SHARDTOOL := $(BUILD)/tools/shardtool
-$(SHARDTOOL): tests/tools/shardtool.c $(LIB) $(BUILD)/.flags
+# The sharded-build test's look into shards through the C API (tests/tools/shardcheck.c).
+SHARDCHECK := $(BUILD)/tools/shardcheck
+$(SHARDCHECK): tests/tools/shardcheck.c $(LIB) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@.o
 	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
 
-test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL)
+test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDCHECK)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
 # ---- fuzzing (clang + libFuzzer; see README.md, "Fuzzing") ----

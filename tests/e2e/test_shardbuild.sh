@@ -3,10 +3,10 @@
 # (each shard holds exactly its ids, the union is the one-index build), the stub file,
 # bad shard counts, and what updates, --prune, --force, --rebuild and --compact do with a
 # sharded folder.  Shards are checked with Xapian's own tools (xapian-delve,
-# xapian-check) and the C API (tests/tools/shardtool).
+# xapian-check) and the C API (tests/tools/shardcheck).
 . "$(dirname "$0")/lib.sh"
 NI=$BIN/newsindex
-TOOL=$ROOT/${BUILD:-build/rel}/tools/shardtool
+TOOL=$ROOT/${BUILD:-build/rel}/tools/shardcheck
 # A sizable slice of the shipped corpus: three Reuters archives and one BBC folder.
 SRC="$ROOT/corpus/reuters21578/reut2-000.sgm.gz $ROOT/corpus/reuters21578/reut2-001.sgm.gz $ROOT/corpus/reuters21578/reut2-002.sgm.gz $ROOT/corpus/bbc/business"
 

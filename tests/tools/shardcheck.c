@@ -1,10 +1,10 @@
 /*
- * shardtool.c: what tests/e2e/test_shardbuild.sh asks of the index through the C API
+ * shardcheck.c: what tests/e2e/test_shardbuild.sh asks of the index through the C API
  * (include/newsidx.h), built by the Makefile for `make test`.
  *
- *   shardtool of N          reads ids, one a line, on stdin; prints the shard of each
+ *   shardcheck of N          reads ids, one a line, on stdin; prints the shard of each
  *                           (newsidx_shard_of(id, N)), one a line
- *   shardtool meta DIR KEY  prints the metadata value of KEY in the index DIR ("" when
+ *   shardcheck meta DIR KEY  prints the metadata value of KEY in the index DIR ("" when
  *                           absent); exit 1 when DIR cannot be opened
  *
  * Exit status 2 for a usage error.
@@ -18,7 +18,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: shardtool of N | shardtool meta DIR KEY\n");
+    fprintf(stderr, "usage: shardcheck of N | shardcheck meta DIR KEY\n");
     return 2;
 }
 
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
         if (st == NEWSIDX_OK)
             st = newsidx_reader_get_metadata(r, argv[3], &value);
         if (st != NEWSIDX_OK) {
-            fprintf(stderr, "shardtool: %s: %s\n", argv[2], r ? newsidx_reader_error(r) : "");
+            fprintf(stderr, "shardcheck: %s: %s\n", argv[2], r ? newsidx_reader_error(r) : "");
             newsidx_reader_close(r);
             return 1;
         }
