@@ -96,6 +96,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     if (o->sort) req_add(&r, " sort=%s", o->sort);
     add_filters(&r, o);
     if (o->no_snippet) req_add(&r, " snippet=0");
+    if (o->best_snippet) req_add(&r, " snippet=best");
     if (o->exact) req_add(&r, " exact=1");
     req_add(&r, " -- %s", o->query);
 

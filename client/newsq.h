@@ -33,7 +33,7 @@ struct nq_opts {
     long limit;              /* -1: the daemon's default */
     long offset;             /* -1: none */
     const char *sort, *since, *until, *source, *topic;  /* NULL: not given */
-    bool exact, json, no_snippet;
+    bool exact, json, no_snippet, best_snippet;
     enum nq_color color;
     char *query;             /* SEARCH and COUNT: the words joined by spaces (owned) */
     const char *id;          /* GET */

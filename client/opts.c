@@ -38,6 +38,7 @@ void opts_usage(FILE *f)
             "      --count         print only the exact number of matches\n"
             "      --exact         make the total exact (default: an estimate for large sets)\n"
             "      --no-snippet    no snippets\n"
+            "      --best-snippet  snippets from the best window of the whole text (slower)\n"
             "reindex options:\n"
             "      --detach        start the rebuild and return at once\n"
             "      --cancel        stop the rebuild that is running\n"
@@ -132,7 +133,7 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 }
 
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
-       O_NOSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
+       O_NOSNIP, O_BESTSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
        O_TOKEN };
 
 static const struct {
@@ -151,6 +152,7 @@ static const struct {
     { "-h", "--help", O_HELP, false, false },     { "-V", "--version", O_VERSION, false, false },
     { NULL, "--detach", O_DETACH, false, false }, { NULL, "--cancel", O_CANCEL, false, false },
     { NULL, "--auth-token-file", O_TOKEN, true, false },
+    { NULL, "--best-snippet", O_BESTSNIP, false, true },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -228,6 +230,7 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     case O_COUNT: o->cmd = NQ_COUNT; break;
     case O_EXACT: o->exact = true; break;
     case O_NOSNIP: o->no_snippet = true; break;
+    case O_BESTSNIP: o->best_snippet = true; break;
     case O_JSON: o->json = true; break;
     case O_DETACH: o->detach = true; break;
     case O_CANCEL: o->cancel = true; break;
@@ -285,6 +288,8 @@ int opts_parse(struct nq_opts *o, int argc, char **argv)
         else rc = set_opt(o, OPTS[k].id, arg[1] == '-' ? OPTS[k].lng : OPTS[k].shrt, val);
         if (OPTS[k].id == O_COUNT) count_flag = true;
     }
+    if (!rc && o->no_snippet && o->best_snippet)
+        rc = usage_error("--no-snippet and --best-snippet exclude each other");
     if (rc) goto out;
     if (help || version) {
         o->cmd = help ? NQ_HELP : NQ_VERSION;

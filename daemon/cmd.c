@@ -159,13 +159,18 @@ static int search_options(const proto_request_t *req, newsidx_search_opts_t *opt
         }
         opts->exact_total = v[0] == '1';
     }
-    opts->snippets = 1;
+    opts->snippets = NEWSIDX_SNIPPET_FIRST;
     if ((v = proto_option(req, "snippet"))) {
-        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-            snprintf(msg, msglen, "snippet must be 0 or 1");
+        if (strcmp(v, "0") == 0)
+            opts->snippets = NEWSIDX_SNIPPET_NONE;
+        else if (strcmp(v, "1") == 0)
+            opts->snippets = NEWSIDX_SNIPPET_FIRST;
+        else if (strcmp(v, "best") == 0)
+            opts->snippets = NEWSIDX_SNIPPET_BEST;
+        else {
+            snprintf(msg, msglen, "snippet must be 0, 1 or best");
             return -1;
         }
-        opts->snippets = v[0] == '1';
     }
     if ((v = proto_option(req, "sort"))) {
         if (strcmp(v, "rank") == 0)

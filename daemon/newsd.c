@@ -34,8 +34,8 @@ static void usage(FILE *f)
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
             "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
             "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
-            "      --busy-poll-us US    a worker polls this long for input before sleeping,\n"
-            "                           0 to %d (default 0: lower latency for CPU)\n"
+            "      --busy-poll-us US    the longest a worker polls for input before sleeping,\n"
+            "                           adapting below it; 0 to %d, 0: never (default %d)\n"
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
@@ -49,7 +49,7 @@ static void usage(FILE *f)
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
-            NEWSD_MAX_BUSY_POLL_US, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
+            NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -98,6 +98,7 @@ int main(int argc, char **argv)
     cfg.max_connections = NEWSD_MAX_CONNECTIONS;
     cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
+    cfg.busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
     cfg.reindex_jobs = cfg.workers;
     cfg.reindex_nice = NEWSD_REINDEX_NICE;
     const char *token_file = NULL;

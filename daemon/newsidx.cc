@@ -331,10 +331,48 @@ const unsigned QUERY_FLAGS = Xapian::QueryParser::FLAG_DEFAULT |
                              Xapian::QueryParser::FLAG_WILDCARD |
                              Xapian::QueryParser::FLAG_PURE_NOT;
 
-/* Snippets: exhaustive, but without SNIPPET_BACKGROUND_MODEL (about 10x slower here).
- * Without SNIPPET_EMPTY_WITHOUT_MATCH a hit matched only in its title gets the start of
- * the body. */
-const unsigned SNIPPET_FLAGS = Xapian::MSet::SNIPPET_EXHAUSTIVE;
+/* Snippets, chosen by measurement on Reuters-21578 and bench/queries.txt (README.md,
+ * "Snippets"): without SNIPPET_BACKGROUND_MODEL, which looks up a term frequency for
+ * every word of the text (about 10x slower here).  NEWSIDX_SNIPPET_FIRST leaves out
+ * SNIPPET_EXHAUSTIVE, so Xapian stops reading the body once it has a window with matches
+ * and has moved past it (Xapian's default; the window may be less dense than the best one
+ * further on); NEWSIDX_SNIPPET_BEST reads the whole body for the best window.  Without
+ * SNIPPET_EMPTY_WITHOUT_MATCH a hit matched only in its title gets the start of the body. */
+unsigned snippet_flags(int mode)
+{
+    return mode == NEWSIDX_SNIPPET_BEST ? unsigned(Xapian::MSet::SNIPPET_EXHAUSTIVE) : 0u;
+}
+
+/*
+ * Xapian's English stemmer behind a memo.  MSet::snippet stems every word of the text it
+ * reads that is not a query term as written, and that stemming was a third of a page's
+ * snippet cost; news text repeats its words, so nearly every word is found here instead.
+ * Direct-mapped: a word's slot is picked by its hash and a colliding word replaces it, so
+ * the memory is fixed (NEWSD_STEM_CACHE_SLOTS entries) and a lookup is one probe.  The
+ * stems are Xapian's own, so snippets are the same as with the stemmer itself.  One per
+ * reader, like the reader not thread-safe.
+ */
+class StemMemo : public Xapian::StemImplementation {
+    Xapian::Stem stem_{"en"};
+    struct Slot {
+        std::string word, stem;
+    };
+    std::vector<Slot> slots_ = std::vector<Slot>(NEWSD_STEM_CACHE_SLOTS);
+
+  public:
+    std::string operator()(const std::string &word) override
+    {
+        uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
+        for (unsigned char c : word) h = (h ^ c) * 1099511628211ULL;
+        Slot &s = slots_[(h ^ (h >> 32)) % NEWSD_STEM_CACHE_SLOTS];
+        if (s.word != word) {
+            s.stem = stem_(word);
+            s.word = word;
+        }
+        return s.stem;
+    }
+    std::string get_description() const override { return "memo(" + stem_.get_description() + ")"; }
+};
 
 const char *const SNIPPET_OMIT = "...";
 
@@ -416,6 +454,7 @@ void with_retry(Xapian::Database &db, F &&f)
 
 struct newsidx_reader {
     Xapian::Database db;
+    Xapian::Stem snippet_stem{new StemMemo};   /* MSet::snippet's stemmer (StemMemo) */
     bool open = false;
     std::string error;
 };
@@ -607,8 +646,8 @@ void newsidx_search_opts_init(newsidx_search_opts_t *opts)
 
 namespace {
 
-void run_search(Xapian::Database &db, const char *query, const newsidx_search_opts_t &o,
-                newsidx_results &res)
+void run_search(Xapian::Database &db, const Xapian::Stem &stem, const char *query,
+                const newsidx_search_opts_t &o, newsidx_results &res)
 {
     Xapian::Enquire enq(db);
     enq.set_query(build_query(db, query, o));
@@ -630,7 +669,6 @@ void run_search(Xapian::Database &db, const char *query, const newsidx_search_op
     res.total = m.get_matches_estimated();
     res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
     res.store.reserve(m.size());
-    Xapian::Stem stem("en");
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
         StoredDoc d = decode(it.get_document().get_data());
         HitStrings h;
@@ -643,7 +681,7 @@ void run_search(Xapian::Database &db, const char *query, const newsidx_search_op
         h.url = std::move(d.url);
         if (o.snippets)
             h.snippet = m.snippet(d.body, o.snippet_len ? o.snippet_len : NEWSD_DEFAULT_SNIPPET_LEN,
-                                  stem, SNIPPET_FLAGS, o.hi_start ? o.hi_start : "<b>",
+                                  stem, snippet_flags(o.snippets), o.hi_start ? o.hi_start : "<b>",
                                   o.hi_end ? o.hi_end : "</b>", SNIPPET_OMIT);
         res.store.push_back(std::move(h));
     }
@@ -655,6 +693,8 @@ void check_page(const newsidx_search_opts_t &o)
     if (o.limit > NEWSD_MAX_LIMIT) throw ApiError{NEWSIDX_BAD_ARGUMENT, "limit too large"};
     if (o.snippet_len > NEWSD_MAX_SNIPPET_LEN)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "snippet length too large"};
+    if (o.snippets < NEWSIDX_SNIPPET_NONE || o.snippets > NEWSIDX_SNIPPET_BEST)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown snippet mode"};
     if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
 }
@@ -677,7 +717,7 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
         check_page(o);
         res = new newsidx_results_t;
         auto t0 = std::chrono::steady_clock::now();
-        with_retry(db, [&] { run_search(db, query, o, *res); });
+        with_retry(db, [&] { run_search(db, reader->snippet_stem, query, o, *res); });
         /* Xapian stops the match at the time limit without saying so; a search that
          * took that long is reported as timed out, with what it found. */
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -22,7 +22,7 @@ static const char *const reindex_opts[] = { "cancel", "format", NULL };
 
 static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, PROTO_READ, search_opts,
-      "SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY "
+      "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
       "source=S topic=T exact=0|1 format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, PROTO_READ, count_opts,
       "COUNT [since=DAY until=DAY source=S topic=T format=F] QUERY" },

@@ -209,34 +209,69 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* One pass of the worker's event loop; 1 when the loop is to end: asked to (libevent
+ * forgets that at its next pass, so it is looked at after each), an error, or nothing
+ * left to wait for (where event_base_dispatch would return). */
+static int worker_pass(struct event_base *base, int flags)
+{
+    int rc = event_base_loop(base, flags);
+    return rc != 0 || event_base_got_break(base) || event_base_got_exit(base);
+}
+
 /*
- * With --busy-poll-us the worker does not go to sleep in epoll_wait as soon as it has
- * nothing to do: it polls without blocking for that long after its last input, so the
- * next request of a client that is already on its way is read without the scheduler's
- * wake-up, which on a virtual machine whose vCPU halted costs tens of microseconds.  It
- * burns that much CPU per quiet spell; under steady load there is no quiet spell.
+ * Adaptive polling, as KVM polls before halting a vCPU.  A worker with nothing to do
+ * polls its sockets without blocking for a while (its window) before it sleeps in
+ * epoll_wait: the next request of a client that sends one after another is then read
+ * without the scheduler's wake-up, which on a virtual machine whose vCPU halted costs
+ * tens of microseconds, and the worker's caches are still warm for the search.  The
+ * window follows what the polls achieve: when input came while the worker slept, but
+ * sooner after it went idle than --busy-poll-us, a longer window would have caught it,
+ * so the window doubles (from NEWSD_BUSY_POLL_GROW_START_US, up to --busy-poll-us);
+ * when input came later than that, polling is wasted on this load, so it halves, to 0
+ * below the start.  A daemon whose clients pause between requests (a web front end, an
+ * idle night) thus settles at 0 and burns nothing; under steady load there is no idle
+ * spell to poll in.  --busy-poll-us 0 turns it off.
  */
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
-    unsigned spin = w->srv->cfg.busy_poll_us;
-    if (spin == 0) {
+    const unsigned max = w->srv->cfg.busy_poll_us;
+    unsigned window = 0;
+    int poll = 1;   /* 0 after a wake-up that was not a client's: nobody is on the way */
+    if (max == 0) {
         event_base_dispatch(w->base);
         return NULL;
     }
-    while (!event_base_got_break(w->base) && !event_base_got_exit(w->base)) {
-        if (event_base_loop(w->base, EVLOOP_ONCE) < 0)
-            break;
-        uint64_t until = server_now_us() + spin;
-        while (!event_base_got_break(w->base) && server_now_us() < until) {
-            uint64_t seen = w->activity;
-            if (event_base_loop(w->base, EVLOOP_NONBLOCK) < 0)
+    for (;;) {
+        /* Runs what is ready; a request that arrives meanwhile is served in this pass. */
+        if (worker_pass(w->base, EVLOOP_NONBLOCK))
+            return NULL;
+        uint64_t idle_from = server_now_us();
+        uint64_t seen = w->activity;
+        while (poll && window && w->activity == seen &&
+               server_now_us() - idle_from < window)
+            if (worker_pass(w->base, EVLOOP_NONBLOCK))
                 return NULL;
-            if (w->activity != seen)
-                until = server_now_us() + spin;
+        poll = 1;
+        if (w->activity != seen)
+            continue;
+        if (worker_pass(w->base, EVLOOP_ONCE))
+            return NULL;
+        if (w->activity == seen) {
+            poll = 0; /* a timer or a wake-up from another thread, not a client */
+            continue;
+        }
+        if (server_now_us() - idle_from <= max) {
+            window = window < NEWSD_BUSY_POLL_GROW_START_US ? NEWSD_BUSY_POLL_GROW_START_US
+                                                            : window * 2;
+            if (window > max)
+                window = max;
+        } else {
+            window /= 2;
+            if (window < NEWSD_BUSY_POLL_GROW_START_US)
+                window = 0;
         }
     }
-    return NULL;
 }
 
 static int worker_init(worker_t *w, server_t *srv, unsigned id)

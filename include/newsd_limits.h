@@ -34,6 +34,9 @@
 #define NEWSD_MAX_QUERY_LEN 4096
 /* Default snippet length in bytes of source text (before highlight markup). */
 #define NEWSD_DEFAULT_SNIPPET_LEN 200
+/* Words whose English stem each reader remembers for snippets (direct-mapped, about
+ * 1 MiB per reader): news text repeats its words, so few are stemmed twice. */
+#define NEWSD_STEM_CACHE_SLOTS 16384
 /* Default time a query may run before the match stops early, in milliseconds. */
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
 /* Largest --query-timeout newsd accepts, in milliseconds. */
@@ -150,6 +153,12 @@
 #define NEWSD_WRITER_IDLE_MS 2000
 /* Largest --busy-poll-us: how long a worker may poll for input before it sleeps. */
 #define NEWSD_MAX_BUSY_POLL_US 10000
+/* Default --busy-poll-us: the longest poll window; a client's next request on a
+ * connection that sends one after another comes within about 150 us here. */
+#define NEWSD_DEFAULT_BUSY_POLL_US 300
+/* A worker's poll window grows from this (us) when input came soon after it slept, and
+ * doubles from there; halved below it, the window is 0 (sleep at once). */
+#define NEWSD_BUSY_POLL_GROW_START_US 25
 
 /* ---- REINDEX (daemon/reindex.c) ---- */
 

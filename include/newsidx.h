@@ -125,12 +125,21 @@ typedef enum newsidx_sort {
     NEWSIDX_SORT_DATE_ASC   /* oldest first, relevance breaking ties */
 } newsidx_sort_t;
 
+/* Snippets (newsidx_search_opts_t.snippets).  FIRST: the window around the first cluster
+ * of matches Xapian finds good enough, reading the body only that far (fast); BEST: the
+ * best window of the whole body (reads all of it). */
+enum {
+    NEWSIDX_SNIPPET_NONE = 0,
+    NEWSIDX_SNIPPET_FIRST = 1,
+    NEWSIDX_SNIPPET_BEST = 2
+};
+
 /* Search options.  Start from newsidx_search_opts_init(); NULL strings mean "no filter". */
 typedef struct newsidx_search_opts {
     unsigned offset;        /* hits to skip, <= NEWSD_MAX_OFFSET */
     unsigned limit;         /* hits to return, 0..NEWSD_MAX_LIMIT (0: count only) */
     newsidx_sort_t sort;
-    int snippets;           /* 1: fill hit.snippet */
+    int snippets;           /* fill hit.snippet: NEWSIDX_SNIPPET_NONE, _FIRST or _BEST */
     unsigned snippet_len;   /* bytes of text per snippet */
     const char *hi_start;   /* highlight markers around matched words; default "<b>" */
     const char *hi_end;     /*  and "</b>"; the rest of the snippet is HTML-escaped */

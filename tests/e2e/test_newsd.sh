@@ -98,6 +98,11 @@ expect "SEARCH phrase with snippet" "$TCP" 'SEARCH "istanbul convention"
 1${TAB}daily-1${TAB}1.620${TAB}2021-03-24T00:00:00Z${TAB}daily${TAB}Ankara says the missile purchase is a done deal${TAB}The minister said the purchase of the S-400 system is a done deal, and spoke about the <b>Istanbul Convention</b>.
 END
 "
+expect "SEARCH snippet=best" "$TCP" 'SEARCH snippet=best "istanbul convention"
+' "OK total=1 shown=1 took_us=N
+1${TAB}daily-1${TAB}1.620${TAB}2021-03-24T00:00:00Z${TAB}daily${TAB}Ankara says the missile purchase is a done deal${TAB}The minister said the purchase of the S-400 system is a done deal, and spoke about the <b>Istanbul Convention</b>.
+END
+"
 expect "SEARCH json" "$TCP" 'SEARCH format=json limit=1 exact=1 wheat
 ' '{"status":"ok","total":3,"shown":1,"took_us":N,"hits":[{"rank":1,"id":"wire-3","score":1.394,"title":"Wheat exports to Egypt","date":"2020-04-20T00:00:00Z","source":"wire","url":"","snippet":"Egypt bought <b>wheat</b> from France and Russia in its latest tender."}]}
 '
@@ -214,12 +219,12 @@ SEARCH $LONGQ
 SEARCH format=json AND
 PING
 " "${AUTHOK}ERR unknown_command unknown command 'FROB' (send HELP)
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 format=text|json] QUERY
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1 sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 format=text|json] QUERY
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request offset must be a number from 0 to 10000
-ERR bad_request snippet must be 0 or 1
+ERR bad_request snippet must be 0, 1 or best
 ERR bad_request sort must be rank, date or date_asc
 ERR bad_request since must be a day, YYYY-MM-DD or YYYYMMDD
 ERR bad_request until must be a day, YYYY-MM-DD or YYYYMMDD
@@ -544,6 +549,13 @@ start busy --index "$T/idx" --listen 127.0.0.1:0 --workers 2 --busy-poll-us 500
 BUSY=$PID
 "$NC" -t 60 -L 10,50 "$TCP" "$T/load" >"$T/got"
 check "busy polling: 10 clients x 50 requests, every reply right" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
+# Polling adapts: once the clients are gone the workers sleep.  CPU time (utime + stime,
+# in clock ticks) over 2 s of quiet must stay far below what polling without end would
+# burn (2 s per worker); the bound is generous for a busy machine.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+c0=$(cpu_ticks "$BUSY"); sleep 2; c1=$(cpu_ticks "$BUSY")
+check "busy polling: an idle daemon sleeps (CPU ticks in 2 s: $((c1 - c0)))" \
+    [ $((c1 - c0)) -lt $(( $(getconf CLK_TCK) / 2 )) ]
 stop "$BUSY"
 check "busy polling: SIGTERM, exit 0" [ "$RC" -eq 0 ]
 

@@ -44,7 +44,7 @@ check "--help: usage" contains "$T/out" "usage: newsq [options] QUERY..."
 check "--help: names NEWSQ_ADDR" contains "$T/out" "NEWSQ_ADDR"
 for bad in "" "--bogus wheat" "-n x wheat" "-n 101 wheat" "--offset -1 wheat" "--sort best wheat" \
            "stats extra" "get" "get a b" "add" "--timeout 0 wheat" "--source a\ b wheat" \
-           "--color sometimes wheat" "get -n 2 wire-1" "-a"; do
+           "--color sometimes wheat" "get -n 2 wire-1" "-a" "--no-snippet --best-snippet wheat"; do
     eval "q $bad"
     check "usage error ($bad): exit 2" is_rc 2
     check "usage error ($bad): one line on stderr" lines_of "$T/err" 1
@@ -176,6 +176,8 @@ golden "--no-snippet: no snippet lines" "1. Wheat exports to Egypt
    2020-05-03  newsd  newsd/world/2020-05-03-harvest.txt
 
 3 matches, took N ms"
+q --json --best-snippet -n 1 wheat
+check "--best-snippet: a snippet with the match" contains "$T/out" '"snippet":"Egypt bought <b>wheat</b>'
 q --json --no-snippet -n 1 wheat
 check "--no-snippet --json: no snippet field" lacks "$T/out" '"snippet"'
 

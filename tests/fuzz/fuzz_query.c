@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
     o.sort = (newsidx_sort_t)(head[0] & 3);
-    o.snippets = (head[0] >> 2) & 1;
+    o.snippets = (head[0] >> 2) & 1 ? ((head[0] >> 4) & 1 ? NEWSIDX_SNIPPET_BEST : NEWSIDX_SNIPPET_FIRST) : NEWSIDX_SNIPPET_NONE;
     o.exact_total = (head[0] >> 3) & 1;
     o.limit = head[1] % (NEWSD_MAX_LIMIT + 2);
     o.offset = head[2] < FUZZ_OFFSET_SMALL ? head[2] % 20u

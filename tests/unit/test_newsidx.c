@@ -899,6 +899,51 @@ static void test_origins(void)
     CHECK_STR(d1, d2);
 }
 
+/* snippet modes: FIRST stops at the first window with a match, BEST reads the whole body
+ * for the densest; both stem through the reader's memo like Xapian's stemmer. */
+static void test_snippet_modes(void)
+{
+    char p[128];
+    path_in(p, sizeof p, "snip");
+    newsidx_writer_t *w = NULL;
+    CHECK_INT(newsidx_writer_open(p, NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    /* one lone "harvest" at the start, then filler, then a dense cluster of matches */
+    char body[4096];
+    size_t n = (size_t)snprintf(body, sizeof body, "The harvest began early. ");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "Nothing of note happened today. ");
+    snprintf(body + n, sizeof body - n,
+             "Harvests harvested: the harvest of harvesting farmers. Then more filler text.");
+    put_body(w, "s1", body, 0);
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+
+    newsidx_reader_t *r = NULL;
+    CHECK_INT(newsidx_reader_open(p, &r), NEWSIDX_OK);
+    newsidx_search_opts_t o;
+    newsidx_search_opts_init(&o);
+    o.snippet_len = 60;
+    newsidx_results_t *res = NULL;
+    o.snippets = NEWSIDX_SNIPPET_FIRST;
+    CHECK_INT(newsidx_search(r, "harvest", &o, &res), NEWSIDX_OK);
+    CHECK(newsidx_results_count(res) == 1 &&
+          strstr(newsidx_results_hit(res, 0)->snippet, "<b>harvest</b> began early.") != NULL &&
+          strstr(newsidx_results_hit(res, 0)->snippet, "farmers") == NULL);
+    newsidx_results_destroy(res);
+    o.snippets = NEWSIDX_SNIPPET_BEST;
+    for (int round = 0; round < 2; round++) { /* the second time the stems are memoised */
+        CHECK_INT(newsidx_search(r, "harvest", &o, &res), NEWSIDX_OK);
+        const char *s = newsidx_results_count(res) == 1 ? newsidx_results_hit(res, 0)->snippet : "";
+        CHECK(strstr(s, "<b>Harvests</b> <b>harvested</b>: the <b>harvest</b> of "
+                        "<b>harvesting</b>") != NULL);
+        CHECK(strstr(s, "began") == NULL);
+        newsidx_results_destroy(res);
+    }
+    o.snippets = 3;
+    CHECK_INT(newsidx_search(r, "harvest", &o, &res), NEWSIDX_BAD_ARGUMENT);
+    CHECK(res == NULL);
+    newsidx_reader_close(r);
+}
+
 static void test_shard_of(void)
 {
     /* FNV-1a 64 reference values: "" hashes to the offset basis, "a" to af63dc4c8601ec8c. */
@@ -945,6 +990,7 @@ int main(void)
 
     test_names();
     test_shard_of();
+    test_snippet_modes();
     test_open_errors();
 
     newsidx_writer_t *w = NULL;
