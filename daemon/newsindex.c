@@ -19,6 +19,11 @@
  *    recorded files that are gone are deleted.  A file's record is written in the same
  *    commit as its documents, so a run killed at any point is finished by the next.
  *  - --compact: a compacted copy beside DIR, swapped in by the same renames.
+ *  - --shards N (README.md, "Sharded indexes"): a fresh build writes DIR/shard-K and the
+ *    stub DIR/shards.stub (daemon/shardlayout.h); each builder keeps one bulk writer per
+ *    shard and routes every record by newsidx_shard_of, and each shard's parts are
+ *    merged on their own.  An update or compaction of a sharded DIR works shard by
+ *    shard, with one writer per shard (the sink below).
  *
  * Every run records its state in the index's metadata (README.md, "Index layout"):
  * "newsd.paths", the command line's paths, and per source file "newsd.file:<path>".
@@ -1340,8 +1345,6 @@ static int compact_index(const options_t *opt, unsigned nshards, uint64_t *befor
             fail_msg("%s: path too long", opt->index);
             return -1;
         }
-        if (nshards > 1)
-            fsutil_remove_stale(dir);
         if (compact_one(opt, dir, before, after) != 0)
             return -1;
     }
@@ -1706,6 +1709,12 @@ static unsigned shards_for_run(const options_t *opt, int *usage)
     }
     if (layout == 0)
         have = 1;
+    /* A killed run may have left a shard's work folders, or a shard parked aside. */
+    for (unsigned k = 0; layout == 1 && k < have; k++) {
+        char dir[PATH_MAX];
+        if (shardlayout_shard_path(opt->index, k, dir, sizeof dir) == 0)
+            fsutil_remove_stale(dir);
+    }
     if (fresh) {
         if (!opt->shards && have > 1 && !opt->compact)
             note("%s has %u shards: the rebuild makes as many (--shards 1 makes one index)",

@@ -134,6 +134,13 @@ check "--prune: files_pruned=1 (counted once)" field_is "$T/out" files_pruned 1
 check "--prune: deleted=1" field_is "$T/out" deleted 1
 check "--prune: n-4 gone from its shard" [ "$(shard_sum "$T/u" 3)" = 39 ]
 
+# ---- leftovers of a killed compaction of one shard are cleaned up by the next run ----
+mkdir -p "$T/u/shard-1.new-999999999" "$T/u/shard-2.build-999999999"
+"$NI" --index "$T/u" "$T/news" >"$T/out" 2>"$T/err"; rc=$?
+check "run after a killed one: exit 0" [ "$rc" -eq 0 ]
+check "run after a killed one: the shards' work folders are gone" \
+    [ -z "$(ls -d "$T"/u/shard-*.* 2>/dev/null)" ]
+
 # ---- a shard count that does not match the folder ----
 "$NI" --index "$T/u" --shards 2 "$T/news" >"$T/out" 2>"$T/err"; rc=$?
 check "update with another --shards: exit 2" [ "$rc" -eq 2 ]
