@@ -62,7 +62,7 @@
 /* Most shards of a sharded index (newsindex --shards, and the shards newsd serves). */
 #define NEWSD_MAX_SHARDS 64
 /* Most bulk writers a sharded build keeps open at once (builders x shards, each
- * buffering up to NEWSD_BULK_FLUSH_THRESHOLD documents): past it, fewer builders. */
+ * buffering NEWSD_BULK_FLUSH_THRESHOLD / shards documents): past it, fewer builders. */
 #define NEWSD_MAX_SHARD_WRITERS 128
 /* Bytes sampled from each input file to weigh text against markup when balancing builders. */
 #define NEWSD_SAMPLE_BYTES 65536
