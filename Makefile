@@ -9,6 +9,8 @@
 #                   bench/RESULTS-shards.md
 #   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
 #                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
+#   make bench-hostile  normal clients' latency with and without hostile ones, this
+#                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
@@ -72,7 +74,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-peers clean \
+.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
@@ -242,6 +244,11 @@ bench-reindex: all
 # stored fields over remote shards: three rounds, a few minutes.
 bench-shards: all
 	@sh bench/shards.sh > bench/RESULTS-shards.md.tmp && mv bench/RESULTS-shards.md.tmp bench/RESULTS-shards.md && cat bench/RESULTS-shards.md
+
+# Normal clients' latency with and without hostile clients, this tree's newsd against
+# BENCH_HOSTILE_BASE's (default main), interleaved: a few minutes.
+bench-hostile: all
+	@sh bench/hostile.sh | tee bench/RESULTS-hostile.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

@@ -382,9 +382,6 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
             srv->cfg.max_connections);
         return;
     }
-    /* a failure only leaves the kernel's default: nothing to report */
-    int sndbuf = NEWSD_SOCKET_SNDBUF;
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     new_conn_t *nc = calloc(1, sizeof *nc);
     if (!nc) {
         close(fd);

@@ -111,14 +111,19 @@
 #define NEWSD_MAX_LINE (64u * 1024u)
 /* Unprocessed request bytes read ahead per connection (pipelining); must exceed MAX_LINE. */
 #define NEWSD_MAX_INPUT (256u * 1024u)
-/* Unsent reply bytes per connection above which its requests are no longer served. */
-#define NEWSD_MAX_OUTPUT (1024u * 1024u)
-/* Kernel send buffer of a client socket (SO_SNDBUF; Linux doubles it).  Left to
- * autotuning it grows to megabytes, so a client that never reads would be served that
- * much more before NEWSD_MAX_OUTPUT stops it. */
+/* Unsent reply bytes of a connection (newsd's buffer plus the socket's unsent queue)
+ * above which its next request waits until the client reads: a client that never reads
+ * gets a page or two computed beyond what its own receive buffer takes, not dozens. */
+#define NEWSD_MAX_UNSENT (32u * 1024u)
+/* Kernel send buffer of a TCP client socket (SO_SNDBUF; Linux doubles it): room for
+ * replies in flight to a distant reader.  Unsent bytes in it count in NEWSD_MAX_UNSENT;
+ * a Unix socket gets 2 * NEWSD_MAX_UNSENT, so it polls writable just below that line. */
 #define NEWSD_SOCKET_SNDBUF (256 * 1024)
-/* Serving resumes once the unsent replies drain below this many bytes. */
-#define NEWSD_OUTPUT_LOW_WATER (256u * 1024u)
+/* A connection waiting for its client to read looks again after this many ms when the
+ * socket cannot say so (it polls writable while more than NEWSD_MAX_UNSENT is unsent) ... */
+#define NEWSD_DRAIN_POLL_MS 1
+/* ... doubling the wait while nothing moves, up to this many ms. */
+#define NEWSD_DRAIN_POLL_MAX_MS 64
 /* Seconds a connection may make no progress draining its replies before it is closed. */
 #define NEWSD_OUTPUT_STALL_S 30
 /* Seconds a connection may send nothing between requests by default (--idle-timeout). */

@@ -488,7 +488,7 @@ static uint64_t proc_mem(long pid, const char *field)
 
 /*
  * How far the daemon's memory may grow under load.  The buffers of one connection are
- * capped by newsd_limits.h: NEWSD_MAX_INPUT of requests read ahead, and NEWSD_MAX_OUTPUT
+ * capped by newsd_limits.h: NEWSD_MAX_INPUT of requests read ahead, and NEWSD_MAX_UNSENT
  * of unsent replies plus the one reply that crossed that line.  The largest reply here is
  * a page of NEWSD_MAX_LIMIT hits, each an id, a title and a snippet of
  * NEWSD_DEFAULT_SNIPPET_LEN source bytes (HTML escaping makes a byte at most 6, "&quot;"),
@@ -501,7 +501,7 @@ static uint64_t mem_bound(size_t conns)
     uint64_t reply = (uint64_t)NEWSD_MAX_LIMIT *
                      (NEWSD_MAX_ID_LEN + NEWSD_MAX_TITLE_LEN + 6u * NEWSD_DEFAULT_SNIPPET_LEN + 256u) *
                      2u;
-    uint64_t per_conn = NEWSD_MAX_INPUT + NEWSD_MAX_OUTPUT + reply;
+    uint64_t per_conn = NEWSD_MAX_INPUT + NEWSD_MAX_UNSENT + reply;
     return (uint64_t)STRESS_NEVER_READ * per_conn + (uint64_t)STRESS_HUGE * per_conn +
            (uint64_t)conns * STRESS_MEM_PER_CONN + STRESS_MEM_SLACK;
 }
