@@ -793,9 +793,17 @@ void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out
  */
 static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
 {
+    server_t *srv = ctx->worker->srv;
+    /* xapian-replicate overwrites a replica with its master's changes: a write made
+     * here would vanish, or block the next replication. */
+    if (req->command->access == PROTO_WRITE && srv->cfg.replica) {
+        cmd_error(srv, ctx->out, f, "read_only",
+                  "%s is refused: the index is a replica kept by xapian-replicate; "
+                  "write to its master", req->command->name);
+        return 0;
+    }
     if (req->command->access != PROTO_WRITE || ctx->auth->may_write)
         return 1;
-    server_t *srv = ctx->worker->srv;
     if (!ctx->auth->refused_logged)
         LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
             ctx->peer, req->command->name);

@@ -59,6 +59,11 @@
 #define NEWSD_MAX_COMMIT_EVERY 1000000000
 /* Most parallel builders a bulk build uses, whatever the core count. */
 #define NEWSD_MAX_BUILDERS 16
+/* Most shards of a sharded index (newsindex --shards, and the shards newsd serves). */
+#define NEWSD_MAX_SHARDS 64
+/* Most bulk writers a sharded build keeps open at once (builders x shards, each
+ * buffering NEWSD_BULK_FLUSH_THRESHOLD / shards documents): past it, fewer builders. */
+#define NEWSD_MAX_SHARD_WRITERS 128
 /* Bytes sampled from each input file to weigh text against markup when balancing builders. */
 #define NEWSD_SAMPLE_BYTES 65536
 /* Input warnings (bad records, unreadable files) printed per run; the rest are counted. */
