@@ -5,8 +5,12 @@
 #   make run        deps + build + index corpus/ into $(INDEX) once
 #   make test       build and run every suite; ends with "N passed, M failed"
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
+#   make bench-shards  queries over 1 local index, 3 local and 3 remote shards, writes
+#                   bench/RESULTS-shards.md
 #   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
 #                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
+#   make bench-hostile  normal clients' latency with and without hostile ones, this
+#                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
@@ -70,7 +74,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-peers clean \
+.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
@@ -160,7 +164,14 @@ $(SHARDTOOL): tests/tools/shardtool.c $(LIB) $(BUILD)/.flags
 	$(CC) $(ALL_CFLAGS) -c $< -o $@.o
 	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
 
-test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL)
+# The sharded-build test's look into shards through the C API (tests/tools/shardcheck.c).
+SHARDCHECK := $(BUILD)/tools/shardcheck
+$(SHARDCHECK): tests/tools/shardcheck.c $(LIB) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
+
+test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
 # ---- fuzzing (clang + libFuzzer; see README.md, "Fuzzing") ----
@@ -236,6 +247,16 @@ bench-scale: all
 # Queries while newsd rebuilds (REINDEX) at 1 and 8 connections: about ten minutes.
 bench-reindex: all
 	@BENCH_REINDEX_CONNS="$${BENCH_REINDEX_CONNS:-1 8}" sh bench/reindex.sh | tee bench/RESULTS-reindex.md
+
+# Queries over 1 local index, 3 local and 3 remote shards (xapian-tcpsrv), and a page's
+# stored fields over remote shards: three rounds, a few minutes.
+bench-shards: all
+	@sh bench/shards.sh > bench/RESULTS-shards.md.tmp && mv bench/RESULTS-shards.md.tmp bench/RESULTS-shards.md && cat bench/RESULTS-shards.md
+
+# Normal clients' latency with and without hostile clients, this tree's newsd against
+# BENCH_HOSTILE_BASE's (default main), interleaved: a few minutes.
+bench-hostile: all
+	@sh bench/hostile.sh | tee bench/RESULTS-hostile.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

@@ -26,6 +26,10 @@
 #                        write bench/work/RESULTS-quick.md so they never replace it)
 #   BENCH_REINDEX=0      skip the queries-during-REINDEX part (bench/reindex.sh; one
 #                        connection in a full run, BENCH_REINDEX_CONNS="1 8" for more)
+#   BENCH_SHARDS=0       skip the sharded-queries part (bench/shards.sh; one round in a
+#                        full run, BENCH_SHARDS_ROUNDS=N for more)
+#   BENCH_HOSTILE=0      skip the hostile-clients part (bench/hostile.sh: normal clients'
+#                        latency with and without hostile ones, against main's newsd)
 #   BENCH_SCALE="N ..."  also run the scale half (bench/scale.sh) for these factors
 #                        against 1x; default 0, off: a 10x build alone takes minutes
 #                        (`make bench-scale` runs it alone, BENCH_SCALE=10)
@@ -451,6 +455,16 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
     # minutes; `make bench-reindex` adds 8 connections (BENCH_REINDEX=0 skips it).
     if [ "$QUERY" = 1 ] && [ "$QUICK" != 1 ] && [ "${BENCH_REINDEX:-1}" = 1 ]; then
         echo; BENCH_REINDEX_CONNS=${BENCH_REINDEX_CONNS:-1} sh "$ROOT/bench/reindex.sh"
+    fi
+    # Queries over 1 local index, 3 local and 3 remote shards (bench/shards.sh): one
+    # round here, about a minute; `make bench-shards` runs three (BENCH_SHARDS=0 skips it).
+    if [ "$QUERY" = 1 ] && [ "$QUICK" != 1 ] && [ "${BENCH_SHARDS:-1}" = 1 ]; then
+        echo; BENCH_SHARDS_ROUNDS=${BENCH_SHARDS_ROUNDS:-1} sh "$ROOT/bench/shards.sh"
+    fi
+    # Normal clients' latency beside hostile ones (about two minutes, plus a build of
+    # main's newsd to compare with; BENCH_HOSTILE=0 skips it).
+    if [ "$QUERY" = 1 ] && [ "$QUICK" != 1 ] && [ "${BENCH_HOSTILE:-1}" = 1 ]; then
+        echo; sh "$ROOT/bench/hostile.sh"
     fi
 } > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$OUT"

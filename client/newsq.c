@@ -313,7 +313,8 @@ struct adder {
     struct nq_conn *c;
     FILE *w;                          /* buffered writer over the connection */
     const char *name;                 /* the input, for messages */
-    bool refused;                     /* the daemon said unauthorized: send no more */
+    bool refused;                     /* the daemon said unauthorized or read_only: send
+                                         no more */
     long pending[NEWSQ_ADD_WINDOW];   /* line numbers of the ADDs awaiting replies, in order */
     size_t head, npending;
     long added, failed;
@@ -344,13 +345,17 @@ static int take_reply(struct adder *a)
     int rc = net_parse_reply(a->c, len, &obj, &code, &msg);
     if (rc == 0) {
         a->added++;
-    } else if (rc == 1 && strcmp(code, "unauthorized") == 0) {
+    } else if (rc == 1 && (strcmp(code, "unauthorized") == 0 || strcmp(code, "read_only") == 0)) {
         /* Every record after it would be refused alike: say it once, and why. */
         if (!a->refused) {
             add_failure(a, lineno, code, msg);
-            fprintf(stderr, "newsq: %s does not take writes from this connection; give newsq "
-                    "--auth-token-file FILE (or NEWSQ_AUTH_TOKEN_FILE) with newsd's token, "
-                    "or use newsd's Unix socket (-a unix:PATH)\n", a->c->where);
+            if (strcmp(code, "read_only") == 0)
+                fprintf(stderr, "newsq: %s serves a read-only replica; send writes to its "
+                        "master's newsd\n", a->c->where);
+            else
+                fprintf(stderr, "newsq: %s does not take writes from this connection; give "
+                        "newsq --auth-token-file FILE (or NEWSQ_AUTH_TOKEN_FILE) with newsd's "
+                        "token, or use newsd's Unix socket (-a unix:PATH)\n", a->c->where);
         } else {
             a->failed++;
         }

@@ -935,9 +935,17 @@ void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out
  */
 static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f)
 {
+    server_t *srv = ctx->worker->srv;
+    /* xapian-replicate overwrites a replica with its master's changes: a write made
+     * here would vanish, or block the next replication. */
+    if (req->command->access == PROTO_WRITE && srv->cfg.replica) {
+        cmd_error(srv, ctx->out, f, "read_only",
+                  "%s is refused: the index is a replica kept by xapian-replicate; "
+                  "write to its master", req->command->name);
+        return 0;
+    }
     if (req->command->access != PROTO_WRITE || ctx->auth->may_write)
         return 1;
-    server_t *srv = ctx->worker->srv;
     if (!ctx->auth->refused_logged)
         LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
             ctx->peer, req->command->name);
@@ -1001,7 +1009,8 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     int secret = proto_is_auth_line(line, len);
     if (ps != PROTO_OK) {
         const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
-        if (LOG_ON(LOG_WARN)) {
+        unsigned seen = ctx->bad_requests ? (*ctx->bad_requests)++ : 0;
+        if (LOG_ON(LOG_WARN) && seen < NEWSD_LOG_BAD_PER_CONN) {
             char why[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
             LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
                 ctx->conn_id, ctx->peer, code,

@@ -40,6 +40,8 @@ typedef struct cmd_ctx {
     cmd_format_t *format;     /* the connection's default; FORMAT changes it */
     struct evbuffer *out;
     cmd_auth_t *auth;         /* the connection's; AUTH changes it */
+    unsigned *bad_requests;   /* the connection's count of bad requests, which caps their
+                                 log lines (NEWSD_LOG_BAD_PER_CONN); NULL: log every one */
 } cmd_ctx_t;
 
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len);

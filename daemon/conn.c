@@ -7,6 +7,17 @@
  * unfinished lines, and requests served per turn.  Each connection carries its write
  * authority (c->auth): given at accept to a Unix socket connection, by AUTH to a TCP one.
  *
+ * Fairness.  A request is served only while the connection's unsent replies (newsd's
+ * output buffer plus what the kernel still holds unsent: SIOCOUTQNSD on TCP, SIOCOUTQ on
+ * a Unix socket, where the replies the client has not read stay charged to our socket)
+ * are at most NEWSD_MAX_UNSENT.  So a client that pipelines heavy requests and never
+ * reads gets a page or two computed and then nothing, instead of dozens of pages of the
+ * CPU the other clients wait for, while a pipelining client that reads keeps the worker
+ * busy (its replies leave as fast as they are made).  The socket is set to poll writable
+ * only below that line (TCP_NOTSENT_LOWAT; a Unix socket's SO_SNDBUF), so a waiting
+ * connection wakes when its client has read, with no timer.  Connections take turns:
+ * one request each, a pipeline's further ones on a later turn (schedule_resume).
+ *
  * States (c->state):
  *   CONN_READING     serving: each complete request line is answered as it arrives.
  *   CONN_WAIT_WRITE  ADD or DELETE requests are with the writer thread; reading is off.
@@ -16,8 +27,9 @@
  *                    in request order (c->held) until the writes before them are back.
  *                    Any other request waits in the input buffer until every write is
  *                    back, so it sees them (replies keep request order).
- *   CONN_THROTTLED   more than NEWSD_MAX_OUTPUT of replies are unsent: reading is off
- *                    until the client has read down to NEWSD_OUTPUT_LOW_WATER.
+ *   CONN_THROTTLED   more than NEWSD_MAX_UNSENT of replies are unsent: reading is off
+ *                    until the client has read down to it (drain_ev); closed when the
+ *                    unsent bytes do not go down for NEWSD_OUTPUT_STALL_S.
  *   CONN_CLOSING     a last reply is queued (QUIT, too_long, HTTP, line timeout, end of
  *                    input, shutdown); reading is off; the connection closes once it is
  *                    sent.
@@ -32,6 +44,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,7 +74,12 @@ struct conn {
     worker_t *worker;
     struct bufferevent *bev;       /* NULL once the socket is closed (CONN_ORPHAN) */
     struct event *timer;           /* READING: the line timeout; LINGER: the linger limit */
-    struct event *resume_ev;       /* serves more pipelined requests on a later turn */
+    struct event *resume_ev;       /* serves more pipelined requests on a later turn;
+                                      THROTTLED: looks again after NEWSD_DRAIN_POLL_MS */
+    struct event *drain_ev;        /* THROTTLED: the socket polls writable */
+    size_t drain_low;              /* THROTTLED: fewest unsent bytes seen so far */
+    uint64_t drain_progress_us;    /* THROTTLED: when they last went down */
+    unsigned drain_poll_ms;        /* THROTTLED: the next wait when the socket cannot tell */
     conn_state_t state;
     cmd_format_t format;           /* the default reply format (FORMAT) */
     cmd_auth_t auth;               /* write authority: Unix socket, or AUTH succeeded */
@@ -66,6 +87,7 @@ struct conn {
     int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */
     unsigned writes_out;           /* writes with the writer thread */
     int head_direct;               /* the oldest write out replies straight to the output */
+    unsigned bad_requests;         /* the first NEWSD_LOG_BAD_PER_CONN are logged (cmd.c) */
     struct held *held, *held_tail; /* replies after it, in request order */
     uint64_t id;
     char peer[64];
@@ -97,6 +119,26 @@ static size_t out_len(conn_t *c)
     return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
+/* Reply bytes the client has not taken yet: newsd's output buffer plus what the kernel
+ * holds.  On a Unix socket the kernel's count (SIOCOUTQ) runs until the client reads.  On
+ * TCP it is the unsent part (SIOCOUTQNSD): bytes in flight to a distant client that
+ * reads are no backlog.  What the client's own kernel took but the client did not read
+ * is not seen: its advertised window is the only trace of it, and a client that reads
+ * does not always advertise the reopened window, so waiting on it could wait for ever. */
+static size_t kernel_queued(conn_t *c)
+{
+    int queued = 0;
+    if (ioctl(bufferevent_getfd(c->bev), c->auth.unix_socket ? SIOCOUTQ : SIOCOUTQNSD,
+              &queued) != 0 || queued < 0)
+        return 0;
+    return (size_t)queued;
+}
+
+static size_t unsent(conn_t *c)
+{
+    return out_len(c) + kernel_queued(c);
+}
+
 /* Frees the struct and everything it owns; the socket too if still open. */
 static void destroy(conn_t *c)
 {
@@ -114,7 +156,11 @@ static void destroy(conn_t *c)
     }
     event_free(c->timer);
     event_free(c->resume_ev);
+    event_free(c->drain_ev);
     held_free_all(c);
+    if (c->bad_requests > NEWSD_LOG_BAD_PER_CONN)
+        LOG(LOG_WARN, "bad_requests", "conn=%" PRIu64 " peer=%s count=%u logged=%u", c->id,
+            c->peer, c->bad_requests, NEWSD_LOG_BAD_PER_CONN);
     LOG(LOG_DEBUG, "close", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
     free(c);
     worker_conn_gone(w);
@@ -134,6 +180,7 @@ void conn_free(conn_t *c)
     }
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
+    event_del(c->drain_ev);
     c->state = CONN_ORPHAN;
 }
 
@@ -159,6 +206,7 @@ static void begin_close(conn_t *c)
     bufferevent_disable(c->bev, EV_READ);
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
+    event_del(c->drain_ev);
     if (out_len(c) == 0)
         linger(c);
 }
@@ -195,10 +243,77 @@ static void line_timer_stop(conn_t *c)
     set_timeouts(c, 1);
 }
 
+/* More requests of c are waiting: a timer at 0 runs after the next poll of sockets, so
+ * every connection whose request has come meanwhile is served first, one turn each: round
+ * robin, a deep pipeline's further requests after every connection's fresh one. */
 static void schedule_resume(conn_t *c)
 {
     static const struct timeval now = { 0, 0 };
-    evtimer_add(c->resume_ev, &now);   /* a timer: runs after the next poll of sockets */
+    evtimer_add(c->resume_ev, &now);
+}
+
+static void stalled(conn_t *c, size_t left)
+{
+    LOG(LOG_WARN, "stalled", "conn=%" PRIu64 " peer=%s unsent=%zu seconds=%d", c->id, c->peer,
+        left, NEWSD_OUTPUT_STALL_S);
+    conn_free(c);
+}
+
+/* Waits for the socket to poll writable, at most until the stall deadline. */
+static void drain_wait(conn_t *c, uint64_t now)
+{
+    uint64_t deadline = c->drain_progress_us + (uint64_t)NEWSD_OUTPUT_STALL_S * 1000000u;
+    uint64_t left = deadline > now ? deadline - now : 0;
+    struct timeval tv = { (time_t)(left / 1000000u), (suseconds_t)(left % 1000000u) };
+    event_add(c->drain_ev, &tv);
+}
+
+/* Serving stops until the client has read its replies down to NEWSD_MAX_UNSENT. */
+static void throttle(conn_t *c, size_t left)
+{
+    c->state = CONN_THROTTLED;
+    bufferevent_disable(c->bev, EV_READ);
+    c->drain_low = left;
+    c->drain_progress_us = server_now_us();
+    c->drain_poll_ms = NEWSD_DRAIN_POLL_MS;
+    LOG(LOG_DEBUG, "throttle", "conn=%" PRIu64 " unsent=%zu", c->id, left);
+    drain_wait(c, c->drain_progress_us);
+}
+
+/* THROTTLED: has the client read enough?  writable: the socket polled writable. */
+static void drain_check(conn_t *c, int writable)
+{
+    size_t left = unsent(c);
+    if (left <= NEWSD_MAX_UNSENT) {
+        event_del(c->drain_ev);
+        evtimer_del(c->resume_ev);
+        c->state = CONN_READING;
+        if (!c->eof)
+            bufferevent_enable(c->bev, EV_READ);
+        schedule_resume(c);
+        return;
+    }
+    uint64_t now = server_now_us();
+    if (left < c->drain_low) {
+        c->drain_low = left;
+        c->drain_progress_us = now;
+        c->drain_poll_ms = NEWSD_DRAIN_POLL_MS;
+    } else if (now - c->drain_progress_us >= (uint64_t)NEWSD_OUTPUT_STALL_S * 1000000u) {
+        stalled(c, left);
+        return;
+    }
+    if (writable && out_len(c) == 0) {
+        /* Writable, nothing of ours to send, and still over the line: the kernel's own
+         * threshold is above ours (TCP_NOTSENT_LOWAT refused, a Unix socket's buffer
+         * rounded).  Look again later, less often while nothing moves, not spinning. */
+        unsigned ms = c->drain_poll_ms;
+        struct timeval tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
+        c->drain_poll_ms = ms * 2 > NEWSD_DRAIN_POLL_MAX_MS ? NEWSD_DRAIN_POLL_MAX_MS : ms * 2;
+        event_del(c->drain_ev);
+        evtimer_add(c->resume_ev, &tv);
+        return;
+    }
+    drain_wait(c, now);
 }
 
 /* 1 when the request line at the head of in (eol at pos) is an ADD or DELETE. */
@@ -225,7 +340,7 @@ static int is_write_line(struct evbuffer *in, size_t pos)
 static int handle_line(conn_t *c, const char *line, size_t len, held_t *h)
 {
     cmd_ctx_t ctx = { c->worker, c, c->id, c->peer, &c->format,
-                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth };
+                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth, &c->bad_requests };
     if (h) {
         if (c->held_tail)
             c->held_tail->next = h;
@@ -282,14 +397,19 @@ static void serve(conn_t *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     uint64_t turn_start = server_now_us();
+    /* asked once a turn: libevent writes to the socket only between turns, so the
+     * kernel's queue can only shrink meanwhile */
+    size_t queued = kernel_queued(c);
     for (unsigned served = 0; c->state == CONN_READING || c->state == CONN_WAIT_WRITE;
          served++) {
         if (c->stop_after_write)
             return;           /* closing once the writes out are answered */
-        if (out_len(c) > NEWSD_MAX_OUTPUT) {
-            c->state = CONN_THROTTLED;
-            bufferevent_disable(c->bev, EV_READ);
-            LOG(LOG_DEBUG, "throttle", "conn=%" PRIu64 " unsent=%zu", c->id, out_len(c));
+        size_t left = out_len(c) + queued;
+        if (left > NEWSD_MAX_UNSENT) {
+            /* with writes out, the state stays WAIT_WRITE (the struct must outlive them):
+             * their answers serve again, and throttle then */
+            if (c->state == CONN_READING)
+                throttle(c, left);
             return;
         }
         if (served == NEWSD_MAX_REQUESTS_PER_WAKEUP ||
@@ -369,19 +489,13 @@ static void read_cb(struct bufferevent *bev, void *arg)
         serve(c);
 }
 
-/* Output drained to NEWSD_OUTPUT_LOW_WATER or below. */
+/* Output drained (the write low watermark is 0). */
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     (void)bev;
     conn_t *c = arg;
-    if (c->state == CONN_THROTTLED) {
-        c->state = CONN_READING;
-        if (!c->eof)
-            bufferevent_enable(c->bev, EV_READ);
-        schedule_resume(c);
-    } else if (c->state == CONN_CLOSING && out_len(c) == 0) {
+    if (c->state == CONN_CLOSING && out_len(c) == 0)
         linger(c);
-    }
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -401,12 +515,12 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
             destroy(c);
             return;
         }
-        if (what & BEV_EVENT_WRITING)
-            LOG(LOG_WARN, "stalled", "conn=%" PRIu64 " peer=%s unsent=%zu seconds=%d", c->id,
-                c->peer, out_len(c), NEWSD_OUTPUT_STALL_S);
-        else
-            LOG(LOG_INFO, "idle_timeout", "conn=%" PRIu64 " peer=%s seconds=%u", c->id,
-                c->peer, c->worker->srv->cfg.idle_timeout_s);
+        if (what & BEV_EVENT_WRITING) {
+            stalled(c, unsent(c));
+            return;
+        }
+        LOG(LOG_INFO, "idle_timeout", "conn=%" PRIu64 " peer=%s seconds=%u", c->id, c->peer,
+            c->worker->srv->cfg.idle_timeout_s);
         conn_free(c);
         return;
     }
@@ -440,19 +554,48 @@ static void resume_cb(evutil_socket_t fd, short what, void *arg)
     conn_t *c = arg;
     if (c->state == CONN_READING || c->state == CONN_WAIT_WRITE)
         serve(c);
+    else if (c->state == CONN_THROTTLED)
+        drain_check(c, 0);
+}
+
+static void drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    conn_t *c = arg;
+    if (c->state == CONN_THROTTLED)
+        drain_check(c, (what & EV_WRITE) != 0);
+}
+
+/* The socket polls writable only when its unsent bytes are below NEWSD_MAX_UNSENT, so a
+ * throttled connection is woken by its client's reading.  Failures only leave the
+ * kernel's defaults (drain_check then polls): nothing to report. */
+static void tune_socket(int fd, int unix_socket)
+{
+    if (unix_socket) {
+        /* Linux doubles it, and a Unix socket polls writable at a quarter of that */
+        int sndbuf = 2 * (int)NEWSD_MAX_UNSENT;
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        return;
+    }
+    /* left to autotuning the send buffer grows to megabytes */
+    int sndbuf = NEWSD_SOCKET_SNDBUF, lowat = (int)NEWSD_MAX_UNSENT;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
 }
 
 void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
 {
     server_t *srv = w->srv;
+    tune_socket(fd, unix_socket);
     conn_t *c = calloc(1, sizeof *c);
     if (c)
         c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (c && c->bev) {
         c->timer = evtimer_new(w->base, timer_cb, c);
         c->resume_ev = evtimer_new(w->base, resume_cb, c);
+        c->drain_ev = event_new(w->base, fd, EV_WRITE, drain_cb, c);
     }
-    if (!c || !c->bev || !c->timer || !c->resume_ev) {
+    if (!c || !c->bev || !c->timer || !c->resume_ev || !c->drain_ev) {
         LOG(LOG_ERROR, "conn_new", "peer=%s msg=\"out of memory\"", peer);
         if (c && c->bev)
             bufferevent_free(c->bev);
@@ -463,6 +606,8 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
                 event_free(c->timer);
             if (c->resume_ev)
                 event_free(c->resume_ev);
+            if (c->drain_ev)
+                event_free(c->drain_ev);
         }
         free(c);
         atomic_fetch_sub(&srv->stats.conns_open, 1);
@@ -480,7 +625,6 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
     w->nconns++;
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, NEWSD_MAX_INPUT);
-    bufferevent_setwatermark(c->bev, EV_WRITE, NEWSD_OUTPUT_LOW_WATER, 0);
     set_timeouts(c, 1);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     LOG(LOG_DEBUG, "open", "conn=%" PRIu64 " peer=%s worker=%u", c->id, c->peer, w->id);

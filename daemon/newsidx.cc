@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -555,6 +556,44 @@ const char *newsidx_xapian_version(void)
 
 /* ---- reader ---- */
 
+namespace {
+
+/* The stub file xapian-replicate keeps in a replica folder ("auto replica_N"). */
+const char REPLICA_STUB[] = "/XAPIANDB";
+
+bool regular_file(const std::string &path)
+{
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* 1 when the file lists at least one database: a stub listing none opens as an empty
+ * index, which must not pass for a replica. */
+bool stub_lists_a_database(const std::string &path)
+{
+    FILE *f = fopen(path.c_str(), "r");
+    if (!f) return false;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = line[0] != '#' && line[0] != '\n' && line[0] != '\0';
+    fclose(f);
+    return found;
+}
+
+}  // namespace
+
+int newsidx_is_replica(const char *path)
+{
+    if (!path || !*path) return 0;
+    try {
+        std::string dir(path);
+        return !regular_file(dir + "/iamglass") && regular_file(dir + REPLICA_STUB) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
 newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
 {
     if (!out) return NEWSIDX_BAD_ARGUMENT;
@@ -565,8 +604,17 @@ newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
         r = new newsidx_reader_t;
         if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
         /* Glass only: without the flag a plain file at path is read as a stub database
-         * listing no shards, and opens as an empty index instead of failing. */
-        r->db = Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
+         * listing no shards, and opens as an empty index instead of failing.  The one
+         * stub opened on purpose is a replica folder's: xapian-replicate switches its
+         * live copy by rewriting that stub, so it is read afresh at every open. */
+        if (newsidx_is_replica(path)) {
+            std::string stub = std::string(path) + REPLICA_STUB;
+            if (!stub_lists_a_database(stub))
+                throw ApiError{NEWSIDX_CORRUPT, "the replica's XAPIANDB stub lists no database"};
+            r->db = Xapian::Database(stub, Xapian::DB_BACKEND_STUB);
+        } else {
+            r->db = Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
+        }
         r->open = true;
     }
     NEWSIDX_CATCH(r ? &r->error : nullptr, st)
@@ -1283,6 +1331,10 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
         if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
         if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown writer flags"};
+        if (newsidx_is_replica(path))
+            throw ApiError{NEWSIDX_BAD_ARGUMENT, "the index is a replica kept by "
+                           "xapian-replicate, which would overwrite any write: write to "
+                           "its master"};
         int action = (flags & NEWSIDX_OVERWRITE) ? Xapian::DB_CREATE_OR_OVERWRITE
                      : (flags & NEWSIDX_CREATE)  ? Xapian::DB_CREATE_OR_OPEN
                                                  : Xapian::DB_OPEN;

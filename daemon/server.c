@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,10 +68,24 @@ void server_wake(worker_t *w)
     /* EAGAIN: the pipe is full of wake-ups already, which is as good */
 }
 
+/*
+ * What identifies the index a reader has open: the folder's inode (a rebuild swaps in a
+ * new folder), and in a replica folder also its XAPIANDB stub's (xapian-replicate
+ * switches to a fresh full copy by renaming a new stub over it; a reopen of the old
+ * copy would not follow).
+ */
 static uint64_t folder_ino(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+    if (stat(path, &st) != 0)
+        return 0;
+    uint64_t id = (uint64_t)st.st_ino;
+    char stub[PATH_MAX];
+    if (newsidx_is_replica(path) &&
+        snprintf(stub, sizeof stub, "%s/XAPIANDB", path) < (int)sizeof stub &&
+        stat(stub, &st) == 0)
+        id ^= ((uint64_t)st.st_ino + 1) * UINT64_C(0x9e3779b97f4a7c15);
+    return id;
 }
 
 /* A reader on whatever the index path names now; the old one is closed once the new one
@@ -407,9 +422,6 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
             srv->cfg.max_connections);
         return;
     }
-    /* a failure only leaves the kernel's default: nothing to report */
-    int sndbuf = NEWSD_SOCKET_SNDBUF;
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     new_conn_t *nc = calloc(1, sizeof *nc);
     if (!nc) {
         close(fd);
@@ -619,6 +631,7 @@ int server_run(const server_config_t *cfg)
     memset(&m, 0, sizeof m);
     memset(srv, 0, sizeof *srv);
     srv->cfg = *cfg;
+    srv->cfg.replica = newsidx_is_replica(cfg->index_path);
     srv->started_us = server_now_us();
     m.srv = srv;
     signal(SIGPIPE, SIG_IGN);

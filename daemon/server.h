@@ -49,6 +49,8 @@ typedef struct server_config {
      * auth_token_len 0: no token, so TCP connections never write */
     char auth_token[NEWSD_AUTH_TOKEN_MAX_LEN + 1];
     size_t auth_token_len;
+    int replica;                   /* the index is a replica kept by xapian-replicate:
+                                      every write is refused (set by server_run) */
 } server_config_t;
 
 typedef struct server_stats {

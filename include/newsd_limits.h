@@ -59,6 +59,11 @@
 #define NEWSD_MAX_COMMIT_EVERY 1000000000
 /* Most parallel builders a bulk build uses, whatever the core count. */
 #define NEWSD_MAX_BUILDERS 16
+/* Most shards of a sharded index (newsindex --shards, and the shards newsd serves). */
+#define NEWSD_MAX_SHARDS 64
+/* Most bulk writers a sharded build keeps open at once (builders x shards, each
+ * buffering NEWSD_BULK_FLUSH_THRESHOLD / shards documents): past it, fewer builders. */
+#define NEWSD_MAX_SHARD_WRITERS 128
 /* Bytes sampled from each input file to weigh text against markup when balancing builders. */
 #define NEWSD_SAMPLE_BYTES 65536
 /* Input warnings (bad records, unreadable files) printed per run; the rest are counted. */
@@ -106,14 +111,19 @@
 #define NEWSD_MAX_LINE (64u * 1024u)
 /* Unprocessed request bytes read ahead per connection (pipelining); must exceed MAX_LINE. */
 #define NEWSD_MAX_INPUT (256u * 1024u)
-/* Unsent reply bytes per connection above which its requests are no longer served. */
-#define NEWSD_MAX_OUTPUT (1024u * 1024u)
-/* Kernel send buffer of a client socket (SO_SNDBUF; Linux doubles it).  Left to
- * autotuning it grows to megabytes, so a client that never reads would be served that
- * much more before NEWSD_MAX_OUTPUT stops it. */
+/* Unsent reply bytes of a connection (newsd's buffer plus the socket's unsent queue)
+ * above which its next request waits until the client reads: a client that never reads
+ * gets a page or two computed beyond what its own receive buffer takes, not dozens. */
+#define NEWSD_MAX_UNSENT (32u * 1024u)
+/* Kernel send buffer of a TCP client socket (SO_SNDBUF; Linux doubles it): room for
+ * replies in flight to a distant reader.  Unsent bytes in it count in NEWSD_MAX_UNSENT;
+ * a Unix socket gets 2 * NEWSD_MAX_UNSENT, so it polls writable just below that line. */
 #define NEWSD_SOCKET_SNDBUF (256 * 1024)
-/* Serving resumes once the unsent replies drain below this many bytes. */
-#define NEWSD_OUTPUT_LOW_WATER (256u * 1024u)
+/* A connection waiting for its client to read looks again after this many ms when the
+ * socket cannot say so (it polls writable while more than NEWSD_MAX_UNSENT is unsent) ... */
+#define NEWSD_DRAIN_POLL_MS 1
+/* ... doubling the wait while nothing moves, up to this many ms. */
+#define NEWSD_DRAIN_POLL_MAX_MS 64
 /* Seconds a connection may make no progress draining its replies before it is closed. */
 #define NEWSD_OUTPUT_STALL_S 30
 /* Seconds a connection may send nothing between requests by default (--idle-timeout). */
@@ -157,9 +167,8 @@
 
 /* ---- shards (README.md, "Sharded indexes") ---- */
 
-/* Most shards one index may have (--shard, stub lines): one descriptor per remote shard
- * per worker, and every query asks each of them. */
-#define NEWSD_MAX_SHARDS 64
+/* (NEWSD_MAX_SHARDS, above, also bounds newsd's --shard list and stub lines: one
+ * descriptor per remote shard per worker, and every query asks each of them.) */
 /* Default ms a query waits for each exchange with a remote shard (--shard-timeout). */
 #define NEWSD_DEFAULT_SHARD_TIMEOUT_MS 2000
 /* Largest --shard-timeout accepted, in ms. */
@@ -190,6 +199,10 @@
 #define NEWSD_SHUTDOWN_GRACE_MS 10000
 /* Bytes of a bad request quoted (cleaned) in the log. */
 #define NEWSD_LOG_SAMPLE_LEN 64
+/* Bad requests of one connection logged with a sample; the rest are counted and logged
+ * once at its close, so a client reading its error replies cannot flood the log (each
+ * line of garbage is some 140 bytes of log, one write(2) of a worker). */
+#define NEWSD_LOG_BAD_PER_CONN 8
 /* Longest log line in bytes; longer ones are cut. */
 #define NEWSD_LOG_LINE_LEN 1024
 /* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */

@@ -100,6 +100,16 @@ void newsidx_reader_close(newsidx_reader_t *reader);
  * valid until its next call. */
 const char *newsidx_reader_error(const newsidx_reader_t *reader);
 
+/*
+ * 1 when path is a replica folder kept by xapian-replicate (README.md, "Replicas"): no
+ * glass tables, but a stub file XAPIANDB naming the live copy inside it, which
+ * xapian-replicate rewrites when it switches copies.  newsidx_reader_open reads such a
+ * folder through its stub (the stub's database must be reopened by opening the folder
+ * again when the stub changes); newsidx_writer_open refuses it with NEWSIDX_BAD_ARGUMENT,
+ * as only xapian-replicate may write there.
+ */
+int newsidx_is_replica(const char *path);
+
 /* Moves the reader to the latest committed revision.  *changed (if not NULL) is set to
  * 1 when the revision moved. */
 newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed);

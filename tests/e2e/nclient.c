@@ -8,6 +8,9 @@
  *   nclient -k ADDR           the same without shutting down (the daemon must close)
  *   nclient -p SECONDS ADDR   the same, but reads nothing for SECONDS after sending (a
  *                             client that does not read its replies)
+ *   nclient -w FILE ADDR      the same, but reads nothing until FILE exists
+ *   nclient -r BYTES ...      sets the socket's receive buffer (SO_RCVBUF) before it
+ *                             connects: how much a client that does not read can hold
  *   nclient -s MS ADDR        sends stdin one byte every MS milliseconds (a slow sender),
  *                             stopping as soon as the daemon says something; then as -k
  *   nclient -i ADDR           sends nothing; prints what arrives until the daemon closes
@@ -38,6 +41,7 @@
 static int timeout_s = 20;
 static const char *stop_file;   /* -u */
 static int pause_ms;            /* -d */
+static int rcvbuf;              /* -r */
 
 static double now_s(void)
 {
@@ -55,6 +59,8 @@ static int dial(const char *addr)
         sun.sun_family = AF_UNIX;
         snprintf(sun.sun_path, sizeof sun.sun_path, "%s", addr + 5);
         fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd >= 0 && rcvbuf > 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
         if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
             goto fail;
         return fd;
@@ -72,6 +78,8 @@ static int dial(const char *addr)
     if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
         return -1;
     fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0 && rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
         goto fail;
     return fd;
@@ -258,8 +266,8 @@ static int run_load(const char *spec, const char *addr, const char *file)
 int main(int argc, char **argv)
 {
     int opt, keep = 0, idle = 0, hold = -1, pause_s = 0, slow_ms = 0;
-    const char *load = NULL;
-    while ((opt = getopt(argc, argv, "kip:s:H:L:t:u:d:")) != -1) {
+    const char *load = NULL, *read_file = NULL;
+    while ((opt = getopt(argc, argv, "kip:s:H:L:t:u:d:r:w:")) != -1) {
         switch (opt) {
         case 'k': keep = 1; break;
         case 'i': idle = 1; break;
@@ -270,6 +278,8 @@ int main(int argc, char **argv)
         case 't': timeout_s = atoi(optarg); break;
         case 'u': stop_file = optarg; break;
         case 'd': pause_ms = atoi(optarg); break;
+        case 'r': rcvbuf = atoi(optarg); break;
+        case 'w': read_file = optarg; break;
         default: return 2;
         }
     }
@@ -329,6 +339,13 @@ int main(int argc, char **argv)
     }
     if (pause_s > 0)
         sleep((unsigned)pause_s);
+    while (read_file && access(read_file, F_OK) != 0) {
+        if (now_s() > deadline) {
+            fprintf(stderr, "nclient: %s did not appear\n", read_file);
+            return 3;
+        }
+        poll(NULL, 0, 20);
+    }
     int rc = drain(fd, deadline + pause_s);
     fflush(stdout);
     close(fd);

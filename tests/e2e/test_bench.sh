@@ -85,4 +85,26 @@ check "no match: 0" [ "$(sed -n 3p "$T/counts")" = "$(printf '0\tzzqqxxnothere')
 check "bad query: error" [ "$(sed -n 4p "$T/counts")" = "$(printf 'error\tAND')" ]
 "$T/query_inproc" -i "$T/idx" -q "$T/queries" -m exact -t 2 -o "$T/counts" > /dev/null 2>&1
 check "-o with two threads refused" [ $? = 2 ]
+
+# xapian_shards (bench/shards.sh's figures): the same hits over one index and over its
+# shards, in every mode; usage errors; a shard that cannot be reached is a failure.
+check "xapian_shards builds" sh -c "${CXX:-c++} -std=c++17 -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
+    -I$ROOT/bench $SAN -o $T/xapian_shards $ROOT/bench/xapian_shards.cc $T/querylog.o \
+    $(pkg-config --cflags --libs xapian-core) -lpthread"
+XS=$T/xapian_shards
+"$ROOT/bin/newsindex" --index "$T/sh" --shards 2 "$IN" > /dev/null 2>&1
+printf '%s\n%s\n' "$word" "$word" > "$T/q2"
+# hits_of MODE SPEC...: the hits= of one run.
+hits_of() { m=$1; shift; "$XS" -q "$T/q2" -m "$m" "$@" 2> /dev/null | sed -n 's/.* hits=\([0-9]*\) .*/\1/p'; }
+one=$(hits_of ids "$T/in-idx")
+check "xapian_shards: the word has hits" [ "${one:-0}" -gt 0 ]
+for m in ids data fetch pershard; do
+    check "xapian_shards -m $m: 2 shards give the one index's hits" [ "$(hits_of "$m" "$T/sh/shard-0" "$T/sh/shard-1")" = "$one" ]
+done
+"$XS" -q "$T/q2" -m bogus "$T/in-idx" > /dev/null 2>&1
+check "xapian_shards: unknown mode refused" [ $? = 2 ]
+"$XS" -q "$T/q2" > /dev/null 2>&1
+check "xapian_shards: no shard refused" [ $? = 2 ]
+"$XS" -q "$T/q2" -T 2000 "$T/in-idx" tcp:127.0.0.1:1 > /dev/null 2>&1
+check "xapian_shards: an unreachable shard fails" [ $? = 1 ]
 finish

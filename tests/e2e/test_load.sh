@@ -12,7 +12,8 @@
 #    SEARCHes, half-open connections, huge lines, binary garbage) for the whole of a round
 #    of normal clients, which must still get every answer right before a generous
 #    deadline, while the daemon's growth stays under a bound derived from the limits in
-#    include/newsd_limits.h (stress.c, mem_bound).
+#    include/newsd_limits.h (stress.c, mem_bound); then some of them (stress -K) in a
+#    process of their own (stress hostile) beside another normal round;
 #  - every client socket has the kernel send buffer NEWSD_SOCKET_SNDBUF (seen with ss -tm).
 # No timings are asserted (stress prints the latencies it saw).
 . "$(dirname "$0")/lib.sh"
@@ -120,6 +121,28 @@ echo "load: rss after the hostile round ${RSS3} kB"
 "$STRESS" -t 180 load "$TCP" "$T/expected" 50 500 >"$T/load4" 2>&1; rc=$?
 cat "$T/load4"
 check "after the hostile round: a normal round is right" [ "$rc" -eq 0 ]
+
+# ---- hostile clients in a process of their own (as bench/hostile.sh runs them), picked
+# with -K: never-readers, huge lines and garbage beside a normal round ----
+"$STRESS" -K never,bogus hostile "$TCP" >"$T/hbad" 2>&1; rc=$?
+check "stress -K: an unknown kind is a usage error" [ "$rc" -eq 2 ]
+check "stress -K: the unknown kind is named" contains "$T/hbad" "unknown kind 'bogus'"
+"$STRESS" -t 120 -K never,huge,garbage hostile "$TCP" >"$T/hostile" 2>&1 &
+HOSTILE=$!
+PIDS="$PIDS $HOSTILE"
+check "stress hostile: ready, 4 never-readers + 2 huge lines + 2 of garbage" \
+    wait_for 30 grep -q '^hostile ready clients=8$' "$T/hostile"
+"$STRESS" -t 180 load "$TCP" "$T/expected" 50 500 >"$T/load6" 2>&1; rc=$?
+cat "$T/load6"
+check "beside the hostile process: a normal round is right" [ "$rc" -eq 0 ]
+# the never-readers stay connected, throttled, until their process stops
+check "beside the hostile process: its never-readers are still connected" \
+    [ "$(stat "$TCP" connections)" -ge 5 ]
+kill -TERM "$HOSTILE"; wait "$HOSTILE"; rc=$?
+cat "$T/hostile"
+check "stress hostile: stops on SIGTERM, huge lines answered ERR too_long" [ "$rc" -eq 0 ]
+check "stress hostile: its summary" grep -q '^hostile clients=8 huge_too_long=2/2 ' "$T/hostile"
+check "after the hostile process: every connection closed" wait_for 30 only_me "$TCP"
 kill -TERM "$MAIN"; wait "$MAIN"; rc=$?
 check "SIGTERM after the load: exit 0" [ "$rc" -eq 0 ]
 

@@ -262,6 +262,21 @@ printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\nPING\n' | send "$TCP" >"$T/got"
 check "HTTP request: bad_request and close (nothing after)" [ "$(cat "$T/got")" = "ERR bad_request this is the newsd line protocol, not HTTP (send HELP)" ]
 check "after HTTP: daemon answers" alive "$TCP"
 check "protocol errors are logged with a cleaned sample" grep -q 'event=bad_request .*code=bad_request .*sample="PI\\x00NG"' "$T/main.log"
+# A connection's bad requests past NEWSD_LOG_BAD_PER_CONN are answered and counted, not
+# logged: a client reading its errors cannot flood the log; one line at its close.
+LOGCAP=$(sed -n 's/^#define NEWSD_LOG_BAD_PER_CONN \([0-9]*\)$/\1/p' "$ROOT/include/newsd_limits.h")
+i=0; : >"$T/flood"
+while [ "$i" -lt 30 ]; do printf 'FLOOD%d\001\n' "$i" >>"$T/flood"; i=$((i + 1)); done
+printf 'PING\n' >>"$T/flood"
+send "$TCP" <"$T/flood" >"$T/got"
+check "30 bad lines: 30 errors" [ "$(grep -c '^ERR bad_request control character in request$' "$T/got")" -eq 30 ]
+check "30 bad lines: then PING" [ "$(tail -n 1 "$T/got")" = "OK pong" ]
+check "NEWSD_LOG_BAD_PER_CONN is in the header" [ -n "$LOGCAP" ]
+check "bad lines: the first $LOGCAP of the connection are logged" \
+    [ "$(grep -c 'event=bad_request .*sample="FLOOD' "$T/main.log")" -eq "$LOGCAP" ]
+check "bad lines: the last logged is the ${LOGCAP}th" grep -q "sample=\"FLOOD$((LOGCAP - 1))\\\\x01\"" "$T/main.log"
+check "bad lines: the rest are counted in one line at the close" \
+    wait_for 10 grep -q "event=bad_requests conn=[0-9]* peer=127.0.0.1:[0-9]* count=30 logged=$LOGCAP\$" "$T/main.log"
 
 # ---- limits ----
 { head -c 70000 /dev/zero | tr '\0' 'a'; printf '\nPING\n'; } | send "$TCP" >"$T/got"

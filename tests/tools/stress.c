@@ -18,13 +18,21 @@
  *   stress expect ADDR REQFILE OUTFILE
  *       sends each line of REQFILE (JSON-format requests) one at a time on one connection
  *       and writes "REQUEST<TAB>REPLY" lines, took_us masked: the answers load checks.
- *   stress [-p PID] [-H] load ADDR EXPECTFILE CONNS QUERIES
+ *   stress [-p PID] [-H] [-K KINDS] load ADDR EXPECTFILE CONNS QUERIES
  *       CONNS connections at once, each sending a few requests of EXPECTFILE one at a time
  *       and then closing and reconnecting (churn), until QUERIES replies have come; every
  *       reply must equal the expected one.  -H adds the hostile clients (slow senders,
  *       never-readers pipelining thousands of big SEARCHes, half-open connections, huge
  *       lines, binary garbage) for the whole run.  -p PID samples the daemon's VmRSS and
  *       fails when its growth passes the bound derived from newsd_limits.h (mem_bound).
+ *   stress [-K KINDS] hostile ADDR
+ *       the hostile clients of load -H alone, in a process of their own (as real attackers
+ *       are: not in the poll loop of the clients whose latency is measured), until SIGTERM
+ *       or SIGINT.  Prints "hostile ready clients=N" once every one is connected and has
+ *       sent its first bytes, and a summary at the end; exit 1 when a huge line did not
+ *       get ERR too_long.
+ *   -K KINDS (implies -H) picks the hostile kinds, a comma-separated list of slow, never,
+ *   half, huge, garbage (default: all), STRESS_<KIND> clients of each.
  *   stress cap ADDR HOLD EXTRA
  *       holds HOLD connections (each answers PING), then opens EXTRA more, each of which
  *       must get "ERR busy too many connections" and be closed; then the HOLD still answer.
@@ -34,6 +42,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +77,8 @@
 #define STRESS_MEM_PER_CONN (64u * 1024u)
 
 static int timeout_s = 60;
+/* The hostile kinds to run (-K), a bit per kind_t value; all by default. */
+static unsigned hostile_kinds;
 
 static double now_s(void)
 {
@@ -78,7 +89,7 @@ static double now_s(void)
 
 static void die_usage(void)
 {
-    fprintf(stderr, "usage: stress [-t SECONDS] adds|gets|expect|load|cap ADDR ... "
+    fprintf(stderr, "usage: stress [-t SECONDS] adds|gets|expect|load|hostile|cap ADDR ... "
                     "(see the comment at the top of tests/tools/stress.c)\n");
     exit(2);
 }
@@ -424,6 +435,61 @@ static int mode_expect(const char *addr, const char *reqfile, const char *outfil
 
 typedef enum kind { K_NORMAL, K_SLOW, K_NEVER_READ, K_HALF_OPEN, K_HUGE, K_GARBAGE } kind_t;
 
+/* The hostile kinds: -K's name for each and how many clients it has. */
+static const struct {
+    kind_t kind;
+    const char *name;
+    size_t count;
+} hostile_kind[] = {
+    { K_SLOW, "slow", STRESS_SLOW },       { K_NEVER_READ, "never", STRESS_NEVER_READ },
+    { K_HALF_OPEN, "half", STRESS_HALF_OPEN }, { K_HUGE, "huge", STRESS_HUGE },
+    { K_GARBAGE, "garbage", STRESS_GARBAGE },
+};
+#define STRESS_NKINDS (sizeof hostile_kind / sizeof hostile_kind[0])
+#define ALL_KINDS ((1u << K_SLOW) | (1u << K_NEVER_READ) | (1u << K_HALF_OPEN) | \
+                   (1u << K_HUGE) | (1u << K_GARBAGE))
+
+/* -K: a comma-separated list of kind names; 0 when one is unknown or the list is empty. */
+static unsigned parse_kinds(const char *list)
+{
+    unsigned kinds = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        size_t k = 0;
+        while (k < STRESS_NKINDS &&
+               !(strlen(hostile_kind[k].name) == n && strncmp(p, hostile_kind[k].name, n) == 0))
+            k++;
+        if (k == STRESS_NKINDS) {
+            fprintf(stderr, "stress: -K: unknown kind '%.*s' (slow, never, half, huge, garbage)\n",
+                    (int)n, p);
+            return 0;
+        }
+        kinds |= 1u << hostile_kind[k].kind;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return kinds;
+}
+
+/* Clients of one kind that -K selected. */
+static size_t kind_count(kind_t kind)
+{
+    for (size_t k = 0; k < STRESS_NKINDS; k++)
+        if (hostile_kind[k].kind == kind)
+            return hostile_kinds & (1u << kind) ? hostile_kind[k].count : 0;
+    return 0;
+}
+
+static size_t hostile_total(void)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < STRESS_NKINDS; k++)
+        n += kind_count(hostile_kind[k].kind);
+    return n;
+}
+
 typedef struct client {
     kind_t kind;
     int fd;                  /* -1: closed */
@@ -488,7 +554,7 @@ static uint64_t proc_mem(long pid, const char *field)
 
 /*
  * How far the daemon's memory may grow under load.  The buffers of one connection are
- * capped by newsd_limits.h: NEWSD_MAX_INPUT of requests read ahead, and NEWSD_MAX_OUTPUT
+ * capped by newsd_limits.h: NEWSD_MAX_INPUT of requests read ahead, and NEWSD_MAX_UNSENT
  * of unsent replies plus the one reply that crossed that line.  The largest reply here is
  * a page of NEWSD_MAX_LIMIT hits, each an id, a title and a snippet of
  * NEWSD_DEFAULT_SNIPPET_LEN source bytes (HTML escaping makes a byte at most 6, "&quot;"),
@@ -501,8 +567,8 @@ static uint64_t mem_bound(size_t conns)
     uint64_t reply = (uint64_t)NEWSD_MAX_LIMIT *
                      (NEWSD_MAX_ID_LEN + NEWSD_MAX_TITLE_LEN + 6u * NEWSD_DEFAULT_SNIPPET_LEN + 256u) *
                      2u;
-    uint64_t per_conn = NEWSD_MAX_INPUT + NEWSD_MAX_OUTPUT + reply;
-    return (uint64_t)STRESS_NEVER_READ * per_conn + (uint64_t)STRESS_HUGE * per_conn +
+    uint64_t per_conn = NEWSD_MAX_INPUT + NEWSD_MAX_UNSENT + reply;
+    return (uint64_t)kind_count(K_NEVER_READ) * per_conn + (uint64_t)kind_count(K_HUGE) * per_conn +
            (uint64_t)conns * STRESS_MEM_PER_CONN + STRESS_MEM_SLACK;
 }
 
@@ -595,6 +661,131 @@ static void hostile_step(client_t *c, const char *big_search, double now)
         client_close(c);
 }
 
+/* Opens the clients of the selected hostile kinds into cl (hostile_total() of them). */
+static void hostile_start_all(client_t *cl, const char *addr)
+{
+    size_t h = 0;
+    for (size_t k = 0; k < STRESS_NKINDS; k++)
+        for (size_t i = 0; i < kind_count(hostile_kind[k].kind); i++, h++) {
+            cl[h].kind = hostile_kind[k].kind;
+            hostile_start(&cl[h], addr);
+        }
+}
+
+/* What poll is to wait for on one client.  A never-reader only ever writes, and never
+ * asks for POLLIN: its unread replies would make every poll return at once, and the
+ * loop would spin, taking a core from the daemon and from the normal clients it times. */
+static void poll_events(const client_t *c, struct pollfd *pf)
+{
+    pf->fd = c->fd;
+    pf->events = (short)(POLLIN | (c->out.len ? POLLOUT : 0));
+    pf->revents = 0;
+    if (c->kind == K_NEVER_READ)
+        pf->events = c->queued < STRESS_NEVER_READ_REQS || c->out.len ? POLLOUT : 0;
+}
+
+/* Whether a hostile client has anything to do after poll: its socket is ready, or a slow
+ * sender's next byte is due.  Stepping every one of them on every pass (a send and a recv
+ * each) cost the measuring loop some twenty system calls per pass, beside the daemon. */
+static int hostile_due(const client_t *c, const struct pollfd *pf, double now)
+{
+    return c->fd >= 0 && (pf->revents || (c->kind == K_SLOW && now >= c->next_byte));
+}
+
+typedef struct hostile_sum {
+    int huge, huge_ok;          /* huge lines, and those answered ERR too_long */
+    int replies;                /* reply lines the hostile clients read */
+    long never_read_queued;     /* requests the never-readers wrote */
+} hostile_sum_t;
+
+/* After the run: waits (until deadline) for the huge lines' replies and sums up. */
+static hostile_sum_t hostile_finish(client_t *cl, size_t nh, const char *big_search,
+                                    double deadline)
+{
+    hostile_sum_t s = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < nh; i++) {
+        /* a huge line's reply may still be on its way: wait for it, within the deadline */
+        while (cl[i].kind == K_HUGE && cl[i].fd >= 0 && !cl[i].too_long && now_s() < deadline) {
+            struct pollfd p = { cl[i].fd, POLLIN, 0 };
+            poll(&p, 1, 100);
+            hostile_step(&cl[i], big_search, now_s());
+        }
+        s.huge += cl[i].kind == K_HUGE;
+        s.huge_ok += cl[i].kind == K_HUGE && cl[i].too_long;
+        s.replies += (int)cl[i].replies;
+        if (cl[i].kind == K_NEVER_READ)
+            s.never_read_queued += (long)cl[i].queued;
+    }
+    return s;
+}
+
+static void big_search_line(char *buf, size_t size)
+{
+    /* the biggest reply the daemon makes for a search: a full page with snippets */
+    snprintf(buf, size, "SEARCH format=json limit=%d the\n", NEWSD_MAX_LIMIT);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int mode_hostile(const char *addr)
+{
+    size_t nh = hostile_total();
+    client_t *cl = calloc(nh, sizeof *cl);
+    struct pollfd *pf = calloc(nh, sizeof *pf);
+    if (!cl || !pf)
+        return 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    char big_search[128];
+    big_search_line(big_search, sizeof big_search);
+    hostile_start_all(cl, addr);
+    for (size_t i = 0; i < nh; i++)
+        if (cl[i].fd < 0)
+            return 1;
+    double now = now_s(), deadline = now + timeout_s;
+    for (size_t i = 0; i < nh; i++)
+        hostile_step(&cl[i], big_search, now);
+    printf("hostile ready clients=%zu\n", nh);
+    fflush(stdout);
+    int timed_out = 0;
+    while (!stop_requested) {
+        if (now_s() > deadline) {
+            timed_out = 1;
+            break;
+        }
+        for (size_t i = 0; i < nh; i++)
+            poll_events(&cl[i], &pf[i]);
+        poll(pf, (nfds_t)nh, 50);
+        now = now_s();
+        for (size_t i = 0; i < nh; i++)
+            if (hostile_due(&cl[i], &pf[i], now))
+                hostile_step(&cl[i], big_search, now);
+    }
+    hostile_sum_t hs = hostile_finish(cl, nh, big_search, now_s() + timeout_s);
+    printf("hostile clients=%zu huge_too_long=%d/%d hostile_replies=%d never_read_queued=%ld%s\n",
+           nh, hs.huge_ok, hs.huge, hs.replies, hs.never_read_queued,
+           timed_out ? " timed_out=1" : "");
+    for (size_t i = 0; i < nh; i++) {
+        client_close(&cl[i]);
+        free(cl[i].out.p);
+        free(cl[i].in.p);
+        free(cl[i].line.p);
+    }
+    free(cl);
+    free(pf);
+    return timed_out ? 3 : hs.huge_ok == hs.huge ? 0 : 1;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -608,26 +799,17 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
         fprintf(stderr, "stress: no request<TAB>reply lines in %s\n", expfile);
         return 1;
     }
-    /* the biggest reply the daemon makes for a search: a full page with snippets */
     char big_search[128];
-    snprintf(big_search, sizeof big_search, "SEARCH format=json limit=%d the\n",
-             NEWSD_MAX_LIMIT);
-    size_t nh = hostile ? STRESS_SLOW + STRESS_NEVER_READ + STRESS_HALF_OPEN + STRESS_HUGE +
-                              STRESS_GARBAGE : 0;
+    big_search_line(big_search, sizeof big_search);
+    size_t nh = hostile ? hostile_total() : 0;
     size_t n = conns + nh;
     client_t *cl = calloc(n, sizeof *cl);
     struct pollfd *pf = calloc(n, sizeof *pf);
     if (!cl || !pf)
         return 1;
     uint64_t rss0 = pid ? proc_mem(pid, "VmRSS") : 0, rss_peak = rss0;
-    size_t h = conns;
-    for (size_t i = 0; i < nh; i++, h++) {
-        cl[h].kind = i < STRESS_SLOW ? K_SLOW
-                     : i < STRESS_SLOW + STRESS_NEVER_READ ? K_NEVER_READ
-                     : i < STRESS_SLOW + STRESS_NEVER_READ + STRESS_HALF_OPEN ? K_HALF_OPEN
-                     : i < nh - STRESS_GARBAGE ? K_HUGE : K_GARBAGE;
-        hostile_start(&cl[h], addr);
-    }
+    if (hostile)
+        hostile_start_all(cl + conns, addr);
     long sent = 0, replies = 0, bad = 0, connects = 0, conn_errors = 0;
     /* reply latencies, printed (never asserted: timings are a bench matter) */
     double *lat = calloc((size_t)queries + 1, sizeof *lat);
@@ -671,17 +853,13 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
             sent_at[i] = now_s();
             sent++;
         }
-        for (size_t i = 0; i < n; i++) {
-            pf[i].fd = cl[i].fd;
-            pf[i].events = (short)(POLLIN | (cl[i].out.len ? POLLOUT : 0));
-            pf[i].revents = 0;
-            if (cl[i].kind == K_NEVER_READ && cl[i].queued < STRESS_NEVER_READ_REQS)
-                pf[i].events = POLLOUT;
-        }
+        for (size_t i = 0; i < n; i++)
+            poll_events(&cl[i], &pf[i]);
         poll(pf, (nfds_t)n, 50);
         now = now_s();
         for (size_t i = conns; i < n; i++)
-            hostile_step(&cl[i], big_search, now);
+            if (hostile_due(&cl[i], &pf[i], now))
+                hostile_step(&cl[i], big_search, now);
         for (size_t i = 0; i < conns; i++) {
             client_t *c = &cl[i];
             if (c->fd < 0 || !pf[i].revents)
@@ -717,20 +895,7 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
             }
         }
     }
-    int huge_ok = 0, hostile_replies = 0;
-    long never_read_queued = 0;
-    for (size_t i = conns; i < n; i++) {
-        /* a huge line's reply may still be on its way: wait for it, within the deadline */
-        while (cl[i].kind == K_HUGE && cl[i].fd >= 0 && !cl[i].too_long && now_s() < deadline) {
-            struct pollfd p = { cl[i].fd, POLLIN, 0 };
-            poll(&p, 1, 100);
-            hostile_step(&cl[i], big_search, now_s());
-        }
-        huge_ok += cl[i].kind == K_HUGE && cl[i].too_long;
-        hostile_replies += (int)cl[i].replies;
-        if (cl[i].kind == K_NEVER_READ)
-            never_read_queued += (long)cl[i].queued;
-    }
+    hostile_sum_t hs = hostile_finish(cl + conns, nh, big_search, deadline);
     if (pid) {
         uint64_t r = proc_mem(pid, "VmRSS");
         if (r > rss_peak)
@@ -742,8 +907,8 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
     int mem_ok = !pid || rss_peak - rss0 <= bound;
     printf("load conns=%zu hostile=%zu replies=%ld bad=%ld connects=%ld conn_errors=%ld "
            "huge_too_long=%d/%d hostile_replies=%d never_read_queued=%ld",
-           conns, nh, replies, bad, connects, conn_errors, huge_ok, hostile ? STRESS_HUGE : 0,
-           hostile_replies, never_read_queued);
+           conns, nh, replies, bad, connects, conn_errors, hs.huge_ok, hs.huge,
+           hs.replies, hs.never_read_queued);
     if (pid)
         printf(" rss_before_kb=%llu rss_peak_kb=%llu growth_bound_kb=%llu",
                (unsigned long long)(rss0 / 1024), (unsigned long long)(rss_peak / 1024),
@@ -769,7 +934,7 @@ static int mode_load(const char *addr, const char *expfile, size_t conns, long q
     free(cl);
     free(pf);
     int ok = bad == 0 && conn_errors == 0 && replies >= queries && mem_ok &&
-             (!hostile || huge_ok == STRESS_HUGE);
+             hs.huge_ok == hs.huge;
     return ok ? 0 : 1;
 }
 
@@ -827,7 +992,8 @@ int main(int argc, char **argv)
 {
     long pid = 0;
     int hostile = 0, opt;
-    while ((opt = getopt(argc, argv, "+t:p:H")) != -1) {
+    hostile_kinds = ALL_KINDS;
+    while ((opt = getopt(argc, argv, "+t:p:HK:")) != -1) {
         switch (opt) {
         case 't':
             timeout_s = atoi(optarg);
@@ -837,6 +1003,11 @@ int main(int argc, char **argv)
             break;
         case 'H':
             hostile = 1;
+            break;
+        case 'K':
+            hostile = 1;
+            if ((hostile_kinds = parse_kinds(optarg)) == 0)
+                die_usage();
             break;
         default:
             die_usage();
@@ -855,6 +1026,8 @@ int main(int argc, char **argv)
         return mode_expect(addr, argv[2], argv[3]);
     if (strcmp(mode, "load") == 0 && argc == 5)
         return mode_load(addr, argv[2], (size_t)atol(argv[3]), atol(argv[4]), hostile, pid);
+    if (strcmp(mode, "hostile") == 0 && argc == 2)
+        return mode_hostile(addr);
     if (strcmp(mode, "cap") == 0 && argc == 4)
         return mode_cap(addr, (size_t)atol(argv[2]), (size_t)atol(argv[3]));
     die_usage();

@@ -1167,6 +1167,46 @@ static void test_sharded_reader(void)
     newsidx_writer_abandon(w);
 }
 
+/* A replica folder as xapian-replicate lays it out: XAPIANDB naming the live copy. */
+static void test_replica(void)
+{
+    char rep[128], live[160], stub[160];
+    path_in(rep, sizeof rep, "replica");
+    snprintf(live, sizeof live, "%s/replica_1", rep);
+    snprintf(stub, sizeof stub, "%s/XAPIANDB", rep);
+    CHECK(mkdir(rep, 0755) == 0);
+    CHECK_INT(newsidx_is_replica(rep), 0);   /* an empty folder is no replica */
+    newsidx_writer_t *w = NULL;
+    CHECK_INT(newsidx_writer_open(live, NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_put(w, &docs[0], NULL), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    CHECK_INT(newsidx_is_replica(live), 0);  /* a glass index is not */
+
+    /* A stub listing nothing would open as an empty index: refused. */
+    write_file(stub, "# Automatically generated\n");
+    CHECK_INT(newsidx_is_replica(rep), 1);
+    newsidx_reader_t *r = NULL;
+    CHECK_INT(newsidx_reader_open(rep, &r), NEWSIDX_CORRUPT);
+    CHECK(strstr(newsidx_reader_error(r), "lists no database") != NULL);
+    newsidx_reader_close(r);
+
+    write_file(stub, "# Automatically generated\nauto replica_1\n");
+    r = NULL;
+    uint64_t n = 0;
+    CHECK_INT(newsidx_reader_open(rep, &r), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_doc_count(r, &n), NEWSIDX_OK);
+    CHECK_INT(n, 1);
+    newsidx_reader_close(r);
+
+    /* Only xapian-replicate writes a replica. */
+    w = NULL;
+    CHECK_INT(newsidx_writer_open(rep, 0, &w), NEWSIDX_BAD_ARGUMENT);
+    CHECK(strstr(newsidx_writer_error(w), "replica") != NULL);
+    newsidx_writer_abandon(w);
+    CHECK_INT(newsidx_is_replica(NULL), 0);
+    CHECK_INT(newsidx_is_replica(""), 0);
+}
+
 static void test_names(void)
 {
     CHECK_STR(newsidx_status_name(NEWSIDX_OK), "ok");
@@ -1224,6 +1264,7 @@ int main(void)
     test_damaged();
     test_shards_expand();
     test_sharded_reader();
+    test_replica();
 
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report();
