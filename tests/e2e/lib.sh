@@ -48,14 +48,15 @@ wait_for() {
 
 # start NAME ARGS...: starts $ND (bin/newsd unless the script set ND) with ARGS, its
 # stderr in $T/NAME.log, and waits for its ready line (START_DEADLINE seconds, default
-# 20); sets PID (also added to PIDS, which the scripts kill at exit) and TCP, the
-# HOST:PORT of its first listener when that is a TCP one.
+# 60: a sanitizer build on a loaded machine is slow to start); sets PID (also added to
+# PIDS, which the scripts kill at exit) and TCP, the HOST:PORT of its first listener
+# when that is a TCP one.
 start() {
     name=$1; shift
     "${ND:-$BIN/newsd}" "$@" 2>"$T/$name.log" &
     PID=$!
     PIDS="${PIDS:-} $PID"
-    wait_for "${START_DEADLINE:-20}" grep -qs '^newsd: ready' "$T/$name.log" ||
+    wait_for "${START_DEADLINE:-60}" grep -qs '^newsd: ready' "$T/$name.log" ||
         { echo "newsd did not start" >&2; cat "$T/$name.log" >&2; return 1; }
     TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$name.log")
 }

@@ -261,7 +261,7 @@ printf '{"id":"live-1","title":"Barley","body":"Barley harvest begins."}\n' > "$
 "$BIN/newsd" --index "$T/lidx" --listen "unix:$T/live.sock" --workers 1 2>"$T/newsd.log" &
 ND=$!
 PIDS="$PIDS $ND"
-check "newsd started" wait_for 10 grep -qs '^newsd: ready' "$T/newsd.log"
+check "newsd started" wait_for "${START_DEADLINE:-60}" grep -qs '^newsd: ready' "$T/newsd.log"
 ADDR=unix:$T/live.sock
 count() { printf 'COUNT %s\n' "$1" | "$NC" "$ADDR" | sed -n 's/^OK count=\([0-9]*\).*/\1/p'; }
 count_is() { [ "$(count "$1")" = "$2" ]; }

@@ -548,7 +548,7 @@ check "third daemon: exit 0" [ "$RC" -eq 0 ]
 # ---- out of file descriptors: accepting pauses and resumes, every answer still right ----
 (ulimit -n 60; exec "$ND" --index "$T/idx" --listen 127.0.0.1:0 --workers 2 2>"$T/fd.log") &
 FDP=$!; PIDS="$PIDS $FDP"
-wait_for 10 grep -qs '^newsd: ready' "$T/fd.log"
+wait_for "${START_DEADLINE:-60}" grep -qs '^newsd: ready' "$T/fd.log"
 TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/fd.log")
 check "a low descriptor limit is reported at start" grep -q 'event=fd_limit open_files=60 wanted=1064' "$T/fd.log"
 "$NC" -t 60 -L 100,5 "$TCP" "$T/load" >"$T/got"

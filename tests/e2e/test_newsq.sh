@@ -331,7 +331,7 @@ check "newsd still answers after all that" sh -c "'$NQ' -a '$TCP' stats >/dev/nu
 # ---- the quick start: the whole shipped corpus ----
 "$BIN/newsindex" --index "$T/corpus-idx" "$ROOT/corpus" >"$T/cix.out" 2>&1
 check "corpus indexed" grep -q '^newsindex: done .* errors=0 ' "$T/cix.out"
-START_DEADLINE=30 start corpus --index "$T/corpus-idx" --listen 127.0.0.1:0 --listen "unix:$T/c.sock"
+start corpus --index "$T/corpus-idx" --listen 127.0.0.1:0 --listen "unix:$T/c.sock"
 NEWSQ_ADDR="unix:$T/c.sock" q "Istanbul Convention"
 check "quick start: exit 0" is_rc 0
 check "quick start: the seed article first" \
@@ -340,7 +340,7 @@ check "quick start: its title" grep -q "^1\. Turkey tells US at NATO that Russia
 check "quick start: the snippet shows the phrase" grep -q '^   .*Istanbul Convention' "$T/out"
 
 # ---- the daemon's own deadline per query (--query-timeout), on the whole corpus ----
-START_DEADLINE=30 start slow --index "$T/corpus-idx" --listen 127.0.0.1:0 --query-timeout 1
+start slow --index "$T/corpus-idx" --listen 127.0.0.1:0 --query-timeout 1
 # Four wildcards of 1,024 terms each over 23,804 documents: far more than 1 ms.
 q -a "$TCP" --exact -n 100 's* OR t* OR c* OR p*'
 check "query timeout: exit 2" is_rc 2
