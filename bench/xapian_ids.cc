@@ -23,6 +23,7 @@
 #include <xapian.h>
 
 #include "querylog.h"
+#include "xapian_parser.h"
 
 namespace {
 
@@ -42,21 +43,6 @@ struct Worker {
 
 pthread_barrier_t start_line;
 
-/* The daemon's parser setup, for the words and phrases of the log. */
-void setup_parser(Xapian::QueryParser &qp, const Xapian::Database &db)
-{
-    qp.set_stemmer(Xapian::Stem("en"));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_default_op(Xapian::Query::OP_AND);
-    qp.set_database(db);
-    qp.add_prefix("", "");
-    qp.add_prefix("", "S");
-}
-
-const unsigned QUERY_FLAGS = Xapian::QueryParser::FLAG_DEFAULT |
-                             Xapian::QueryParser::FLAG_WILDCARD |
-                             Xapian::QueryParser::FLAG_PURE_NOT;
-
 void *run(void *arg)
 {
     Worker *w = static_cast<Worker *>(arg);
@@ -65,7 +51,7 @@ void *run(void *arg)
     /* Every thread reaches the barrier, opened or not, so a failure cannot hang main. */
     try {
         db = Xapian::Database(w->index);
-        setup_parser(qp, db);
+        bench_setup_parser(qp, db);
     } catch (const Xapian::Error &e) {
         fprintf(stderr, "xapian_ids: %s\n", e.get_description().c_str());
         w->failed = true;
@@ -79,7 +65,7 @@ void *run(void *arg)
         double t0 = bench_us();
         try {
             Xapian::Enquire enq(db);
-            enq.set_query(qp.parse_query(q, QUERY_FLAGS));
+            enq.set_query(qp.parse_query(q, BENCH_QUERY_FLAGS));
             Xapian::MSet m = enq.get_mset(0, PAGE, PAGE);
             /* Read the ids, the one thing this page returns. */
             Xapian::docid sum = 0;

@@ -41,6 +41,7 @@
 #include <xapian.h>
 
 #include "querylog.h"
+#include "xapian_parser.h"
 
 namespace {
 
@@ -78,20 +79,6 @@ Xapian::Database open_spec(const std::string &spec, unsigned timeout_ms)
     return Xapian::Remote::open(hostport.substr(0, colon), port, timeout_ms, timeout_ms);
 }
 
-void setup_parser(Xapian::QueryParser &qp, const Xapian::Database &db)
-{
-    qp.set_stemmer(Xapian::Stem("en"));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_default_op(Xapian::Query::OP_AND);
-    qp.set_database(db);
-    qp.add_prefix("", "");
-    qp.add_prefix("", "S");
-}
-
-const unsigned QUERY_FLAGS = Xapian::QueryParser::FLAG_DEFAULT |
-                             Xapian::QueryParser::FLAG_WILDCARD |
-                             Xapian::QueryParser::FLAG_PURE_NOT;
-
 /* The page's hits grouped by shard (a combined Database numbers shard s's document d as
  * (d - 1) * n + s + 1), each group read by a thread of its own on shards[s]. */
 void read_by_shard(const Xapian::MSet &m, std::vector<Xapian::Database> &shards, size_t *bytes)
@@ -123,7 +110,7 @@ Xapian::doccount page(Xapian::Database &db, std::vector<Xapian::Database> &shard
                       Xapian::QueryParser &qp, const char *q, Mode mode, size_t *bytes)
 {
     Xapian::Enquire enq(db);
-    enq.set_query(qp.parse_query(q, QUERY_FLAGS));
+    enq.set_query(qp.parse_query(q, BENCH_QUERY_FLAGS));
     Xapian::MSet m = enq.get_mset(0, PAGE, PAGE);
     if (mode == MODE_PERSHARD) {
         read_by_shard(m, shards, bytes);
@@ -151,7 +138,7 @@ void *run(void *arg)
             db.add_database(open_spec(s, w->timeout_ms));
             if (w->mode == MODE_PERSHARD) shards.push_back(open_spec(s, w->timeout_ms));
         }
-        setup_parser(qp, db);
+        bench_setup_parser(qp, db);
     } catch (const Xapian::Error &e) {
         fprintf(stderr, "xapian_shards: %s\n", e.get_description().c_str());
         w->b.failed = 1;

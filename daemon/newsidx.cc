@@ -1320,6 +1320,31 @@ void newsidx_doc_free(newsidx_doc_t *doc)
 
 /* ---- writer ---- */
 
+namespace {
+
+/* What every newly opened writer does: the indexing setup and the open transaction. */
+void writer_start(newsidx_writer_t *w)
+{
+    w->tg.set_stemmer(Xapian::Stem("en"));
+    w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    w->db.begin_transaction(false);
+    w->in_txn = true;
+    w->open = true;
+}
+
+/* The end of a writer open: *out is set on every status but NEWSIDX_NO_MEMORY. */
+newsidx_status_t writer_opened(newsidx_writer_t *w, newsidx_status_t st, newsidx_writer_t **out)
+{
+    if (st == NEWSIDX_NO_MEMORY) {
+        newsidx_writer_abandon(w);
+        return st;
+    }
+    *out = w;
+    return st;
+}
+
+}  // namespace
+
 newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer_t **out)
 {
     if (!out) return NEWSIDX_BAD_ARGUMENT;
@@ -1347,19 +1372,10 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
             action |= Xapian::DB_NO_SYNC;
         }
         w->db = Xapian::WritableDatabase(path, action);
-        w->tg.set_stemmer(Xapian::Stem("en"));
-        w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        w->db.begin_transaction(false);
-        w->in_txn = true;
-        w->open = true;
+        writer_start(w);
     }
     NEWSIDX_CATCH(w ? &w->error : nullptr, st)
-    if (st == NEWSIDX_NO_MEMORY) {
-        newsidx_writer_abandon(w);
-        return st;
-    }
-    *out = w;
-    return st;
+    return writer_opened(w, st, out);
 }
 
 namespace {
@@ -1982,17 +1998,8 @@ newsidx_status_t newsidx_writer_open_shard(const char *spec, unsigned timeout_ms
         unsigned t = shard_timeout(timeout_ms);
         w->db = Xapian::Remote::open_writable(
             host, port, t, std::min<unsigned>(t, NEWSD_SHARD_CONNECT_TIMEOUT_MS));
-        w->tg.set_stemmer(Xapian::Stem("en"));
-        w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        w->db.begin_transaction(false);
-        w->in_txn = true;
-        w->open = true;
+        writer_start(w);
     }
     NEWSIDX_CATCH(w ? &w->error : nullptr, st)
-    if (st == NEWSIDX_NO_MEMORY) {
-        newsidx_writer_abandon(w);
-        return st;
-    }
-    *out = w;
-    return st;
+    return writer_opened(w, st, out);
 }
