@@ -594,6 +594,21 @@ int newsidx_is_replica(const char *path)
     }
 }
 
+namespace {
+
+/* The end of a reader open: *out is set on every status but NEWSIDX_NO_MEMORY. */
+newsidx_status_t reader_opened(newsidx_reader_t *r, newsidx_status_t st, newsidx_reader_t **out)
+{
+    if (st == NEWSIDX_NO_MEMORY) {
+        delete r;
+        return st;
+    }
+    *out = r;
+    return st;
+}
+
+}  // namespace
+
 newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
 {
     if (!out) return NEWSIDX_BAD_ARGUMENT;
@@ -618,12 +633,7 @@ newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
         r->open = true;
     }
     NEWSIDX_CATCH(r ? &r->error : nullptr, st)
-    if (st == NEWSIDX_NO_MEMORY) {
-        delete r;
-        return st;
-    }
-    *out = r;
-    return st;
+    return reader_opened(r, st, out);
 }
 
 void newsidx_reader_close(newsidx_reader_t *reader)
@@ -1923,12 +1933,7 @@ newsidx_status_t newsidx_reader_open_shards(const char *const *specs, size_t n,
         r->open = true;
     }
     NEWSIDX_CATCH(r ? &r->error : nullptr, st)
-    if (st == NEWSIDX_NO_MEMORY) {
-        delete r;
-        return st;
-    }
-    *out = r;
-    return st;
+    return reader_opened(r, st, out);
 }
 
 size_t newsidx_reader_shard_count(const newsidx_reader_t *reader)
