@@ -152,7 +152,7 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COM
 # The load and crash tests' client (tests/tools/stress.c): libc only, and never built
 # with the sanitizers: it is not what the tests examine, and it must run at full speed.
 STRESS := $(BUILD)/tools/stress
-$(STRESS): tests/tools/stress.c include/newsd_limits.h $(BUILD)/.flags
+$(STRESS): tests/tools/stress.c tests/tools/dial.h include/newsd_limits.h $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 

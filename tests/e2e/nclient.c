@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tools/dial.h"
+
 static int timeout_s = 20;
 static const char *stop_file;   /* -u */
 static int pause_ms;            /* -d */
@@ -52,42 +54,7 @@ static double now_s(void)
 
 static int dial(const char *addr)
 {
-    int fd;
-    if (strncmp(addr, "unix:", 5) == 0) {
-        struct sockaddr_un sun;
-        memset(&sun, 0, sizeof sun);
-        sun.sun_family = AF_UNIX;
-        snprintf(sun.sun_path, sizeof sun.sun_path, "%s", addr + 5);
-        fd = socket(AF_UNIX, SOCK_STREAM, 0);
-        if (fd >= 0 && rcvbuf > 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
-            goto fail;
-        return fd;
-    }
-    char host[256];
-    const char *colon = strrchr(addr, ':');
-    if (!colon || (size_t)(colon - addr) >= sizeof host)
-        return -1;
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((unsigned short)atoi(colon + 1));
-    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-        return -1;
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd >= 0 && rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
-        goto fail;
-    return fd;
-fail:
-    fprintf(stderr, "nclient: cannot connect to %s: %s\n", addr, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return -1;
+    return test_dial("nclient", addr, rcvbuf);
 }
 
 static int send_all(int fd, const char *p, size_t n)
