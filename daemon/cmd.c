@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,7 @@ static void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t 
         st = newsidx_search(reader, query, &opts, &res);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
+    worker_cache_published(ctx->worker);
     if (st == NEWSIDX_SHARD_UNAVAILABLE) {
         newsidx_results_destroy(res);
         shard_error(ctx, f, reader);
@@ -436,6 +438,7 @@ static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f
         st = newsidx_count(reader, query, &opts, &count);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
+    worker_cache_published(ctx->worker);
     if (st == NEWSIDX_SHARD_UNAVAILABLE) {
         shard_error(ctx, f, reader);
         return;
@@ -579,6 +582,16 @@ static void shard_state(newsidx_reader_t *reader, size_t k, char *out, size_t ou
         snprintf(out, outlen, "down %s error=%s", info.name, info.error);
 }
 
+/* A document cache figure summed over the workers (the field of worker_t at off). */
+static uint64_t cache_sum(server_t *srv, size_t off)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < srv->cfg.workers; i++)
+        sum += atomic_load_explicit((atomic_uint_fast64_t *)((char *)&srv->workers[i] + off),
+                                    memory_order_relaxed);
+    return sum;
+}
+
 static void cmd_stats(cmd_ctx_t *ctx, cmd_format_t f)
 {
     server_t *srv = ctx->worker->srv;
@@ -621,6 +634,10 @@ static void cmd_stats(cmd_ctx_t *ctx, cmd_format_t f)
         { "search_p50_us", percentile(srv, 50) },
         { "search_p90_us", percentile(srv, 90) },
         { "search_p99_us", percentile(srv, 99) },
+        { "doc_cache_hits", cache_sum(srv, offsetof(worker_t, cache_hits)) },
+        { "doc_cache_misses", cache_sum(srv, offsetof(worker_t, cache_misses)) },
+        { "doc_cache_docs", cache_sum(srv, offsetof(worker_t, cache_docs)) },
+        { "doc_cache_bytes", cache_sum(srv, offsetof(worker_t, cache_bytes)) },
     };
     size_t n = sizeof rows / sizeof rows[0];
     if (f == CMD_JSON) {

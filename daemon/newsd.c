@@ -25,7 +25,7 @@ static void usage(FILE *f)
             "usage: newsd --index DIR | --shard SPEC... [--listen ADDR]... [--workers N]\n"
             "             [--shard-timeout MS] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
-            "             [--busy-poll-us US]\n"
+            "             [--busy-poll-us US] [--doc-cache-mb MB]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--auth-token-file PATH]\n"
             "  -i, --index DIR          the index to serve: a folder, or a sharded index (a\n"
@@ -44,6 +44,8 @@ static void usage(FILE *f)
             "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
             "      --busy-poll-us US    the longest a worker polls for input before sleeping,\n"
             "                           adapting below it; 0 to %d, 0: never (default %d)\n"
+            "      --doc-cache-mb MB    memory each worker keeps for the stored fields of\n"
+            "                           hits it has shown, 0 to %d, 0: none (default %d)\n"
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
@@ -58,7 +60,8 @@ static void usage(FILE *f)
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
-            NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
+            NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
+            NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -101,7 +104,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
            OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
-           OPT_SHARD_TIMEOUT };
+           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "shard", required_argument, NULL, 's' },
@@ -116,6 +119,7 @@ int main(int argc, char **argv)
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
         { "busy-poll-us", required_argument, NULL, OPT_BUSY_POLL },
+        { "doc-cache-mb", required_argument, NULL, OPT_DOC_CACHE },
         { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -129,6 +133,7 @@ int main(int argc, char **argv)
     cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     cfg.busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
+    cfg.doc_cache_mb = NEWSD_DEFAULT_DOC_CACHE_MB;
     cfg.reindex_jobs = cfg.workers;
     cfg.reindex_nice = NEWSD_REINDEX_NICE;
     cfg.shard_timeout_ms = NEWSD_DEFAULT_SHARD_TIMEOUT_MS;
@@ -209,6 +214,11 @@ int main(int argc, char **argv)
                 return usage_error("--busy-poll-us takes microseconds from 0 to 10000, not '%s'",
                                    optarg);
             cfg.busy_poll_us = (unsigned)v;
+            break;
+        case OPT_DOC_CACHE:
+            if ((v = number(optarg, 0, NEWSD_MAX_DOC_CACHE_MB)) < 0)
+                return usage_error("--doc-cache-mb takes MiB from 0 to 65536, not '%s'", optarg);
+            cfg.doc_cache_mb = (unsigned)v;
             break;
         case OPT_AUTH_TOKEN_FILE:
             if (!*optarg)

@@ -22,16 +22,17 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <exception>
+#include <list>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -316,6 +317,114 @@ StoredDoc decode(const std::string &data)
     return d;
 }
 
+/*
+ * The document cache of a reader (newsidx_reader_set_doc_cache): the fields a hit shows
+ * (id, title, date, source, url and the body its snippet is cut from), decoded, by
+ * docid, least recently used first out.  Xapian keeps no cache of its own: without this
+ * a hit costs a B-tree lookup, a pread of its block, an inflate of the data (glass
+ * deflates it) and our decoding, about 9 us a hit here (README.md, "The document
+ * cache").  Bytes are counted as the strings' heap blocks plus the list and map nodes, so
+ * the bound holds for the memory itself.  A docid names another document after the
+ * reader moves to another revision (a replaced document keeps its docid), so every move
+ * empties the cache (DocCache::clear, called by the reader's reopen paths).  One per
+ * reader, like the reader not thread-safe.
+ */
+class DocCache {
+  public:
+    void set_capacity(uint64_t bytes)
+    {
+        cap_ = bytes;
+        trim(0);
+    }
+    uint64_t capacity() const { return cap_; }
+
+    bool contains(Xapian::docid id) const { return map_.count(id) != 0; }
+
+    /* The document, now the most recently used; NULL (a miss) when absent.  The pointer
+     * holds until the next put or clear. */
+    const StoredDoc *find(Xapian::docid id)
+    {
+        auto it = map_.find(id);
+        if (it == map_.end()) {
+            misses_++;
+            return nullptr;
+        }
+        hits_++;
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return &it->second->doc;
+    }
+
+    /* Keeps d (its topics and places dropped: no hit shows them) and returns it, or NULL
+     * when it alone is over the capacity.  The pointer holds until the next put or clear. */
+    const StoredDoc *put(Xapian::docid id, StoredDoc &&d)
+    {
+        d.topics.clear();
+        d.topics.shrink_to_fit();
+        d.places.clear();
+        d.places.shrink_to_fit();
+        uint64_t b = cost(d);
+        if (b > cap_ || map_.count(id)) return nullptr;
+        trim(b);
+        lru_.push_front(Node{id, b, std::move(d)});
+        map_.emplace(id, lru_.begin());
+        used_ += b;
+        return &lru_.front().doc;
+    }
+
+    void clear()
+    {
+        map_.clear();
+        lru_.clear();
+        used_ = 0;
+    }
+
+    void stats(newsidx_cache_stats_t *out) const
+    {
+        out->hits = hits_;
+        out->misses = misses_;
+        out->docs = map_.size();
+        out->bytes = used_;
+        out->capacity = cap_;
+    }
+
+  private:
+    struct Node {
+        Xapian::docid id;
+        uint64_t bytes;
+        StoredDoc doc;
+    };
+    using Lru = std::list<Node>;
+
+    /* A heap block of the string's, if it has one (short strings live inside it). */
+    static uint64_t heap(const std::string &str)
+    {
+        return str.capacity() > 15 ? str.capacity() + 1 : 0;
+    }
+    static uint64_t cost(const StoredDoc &d)
+    {
+        /* the list node (two links and the Node) and the map node (link, key, iterator,
+         * cached hash) and its bucket */
+        uint64_t b = 2 * sizeof(void *) + sizeof(Node) + 4 * sizeof(void *) + sizeof(void *);
+        return b + heap(d.id) + heap(d.title) + heap(d.date) + heap(d.source) + heap(d.url) +
+               heap(d.body);
+    }
+    /* Evicts until `room` more bytes fit. */
+    void trim(uint64_t room)
+    {
+        while (!lru_.empty() && used_ + room > cap_) {
+            const Node &last = lru_.back();
+            used_ -= last.bytes;
+            map_.erase(last.id);
+            lru_.pop_back();
+        }
+    }
+
+    Lru lru_;
+    std::unordered_map<Xapian::docid, Lru::iterator> map_;
+    uint64_t cap_ = uint64_t(NEWSD_DEFAULT_DOC_CACHE_MB) << 20;
+    uint64_t used_ = 0, hits_ = 0, misses_ = 0;
+};
+
 /* Lowercases the value of a boolean field (source:Reuters finds XSreuters), as the
  * indexer does; QueryParser leaves boolean values as typed. */
 class LowercaseFilter : public Xapian::FieldProcessor {
@@ -448,18 +557,6 @@ Xapian::Query build_query(const Xapian::Database &db, const char *query,
     return q;
 }
 
-/* Runs f; if the database moved under it, reopens and runs it once more (a second
- * DatabaseModifiedError reaches the caller's handlers as NEWSIDX_MODIFIED). */
-template <class F>
-void with_retry(Xapian::Database &db, F &&f)
-{
-    try {
-        f();
-    } catch (const Xapian::DatabaseModifiedError &) {
-        db.reopen();
-        f();
-    }
-}
 
 }  // namespace
 
@@ -488,6 +585,7 @@ struct Shard {
 struct newsidx_reader {
     Xapian::Database db;                /* sharded: the shards that are up, combined */
     Xapian::Stem snippet_stem{new StemMemo};   /* MSet::snippet's stemmer (StemMemo) */
+    DocCache docs;                      /* hits' stored fields; emptied when db moves */
     bool open = false;
     std::string error;
     std::vector<Shard> shards;          /* empty: a plain reader (newsidx_reader_open) */
@@ -860,6 +958,7 @@ void rebuild(newsidx_reader_t *r)
             r->up.push_back(k);
         }
     r->db = all;
+    r->docs.clear(); /* docids of the combined database follow the shards that are up */
 }
 
 [[noreturn]] void shard_down(newsidx_reader_t *r, size_t k)
@@ -927,6 +1026,21 @@ std::vector<size_t> blame(newsidx_reader_t *r, const Xapian::NetworkError &e)
     return culprits;
 }
 
+/* Runs f; if the database moved under it, reopens (emptying the document cache) and runs
+ * it once more (a second DatabaseModifiedError reaches the caller's handlers as
+ * NEWSIDX_MODIFIED). */
+template <class F>
+void with_retry(newsidx_reader_t *r, F &&f)
+{
+    try {
+        f();
+    } catch (const Xapian::DatabaseModifiedError &) {
+        r->docs.clear();
+        r->db.reopen();
+        f();
+    }
+}
+
 /* Runs f on the reader's database.  A plain reader: as with_retry.  A sharded one: see
  * newsidx_reader_open_shards; f runs again after a shard failed (and was reconnected,
  * or, with partial, left out). */
@@ -936,13 +1050,13 @@ void sharded(newsidx_reader_t *r, bool partial, F &&f)
     r->failed_shard.clear();
     r->missing.clear();
     if (r->shards.empty()) {
-        with_retry(r->db, f);
+        with_retry(r, f);
         return;
     }
     for (size_t attempt = 0;; attempt++) {
         prepare(r, partial);
         try {
-            with_retry(r->db, f);
+            with_retry(r, f);
             return;
         } catch (const Xapian::NetworkError &e) {
             std::vector<size_t> culprits = blame(r, e);
@@ -1001,14 +1115,36 @@ newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed)
             Xapian::Database &db = r->db;
             Xapian::rev before = db.get_revision();
             db.reopen();
-            if (changed) *changed = db.get_revision() != before;
+            bool moved = db.get_revision() != before;
+            if (moved) r->docs.clear();
+            if (changed) *changed = moved;
         } else {
             bool moved = reopen_shards(r);
+            if (moved) r->docs.clear();
             if (changed) *changed = moved;
         }
     }
     NEWSIDX_CATCH(&reader->error, st)
     return st;
+}
+
+newsidx_status_t newsidx_reader_set_doc_cache(newsidx_reader_t *reader, uint64_t bytes)
+{
+    if (!reader) return NEWSIDX_BAD_ARGUMENT;
+    if (bytes > (uint64_t(NEWSD_MAX_DOC_CACHE_MB) << 20)) {
+        reader->error = "document cache over " + std::to_string(NEWSD_MAX_DOC_CACHE_MB) + " MiB";
+        return NEWSIDX_BAD_ARGUMENT;
+    }
+    reader->docs.set_capacity(bytes);
+    return NEWSIDX_OK;
+}
+
+newsidx_status_t newsidx_reader_doc_cache_stats(const newsidx_reader_t *reader,
+                                                newsidx_cache_stats_t *out)
+{
+    if (!reader || !out) return NEWSIDX_BAD_ARGUMENT;
+    reader->docs.stats(out);
+    return NEWSIDX_OK;
 }
 
 newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *count)
@@ -1038,7 +1174,8 @@ void newsidx_search_opts_init(newsidx_search_opts_t *opts)
 namespace {
 
 /*
- * The stored data of every hit of m, in page order.  Xapian 1.4's remote backend fetches
+ * The stored data of the hits of m that `want` marks, in page order ("" for the others).
+ * Xapian 1.4's remote backend fetches
  * a document in one round trip of its own, and MSet::fetch() does not pipeline them
  * (RemoteDatabase has no request_document before 1.5), so a page of ten hits costs ten
  * round trips in a row.  Each shard's connection is independent, though: the hits are
@@ -1048,7 +1185,8 @@ namespace {
  * "Sharded indexes", has the figures).  Local shards and plain readers read in line.
  * Building with -DNEWSIDX_SERIAL_FETCH reads everything in line, to measure it.
  */
-std::vector<std::string> page_data(newsidx_reader_t *r, const Xapian::MSet &m)
+std::vector<std::string> page_data(newsidx_reader_t *r, const Xapian::MSet &m,
+                                   const std::vector<char> &want)
 {
     std::vector<std::string> out(m.size());
     size_t nup = r->up.size(), remote = 0;
@@ -1056,16 +1194,17 @@ std::vector<std::string> page_data(newsidx_reader_t *r, const Xapian::MSet &m)
 #ifdef NEWSIDX_SERIAL_FETCH
     remote = 0;
 #endif
-    if (remote < 2 || m.size() < 2) {
+    size_t wanted = static_cast<size_t>(std::count(want.begin(), want.end(), 1));
+    if (remote < 2 || wanted < 2) {
         size_t i = 0;
-        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-            out[i++] = it.get_document().get_data();
+        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i)
+            if (want[i]) out[i] = it.get_document().get_data();
         return out;
     }
     std::vector<std::vector<std::pair<size_t, Xapian::docid>>> groups(nup);
     size_t i = 0;
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i)
-        groups[(*it - 1) % nup].emplace_back(i, (*it - 1) / nup + 1);
+        if (want[i]) groups[(*it - 1) % nup].emplace_back(i, (*it - 1) / nup + 1);
     std::vector<std::exception_ptr> errors(nup);
     std::vector<std::thread> threads;
     threads.reserve(nup);
@@ -1120,20 +1259,34 @@ void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opt
     res.total = m.get_matches_estimated();
     res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
     res.store.reserve(m.size());
-    std::vector<std::string> data = page_data(r, m);
+    /* Hits in the document cache are not read; the others are read (remote shards' in
+     * parallel), decoded and kept.  Each hit is finished before the next is kept, since
+     * keeping one may evict another. */
+    std::vector<char> want(m.size());
     size_t i = 0;
-    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
-        StoredDoc d = decode(data[i++]);
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i)
+        want[i] = !r->docs.contains(*it);
+    std::vector<std::string> data = page_data(r, m, want);
+    i = 0;
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i) {
+        const StoredDoc *d = r->docs.find(*it);
+        StoredDoc local;
+        if (!d) {
+            /* a miss, or (a cache smaller than a page) evicted by this page's own misses */
+            local = decode(want[i] ? data[i] : it.get_document().get_data());
+            d = r->docs.put(*it, std::move(local));
+            if (!d) d = &local; /* over the whole capacity (or none): used once */
+        }
         HitStrings h;
         h.rank = it.get_rank() + 1;
         h.score = it.get_weight();
-        h.id = std::move(d.id);
-        h.title = std::move(d.title);
-        h.date = std::move(d.date);
-        h.source = std::move(d.source);
-        h.url = std::move(d.url);
+        h.id = d->id;
+        h.title = d->title;
+        h.date = d->date;
+        h.source = d->source;
+        h.url = d->url;
         if (o.snippets)
-            h.snippet = m.snippet(d.body, o.snippet_len ? o.snippet_len : NEWSD_DEFAULT_SNIPPET_LEN,
+            h.snippet = m.snippet(d->body, o.snippet_len ? o.snippet_len : NEWSD_DEFAULT_SNIPPET_LEN,
                                   stem, snippet_flags(o.snippets), o.hi_start ? o.hi_start : "<b>",
                                   o.hi_end ? o.hi_end : "</b>", SNIPPET_OMIT);
         res.store.push_back(std::move(h));

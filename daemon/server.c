@@ -102,11 +102,30 @@ static void reader_replace(worker_t *w, uint64_t epoch)
         newsidx_reader_close(fresh);
         return;
     }
+    newsidx_reader_set_doc_cache(fresh, (uint64_t)srv->cfg.doc_cache_mb << 20);
+    newsidx_cache_stats_t cs;
+    if (newsidx_reader_doc_cache_stats(w->reader, &cs) == NEWSIDX_OK) {
+        w->cache_hits_before += cs.hits;
+        w->cache_misses_before += cs.misses;
+    }
     newsidx_reader_close(w->reader);
     w->reader = fresh;
     w->reader_ino = ino;
+    worker_cache_published(w);
     atomic_store(&w->reader_epoch, epoch);
     LOG(LOG_INFO, "reopen", "worker=%u epoch=%" PRIu64 " reason=new_index", w->id, epoch);
+}
+
+void worker_cache_published(worker_t *w)
+{
+    newsidx_cache_stats_t cs;
+    if (!w->reader || newsidx_reader_doc_cache_stats(w->reader, &cs) != NEWSIDX_OK)
+        return;
+    atomic_store_explicit(&w->cache_hits, w->cache_hits_before + cs.hits, memory_order_relaxed);
+    atomic_store_explicit(&w->cache_misses, w->cache_misses_before + cs.misses,
+                          memory_order_relaxed);
+    atomic_store_explicit(&w->cache_bytes, cs.bytes, memory_order_relaxed);
+    atomic_store_explicit(&w->cache_docs, cs.docs, memory_order_relaxed);
 }
 
 newsidx_reader_t *worker_reader(worker_t *w)
@@ -298,6 +317,8 @@ static int open_reader(worker_t *w)
                                         cfg->shard_timeout_ms, &w->reader);
     else
         st = newsidx_reader_open(cfg->index_path, &w->reader);
+    if (w->reader)
+        newsidx_reader_set_doc_cache(w->reader, (uint64_t)cfg->doc_cache_mb << 20);
     if (st != NEWSIDX_OK) {
         fprintf(stderr, "newsd: cannot open the index %s: %s\n",
                 cfg->nshards ? "shards" : cfg->index_path,

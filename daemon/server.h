@@ -42,6 +42,8 @@ typedef struct server_config {
     unsigned query_timeout_ms;     /* a search past this is cut short: ERR timeout */
     unsigned busy_poll_us;         /* a worker polls this long for more input before it
                                       sleeps (0: it sleeps at once) */
+    unsigned doc_cache_mb;         /* each worker's reader keeps this many MiB of hits'
+                                      stored fields (0: none) */
     const char *indexer;           /* the newsindex program REINDEX runs */
     unsigned reindex_jobs;         /* its --jobs */
     unsigned reindex_nice;         /* its niceness */
@@ -95,6 +97,10 @@ typedef struct worker {
     uint64_t reader_refreshed_us;
     conn_t *conns;                     /* every connection of this worker, linked */
     uint64_t activity;                 /* input callbacks run: --busy-poll-us looks at it */
+    /* the reader's document cache, as of its last search (STATS sums the workers'):
+     * figures of readers this worker replaced are kept in the *_before fields */
+    atomic_uint_fast64_t cache_hits, cache_misses, cache_bytes, cache_docs;
+    uint64_t cache_hits_before, cache_misses_before;
     unsigned nconns;
     int stopping;
 } worker_t;
@@ -135,6 +141,9 @@ newsidx_reader_t *worker_reader(worker_t *w);
 
 /* Wakes every worker, e.g. to move its reader to a new index folder. */
 void server_wake_all(server_t *srv);
+
+/* Publishes the figures of w's document cache for STATS (after a search). */
+void worker_cache_published(worker_t *w);
 
 /* Called by conn.c when a connection of w is freed. */
 void worker_conn_gone(worker_t *w);

@@ -117,6 +117,30 @@ newsidx_status_t newsidx_reader_reopen(newsidx_reader_t *reader, int *changed);
 /* Number of documents in the index. */
 newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *count);
 
+/*
+ * The document cache: a reader keeps the stored fields of the hits it has shown, decoded,
+ * so that a hit shown again costs no B-tree lookup, no read of the block from the file,
+ * no inflate of the data and no decoding (README.md, "The document cache").  Least
+ * recently used documents leave first; the cache is emptied whenever the reader moves to
+ * another revision, so a replaced or deleted document is never shown stale.  A reader
+ * opens with NEWSD_DEFAULT_DOC_CACHE_MB MiB; newsidx_reader_set_doc_cache sets the most
+ * it may hold, in bytes (0: no cache; at most NEWSD_MAX_DOC_CACHE_MB MiB), evicting at
+ * once what no longer fits.  Returns NEWSIDX_BAD_ARGUMENT over the maximum.
+ */
+newsidx_status_t newsidx_reader_set_doc_cache(newsidx_reader_t *reader, uint64_t bytes);
+
+typedef struct newsidx_cache_stats {
+    uint64_t hits;      /* hits of searches served from the cache */
+    uint64_t misses;    /* hits of searches read from the index */
+    uint64_t docs;      /* documents held now */
+    uint64_t bytes;     /* their memory, bookkeeping included */
+    uint64_t capacity;  /* the most it may hold, in bytes */
+} newsidx_cache_stats_t;
+
+/* The cache's figures since the reader was opened. */
+newsidx_status_t newsidx_reader_doc_cache_stats(const newsidx_reader_t *reader,
+                                                newsidx_cache_stats_t *out);
+
 /* The index metadata key under which newsindex records the paths it was built from (a
  * JSON array of absolute paths); REINDEX without paths rebuilds from them. */
 #define NEWSD_PATHS_METADATA_KEY "newsd.paths"

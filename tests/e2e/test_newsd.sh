@@ -161,11 +161,11 @@ check "HELP: every command" [ "$(sed -n '2,14p' "$T/got" | cut -f 1 | tr '\n' ' 
 check "HELP: END" [ "$(sed -n 15p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
-check "STATS: names" [ "$(sed -n '2,16p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches writes commits errors search_p50_us search_p90_us search_p99_us " ]
+check "STATS: names" [ "$(sed -n '2,20p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
 check "STATS: documents" grep -q "^documents${TAB}6\$" "$T/got"
 check "STATS: workers" grep -q "^workers${TAB}2\$" "$T/got"
 check "STATS: one connection (this one)" grep -q "^connections${TAB}1\$" "$T/got"
-check "STATS: END" [ "$(sed -n 17p "$T/got")" = "END" ]
+check "STATS: END" [ "$(sed -n 21p "$T/got")" = "END" ]
 check "STATS json" grep -q '^{"status":"ok","documents":6,"index_bytes":[1-9]' "$T/got"
 expect "FORMAT switches the connection" "$TCP" 'FORMAT json
 PING
@@ -344,6 +344,16 @@ COUNT title:herd
 OK count=0 took_us=N
 OK count=1 took_us=N
 '
+# One connection stays on one worker, so its second SEARCH would find live-1 in that
+# worker's document cache if a commit did not empty it: the replaced document keeps its
+# docid, and only the cache could still show the old title and body.
+printf '%sSEARCH snippet=1 zebra\nADD {"id":"live-1","title":"Zebra herd again","body":"Zebras everywhere, and one wombat."}\nSEARCH snippet=1 zebra\nSTATS\n' \
+    "$AUTHL" | "$NC" "$TCP" >"$T/got"
+check "doc cache: the first search shows the document as it was" \
+    [ "$(grep -c "^1${TAB}live-1${TAB}.*${TAB}Zebra herd${TAB}<b>Zebras</b> everywhere.\$" "$T/got")" -eq 1 ]
+check "doc cache: after a replace, the same worker shows the new title and body" \
+    grep -q "^1${TAB}live-1${TAB}.*${TAB}Zebra herd again${TAB}<b>Zebras</b> everywhere, and one wombat.\$" "$T/got"
+check "doc cache: STATS counts hits and misses" grep -q "^doc_cache_misses${TAB}[1-9]" "$T/got"
 expect "ADD errors" "$TCP" "$AUTHL"'ADD {"title":"no id"}
 ADD {"id":"x","title":"t"
 ADD ["id"]
@@ -395,7 +405,7 @@ expect "all 200 searchable" "$UNIX" 'COUNT source=bulk quagga
 '
 printf 'STATS\n' | "$NC" "$TCP" >"$T/got"
 writes=$(sed -n "s/^writes${TAB}//p" "$T/got"); commits=$(sed -n "s/^commits${TAB}//p" "$T/got")
-check "STATS counts the writes (203)" [ "$writes" = 203 ]
+check "STATS counts the writes (204)" [ "$writes" = 204 ]
 check "group commit: fewer commits than writes" [ "$commits" -lt "$writes" ]
 
 # ---- one connection pipelining writes: they share commits, replies keep request order ----
@@ -573,6 +583,24 @@ check "busy polling: an idle daemon sleeps (CPU ticks in 2 s: $((c1 - c0)))" \
     [ $((c1 - c0)) -lt $(( $(getconf CLK_TCK) / 2 )) ]
 stop "$BUSY"
 check "busy polling: SIGTERM, exit 0" [ "$RC" -eq 0 ]
+
+# ---- --doc-cache-mb: the same replies with no document cache ----
+"$ND" --index "$T/idx" --doc-cache-mb 65537 >"$T/out" 2>"$T/err"; rc=$?
+check "--doc-cache-mb over the limit: exit 2" [ "$rc" -eq 2 ]
+check "--doc-cache-mb over the limit: message" contains "$T/err" "--doc-cache-mb takes MiB from 0 to 65536, not '65537'"
+"$ND" --index "$T/idx" --doc-cache-mb -1 >"$T/out" 2>"$T/err"; rc=$?
+check "--doc-cache-mb negative: exit 2" [ "$rc" -eq 2 ]
+start nocache --index "$T/idx" --listen 127.0.0.1:0 --workers 2 --doc-cache-mb 0
+NOCACHE=$PID
+"$NC" -t 60 -L 10,50 "$TCP" "$T/load" >"$T/got"
+check "no document cache: 10 clients x 50 requests, every reply right" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
+printf 'SEARCH snippet=0 wheat\nSEARCH snippet=1 wheat\nSTATS\n' | "$NC" "$TCP" >"$T/got"
+check "no document cache: searches answered" [ "$(grep -c '^OK total=3 shown=3 ' "$T/got")" -eq 2 ]
+check "no document cache: STATS holds no document" grep -q "^doc_cache_docs${TAB}0\$" "$T/got"
+check "no document cache: STATS counts each of the 6 hits read as a miss" grep -q "^doc_cache_misses${TAB}6\$" "$T/got"
+check "no document cache: no hit" grep -q "^doc_cache_hits${TAB}0\$" "$T/got"
+stop "$NOCACHE"
+check "no document cache: SIGTERM, exit 0" [ "$RC" -eq 0 ]
 
 check "no sanitizer or leak report in any daemon log" sh -c "! grep -l -E 'Sanitizer|runtime error' $T/*.log"
 finish

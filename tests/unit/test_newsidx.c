@@ -650,6 +650,138 @@ static void test_modified_retry(void)
     newsidx_reader_close(r);
 }
 
+/* Every field of every hit of query (snippets on), one line each, into out. */
+static void page_text(newsidx_reader_t *r, const char *query, unsigned limit, char *out, size_t len)
+{
+    newsidx_search_opts_t o;
+    newsidx_search_opts_init(&o);
+    o.limit = limit;
+    o.snippets = NEWSIDX_SNIPPET_FIRST;
+    newsidx_results_t *res = NULL;
+    out[0] = '\0';
+    if (newsidx_search(r, query, &o, &res) != NEWSIDX_OK) {
+        snprintf(out, len, "ERR");
+        return;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < newsidx_results_count(res) && used < len; i++) {
+        const newsidx_hit_t *h = newsidx_results_hit(res, i);
+        used += (size_t)snprintf(out + used, len - used, "%u|%s|%s|%s|%s|%s|%s\n", h->rank,
+                                 h->id, h->title, h->date, h->source, h->url, h->snippet);
+    }
+    newsidx_results_destroy(res);
+}
+
+/* The document cache: pages served from it are the pages read from the index, whatever
+ * its capacity (down to evicting, within one page, hits it held when the page began); its
+ * bytes stay within the capacity; a reopen onto a new revision empties it, so a replaced
+ * document (same docid) is never shown stale. */
+static void test_doc_cache(void)
+{
+    char p[128], id[32], title[64], body[256];
+    static char want[65536], got[65536];
+    newsidx_writer_t *w = NULL;
+    CHECK_INT(newsidx_writer_open(path_in(p, sizeof p, "cache"), NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    for (int i = 0; i < 60; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(title, sizeof title, "Cached story %d", i);
+        snprintf(body, sizeof body, "Common words fill story %d; the harvest of week %d was "
+                 "late, and prices of grain%d rose as traders expected.", i, i % 7, i);
+        newsidx_doc_t d = {0};
+        d.id = id;
+        d.title = title;
+        d.body = body;
+        d.date = "2021-05-01";
+        d.source = "test";
+        CHECK_INT(newsidx_writer_put(w, &d, NULL), NEWSIDX_OK);
+    }
+    CHECK_INT(newsidx_writer_commit(w), NEWSIDX_OK);
+
+    newsidx_reader_t *plain = NULL, *r = NULL;
+    CHECK_INT(newsidx_reader_open(p, &plain), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_open(p, &r), NEWSIDX_OK);
+    if (!plain || !r) goto out;
+    CHECK_INT(newsidx_reader_set_doc_cache(plain, 0), NEWSIDX_OK);
+    newsidx_cache_stats_t cs;
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    CHECK_INT(cs.capacity, (uint64_t)NEWSD_DEFAULT_DOC_CACHE_MB << 20);
+    CHECK_INT(cs.hits + cs.misses + cs.docs + cs.bytes, 0);
+
+    page_text(plain, "harvest", 10, want, sizeof want);
+    CHECK(strstr(want, "10|c") != NULL);
+    page_text(r, "harvest", 10, got, sizeof got);
+    CHECK_STR(got, want);
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    CHECK_INT(cs.misses, 10);
+    CHECK_INT(cs.hits, 0);
+    CHECK_INT(cs.docs, 10);
+    CHECK(cs.bytes > 10 * 100 && cs.bytes <= cs.capacity);
+    page_text(r, "harvest", 10, got, sizeof got);
+    CHECK_STR(got, want);
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    CHECK_INT(cs.hits, 10);
+    CHECK_INT(cs.misses, 10);
+    /* another query highlights other words in the same cached bodies */
+    page_text(plain, "traders grain7", 10, want, sizeof want);
+    page_text(r, "traders grain7", 10, got, sizeof got);
+    CHECK_STR(got, want);
+    CHECK(strstr(got, "<b>grain7</b>") != NULL);
+
+    /* a cache smaller than a page: every page still whole and the same */
+    CHECK_INT(newsidx_reader_set_doc_cache(r, 2000), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    CHECK(cs.bytes <= 2000 && cs.docs < 10);
+    page_text(plain, "harvest", 60, want, sizeof want);
+    CHECK(strstr(want, "60|c") != NULL);
+    for (int round = 0; round < 3; round++) {
+        page_text(r, "harvest", 60, got, sizeof got);
+        CHECK_STR(got, want);
+        CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+        CHECK(cs.bytes <= 2000 && cs.docs >= 1);
+    }
+    /* no cache: nothing kept, misses still counted */
+    CHECK_INT(newsidx_reader_set_doc_cache(r, 0), NEWSIDX_OK);
+    uint64_t misses = 0;
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    misses = cs.misses;
+    page_text(r, "harvest", 60, got, sizeof got);
+    CHECK_STR(got, want);
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    CHECK_INT(cs.docs + cs.bytes, 0);
+    CHECK_INT(cs.misses, misses + 60);
+    /* the limit */
+    CHECK_INT(newsidx_reader_set_doc_cache(r, ((uint64_t)NEWSD_MAX_DOC_CACHE_MB << 20) + 1),
+              NEWSIDX_BAD_ARGUMENT);
+    CHECK(strstr(newsidx_reader_error(r), "document cache over") != NULL);
+    CHECK_INT(newsidx_reader_set_doc_cache(r, (uint64_t)NEWSD_MAX_DOC_CACHE_MB << 20), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_set_doc_cache(NULL, 0), NEWSIDX_BAD_ARGUMENT);
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, NULL), NEWSIDX_BAD_ARGUMENT);
+
+    /* a replaced document keeps its docid: the reopen must empty the cache */
+    page_text(r, "grain7", 10, got, sizeof got);
+    CHECK(strstr(got, "Cached story 7|") != NULL);
+    newsidx_doc_t d = {0};
+    d.id = "c7";
+    d.title = "Rewritten story";
+    d.body = "The grain7 report was withdrawn.";
+    int replaced = 0, changed = 0;
+    CHECK_INT(newsidx_writer_put(w, &d, &replaced), NEWSIDX_OK);
+    CHECK_INT(replaced, 1);
+    CHECK_INT(newsidx_writer_commit(w), NEWSIDX_OK);
+    page_text(r, "grain7", 10, got, sizeof got); /* the old revision: the old text */
+    CHECK(strstr(got, "Cached story 7|") != NULL);
+    CHECK_INT(newsidx_reader_reopen(r, &changed), NEWSIDX_OK);
+    CHECK_INT(changed, 1);
+    CHECK_INT(newsidx_reader_doc_cache_stats(r, &cs), NEWSIDX_OK);
+    CHECK_INT(cs.docs + cs.bytes, 0);
+    page_text(r, "grain7", 10, got, sizeof got);
+    CHECK_STR(got, "1|c7|Rewritten story||||The <b>grain7</b> report was withdrawn.\n");
+out:
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    newsidx_reader_close(plain);
+    newsidx_reader_close(r);
+}
+
 /* Overwrite every table of a small index with garbage: open or search must fail
  * cleanly. */
 static void build_small(const char *path)
@@ -1257,6 +1389,7 @@ int main(void)
     newsidx_reader_close(r);
 
     test_modified_retry();
+    test_doc_cache();
     test_bulk_merge_compact();
     test_copy_doc();
     test_metadata();
