@@ -65,15 +65,16 @@ fi
 # FTS5 and Sphinx at the same concurrency).
 QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1
             spin-inproc-snip-1 spin-tcp-snip-1 spin-unix-snip-1
-            inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1
-            tcp-fields-8 tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
+            inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1 nocache-inproc-fields-1
+            tcp-fields-8 tcp-fields-32 nocache-tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
             fts5-fields-8 fts5-fields-1 sphinx-ids-1
             inproc-fields-32 xapian-ids-32 xapian-ids-1
-            tcp-snip-8 tcp-snip-32 fts5-snip-32 fts5-snip-8 fts5-snip-1
+            tcp-snip-8 tcp-snip-32 nocache-tcp-snip-32 fts5-snip-32 fts5-snip-8 fts5-snip-1
             newsq true"
 
 QTMP=
 NEWSD_PID=
+NC_PID=
 SEARCHD_PID=
 SPHINX_ADDR=
 
@@ -83,11 +84,11 @@ query_cleanup() {
         wait "$SEARCHD_PID" 2> /dev/null
         SEARCHD_PID=
     fi
-    if [ -n "$NEWSD_PID" ]; then
-        kill "$NEWSD_PID" 2> /dev/null
-        wait "$NEWSD_PID" 2> /dev/null
-        NEWSD_PID=
-    fi
+    for pid in $NEWSD_PID $NC_PID; do
+        kill "$pid" 2> /dev/null
+        wait "$pid" 2> /dev/null
+    done
+    NEWSD_PID= NC_PID=
     [ -n "$QTMP" ] && rm -rf "$QTMP"
     QTMP=
 }
@@ -101,23 +102,33 @@ query_available() {
     esac
 }
 
-# Starts newsd on the index and sets TCP_ADDR, UNIX_ADDR and NEWSD_PID.
-start_newsd() {
-    err=$LOGS/newsd.err
-    UNIX_ADDR=unix:$QTMP/newsd.sock
-    "$NEWSD" --index "$QTMP/idx" --listen 127.0.0.1:0 --listen "$UNIX_ADDR" \
-        --log-level warn 2> "$err" &
-    NEWSD_PID=$!
+# Starts newsd on the index with ERRFILE as its stderr and the further options given,
+# and waits for its ready line: sets LAUNCHED_PID and LAUNCHED_TCP (its TCP address).
+launch_newsd() {
+    err=$1; shift
+    "$NEWSD" --index "$QTMP/idx" --listen 127.0.0.1:0 --log-level warn "$@" 2> "$err" &
+    LAUNCHED_PID=$!
     # Wait for the ready line (it names the real port), with a deadline.
     tries=0
     while ! grep -q '^newsd: ready' "$err" 2> /dev/null; do
-        kill -0 "$NEWSD_PID" 2> /dev/null || die "newsd exited: $(tail -n 3 "$err")"
+        kill -0 "$LAUNCHED_PID" 2> /dev/null || die "newsd exited: $(tail -n 3 "$err")"
         tries=$((tries + 1))
         [ "$tries" -gt 300 ] && die "newsd not ready after 30 s"
         sleep 0.1
     done
-    TCP_ADDR=$(sed -n 's/^newsd: ready.* listen=\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$err" | head -n 1)
-    [ -n "$TCP_ADDR" ] || die "no TCP address in newsd's ready line: $(head -n 1 "$err")"
+    LAUNCHED_TCP=$(sed -n 's/^newsd: ready.* listen=\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$err" | head -n 1)
+    [ -n "$LAUNCHED_TCP" ] || die "no TCP address in newsd's ready line: $(head -n 1 "$err")"
+}
+
+# Starts the measured newsd (TCP and a Unix socket; TCP_ADDR, UNIX_ADDR, NEWSD_PID) and
+# a second one without the document cache (--doc-cache-mb 0; NC_ADDR, NC_PID) for the
+# nocache- runs, which show what the cache is worth.
+start_newsd() {
+    UNIX_ADDR=unix:$QTMP/newsd.sock
+    launch_newsd "$LOGS/newsd.err" --listen "$UNIX_ADDR"
+    NEWSD_PID=$LAUNCHED_PID TCP_ADDR=$LAUNCHED_TCP
+    launch_newsd "$LOGS/newsd-nocache.err" --doc-cache-mb 0
+    NC_PID=$LAUNCHED_PID NC_ADDR=$LAUNCHED_TCP
 }
 
 rss_kb() {
@@ -187,8 +198,15 @@ query_command() {
     [ "$conns" -gt 1 ] && n=$NT
     case $label in
     xapian-ids-*) echo "$BIN/xapian_ids -i $QTMP/idx -q $QUERIES -t $conns -n $n" ;;
+    # In-process readers first serve their queries once, untimed (-w): the state of the
+    # daemon's document caches, which have served them in the setup and earlier rounds.
     inproc-*) m=${label#inproc-}; m=${m%-*}
-              echo "$BIN/query_inproc -i $QTMP/idx -q $QUERIES -m $m -t $conns -n $n" ;;
+              echo "$BIN/query_inproc -i $QTMP/idx -q $QUERIES -m $m -t $conns -n $n -w" ;;
+    nocache-inproc-*) m=${label#nocache-inproc-}; m=${m%-*}
+              echo "$BIN/query_inproc -i $QTMP/idx -q $QUERIES -m $m -t $conns -n $n -C 0" ;;
+    nocache-tcp-*) s=0
+              case $label in *-snip-*) s=1 ;; esac
+              echo "$BIN/loadgen -a $NC_ADDR -q $QUERIES -s $s -c $conns -n $n" ;;
     fts5-*) m=${label#fts5-}; m=${m%-*}
             echo "$BIN/fts5_query -d $QTMP/news.db -q $QUERIES -m $m -t $conns -n $n" ;;
     sphinx-ids-*) echo "$BIN/loadgen -a $SPHINX_ADDR -q $QUERIES -f sphinxql -c $conns -n $n" ;;
@@ -287,7 +305,7 @@ query_setup() {
     [ "${BENCH_SPHINX:-1}" = 1 ] && command -v searchd > /dev/null 2>&1 &&
         command -v indexer > /dev/null 2>&1 && start_searchd
     QRSS_IDLE=$(rss_kb "$NEWSD_PID")
-    echo "bench: query: newsd pid $NEWSD_PID on $TCP_ADDR and $UNIX_ADDR, $QDOCS docs" >&2
+    echo "bench: query: newsd pid $NEWSD_PID on $TCP_ADDR and $UNIX_ADDR, $QDOCS docs; without the document cache: pid $NC_PID on $NC_ADDR" >&2
     # Hit totals (exact counts) and a full check of the replies; these passes also warm
     # the page cache for the timed rounds.
     "$BIN/query_inproc" -i "$QTMP/idx" -q "$QUERIES" -m exact -o "$LOGS/counts-newsd.txt" \
@@ -327,11 +345,19 @@ query_bench() {
             query_available "$label" && query_one "$label" "$round"
         done
         echo "$round rss $(rss_kb "$NEWSD_PID")" >> "$QRESULTS"
+        echo "$round rss-nocache $(rss_kb "$NC_PID")" >> "$QRESULTS"
         [ -n "$SEARCHD_PID" ] && echo "$round rss-searchd $(rss_kb "$SEARCHD_PID")" >> "$QRESULTS"
         round=$((round + 1))
     done
     qload_end=$(cut -d' ' -f1-3 /proc/loadavg)
     kill -0 "$NEWSD_PID" 2> /dev/null || die "newsd died during the rounds: $(tail -n 3 "$LOGS/newsd.err")"
+    kill -0 "$NC_PID" 2> /dev/null ||
+        die "newsd --doc-cache-mb 0 died during the rounds: $(tail -n 3 "$LOGS/newsd-nocache.err")"
+    # The measured daemon's document cache after the rounds (STATS doc_cache_*).
+    QCACHE=$("$NEWSQ" -a "$TCP_ADDR" stats 2> /dev/null | awk '
+        $1 == "doc_cache_hits" { h = $2 } $1 == "doc_cache_misses" { m = $2 }
+        $1 == "doc_cache_docs" { d = $2 } $1 == "doc_cache_bytes" { b = $2 }
+        END { if (h + m > 0) printf "%d %d %d %d", h, m, d, b }')
 }
 
 # Prints the side-by-side hit counts from the per-query files the setup wrote
@@ -438,7 +464,7 @@ query_report() {
     echo
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
         -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
-        -v nq_query="$NEWSQ_QUERY" "$MEDIAN_AWK"'
+        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
     function cmp(a, b, f, op,    r, s, x, y) {
         s = ""
@@ -480,6 +506,9 @@ query_report() {
         what["tcp-fields-32"] = "newsd TCP, 32 connections, snippet=0"
         what["tcp-snip-8"] = "newsd TCP, 8 connections, snippet=1"
         what["tcp-snip-32"] = "newsd TCP, 32 connections, snippet=1"
+        what["nocache-tcp-snip-32"] = "newsd --doc-cache-mb 0, TCP, 32 connections, snippet=1"
+        what["nocache-tcp-fields-32"] = "newsd --doc-cache-mb 0, TCP, 32 connections, snippet=0"
+        what["nocache-inproc-fields-1"] = "in-process C API, no document cache, top 10 stored fields"
         what["fts5-fields-1"] = "SQLite FTS5, 1 thread, top 10 by rank"
         what["fts5-fields-8"] = "SQLite FTS5, 8 threads, top 10 by rank"
         what["fts5-fields-32"] = "SQLite FTS5, 32 threads, top 10 by rank"
@@ -494,6 +523,7 @@ query_report() {
     }
     $2 == "rss" { rss = rss " " $3; next }
     $2 == "rss-searchd" { rss_s = rss_s " " $3; next }
+    $2 == "rss-nocache" { rss_nc = rss_nc " " $3; next }
     {
         r = $1; l = $2; if (r > rounds) rounds = r
         if ($3 != "ok") { failed[l]++; if ($5 == "") next }
@@ -544,7 +574,10 @@ query_report() {
                 printf "- Issue 7: newsd p99 under Sphinx p99 at 32 (snippet=0): %s (newsd/Sphinx p99 %.2fx; at 8: %.2fx; at 1: %.2fx)\n", verdict(a < 1), a, cmp("tcp-fields-8", "sphinx-ids-8", "p99", "/"), cmp("tcp-fields-1", "sphinx-ids-1", "p99", "/")
             }
             y = cmp("tcp-snip-32", "fts5-snip-32", "qps", "/")
-            printf "- Issue 7: with snippets, newsd at 32 >= %.1fx FTS5 with snippet() at 32: %s (%.2fx)\n", t_fts, verdict(y >= t_fts), y
+            printf "- Issue 7: with snippets, newsd at 32 >= %.1fx FTS5 with snippet() at 32: %s (%.2fx", t_fts, verdict(y >= t_fts), y
+            z = cmp("nocache-tcp-snip-32", "fts5-snip-32", "qps", "/")
+            if (z != "") printf "; without the document cache, %.2fx", z
+            printf ")\n"
             a = cmp("tcp-fields-32", "fts5-fields-32", "p99", "/"); b = cmp("tcp-snip-32", "fts5-snip-32", "p99", "/")
             printf "- Issue 7: newsd p99 under FTS5 p99 at 32: snippet=0 %s (newsd/FTS5 p99 %.2fx); snippet=1 %s (%.2fx); at 8: %.2fx and %.2fx; at 1: %.2fx and %.2fx (FTS5 in-process, newsd over TCP)\n", verdict(a < 1), a, verdict(b < 1), b, cmp("tcp-fields-8", "fts5-fields-8", "p99", "/"), cmp("tcp-snip-8", "fts5-snip-8", "p99", "/"), cmp("tcp-fields-1", "fts5-fields-1", "p99", "/"), cmp("tcp-snip-1", "fts5-snip-1", "p99", "/")
         } else print "- Issue 7: newsd vs FTS5: not measured (libsqlite3-dev missing or the FTS5 runs failed)"
@@ -560,7 +593,14 @@ query_report() {
         printf "- newsd resident memory (VmRSS): %.1f MB after start, %.1f MB after each round'"'"'s load (median; rounds: %s kB)\n", rss_idle / 1024, median(rss) / 1024, substr(rss, 2)
         if (rss_s != "") printf "- Sphinx searchd resident memory after each round: %.1f MB (median)\n", median(rss_s) / 1024
         printf "- In-process at 32 threads: C API (top 10, stored fields) %.0f queries/s, %.2fx newsd at 32 connections (snippet=0); raw Xapian ids only %.0f queries/s, %.2fx newsd\n", median(all["inproc-fields-32", "qps"]), cmp("inproc-fields-32", "tcp-fields-32", "qps", "/"), median(all["xapian-ids-32", "qps"]), cmp("xapian-ids-32", "tcp-fields-32", "qps", "/")
-        printf "- Reading the stored fields of 10 hits (C API snippet=0 minus raw Xapian ids only, 1 thread, p50): %.0f µs\n", cmp("inproc-fields-1", "xapian-ids-1", "p50", "-")
+        printf "- Reading the stored fields of 10 hits (C API snippet=0 minus raw Xapian ids only, 1 thread, p50): %.0f µs from the index (no document cache), %.0f µs with the cache warm\n", cmp("nocache-inproc-fields-1", "xapian-ids-1", "p50", "-"), cmp("inproc-fields-1", "xapian-ids-1", "p50", "-")
+        x = cmp("tcp-snip-32", "nocache-tcp-snip-32", "qps", "/")
+        if (x != "") {
+            printf "- The document cache (README.md, \"The document cache\"): newsd at 32 connections with it / with `--doc-cache-mb 0` (a second newsd, in the same rounds): snippet=1 %.0f / %.0f queries/s (%.2fx), snippet=0 %.0f / %.0f (%.2fx)", median(all["tcp-snip-32", "qps"]), median(all["nocache-tcp-snip-32", "qps"]), x, median(all["tcp-fields-32", "qps"]), median(all["nocache-tcp-fields-32", "qps"]), cmp("tcp-fields-32", "nocache-tcp-fields-32", "qps", "/")
+            if (split(cache, cs, " ") == 4) printf "; after the rounds it held %d documents in %.1f MB (both workers) and had served %.1f%% of all hits shown", cs[3], cs[4] / 1e6, 100 * cs[1] / (cs[1] + cs[2])
+            if (rss_nc != "") printf "; VmRSS without it %.1f MB", median(rss_nc) / 1024
+            printf "\n"
+        }
     }' "$QRESULTS"
     echo
     echo "### Hit counts side by side (so no speed is bought with missed results)"

@@ -15,7 +15,13 @@
  * run their share of the requests, starting at different places in the log so they
  * do not walk the same queries in step.
  *
+ * Each reader has its document cache (README.md, "The document cache"), of the C API's
+ * default size or -C MB (0: none).  With -w each thread first runs its share once,
+ * untimed, so that its cache holds what a daemon that served these queries before would
+ * hold: the state newsd is in when the bench compares the two.
+ *
  *   query_inproc -i INDEX -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-o COUNTS]
+ *                [-w] [-C MB]
  * prints one "inproc: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
  * only) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
  */
@@ -37,6 +43,8 @@ typedef struct worker {
     bench_thread_t b;       /* first: see bench_run_threads */
     const char *index;
     mode_t_ mode;
+    int warm;               /* -w: one untimed pass first */
+    long cache_mb;          /* -C: document cache size, or -1 for the default */
     uint64_t *counts;       /* -o: each request's count, in order (one thread) */
 } worker_t;
 
@@ -49,10 +57,20 @@ static void *run(void *arg)
         fprintf(stderr, "query_inproc: %s: %s\n", w->index, r ? newsidx_reader_error(r) : "");
         w->b.failed = 1;
     }
+    if (!w->b.failed && w->cache_mb >= 0 &&
+        newsidx_reader_set_doc_cache(r, (uint64_t)w->cache_mb << 20) != NEWSIDX_OK) {
+        fprintf(stderr, "query_inproc: -C: %s\n", newsidx_reader_error(r));
+        w->b.failed = 1;
+    }
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
     o.limit = w->mode == MODE_COUNT ? 0 : PAGE;
     o.snippets = w->mode == MODE_SNIP;
+    for (size_t i = 0; w->warm && !w->b.failed && w->mode != MODE_EXACT && i < w->b.count; i++) {
+        newsidx_results_t *res = NULL;
+        newsidx_search(r, w->b.log->q[(w->b.first + i) % w->b.log->n], &o, &res);
+        newsidx_results_destroy(res);
+    }
     pthread_barrier_wait(w->b.start);
     for (size_t i = 0; !w->b.failed && i < w->b.count; i++) {
         const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
@@ -101,10 +119,11 @@ static int parse_mode(const char *s, mode_t_ *m)
 int main(int argc, char **argv)
 {
     const char *index = NULL, *qpath = NULL, *mode_name = "snip", *out = NULL;
-    long threads = 1, requests = 0;
+    long threads = 1, requests = 0, cache_mb = -1;
+    int warm = 0;
     mode_t_ mode = MODE_SNIP;
     int opt;
-    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:wC:")) != -1) {
         switch (opt) {
         case 'i': index = optarg; break;
         case 'q': qpath = optarg; break;
@@ -112,11 +131,13 @@ int main(int argc, char **argv)
         case 't': threads = strtol(optarg, NULL, 10); break;
         case 'n': requests = strtol(optarg, NULL, 10); break;
         case 'o': out = optarg; break;
+        case 'w': warm = 1; break;
+        case 'C': cache_mb = strtol(optarg, NULL, 10); break;
         default: goto usage;
         }
     }
     if (!index || !qpath || parse_mode(mode_name, &mode) != 0 || threads < 1 ||
-        threads > MAX_THREADS || requests < 0 || (out && threads != 1))
+        threads > MAX_THREADS || requests < 0 || (out && threads != 1) || cache_mb < -1)
         goto usage;
     querylog_t log;
     if (querylog_load(qpath, &log) != 0) return 1;
@@ -127,6 +148,8 @@ int main(int argc, char **argv)
     for (long t = 0; t < threads; t++) {
         w[t].index = index;
         w[t].mode = mode;
+        w[t].warm = warm;
+        w[t].cache_mb = cache_mb;
     }
     uint64_t *counts = NULL;
     if (out && !(counts = w[0].counts = calloc((size_t)requests, sizeof *counts))) {
@@ -142,6 +165,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: query_inproc -i INDEX -q QUERIES [-m snip|fields|count|exact] "
-                    "[-t THREADS] [-n REQUESTS] [-o COUNTS]\n");
+                    "[-t THREADS] [-n REQUESTS] [-o COUNTS] [-w] [-C MB]\n");
     return 2;
 }

@@ -49,6 +49,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     worker.reader_ino = (uint64_t)st.st_ino;
     srv.cfg.index_path = path;
     srv.cfg.workers = 1;
+    srv.workers = &worker;               /* STATS sums the workers' cache figures */
     srv.cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     srv.started_us = server_now_us();
     srv.reindex = reindex_new(&srv);   /* STATUS reads it; no REINDEX can start */
