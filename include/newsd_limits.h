@@ -34,12 +34,9 @@
 #define NEWSD_MAX_QUERY_LEN 4096
 /* Default snippet length in bytes of source text (before highlight markup). */
 #define NEWSD_DEFAULT_SNIPPET_LEN 200
-/* Words whose English stem each reader remembers for snippets (32 bytes each, so 2 MiB
- * per reader, mapped as used; a power of two): news text repeats its words, so few are
- * stemmed twice.  The 2,000 queries of bench/queries.txt meet 37,854 distinct words. */
-#define NEWSD_STEM_CACHE_SLOTS 65536
-/* Entries of the memo a word may sit in (its set; 4 fill two cache lines). */
-#define NEWSD_STEM_CACHE_WAYS 4
+/* Words whose English stem each reader remembers for snippets (direct-mapped, about
+ * 1 MiB per reader): news text repeats its words, so few are stemmed twice. */
+#define NEWSD_STEM_CACHE_SLOTS 16384
 /* Memory each reader (each newsd worker) keeps for decoded stored documents, by
  * default (--doc-cache-mb), and the most it may be given, in MiB. */
 #define NEWSD_DEFAULT_DOC_CACHE_MB 16
