@@ -85,6 +85,19 @@ check "no match: 0" [ "$(sed -n 3p "$T/counts")" = "$(printf '0\tzzqqxxnothere')
 check "bad query: error" [ "$(sed -n 4p "$T/counts")" = "$(printf 'error\tAND')" ]
 "$T/query_inproc" -i "$T/idx" -q "$T/queries" -m exact -t 2 -o "$T/counts" > /dev/null 2>&1
 check "-o with two threads refused" [ $? = 2 ]
+# The document cache in the in-process runs: warmed (-w) or off (-C 0), the same hits.
+printf '%s\n%s\n' "$word" "$word" > "$T/q1"
+hits_qi() { "$T/query_inproc" -i "$T/idx" -q "$T/q1" -m fields "$@" 2> /dev/null |
+            sed -n 's/.* hits=\([0-9]*\) .*/\1/p'; }
+h=$(hits_qi)
+check "query_inproc fields: hits" [ "${h:-0}" -gt 0 ]
+check "query_inproc -w: the same hits" [ "$(hits_qi -w)" = "$h" ]
+check "query_inproc -C 0 -w: the same hits" [ "$(hits_qi -C 0 -w)" = "$h" ]
+"$T/query_inproc" -i "$T/idx" -q "$T/q1" -C -2 > /dev/null 2>&1
+check "-C below 0 refused" [ $? = 2 ]
+"$T/query_inproc" -i "$T/idx" -q "$T/q1" -C 70000 > /dev/null 2> "$T/err"
+check "-C over the C API's limit: a failure" [ $? = 1 ]
+check "-C over the C API's limit: named" contains "$T/err" "document cache over"
 
 # xapian_shards (bench/shards.sh's figures): the same hits over one index and over its
 # shards, in every mode; usage errors; a shard that cannot be reached is a failure.
