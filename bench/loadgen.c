@@ -39,8 +39,15 @@
  * With -u STOPFILE the run ends early, once STOPFILE exists (each connection stops after
  * its reply in flight): a load that lasts as long as something else does, e.g. a rebuild.
  *
+ * With -P a thread waiting for replies polls its sockets without sleeping (poll with a
+ * timeout of 0, again and again) instead of blocking in poll.  A client that sleeps for
+ * the third of a millisecond a search takes lets its vCPU halt, and on this VM the wake
+ * when the reply comes costs it tens of microseconds; an in-process loop never sleeps, so
+ * -P is the client to set beside it when the daemon's own cost is what is measured
+ * (bench/query.sh's poll- runs).  It costs a core per client thread: one connection only.
+ *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
- *           [-f text|json|sphinxql|ping] [-L LABEL] [-V] [-u STOPFILE]
+ *           [-f text|json|sphinxql|ping] [-L LABEL] [-V] [-u STOPFILE] [-P]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -99,7 +106,7 @@ typedef struct thread {
 static struct {
     const char *addr;
     querylog_t log;
-    int snippet, json, sphinxql, ping, verify;
+    int snippet, json, sphinxql, ping, verify, spin;
     const char *stop_file;
     pthread_barrier_t start_line;
 } g;
@@ -352,7 +359,10 @@ static void *run(void *arg)
         active++;
     }
     while (active > 0) {
-        int n = poll(pfd, (nfds_t)t->nconns, -1);
+        int n;
+        do
+            n = poll(pfd, (nfds_t)t->nconns, g.spin ? 0 : -1);
+        while (n == 0);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) goto broken;
         for (size_t i = 0; i < t->nconns && n > 0; i++) {
@@ -403,7 +413,7 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:L:Vu:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:L:Vu:P")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -415,6 +425,7 @@ int main(int argc, char **argv)
         case 'L': label = optarg; break;
         case 'V': g.verify = 1; break;
         case 'u': g.stop_file = optarg; break;
+        case 'P': g.spin = 1; break;
         default: goto usage;
         }
     }
@@ -499,6 +510,6 @@ int main(int argc, char **argv)
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
                     "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-L LABEL] [-V] "
-                    "[-u STOPFILE]\n");
+                    "[-u STOPFILE] [-P]\n");
     return 2;
 }
