@@ -622,7 +622,7 @@ query_report() {
     echo "Query systems:"
     echo
     echo "- **inproc**: bench/query_inproc.c, \`newsidx_search\` on one reader per thread, limit 10 (snippets on or off) or 0, the daemon's own query parser (AND of words, phrases, English stemming)."
-    echo "- **tcp / unix**: bench/loadgen.c, \`SEARCH limit=10 snippet=0|1 format=text|json -- QUERY\`, one request at a time per connection, up to 4 client threads each polling its connections; latency from the write to the end of the reply; every reply checked for its protocol shape."
+    echo "- **tcp / unix**: bench/loadgen.c, \`SEARCH limit=10 snippet=0|1 format=text|json -- QUERY\`, one request at a time per connection, up to 4 client threads each polling its connections; latency from the write to the end of the reply; every reply checked for its protocol shape; in the poll- runs the client polls for its reply without sleeping (\`loadgen -P\`)."
     echo "- **fts5**: bench/fts5_query.c, \`SELECT id, title, date, source [, snippet(news, 2, '<b>', '</b>', '...', 32)] FROM news WHERE news MATCH ? ORDER BY rank LIMIT 10\` (bm25), one read-only connection per thread, 256 MiB cache and mmap, the FTS5 table optimized once after the build."
     echo "- **xapian**: bench/xapian_ids.cc, raw Xapian with the daemon's parser setup, \`get_mset(0, 10)\`, document ids only (no document read): the ceiling under the C API."
     echo "- **sphinx**: Sphinx searchd (\`workers = threads\`, read_buffer 1M, read_unhinted 256K, no binlog) on an index of the same records (run.sh's indexer config: stem_en), driven by bench/loadgen.c over SphinxQL: \`SELECT id FROM news WHERE MATCH('QUERY') LIMIT 10 OPTION ranker=bm25\`; Sphinx 2.2 keeps no text, so it returns ids only, against newsd's stored fields."
