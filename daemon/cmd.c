@@ -438,7 +438,6 @@ static void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f
         st = newsidx_count(reader, query, &opts, &count);
     uint64_t took = server_now_us() - t0;
     atomic_fetch_add(&srv->stats.searches, 1);
-    worker_cache_published(ctx->worker);
     if (st == NEWSIDX_SHARD_UNAVAILABLE) {
         shard_error(ctx, f, reader);
         return;

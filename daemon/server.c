@@ -145,6 +145,7 @@ newsidx_reader_t *worker_reader(worker_t *w)
                 newsidx_status_name(st), newsidx_reader_error(w->reader));
         w->reader_gen = gen;
         w->reader_refreshed_us = now;
+        worker_cache_published(w);   /* a move emptied the document cache */
         return w->reader;
     }
     pthread_rwlock_rdlock(&srv->swap_lock);
@@ -162,6 +163,7 @@ newsidx_reader_t *worker_reader(worker_t *w)
     pthread_rwlock_unlock(&srv->swap_lock);
     w->reader_gen = gen;
     w->reader_refreshed_us = now;
+    worker_cache_published(w);   /* a move emptied the document cache */
     return w->reader;
 }
 

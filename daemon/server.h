@@ -142,7 +142,8 @@ newsidx_reader_t *worker_reader(worker_t *w);
 /* Wakes every worker, e.g. to move its reader to a new index folder. */
 void server_wake_all(server_t *srv);
 
-/* Publishes the figures of w's document cache for STATS (after a search). */
+/* Publishes the figures of w's document cache for STATS (after a search, and after the
+ * reader moved, which empties it). */
 void worker_cache_published(worker_t *w);
 
 /* Called by conn.c when a connection of w is freed. */
