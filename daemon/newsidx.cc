@@ -496,9 +496,102 @@ class StemMemo : public Xapian::StemImplementation {
     std::string get_description() const override { return "memo(" + stem_.get_description() + ")"; }
 };
 
+/*
+ * The cost caps of one query, checked before it runs: its parsed tree holds at most
+ * NEWSD_MAX_QUERY_NODES subqueries, and its wildcards together expand to at most
+ * NEWSD_MAX_QUERY_EXPANSION terms (each keeps its NEWSD_MAX_WILDCARD_TERMS most frequent)
+ * after scanning at most NEWSD_MAX_WILDCARD_SCAN index terms.  Xapian 1.4 expands a
+ * wildcard when the match starts, opening a posting list for every term it keeps, so
+ * without these a short line of wildcards holds a worker and hundreds of MB.
+ */
+struct QueryCost {
+    size_t nodes = 0, expansion = 0, scanned = 0;
+    uint64_t postings = 0;      /* entries in the posting lists of its leaves, at most */
+    bool positional = false;    /* it has a phrase or NEAR, whose cost postings miss */
+};
+
+/* The pattern of an OP_WILDCARD subquery.  Xapian 1.4 has no accessor for it; its
+ * serialisation (the remote protocol's, so stable within 1.4) is 0x0b, the expansion
+ * limit, the limit type and combiner (a byte each), then the pattern's length and bytes,
+ * lengths as in net/length.h: one byte below 255, else 0xff and a 7-bit varint. */
+std::string wildcard_pattern(const Xapian::Query &q)
+{
+    std::string s = q.serialise();
+    size_t pos = 1;
+    auto length = [&s, &pos]() {
+        if (pos >= s.size()) throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+        size_t len = static_cast<unsigned char>(s[pos++]);
+        if (len < 255) return len;
+        size_t v = 0;
+        for (unsigned shift = 0; pos < s.size() && shift < 8 * sizeof v; shift += 7) {
+            unsigned char b = static_cast<unsigned char>(s[pos++]);
+            v |= size_t(b & 0x7f) << shift;
+            if (b & 0x80) return v + 255;
+        }
+        throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+    };
+    if (s.empty() || s[0] != '\x0b') throw ApiError{NEWSIDX_INTERNAL, "not a wildcard"};
+    length();
+    pos += 2;
+    size_t n = length();
+    if (pos + n > s.size()) throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+    return s.substr(pos, n);
+}
+
+void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
+{
+    if (++c.nodes > NEWSD_MAX_QUERY_NODES)
+        throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "query too complex: more than " +
+                          std::to_string(NEWSD_MAX_QUERY_NODES) +
+                          " terms and operators (NEWSD_MAX_QUERY_NODES)"};
+    if (q.get_type() == Xapian::Query::OP_WILDCARD) {
+        std::string prefix = wildcard_pattern(q);
+        size_t matched = 0;
+        for (Xapian::TermIterator t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+            c.postings += t.get_termfreq();
+            if (++c.scanned > NEWSD_MAX_WILDCARD_SCAN)
+                throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "wildcards too broad: they match more than " +
+                                  std::to_string(NEWSD_MAX_WILDCARD_SCAN) +
+                                  " index terms (NEWSD_MAX_WILDCARD_SCAN)"};
+            matched++;
+        }
+        c.expansion += std::min<size_t>(matched, NEWSD_MAX_WILDCARD_TERMS);
+        if (c.expansion > NEWSD_MAX_QUERY_EXPANSION)
+            throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "wildcards expand to more than " +
+                              std::to_string(NEWSD_MAX_QUERY_EXPANSION) +
+                              " terms in all (NEWSD_MAX_QUERY_EXPANSION)"};
+        return;
+    }
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM:
+        for (Xapian::TermIterator t = q.get_terms_begin(); t != q.get_terms_end(); ++t)
+            c.postings += db.get_termfreq(*t);
+        break;
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_NEAR:
+        c.positional = true;
+        break;
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX:
+    case Xapian::Query::OP_SCALE_WEIGHT:
+    case Xapian::Query::OP_ELITE_SET:
+        break;
+    default:    /* value ranges, match-all, posting sources: up to a pass over the index */
+        c.postings += db.get_doccount();
+        break;
+    }
+    for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++) add_cost(db, q.get_subquery(i), c);
+}
+
 const char *const SNIPPET_OMIT = "...";
 
-Xapian::Query parse_query(const Xapian::Database &db, const char *query)
+Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCost &cost)
 {
     if (!query) throw ApiError{NEWSIDX_BAD_ARGUMENT, "query is NULL"};
     size_t n = strlen(query);
@@ -528,14 +621,15 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query)
 
     Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
+    add_cost(db, q, cost);
     return q;
 }
 
-/* The parsed query with the filters of opts applied. */
+/* The parsed query with the filters of opts applied, and what it may cost. */
 Xapian::Query build_query(const Xapian::Database &db, const char *query,
-                          const newsidx_search_opts_t &o)
+                          const newsidx_search_opts_t &o, QueryCost &cost)
 {
-    Xapian::Query q = parse_query(db, query);
+    Xapian::Query q = parse_query(db, query, cost);
     std::string since, until;
     if (o.since && *o.since) since = parse_day_opt(o.since, "since: want YYYY-MM-DD or YYYYMMDD");
     if (o.until && *o.until) until = parse_day_opt(o.until, "until: want YYYY-MM-DD or YYYYMMDD");
@@ -550,10 +644,17 @@ Xapian::Query build_query(const Xapian::Database &db, const char *query,
         q = Xapian::Query(Xapian::Query::OP_FILTER, q,
                           Xapian::Query(Xapian::Query::OP_VALUE_LE, NEWSIDX_SLOT_DAY, until));
     }
-    if (o.source && *o.source)
-        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(filter_term("XS", o.source)));
-    if (o.topic && *o.topic)
-        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(filter_term("XT", o.topic)));
+    if (!since.empty() || !until.empty()) cost.postings += db.get_doccount();
+    if (o.source && *o.source) {
+        std::string t = filter_term("XS", o.source);
+        cost.postings += db.get_termfreq(t);
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(t));
+    }
+    if (o.topic && *o.topic) {
+        std::string t = filter_term("XT", o.topic);
+        cost.postings += db.get_termfreq(t);
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(t));
+    }
     return q;
 }
 
@@ -1234,19 +1335,140 @@ std::vector<std::string> page_data(newsidx_reader_t *r, const Xapian::MSet &m,
     return out;
 }
 
+/*
+ * The hard deadline of a match.  Xapian 1.4's Enquire::set_time_limit only stops
+ * widening the count once the time is up; it never ends the match.  So every local
+ * match carries this posting source as a boolean filter that matches every document: the
+ * matcher asks it about each candidate, it reads the clock every
+ * NEWSD_DEADLINE_CHECK_EVERY questions, and once the deadline has passed it says it is at
+ * its end, which ends the match at once with what was found so far (`expired` tells the
+ * caller that the answer is short).  It claims the database's document count as its
+ * frequency, so estimates and the order of the matcher's work are those of the query
+ * alone.  Remote shards cannot run it (it has no registered name): their matches end
+ * with the shard timeout instead.
+ */
+struct Deadline {
+    Clock::time_point at;
+    bool expired = false;
+};
+
+class DeadlineSource : public Xapian::PostingSource {
+    Deadline *deadline_;
+    Xapian::docid cur_ = 0, last_ = 0;
+    unsigned ticks_ = 0;
+
+    void tick()
+    {
+        if (++ticks_ % NEWSD_DEADLINE_CHECK_EVERY == 0 && Clock::now() >= deadline_->at)
+            deadline_->expired = true;
+    }
+
+  public:
+    explicit DeadlineSource(Deadline *d) : deadline_(d) {}
+    void init(const Xapian::Database &db) override
+    {
+        cur_ = 0;
+        last_ = db.get_lastdocid();
+        set_maxweight(0);
+        Xapian::doccount n = db.get_doccount();
+        termfreq_min = termfreq_est = termfreq_max = n;
+        if (Clock::now() >= deadline_->at) deadline_->expired = true;
+    }
+    Xapian::doccount get_termfreq_min() const override { return termfreq_min; }
+    Xapian::doccount get_termfreq_est() const override { return termfreq_est; }
+    Xapian::doccount get_termfreq_max() const override { return termfreq_max; }
+    void next(double) override
+    {
+        ++cur_;
+        tick();
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        if (did > cur_) cur_ = did;
+        tick();
+    }
+    bool at_end() const override { return cur_ > last_ || deadline_->expired; }
+    Xapian::docid get_docid() const override { return cur_; }
+    DeadlineSource *clone() const override { return new DeadlineSource(deadline_); }
+    std::string get_description() const override { return "DeadlineSource"; }
+
+  private:
+    Xapian::doccount termfreq_min = 0, termfreq_est = 0, termfreq_max = 0;
+};
+
+/*
+ * A phrase or NEAR checks positions inside its own loop and may reject thousands of
+ * documents before the match above it sees one, so the guard goes into each of them as
+ * well: Xapian puts the terms of a phrase under a filter into that filter's AND, which
+ * then asks the guard about every document whose positions it would read.  Operators
+ * without a parameter are rebuilt around their guarded subqueries; the rest are kept.
+ */
+Xapian::Query guard_positional(const Xapian::Query &q, const Xapian::Query &guard, bool &changed)
+{
+    switch (q.get_type()) {
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_NEAR:
+        changed = true;
+        return Xapian::Query(Xapian::Query::OP_FILTER, q, guard);
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX: {
+        std::vector<Xapian::Query> subs;
+        bool any = false;
+        for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++)
+            subs.push_back(guard_positional(q.get_subquery(i), guard, any));
+        if (!any) return q;
+        changed = true;
+        return Xapian::Query(q.get_type(), subs.begin(), subs.end());
+    }
+    default:
+        return q;
+    }
+}
+
+/* The query and filters of o, under the deadline d when the match can run long (it reads
+ * NEWSD_DEADLINE_MIN_POSTINGS postings or more, or checks positions) and every database of
+ * r runs its match here.  A match reading fewer postings ends within milliseconds. */
+Xapian::Query deadline_query(const newsidx_reader_t *r, const char *query,
+                             const newsidx_search_opts_t &o, Deadline &d)
+{
+    QueryCost cost;
+    Xapian::Query q = build_query(r->db, query, o, cost);
+    if (d.at == Clock::time_point::max()) return q;
+    if (!cost.positional && cost.postings < NEWSD_DEADLINE_MIN_POSTINGS) return q;
+    for (size_t pos = 0; pos < r->up.size(); pos++)
+        if (r->shards[r->up[pos]].remote) return q;
+    Xapian::Query guard((new DeadlineSource(&d))->release());
+    bool changed = false;
+    return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
+}
+
+/* The deadline of a call with options o, from now (none when o.timeout_ms is 0). */
+Deadline deadline_of(const newsidx_search_opts_t &o)
+{
+    Deadline d;
+    d.at = o.timeout_ms ? Clock::now() + std::chrono::milliseconds(o.timeout_ms)
+                        : Clock::time_point::max();
+    return d;
+}
+
 void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opts_t &o,
-                newsidx_results &res)
+                newsidx_results &res, Deadline &dl)
 {
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
     Xapian::Enquire enq(db);
-    enq.set_query(build_query(db, query, o));
+    enq.set_query(deadline_query(r, query, o, dl));
     if (o.sort == NEWSIDX_SORT_DATE)
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
     else if (o.sort == NEWSIDX_SORT_DATE_ASC)
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, false);
-    /* The match stops checking candidates at the limit (newsidx_search then reports
-     * NEWSIDX_TIMEOUT with what was found). */
+    /* Remote shards get the time limit too: it ends their widening of the count. */
     if (o.timeout_ms) enq.set_time_limit(o.timeout_ms / 1000.0);
     /* At least one candidate is checked even for a count-only page (limit 0): with
      * check_at_least 0 Xapian may skip the match and estimate 0 matches. */
@@ -1269,6 +1491,11 @@ void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opt
     std::vector<std::string> data = page_data(r, m, want);
     i = 0;
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i) {
+        /* Snippets of long bodies cost time too: past the deadline the page ends here. */
+        if (o.snippets && Clock::now() >= dl.at) {
+            dl.expired = true;
+            break;
+        }
         const StoredDoc *d = r->docs.find(*it);
         StoredDoc local;
         if (!d) {
@@ -1322,14 +1549,12 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
         if (opts) o = *opts;
         check_page(o);
         res = new newsidx_results_t;
-        auto t0 = std::chrono::steady_clock::now();
-        sharded(r, o.partial != 0, [&] { run_search(r, query, o, *res); });
+        Deadline dl = deadline_of(o);
+        sharded(r, o.partial != 0, [&] { run_search(r, query, o, *res, dl); });
         res->missing = r->missing;
-        /* Xapian stops the match at the time limit without saying so; a search that
-         * took that long is reported as timed out, with what it found. */
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
-        if (o.timeout_ms && ms >= (long long)o.timeout_ms) {
+        /* A search cut by its deadline (here, or by the time limit on a remote shard)
+         * is reported as timed out, with what it found. */
+        if (dl.expired || (o.timeout_ms && Clock::now() >= dl.at)) {
             st = NEWSIDX_TIMEOUT;
             reader->error = "the search ran past its time limit of " +
                             std::to_string(o.timeout_ms) + " ms; results are partial";
@@ -1390,16 +1615,23 @@ newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
         newsidx_search_opts_t o;
         newsidx_search_opts_init(&o);
         if (opts) o = *opts;
-        /* No time limit: the count is promised exact.  check_at_least = doccount makes
-         * the matcher see every candidate, so the estimate is the exact count. */
+        /* The count is exact or an error: check_at_least = doccount makes the matcher
+         * see every candidate, so the estimate is the exact count, unless the deadline
+         * cut the match, which is NEWSIDX_TIMEOUT and no number. */
+        Deadline dl = deadline_of(o);
+        uint64_t n = 0;
         sharded(r, o.partial != 0, [&] {
             Xapian::Database &db = r->db;
             Xapian::Enquire enq(db);
-            enq.set_query(build_query(db, query, o));
+            enq.set_query(deadline_query(r, query, o, dl));
             enq.set_weighting_scheme(Xapian::BoolWeight());
             Xapian::MSet m = enq.get_mset(0, 0, db.get_doccount());
-            *count = m.get_matches_estimated();
+            n = m.get_matches_estimated();
         });
+        if (dl.expired || (o.timeout_ms && Clock::now() >= dl.at))
+            throw ApiErrorMsg{NEWSIDX_TIMEOUT, "the count ran past its time limit of " +
+                              std::to_string(o.timeout_ms) + " ms"};
+        *count = n;
     }
     NEWSIDX_CATCH(&reader->error, st)
     return st;

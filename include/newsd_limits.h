@@ -41,7 +41,8 @@
  * default (--doc-cache-mb), and the most it may be given, in MiB. */
 #define NEWSD_DEFAULT_DOC_CACHE_MB 16
 #define NEWSD_MAX_DOC_CACHE_MB 65536
-/* Default time a query may run before the match stops early, in milliseconds. */
+/* Default time a query (every command that runs a match) may run, in milliseconds: at
+ * its deadline the match ends and the reply is ERR timeout (--query-timeout). */
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
 /* Largest --query-timeout newsd accepts, in milliseconds. */
 #define NEWSD_MAX_QUERY_TIMEOUT_MS 60000
@@ -49,6 +50,20 @@
 #define NEWSD_MAX_SNIPPET_LEN 4096
 /* Most index terms one wildcard (prefix*) expands to; the most frequent are kept. */
 #define NEWSD_MAX_WILDCARD_TERMS 1024
+/* Most terms all the wildcards of one query expand to together; over it: bad_query. */
+#define NEWSD_MAX_QUERY_EXPANSION 4096
+/* Most index terms the wildcards of one query may match before the most frequent are
+ * kept (each is looked at to choose them); over it: bad_query. */
+#define NEWSD_MAX_WILDCARD_SCAN 65536
+/* Most subqueries (terms, phrases, operators, filters) of one parsed query; over it:
+ * bad_query. */
+#define NEWSD_MAX_QUERY_NODES 1024
+/* A match reads the clock once per this many candidates it considers, to end at its
+ * deadline (a clock read costs about as much as a few candidates). */
+#define NEWSD_DEADLINE_CHECK_EVERY 64
+/* A query whose posting lists hold fewer entries than this in all, and that has no
+ * phrase or NEAR, runs without the deadline's guard: it ends within milliseconds. */
+#define NEWSD_DEADLINE_MIN_POSTINGS 100000
 /* Longest Xapian term in bytes (glass's hard cap); longer filter terms are cut. */
 #define NEWSD_MAX_TERM_LEN 245
 
