@@ -1012,6 +1012,34 @@ static cmd_result_t cmd_auth(cmd_ctx_t *ctx, const proto_request_t *req, cmd_for
 
 /* ---- dispatch ---- */
 
+/* Runs a command whose reply has no fixed bound (SEARCH, GET) into a buffer of its own, so
+ * that a reply longer than --max-reply-bytes is replaced by ERR reply_too_large before any
+ * of it is sent. */
+static void capped(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_t f,
+                   void (*run)(cmd_ctx_t *, const proto_request_t *, cmd_format_t))
+{
+    server_t *srv = ctx->worker->srv;
+    struct evbuffer *out = ctx->out, *mine = evbuffer_new();
+    if (!mine) {
+        cmd_error(srv, out, f, "internal", "out of memory");
+        return;
+    }
+    ctx->out = mine;
+    run(ctx, req, f);
+    ctx->out = out;
+    size_t n = evbuffer_get_length(mine);
+    if (n > srv->cfg.max_reply_bytes) {
+        LOG(LOG_WARN, "reply_too_large", "conn=%" PRIu64 " cmd=%s bytes=%zu limit=%zu",
+            ctx->conn_id, req->command->name, n, srv->cfg.max_reply_bytes);
+        cmd_error(srv, out, f, "reply_too_large",
+                  "the reply would be %zu bytes, over the limit of %zu (--max-reply-bytes)", n,
+                  srv->cfg.max_reply_bytes);
+    } else {
+        evbuffer_add_buffer(out, mine);
+    }
+    evbuffer_free(mine);
+}
+
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
 {
     server_t *srv = ctx->worker->srv;
@@ -1048,9 +1076,9 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     if (!cmd_permitted(ctx, &req, f))
         return CMD_DONE;
     switch (req.command->cmd) {
-    case PROTO_CMD_SEARCH: cmd_search(ctx, &req, f); break;
+    case PROTO_CMD_SEARCH: capped(ctx, &req, f, cmd_search); break;
     case PROTO_CMD_COUNT: cmd_count(ctx, &req, f); break;
-    case PROTO_CMD_GET: cmd_get(ctx, &req, f); break;
+    case PROTO_CMD_GET: capped(ctx, &req, f, cmd_get); break;
     case PROTO_CMD_ADD:
     case PROTO_CMD_DELETE: return cmd_write(ctx, &req, f);
     case PROTO_CMD_STATS: cmd_stats(ctx, f); break;

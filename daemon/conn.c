@@ -196,7 +196,9 @@ static void linger(conn_t *c)
     struct evbuffer *in = bufferevent_get_input(c->bev);
     evbuffer_drain(in, evbuffer_get_length(in));
     bufferevent_enable(c->bev, EV_READ);
-    struct timeval tv = { NEWSD_LINGER_MS / 1000, (NEWSD_LINGER_MS % 1000) * 1000 };
+    /* A stopping daemon lingers less: a client that keeps sending must not hold its exit. */
+    unsigned ms = c->worker->stopping ? NEWSD_SHUTDOWN_LINGER_MS : NEWSD_LINGER_MS;
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
     evtimer_add(c->timer, &tv);
 }
 

@@ -25,6 +25,7 @@ static void usage(FILE *f)
             "usage: newsd --index DIR | --shard SPEC... [--listen ADDR]... [--workers N]\n"
             "             [--shard-timeout MS] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
+            "             [--max-reply-bytes N]\n"
             "             [--busy-poll-us US] [--doc-cache-mb MB]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--auth-token-file PATH]\n"
@@ -41,7 +42,9 @@ static void usage(FILE *f)
             "      --log-level L        error, warn, info (default) or debug\n"
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
             "      --idle-timeout S     seconds a silent connection stays open, 1 to %d (default %d)\n"
-            "      --query-timeout MS   milliseconds a search may run, 1 to %d (default %d)\n"
+            "      --query-timeout MS   milliseconds a match (SEARCH, COUNT) may run, 1 to %d\n"
+            "                           (default %d)\n"
+            "      --max-reply-bytes N  the longest reply, %u to %u (default %u)\n"
             "      --busy-poll-us US    the longest a worker polls for input before sleeping,\n"
             "                           adapting below it; 0 to %d, 0: never (default %d)\n"
             "      --doc-cache-mb MB    memory each worker keeps for the stored fields of\n"
@@ -60,6 +63,7 @@ static void usage(FILE *f)
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
+            NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT, NEWSD_MAX_REPLY_BYTES,
             NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
             NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
 }
@@ -104,7 +108,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
            OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
-           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE };
+           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "shard", required_argument, NULL, 's' },
@@ -115,6 +119,7 @@ int main(int argc, char **argv)
         { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
+        { "max-reply-bytes", required_argument, NULL, OPT_MAX_REPLY },
         { "indexer", required_argument, NULL, OPT_INDEXER },
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
@@ -132,6 +137,7 @@ int main(int argc, char **argv)
     cfg.max_connections = NEWSD_MAX_CONNECTIONS;
     cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
+    cfg.max_reply_bytes = NEWSD_MAX_REPLY_BYTES;
     cfg.busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
     cfg.doc_cache_mb = NEWSD_DEFAULT_DOC_CACHE_MB;
     cfg.reindex_jobs = cfg.workers;
@@ -191,6 +197,15 @@ int main(int argc, char **argv)
                 return usage_error("--query-timeout takes milliseconds from 1 to 60000, not '%s'",
                                    optarg);
             cfg.query_timeout_ms = (unsigned)v;
+            break;
+        case OPT_MAX_REPLY:
+            if ((v = number(optarg, NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT)) < 0) {
+                char fmt[96];
+                snprintf(fmt, sizeof fmt, "--max-reply-bytes takes bytes from %u to %u, not '%%s'",
+                         NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT);
+                return usage_error(fmt, optarg);
+            }
+            cfg.max_reply_bytes = (size_t)v;
             break;
         case OPT_INDEXER:
             if (access(optarg, X_OK) != 0)

@@ -39,7 +39,8 @@ typedef struct server_config {
     unsigned workers;
     unsigned max_connections;
     unsigned idle_timeout_s;
-    unsigned query_timeout_ms;     /* a search past this is cut short: ERR timeout */
+    unsigned query_timeout_ms;     /* a match past this is cut short: ERR timeout */
+    size_t max_reply_bytes;        /* a longer reply is ERR reply_too_large instead */
     unsigned busy_poll_us;         /* a worker polls this long for more input before it
                                       sleeps (0: it sleeps at once) */
     unsigned doc_cache_mb;         /* each worker's reader keeps this many MiB of hits'

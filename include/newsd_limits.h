@@ -153,11 +153,20 @@
 #define NEWSD_LINE_TIMEOUT_MS 10000
 /* Milliseconds a closing connection's leftover input is read and dropped before close. */
 #define NEWSD_LINGER_MS 2000
+/* The same once SIGTERM has come: the daemon exits within its query deadline plus this
+ * and a little, even while clients keep sending. */
+#define NEWSD_SHUTDOWN_LINGER_MS 500
 /* Requests of one connection served per turn, so a pipelining client cannot starve others. */
 #define NEWSD_MAX_REQUESTS_PER_WAKEUP 32
 /* Microseconds one connection's pipelined requests may be served per turn (after its
  * first): 32 full pages with snippets can hold a worker for seconds on a busy machine. */
 #define NEWSD_TURN_BUDGET_US 5000
+/* Longest reply to one request by default (--max-reply-bytes), in bytes: room for GET of
+ * the largest record (NEWSD_MAX_RECORD_BYTES) escaped in JSON; longer: ERR reply_too_large. */
+#define NEWSD_MAX_REPLY_BYTES (32u * 1024u * 1024u)
+/* The range of --max-reply-bytes. */
+#define NEWSD_MIN_REPLY_BYTES (64u * 1024u)
+#define NEWSD_MAX_REPLY_BYTES_LIMIT (1024u * 1024u * 1024u)
 /* Most name=value options in one request. */
 #define NEWSD_MAX_OPTIONS 16
 /* Longest option name in bytes. */
