@@ -15,6 +15,8 @@
 #define NEWSD_MAX_TITLE_LEN 1024
 /* Longest title made from the first line of an untitled text, in bytes (cut at a word). */
 #define NEWSD_DERIVED_TITLE_LEN 100
+/* Longest url kept, in bytes; longer urls are cut at a UTF-8 boundary, as titles are. */
+#define NEWSD_MAX_URL_LEN 2048
 /* Longest single record (article body plus markup) a reader accepts, in bytes. */
 #define NEWSD_MAX_RECORD_BYTES (8u * 1024u * 1024u)
 /* Most topics (and, separately, places) kept per document. */

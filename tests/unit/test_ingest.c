@@ -883,6 +883,78 @@ static void test_walk(void)
     CHECK_INT(chdir(cwd), 0);
 }
 
+/* ---- hostile input ---- */
+
+/* Messages that quote a file's bytes escape them: no control character, quote or
+ * non-ASCII byte reaches a log line as it was. */
+static void test_quoting(void)
+{
+    static const char lines[] =
+        "{\"id\":\"d\",\"title\":\"t\",\"date\":\"\\u001b[2J\\n\\\"x\\\\\\u00e9\"}\n"
+        "{\"id\":\"j\",\"title\":\"a\x01\x1b[31m\"}\n"
+        "\x1b]0;title\x07{\n";
+    write_file("quote.jsonl", lines, sizeof lines - 1);
+    char path[512], want[1024];
+    tmp_path(path, sizeof path, "quote.jsonl");
+    got_t g;
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 0);
+    CHECK_INT(g.nskips, 3);
+    if (g.nskips == 3) {
+        snprintf(want, sizeof want, "%s:1: unparsable \"date\" \"\\x1b[2J\\x0a\\\"x\\\\\\xc3\\xa9\"",
+                 path);
+        CHECK_STR(g.skips[0], want);
+        snprintf(want, sizeof want, "%s:2: invalid JSON: ", path);
+        CHECK(strncmp(g.skips[1], want, strlen(want)) == 0);
+    }
+    for (size_t i = 0; i < g.nskips; i++)
+        for (const char *c = g.skips[i]; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F) {
+                CHECK(!"an unescaped byte in a message");
+                fprintf(stderr, "  in: %s\n", g.skips[i]);
+                break;
+            }
+    got_free(&g);
+}
+
+/* url is capped like the title: cut at a UTF-8 boundary, in the reader and in ADD's parse. */
+static void test_url_cap(void)
+{
+    char line[3 * NEWSD_MAX_URL_LEN + 128];
+    size_t len = (size_t)snprintf(line, sizeof line, "{\"id\":\"u\",\"title\":\"t\",\"url\":\"x");
+    for (int i = 0; i < NEWSD_MAX_URL_LEN; i++) {  /* "x" then 2-byte characters */
+        memcpy(line + len, "\xc3\xa9", 2);
+        len += 2;
+    }
+    len += (size_t)snprintf(line + len, sizeof line - len, "\"}\n");
+    write_file("url.jsonl", line, len);
+    char path[512];
+    tmp_path(path, sizeof path, "url.jsonl");
+    got_t g;
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    if (g.ndocs && g.docs[0].url) {
+        CHECK_INT(strlen(g.docs[0].url), NEWSD_MAX_URL_LEN - 1);  /* not half a character */
+        CHECK(strncmp(g.docs[0].url, "x\xc3\xa9", 3) == 0);
+    }
+    got_free(&g);
+
+    ingest_article_t *a = ingest_article_new();
+    CHECK(a != NULL);
+    newsidx_doc_t d;
+    char err[256];
+    memset(line, 'u', sizeof line);
+    len = (size_t)snprintf(line, sizeof line, "{\"id\":\"v\",\"title\":\"t\",\"url\":\"");
+    line[len] = 'u';   /* snprintf's NUL */
+    len = sizeof line - 2;
+    memcpy(line + len, "\"}", 2);
+    len += 2;
+    CHECK_INT(ingest_jsonl_parse(a, line, len, NULL, &d, err, sizeof err), 0);
+    CHECK(d.url != NULL && strlen(d.url) == NEWSD_MAX_URL_LEN);
+    CHECK(d.title != NULL && strlen(d.title) == 1);
+    ingest_article_free(a);
+}
+
 /* ---- the real corpus ---- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -1032,6 +1104,8 @@ int main(void)
     test_jsonl();
     test_trec();
     test_walk();
+    test_quoting();
+    test_url_cap();
     test_corpus();
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report();
