@@ -393,14 +393,18 @@ int ingest_clean(ingest_buf_t *out, const char *str, size_t n, int flags)
     if (ingest_buf_reserve(out, n) != 0)
         return -1;
     const char *s = str, *end = str + n;
+    /* Once no '>' is left, no later '<' can start a tag: looking again from every '<'
+     * would make "<a<a<a..." quadratic. */
+    int no_gt_left = 0;
     while (s < end) {
-        if (*s == '<' && (flags & INGEST_CLEAN_STRIP_TAGS) && s + 1 < end &&
+        if (*s == '<' && (flags & INGEST_CLEAN_STRIP_TAGS) && !no_gt_left && s + 1 < end &&
             (isalpha((unsigned char)s[1]) || s[1] == '/' || s[1] == '!')) {
             const char *gt = memchr(s, '>', (size_t)(end - s));
             if (gt) {
                 s = gt + 1;
                 continue;
             }
+            no_gt_left = 1;
         }
         if (*s == '&' && (flags & INGEST_CLEAN_ENTITIES)) {
             uint32_t cp;

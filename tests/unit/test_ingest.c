@@ -885,6 +885,52 @@ static void test_walk(void)
 
 /* ---- hostile input ---- */
 
+/* Writes head, then reps copies of unit, then tail, as a plain file. */
+static void write_repeated(const char *name, const char *head, const char *unit,
+                           size_t unit_len, size_t reps, const char *tail)
+{
+    char path[512];
+    tmp_path(path, sizeof path, name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(head, f);
+    for (size_t i = 0; i < reps; i++)
+        fwrite(unit, 1, unit_len, f);
+    fputs(tail, f);
+    fclose(f);
+}
+
+/* "<a<a<a..." with no '>' after it: every '<' looked for a '>' to the end of the text, so
+ * this 6 MiB body took hours; it is one pass now.  The suite finishing is the check. */
+static void test_unclosed_tags(void)
+{
+    size_t reps = 3u * 1024u * 1024u;
+    write_repeated("tags.trec", "<DOC>\n<DOCNO>T-1</DOCNO>\n<HEADLINE>h</HEADLINE>\n<TEXT>\n",
+                   "<a", 2, reps, "\n</TEXT>\n</DOC>\n");
+    char path[512];
+    tmp_path(path, sizeof path, "tags.trec");
+    got_t g;
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK(!g.failed);
+    CHECK_INT(g.ndocs, 1);
+    if (g.ndocs) {
+        CHECK_INT(strlen(g.docs[0].body), reps * 2);  /* not tags: kept as text */
+        CHECK(strncmp(g.docs[0].body, "<a<a<a", 6) == 0);
+    }
+    got_free(&g);
+    /* a '<' after the last '>' does not undo the tags before it */
+    write_file("tags2.trec", "<DOC><DOCNO>T-2</DOCNO><TEXT>x <b>bold</b> y <c z</TEXT></DOC>\n",
+               63);
+    tmp_path(path, sizeof path, "tags2.trec");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    if (g.ndocs)
+        CHECK_STR(g.docs[0].body, "x bold y <c z");
+    got_free(&g);
+}
+
 /* Messages that quote a file's bytes escape them: no control character, quote or
  * non-ASCII byte reaches a log line as it was. */
 static void test_quoting(void)
@@ -1104,6 +1150,7 @@ int main(void)
     test_jsonl();
     test_trec();
     test_walk();
+    test_unclosed_tags();
     test_quoting();
     test_url_cap();
     test_corpus();
