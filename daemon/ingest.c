@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <fts.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,9 +125,29 @@ static const char *gz_reason(gzFile gz, int *errnum)
     return sep ? sep + 3 : msg;
 }
 
+/* Fails the reader when the file has given more bytes than its cap, or (past
+ * NEWSD_GZ_RATIO_FLOOR_BYTES) more than NEWSD_MAX_GZ_RATIO times the compressed bytes read:
+ * a small gzip file must not cost unbounded time. */
+static int over_file_caps(ingest_reader_t *r)
+{
+    if (r->bytes > r->max_bytes)
+        return ingest_fail(r, INGEST_FAIL, 0,
+                           "more than %" PRIu64 " bytes once decompressed; rest of file skipped",
+                           r->max_bytes);
+    if (r->bytes > NEWSD_GZ_RATIO_FLOOR_BYTES) {
+        z_off_t in = gzoffset(r->gz);
+        if (in > 0 && r->bytes / (uint64_t)in > NEWSD_MAX_GZ_RATIO)
+            return ingest_fail(r, INGEST_FAIL, 0,
+                               "gzip data expands more than %u times; rest of file skipped",
+                               (unsigned)NEWSD_MAX_GZ_RATIO);
+    }
+    return 0;
+}
+
 int ingest_read_line(ingest_reader_t *r)
 {
     ingest_buf_clear(&r->line);
+    r->line_raw = 0;
     if (r->state == INGEST_STATE_FAILED)
         return INGEST_FAIL;
     for (;;) {
@@ -162,8 +183,12 @@ int ingest_read_line(ingest_reader_t *r)
         }
         memset(r->chunk, '\n', got + 1);
         r->bytes += got;
-        if (r->line.len > NEWSD_MAX_RECORD_BYTES)
+        /* NUL bytes are dropped from the line but count: a file of zeros is no record */
+        r->line_raw += got;
+        if (r->line_raw > NEWSD_MAX_RECORD_BYTES)
             return ingest_too_long(r, r->line_no + 1);
+        if (over_file_caps(r))
+            return INGEST_FAIL;
         if (r->line.len && r->line.p[r->line.len - 1] == '\n') {
             r->line_no++;
             return 1;
@@ -190,11 +215,13 @@ static int read_element_raw(ingest_reader_t *r, const char *name, unsigned long 
     }
     *start = r->line_no;
     const char *from = at;
+    uint64_t raw = 0;   /* the record's bytes in the file, NULs included */
     for (;;) {
         const char *end = strcasestr(from, close);
         size_t take = end ? (size_t)(end - from) + strlen(close)
                           : r->line.len - (size_t)(from - r->line.p);
-        if (r->rec.len + take > NEWSD_MAX_RECORD_BYTES)
+        raw += take + (r->line_raw - r->line.len);
+        if (raw > NEWSD_MAX_RECORD_BYTES)
             return ingest_too_long(r, *start);
         if (ingest_buf_append(&r->rec, from, take) != 0)
             return ingest_fail(r, INGEST_FAIL, 0, "out of memory");
@@ -393,14 +420,18 @@ int ingest_clean(ingest_buf_t *out, const char *str, size_t n, int flags)
     if (ingest_buf_reserve(out, n) != 0)
         return -1;
     const char *s = str, *end = str + n;
+    /* Once no '>' is left, no later '<' can start a tag: looking again from every '<'
+     * would make "<a<a<a..." quadratic. */
+    int no_gt_left = 0;
     while (s < end) {
-        if (*s == '<' && (flags & INGEST_CLEAN_STRIP_TAGS) && s + 1 < end &&
+        if (*s == '<' && (flags & INGEST_CLEAN_STRIP_TAGS) && !no_gt_left && s + 1 < end &&
             (isalpha((unsigned char)s[1]) || s[1] == '/' || s[1] == '!')) {
             const char *gt = memchr(s, '>', (size_t)(end - s));
             if (gt) {
                 s = gt + 1;
                 continue;
             }
+            no_gt_left = 1;
         }
         if (*s == '&' && (flags & INGEST_CLEAN_ENTITIES)) {
             uint32_t cp;
@@ -776,6 +807,17 @@ static ingest_format_t format_by_content(const char *s, size_t n)
 
 /* ---- the reader ---- */
 
+/* Why a file of this type is not read: "Is a directory", or what else it is. */
+static const char *not_regular(mode_t mode)
+{
+    return S_ISDIR(mode) ? strerror(EISDIR)
+           : S_ISFIFO(mode) ? "a FIFO, not a regular file; skipped"
+           : S_ISSOCK(mode) ? "a socket, not a regular file; skipped"
+           : S_ISCHR(mode) ? "a character device, not a regular file; skipped"
+           : S_ISBLK(mode) ? "a block device, not a regular file; skipped"
+                           : "not a regular file; skipped";
+}
+
 static void errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -795,15 +837,28 @@ ingest_reader_t *ingest_open(const ingest_source_t *src, char *err, size_t errle
         return NULL;
     }
     const char *path = src->path;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Only regular files: opening a FIFO waits for a writer, reading a device may never
+     * end.  Checked before the open (which may itself block or act on a device), and
+     * again on what was opened, in case the path changed in between. */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        errf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        errf(err, errlen, "%s: %s", path, not_regular(st.st_mode));
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         errf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    struct stat st;
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        errf(err, errlen, "%s: %s", path, strerror(bad));
+    int flags = fcntl(fd, F_GETFL);
+    int bad = fstat(fd, &st) != 0 ? errno
+              : flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ? errno : 0;
+    if (bad || !S_ISREG(st.st_mode)) {
+        errf(err, errlen, "%s: %s", path, bad ? strerror(bad) : not_regular(st.st_mode));
         close(fd);
         return NULL;
     }
@@ -822,6 +877,7 @@ ingest_reader_t *ingest_open(const ingest_source_t *src, char *err, size_t errle
     }
     memset(r->chunk, '\n', INGEST_CHUNK);
     r->mtime = (int64_t)st.st_mtime;
+    r->max_bytes = src->max_bytes ? src->max_bytes : NEWSD_MAX_FILE_BYTES;
     r->gz = gzdopen(fd, "rb");
     if (!r->gz) {
         errf(err, errlen, "%s: cannot start reading (out of memory)", path);
@@ -939,14 +995,19 @@ typedef struct walk {
     unsigned *errors;
 } walk_t;
 
-static void walk_warn(walk_t *w, const char *path, int err)
+static void walk_warn_msg(walk_t *w, const char *path, const char *why)
 {
     char msg[PATH_MAX + 128];
-    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    snprintf(msg, sizeof msg, "%s: %s", path, why);
     if (w->warn)
         w->warn(w->ctx, msg);
     if (w->errors)
         (*w->errors)++;
+}
+
+static void walk_warn(walk_t *w, const char *path, int err)
+{
+    walk_warn_msg(w, path, strerror(err));
 }
 
 static int glob_any(const char *const *globs, const char *name)
@@ -1078,7 +1139,11 @@ static int walk_folder(walk_t *w, const char *root)
         case FTS_NS:
             walk_warn(w, e->fts_path, e->fts_errno);
             break;
-        default:  /* symlinks inside folders, sockets, cycles, post-order dirs */
+        case FTS_DEFAULT:  /* FIFOs, sockets, devices */
+            if (!skipped_name(e->fts_name) && wanted(w, e->fts_name))
+                walk_warn_msg(w, e->fts_path, not_regular(e->fts_statp->st_mode));
+            break;
+        default:  /* symlinks inside folders, cycles, post-order dirs */
             break;
         }
     }
@@ -1161,6 +1226,8 @@ int ingest_walk(const char *const *paths, size_t npaths, const char *const *incl
         }
         if (S_ISDIR(st.st_mode)) {
             rc = walk_folder(&w, paths[i]);
+        } else if (!S_ISREG(st.st_mode)) {
+            walk_warn_msg(&w, paths[i], not_regular(st.st_mode));
         } else if (wanted(&w, base_name(paths[i]))) {
             rc = walk_add(&w, paths[i], base_name(paths[i]), &st);
         }

@@ -10,7 +10,8 @@
  *
  * The walker (ingest_walk_*) expands the paths named on a command line into a sorted list
  * of files, skipping README*, LICENSE*, *.dtd and hidden files, and applying --include /
- * --exclude globs.
+ * --exclude globs.  Anything that is neither a regular file nor a folder (a FIFO, socket
+ * or device) is left out with a warning.
  */
 #ifndef NEWSD_INGEST_H
 #define NEWSD_INGEST_H
@@ -52,10 +53,13 @@ typedef struct ingest_source {
     const char *source;      /* default source (outlet) when the record names none;
                                 NULL: derived as README.md "Readers" says */
     ingest_format_t format;  /* INGEST_AUTO unless forced */
+    uint64_t max_bytes;      /* bytes read (decompressed) before the file is given up
+                                (INGEST_FAIL); 0: NEWSD_MAX_FILE_BYTES */
 } ingest_source_t;
 
 /*
- * Opens src->path.  On failure returns NULL and writes a message to err (errlen bytes).
+ * Opens src->path, which must be a regular file (FIFOs, sockets and devices are refused
+ * without blocking).  On failure returns NULL and writes a message to err (errlen bytes).
  * The reader copies what it needs from src.
  */
 ingest_reader_t *ingest_open(const ingest_source_t *src, char *err, size_t errlen);
@@ -118,8 +122,8 @@ typedef struct ingest_filelist {
  * in the given order, folders walked in byte order of names).  include/exclude are
  * NULL-terminated arrays of fnmatch globs matched against the base name (NULL: none;
  * a file must match some include glob if any is given, and no exclude glob).  A path
- * that does not exist or cannot be read is reported through warn (may be NULL) and
- * counted in *errors; the rest go on.  The same file named twice is listed once.
+ * that does not exist or cannot be read, and anything that is neither a regular file nor
+ * a folder, is reported through warn (may be NULL) and counted in *errors; the rest go on.  The same file named twice is listed once.
  * Returns 0, or -1 on allocation failure.
  */
 int ingest_walk(const char *const *paths, size_t npaths, const char *const *include,

@@ -61,10 +61,12 @@ struct ingest_reader {
     ingest_format_t format;
     int64_t mtime;
     uint64_t bytes;           /* uncompressed bytes consumed */
+    uint64_t max_bytes;       /* ... at most (src->max_bytes or NEWSD_MAX_FILE_BYTES) */
     unsigned long line_no;    /* lines consumed so far */
     int state;                /* INGEST_STATE_* */
     char *chunk;              /* INGEST_CHUNK bytes, pre-filled with '\n' (see read_line) */
     ingest_buf_t line;        /* the last line read, NULs removed, '\n' kept */
+    uint64_t line_raw;        /* bytes that line took in the (uncompressed) file */
     char err[INGEST_ERR_LEN];
 
     /* the record being built; the newsidx_doc_t handed out points in here */
@@ -77,7 +79,8 @@ struct ingest_reader {
 };
 
 /* Reads one line into r->line.  Returns 1, 0 at end of file, or INGEST_FAIL (r->err set:
- * truncated gzip, I/O error, line over NEWSD_MAX_RECORD_BYTES). */
+ * truncated gzip, I/O error, line over NEWSD_MAX_RECORD_BYTES counting its NUL bytes,
+ * file over its byte cap or NEWSD_MAX_GZ_RATIO). */
 int ingest_read_line(ingest_reader_t *r);
 
 /*

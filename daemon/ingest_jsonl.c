@@ -15,9 +15,8 @@
 #include <jansson.h>
 
 #include "ingest_internal.h"
+#include "log.h"
 
-/* Longest value quoted back in an error message, in bytes. */
-#define JSONL_QUOTE_LEN 40
 
 static int blank(const char *s, size_t n)
 {
@@ -116,9 +115,12 @@ static int get_date(ingest_article_t *a, json_t *obj, char *err, size_t errlen)
             return reject(err, errlen, "\"date\" %" JSON_INTEGER_FORMAT " out of range",
                           json_integer_value(v));
     } else if (json_is_string(v)) {
-        if (ingest_parse_iso(json_string_value(v), iso) != 0)
-            return reject(err, errlen, "unparsable \"date\" \"%.*s\"", JSONL_QUOTE_LEN,
-                          json_string_value(v));
+        if (ingest_parse_iso(json_string_value(v), iso) != 0) {
+            char quoted[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
+            return reject(err, errlen, "unparsable \"date\" \"%s\"",
+                          log_sample(quoted, sizeof quoted, json_string_value(v),
+                                     json_string_length(v)));
+        }
     } else {
         return reject(err, errlen, "\"date\" is not a string or an integer");
     }
@@ -148,6 +150,7 @@ static int parse_object(ingest_article_t *a, json_t *obj, const char *default_so
     if (!a->title.len && !a->body.len)
         return reject(err, errlen, "neither \"title\" nor \"body\"");
     ingest_cut(&a->title, NEWSD_MAX_TITLE_LEN, 0);
+    ingest_cut(&a->url, NEWSD_MAX_URL_LEN, 0);
     ingest_cut(&a->source, NEWSD_MAX_TAG_LEN, 0);
     if (!a->source.len && default_source) {
         ingest_clean(&a->source, default_source, strlen(default_source),
@@ -191,10 +194,14 @@ int ingest_jsonl_parse(ingest_article_t *a, const char *line, size_t len,
     }
     json_error_t jerr;
     json_t *obj = json_loadb(text, n, JSON_ALLOW_NUL, &jerr);
-    if (!obj && jerr.column > 0)
-        return reject(err, errlen, "invalid JSON: %s (column %d)", jerr.text, jerr.column);
-    if (!obj)
-        return reject(err, errlen, "invalid JSON: %s", jerr.text);
+    if (!obj) {
+        /* jansson quotes the bytes it stopped at ("near '...'") */
+        char why[sizeof jerr.text * 4 + 8];
+        log_escape(why, sizeof why, jerr.text, strnlen(jerr.text, sizeof jerr.text));
+        if (jerr.column > 0)
+            return reject(err, errlen, "invalid JSON: %s (column %d)", why, jerr.column);
+        return reject(err, errlen, "invalid JSON: %s", why);
+    }
     if (!json_is_object(obj)) {
         json_decref(obj);
         return reject(err, errlen, "not a JSON object");

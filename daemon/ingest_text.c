@@ -112,8 +112,10 @@ int ingest_text_next(ingest_reader_t *r, newsidx_doc_t *doc)
     r->text_done = 1;
     ingest_buf_clear(&r->rec);
     int rc;
+    uint64_t raw = 0;   /* the file's bytes, NULs included */
     while ((rc = ingest_read_line(r)) == 1) {
-        if (r->rec.len + r->line.len > NEWSD_MAX_RECORD_BYTES)
+        raw += r->line_raw;
+        if (raw > NEWSD_MAX_RECORD_BYTES)
             return ingest_too_long(r, r->line_no);
         if (ingest_buf_append(&r->rec, r->line.p, r->line.len) != 0)
             return ingest_fail(r, INGEST_FAIL, 0, "out of memory");

@@ -46,14 +46,16 @@ void log_write(log_level_t level, const char *event, const char *fmt, ...)
     (void)w;
 }
 
-char *log_sample(char *out, size_t outlen, const char *s, size_t n)
+/* The one escaping of quoted input: at most max bytes of s[0..n), within outlen, always
+ * leaving room for the "..." that says it was cut. */
+static char *escape(char *out, size_t outlen, const char *s, size_t n, size_t max)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    size_t take = n < NEWSD_LOG_SAMPLE_LEN ? n : NEWSD_LOG_SAMPLE_LEN;
+    size_t o = 0, i = 0;
+    size_t take = n < max ? n : max;
     if (outlen == 0)
         return out;
-    for (size_t i = 0; i < take && o + 5 < outlen; i++) {
+    for (; i < take && o + 8 <= outlen; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
             out[o++] = '\\';
@@ -67,10 +69,20 @@ char *log_sample(char *out, size_t outlen, const char *s, size_t n)
             out[o++] = hex[c & 15];
         }
     }
-    if (take < n && o + 4 < outlen) {
+    if (i < n && o + 4 <= outlen) {
         memcpy(out + o, "...", 3);
         o += 3;
     }
     out[o] = '\0';
     return out;
+}
+
+char *log_sample(char *out, size_t outlen, const char *s, size_t n)
+{
+    return escape(out, outlen, s, n, NEWSD_LOG_SAMPLE_LEN);
+}
+
+char *log_escape(char *out, size_t outlen, const char *s, size_t n)
+{
+    return escape(out, outlen, s, n, n);
 }

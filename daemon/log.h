@@ -1,7 +1,8 @@
 /*
  * log.h: the daemon's log.  One line per event on stderr, "newsd: level=L event=E k=v ...".
  * The level is checked before anything is formatted (LOG_ON), so a debug line costs one
- * comparison when debug is off.  log_sample cleans bytes from the wire for quoting.
+ * comparison when debug is off.  log_sample and log_escape clean bytes from the wire or
+ * from a file for quoting.
  */
 #ifndef NEWSD_LOG_H
 #define NEWSD_LOG_H
@@ -32,5 +33,9 @@ void log_write(log_level_t level, const char *event, const char *fmt, ...)
  * byte as \xNN, "..." appended when cut.  Returns out.
  */
 char *log_sample(char *out, size_t outlen, const char *s, size_t n);
+/* The same escaping for any bytes from outside quoted in a message (file contents in
+ * newsindex's warnings too), without the sample's length cap: as much as fits in outlen
+ * (4 bytes per input byte at most, plus 4), "..." appended when cut.  Returns out. */
+char *log_escape(char *out, size_t outlen, const char *s, size_t n);
 
 #endif

@@ -52,6 +52,7 @@
 #include <zlib.h>
 
 #include "ingest.h"
+#include "log.h"
 #include "newsd_limits.h"
 #include "newsidx.h"
 #include "fsutil.h"
@@ -512,7 +513,10 @@ static int index_file(const options_t *opt, const ingest_file_t *f, sink_t *sink
         newsidx_writer_t *w = sink->w[k];
         newsidx_status_t st = newsidx_writer_put(w, &doc, &replaced);
         if (st == NEWSIDX_BAD_ARGUMENT) {
-            warn("%s: %s: %s", f->path, doc.id, newsidx_writer_error(w));
+            char id[NEWSD_MAX_ID_LEN * 4 + 8];
+            const char *raw = doc.id ? doc.id : "";
+            warn("%s: %s: %s", f->path, log_escape(id, sizeof id, raw, strlen(raw)),
+                 newsidx_writer_error(w));
             c->skipped++;
             continue;
         }

@@ -15,8 +15,18 @@
 #define NEWSD_MAX_TITLE_LEN 1024
 /* Longest title made from the first line of an untitled text, in bytes (cut at a word). */
 #define NEWSD_DERIVED_TITLE_LEN 100
-/* Longest single record (article body plus markup) a reader accepts, in bytes. */
+/* Longest url kept, in bytes; longer urls are cut at a UTF-8 boundary, as titles are. */
+#define NEWSD_MAX_URL_LEN 2048
+/* Longest single record (article body plus markup) a reader accepts, in bytes of the
+ * file, NUL bytes included. */
 #define NEWSD_MAX_RECORD_BYTES (8u * 1024u * 1024u)
+/* Most bytes read from one file, after decompression; past it the rest is skipped. */
+#define NEWSD_MAX_FILE_BYTES (4ull * 1024u * 1024u * 1024u)
+/* Most a gzip file may expand (decompressed / compressed bytes read); text gives 3 to 10. */
+#define NEWSD_MAX_GZ_RATIO 100
+/* Decompressed bytes a file is read before NEWSD_MAX_GZ_RATIO applies (small files may
+ * compress far better than text does and cost nothing). */
+#define NEWSD_GZ_RATIO_FLOOR_BYTES (1024u * 1024u)
 /* Most topics (and, separately, places) kept per document. */
 #define NEWSD_MAX_TOPICS 64
 /* Longest topic, place or source name in bytes. */

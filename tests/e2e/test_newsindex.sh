@@ -105,6 +105,22 @@ printf '\037\213\010\000\000\000\000\000' > "$T/bad/broken.jsonl.gz"   # a gzip 
 check "truncated gzip only: exit 1" [ "$rc" -eq 1 ]
 check "truncated gzip: named" contains "$T/err" "broken.jsonl.gz"
 
+# ---- hostile files: FIFOs skipped (never waited on), a gzip bomb stopped, quotes escaped ----
+mkdir -p "$T/hostile"
+printf '{"id":"h-1","title":"Still indexed","body":"The rest of the corpus."}\n' > "$T/hostile/ok.jsonl"
+mkfifo "$T/hostile/pipe.jsonl" "$T/named.fifo"
+head -c 50000000 /dev/zero | gzip -c > "$T/hostile/zeros.jsonl.gz"
+printf '{"id":"h-2","title":"t","date":"\\u001b]0;pwned\\u0007"}\n' > "$T/hostile/esc.jsonl"
+timeout 60 "$NI" --index "$T/hostidx" "$T/hostile" "$T/named.fifo" >"$T/out" 2>"$T/err"; rc=$?
+check "hostile files: exit 0 (not killed by the timeout)" [ "$rc" -eq 0 ]
+check "hostile files: the good file indexed" field_is "$T/out" added 1
+check "hostile files: errors=3 (two FIFOs, the bomb)" field_is "$T/out" errors 3
+check "FIFO in a folder: warned" contains "$T/err" "hostile/pipe.jsonl: a FIFO, not a regular file; skipped"
+check "FIFO named: warned" contains "$T/err" "named.fifo: a FIFO, not a regular file; skipped"
+check "gzip of zeros: stopped" contains "$T/err" "zeros.jsonl.gz: gzip data expands more than"
+check "quoted date escaped" contains "$T/err" 'unparsable "date" "\x1b]0;pwned\x07"'
+check "no raw escape byte in the warnings" lacks "$T/err" "$(printf '\033')"
+
 # ---- progress bar when asked for ----
 "$NI" --index "$T/prog" --progress "$T/news" >"$T/out" 2>"$T/err"; rc=$?
 check "--progress: exit 0" [ "$rc" -eq 0 ]

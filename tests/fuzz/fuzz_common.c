@@ -174,7 +174,7 @@ void fuzz_check_doc(const newsidx_doc_t *doc)
     check_text("title", doc->title, NEWSD_MAX_TITLE_LEN, 0);
     check_text("body", doc->body, NEWSD_MAX_RECORD_BYTES, 1);
     check_text("source", doc->source, 0, 0);
-    check_text("url", doc->url, 0, 0);
+    check_text("url", doc->url, NEWSD_MAX_URL_LEN, 0);
     check_date(doc->date);
     check_tags("topics", doc->topics, doc->ntopics);
     check_tags("places", doc->places, doc->nplaces);

@@ -61,12 +61,10 @@ static char *join(const char *const *v, size_t n)
 }
 
 /* Reads a whole file with the public API, copying what each call returned. */
-static void read_file(got_t *g, const char *path, const char *id, const char *source,
-                      ingest_format_t format)
+static void read_source(got_t *g, const ingest_source_t *src)
 {
     memset(g, 0, sizeof *g);
-    ingest_source_t src = { .path = path, .id = id, .source = source, .format = format };
-    ingest_reader_t *r = ingest_open(&src, g->open_err, sizeof g->open_err);
+    ingest_reader_t *r = ingest_open(src, g->open_err, sizeof g->open_err);
     if (!r)
         return;
     g->opened = 1;
@@ -106,6 +104,13 @@ static void read_file(got_t *g, const char *path, const char *id, const char *so
     g->bytes = ingest_bytes_read(r);
     CHECK_INT(g->stale_errors, 0);
     ingest_close(r);
+}
+
+static void read_file(got_t *g, const char *path, const char *id, const char *source,
+                      ingest_format_t format)
+{
+    ingest_source_t src = { .path = path, .id = id, .source = source, .format = format };
+    read_source(g, &src);
 }
 
 static void got_free(got_t *g)
@@ -883,6 +888,256 @@ static void test_walk(void)
     CHECK_INT(chdir(cwd), 0);
 }
 
+/* ---- hostile input ---- */
+
+/* Writes head, then reps copies of unit, then tail, as a plain file. */
+static void write_repeated(const char *name, const char *head, const char *unit,
+                           size_t unit_len, size_t reps, const char *tail)
+{
+    char path[512];
+    tmp_path(path, sizeof path, name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(head, f);
+    for (size_t i = 0; i < reps; i++)
+        fwrite(unit, 1, unit_len, f);
+    fputs(tail, f);
+    fclose(f);
+}
+
+/* "<a<a<a..." with no '>' after it: every '<' looked for a '>' to the end of the text, so
+ * this 6 MiB body took hours; it is one pass now.  The suite finishing is the check. */
+static void test_unclosed_tags(void)
+{
+    size_t reps = 3u * 1024u * 1024u;
+    write_repeated("tags.trec", "<DOC>\n<DOCNO>T-1</DOCNO>\n<HEADLINE>h</HEADLINE>\n<TEXT>\n",
+                   "<a", 2, reps, "\n</TEXT>\n</DOC>\n");
+    char path[512];
+    tmp_path(path, sizeof path, "tags.trec");
+    got_t g;
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK(!g.failed);
+    CHECK_INT(g.ndocs, 1);
+    if (g.ndocs) {
+        CHECK_INT(strlen(g.docs[0].body), reps * 2);  /* not tags: kept as text */
+        CHECK(strncmp(g.docs[0].body, "<a<a<a", 6) == 0);
+    }
+    got_free(&g);
+    /* a '<' after the last '>' does not undo the tags before it */
+    write_file("tags2.trec", "<DOC><DOCNO>T-2</DOCNO><TEXT>x <b>bold</b> y <c z</TEXT></DOC>\n",
+               63);
+    tmp_path(path, sizeof path, "tags2.trec");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    if (g.ndocs)
+        CHECK_STR(g.docs[0].body, "x bold y <c z");
+    got_free(&g);
+}
+
+/* NUL bytes count against NEWSD_MAX_RECORD_BYTES; a file is read to NEWSD_MAX_FILE_BYTES
+ * (or the caller's cap) and a gzip file to NEWSD_MAX_GZ_RATIO times its size. */
+static void test_file_caps(void)
+{
+    char path[512], want[1024];
+    got_t g;
+    size_t mib = 1024u * 1024u;
+    char *zeros = calloc(16 * mib, 1);
+    CHECK(zeros != NULL);
+    if (!zeros)
+        return;
+
+    /* one JSON line of 9 MiB of NULs: dropped, it used to read as a blank line */
+    write_repeated("nul.jsonl", "{\"id\":\"ok\",\"title\":\"t\"}\n", zeros, mib, 9, "\n");
+    tmp_path(path, sizeof path, "nul.jsonl");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    CHECK(g.failed);
+    snprintf(want, sizeof want, "%s:2: record longer than %u bytes", path,
+             (unsigned)NEWSD_MAX_RECORD_BYTES);
+    CHECK_STR(g.fail_msg, want);
+    got_free(&g);
+
+    /* a TREC record of short lines that are all NULs */
+    char line[64 * 1024];
+    memset(line, 0, sizeof line);
+    line[sizeof line - 1] = '\n';
+    write_repeated("nul.trec", "<DOC>\n<DOCNO>N-1</DOCNO>\n<TEXT>\n", line, sizeof line,
+                   NEWSD_MAX_RECORD_BYTES / sizeof line + 1, "</TEXT>\n</DOC>\n");
+    tmp_path(path, sizeof path, "nul.trec");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 0);
+    CHECK(g.failed);
+    snprintf(want, sizeof want, "%s:1: record longer than %u bytes", path,
+             (unsigned)NEWSD_MAX_RECORD_BYTES);
+    CHECK_STR(g.fail_msg, want);
+    got_free(&g);
+
+    /* a gzip of zeros, and one of newlines (no record at all): stopped past the ratio */
+    snprintf(want, sizeof want, "gzip data expands more than %u times; rest of file skipped",
+             (unsigned)NEWSD_MAX_GZ_RATIO);
+    write_gz("zeros.txt.gz", zeros, 16 * mib);
+    tmp_path(path, sizeof path, "zeros.txt.gz");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK(g.failed);
+    CHECK(strstr(g.fail_msg, want) != NULL);
+    CHECK(g.bytes < 2 * NEWSD_GZ_RATIO_FLOOR_BYTES);
+    got_free(&g);
+    memset(zeros, '\n', 16 * mib);
+    memcpy(zeros, "{\"id\":\"ok\",\"title\":\"t\"}\n", 24);
+    write_gz("newlines.jsonl.gz", zeros, 16 * mib);
+    tmp_path(path, sizeof path, "newlines.jsonl.gz");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    CHECK(g.failed);
+    CHECK(strstr(g.fail_msg, want) != NULL);
+    got_free(&g);
+    /* the same bytes uncompressed are no gzip: read to the end */
+    write_file("newlines.jsonl", zeros, 2 * NEWSD_GZ_RATIO_FLOOR_BYTES);
+    tmp_path(path, sizeof path, "newlines.jsonl");
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    CHECK(!g.failed);
+    CHECK_INT(g.bytes, 2 * NEWSD_GZ_RATIO_FLOOR_BYTES);
+    got_free(&g);
+    free(zeros);
+
+    /* the per-file cap (NEWSD_MAX_FILE_BYTES unless the caller gives one) */
+    static const char rec[] = "{\"id\":\"r\",\"title\":\"t\"}\n";   /* 23 bytes */
+    write_repeated("many.jsonl", "", rec, sizeof rec - 1, 100, "");
+    tmp_path(path, sizeof path, "many.jsonl");
+    ingest_source_t src = { .path = path, .max_bytes = 1000 };
+    read_source(&g, &src);
+    CHECK(g.failed);
+    CHECK_INT(g.total, 1000 / (sizeof rec - 1));
+    snprintf(want, sizeof want, "%s: more than 1000 bytes once decompressed; rest of file skipped",
+             path);
+    CHECK_STR(g.fail_msg, want);
+    got_free(&g);
+    src.max_bytes = 0;
+    read_source(&g, &src);
+    CHECK(!g.failed);
+    CHECK_INT(g.total, 100);
+    got_free(&g);
+}
+
+/* FIFOs, sockets and devices are never opened for reading (a FIFO would block for ever)
+ * and never listed by the walker. */
+static void test_not_regular(void)
+{
+    char fifo[512], dir[512], inner[512], err[512], want[1100];
+    tmp_path(dir, sizeof dir, "special");
+    CHECK_INT(mkdir(dir, 0755), 0);
+    mk("special/a.txt");
+    tmp_path(inner, sizeof inner, "special/pipe.txt");
+    tmp_path(fifo, sizeof fifo, "named-pipe");
+    CHECK_INT(mkfifo(inner, 0600), 0);
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+
+    ingest_source_t src = { .path = fifo };
+    CHECK(ingest_open(&src, err, sizeof err) == NULL);
+    snprintf(want, sizeof want, "%s: a FIFO, not a regular file; skipped", fifo);
+    CHECK_STR(err, want);
+    src.path = "/dev/null";
+    CHECK(ingest_open(&src, err, sizeof err) == NULL);
+    CHECK_STR(err, "/dev/null: a character device, not a regular file; skipped");
+    src.path = dir;
+    CHECK(ingest_open(&src, err, sizeof err) == NULL);
+    snprintf(want, sizeof want, "%s: Is a directory", dir);
+    CHECK_STR(err, want);
+
+    ingest_filelist_t l = { 0 };
+    warns_t wr = { 0 };
+    unsigned errors = 0;
+    const char *paths[] = { dir, fifo, "/dev/null" };
+    CHECK_INT(ingest_walk(paths, 3, NULL, NULL, &l, on_warn, &wr, &errors), 0);
+    static const char *const only[] = { "special/a.txt" };
+    CHECK(ids_are(&l, only, 1));
+    CHECK_INT(errors, 3);
+    CHECK_INT(wr.n, 3);
+    CHECK_STR(wr.last, "/dev/null: a character device, not a regular file; skipped");
+    ingest_filelist_free(&l);
+    /* in a folder, a FIFO the globs leave out is not mentioned */
+    const char *exc[] = { "pipe*", NULL };
+    wr.n = 0;
+    errors = 0;
+    CHECK_INT(ingest_walk(paths, 1, NULL, exc, &l, on_warn, &wr, &errors), 0);
+    CHECK_INT(l.n, 1);
+    CHECK_INT(wr.n, 0);
+    ingest_filelist_free(&l);
+}
+
+/* Messages that quote a file's bytes escape them: no control character, quote or
+ * non-ASCII byte reaches a log line as it was. */
+static void test_quoting(void)
+{
+    static const char lines[] =
+        "{\"id\":\"d\",\"title\":\"t\",\"date\":\"\\u001b[2J\\n\\\"x\\\\\\u00e9\"}\n"
+        "{\"id\":\"j\",\"title\":\"a\x01\x1b[31m\"}\n"
+        "\x1b]0;title\x07{\n";
+    write_file("quote.jsonl", lines, sizeof lines - 1);
+    char path[512], want[1024];
+    tmp_path(path, sizeof path, "quote.jsonl");
+    got_t g;
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 0);
+    CHECK_INT(g.nskips, 3);
+    if (g.nskips == 3) {
+        snprintf(want, sizeof want, "%s:1: unparsable \"date\" \"\\x1b[2J\\x0a\\\"x\\\\\\xc3\\xa9\"",
+                 path);
+        CHECK_STR(g.skips[0], want);
+        snprintf(want, sizeof want, "%s:2: invalid JSON: ", path);
+        CHECK(strncmp(g.skips[1], want, strlen(want)) == 0);
+    }
+    for (size_t i = 0; i < g.nskips; i++)
+        for (const char *c = g.skips[i]; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F) {
+                CHECK(!"an unescaped byte in a message");
+                fprintf(stderr, "  in: %s\n", g.skips[i]);
+                break;
+            }
+    got_free(&g);
+}
+
+/* url is capped like the title: cut at a UTF-8 boundary, in the reader and in ADD's parse. */
+static void test_url_cap(void)
+{
+    char line[3 * NEWSD_MAX_URL_LEN + 128];
+    size_t len = (size_t)snprintf(line, sizeof line, "{\"id\":\"u\",\"title\":\"t\",\"url\":\"x");
+    for (int i = 0; i < NEWSD_MAX_URL_LEN; i++) {  /* "x" then 2-byte characters */
+        memcpy(line + len, "\xc3\xa9", 2);
+        len += 2;
+    }
+    len += (size_t)snprintf(line + len, sizeof line - len, "\"}\n");
+    write_file("url.jsonl", line, len);
+    char path[512];
+    tmp_path(path, sizeof path, "url.jsonl");
+    got_t g;
+    read_file(&g, path, NULL, NULL, INGEST_AUTO);
+    CHECK_INT(g.ndocs, 1);
+    if (g.ndocs && g.docs[0].url) {
+        CHECK_INT(strlen(g.docs[0].url), NEWSD_MAX_URL_LEN - 1);  /* not half a character */
+        CHECK(strncmp(g.docs[0].url, "x\xc3\xa9", 3) == 0);
+    }
+    got_free(&g);
+
+    ingest_article_t *a = ingest_article_new();
+    CHECK(a != NULL);
+    newsidx_doc_t d;
+    char err[256];
+    memset(line, 'u', sizeof line);
+    len = (size_t)snprintf(line, sizeof line, "{\"id\":\"v\",\"title\":\"t\",\"url\":\"");
+    line[len] = 'u';   /* snprintf's NUL */
+    len = sizeof line - 2;
+    memcpy(line + len, "\"}", 2);
+    len += 2;
+    CHECK_INT(ingest_jsonl_parse(a, line, len, NULL, &d, err, sizeof err), 0);
+    CHECK(d.url != NULL && strlen(d.url) == NEWSD_MAX_URL_LEN);
+    CHECK(d.title != NULL && strlen(d.title) == 1);
+    ingest_article_free(a);
+}
+
 /* ---- the real corpus ---- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -1032,6 +1287,11 @@ int main(void)
     test_jsonl();
     test_trec();
     test_walk();
+    test_unclosed_tags();
+    test_file_caps();
+    test_not_regular();
+    test_quoting();
+    test_url_cap();
     test_corpus();
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return check_report();

@@ -37,5 +37,15 @@ int main(void)
     char tiny[8];
     log_sample(tiny, sizeof tiny, big, sizeof big);
     CHECK(strlen(tiny) < sizeof tiny);
+
+    /* log_escape: the same escaping, no sample cap; cut (with "...") only by the buffer */
+    char esc[64];
+    CHECK_STR(log_escape(esc, sizeof esc, "\x1b]0;t\x07\"\n", 8), "\\x1b]0;t\\x07\\\"\\x0a");
+    memset(big, 'y', sizeof big);
+    log_escape(out, sizeof out, big, NEWSD_LOG_SAMPLE_LEN + 10);
+    CHECK_INT(strlen(out), NEWSD_LOG_SAMPLE_LEN + 10);
+    log_escape(esc, sizeof esc, big, sizeof big);
+    CHECK(strlen(esc) < sizeof esc);
+    CHECK(strcmp(esc + strlen(esc) - 3, "...") == 0);
     return check_report();
 }
