@@ -24,6 +24,10 @@
 #endif
 
 /* Prints file:line and the reason, then aborts. */
+/* Seconds one input may take in the replay driver before it fails (make fuzz-run gives
+ * libFuzzer the same bound, FUZZ_TIMEOUT): every match ends at its deadline. */
+#define FUZZ_INPUT_SECONDS 10
+
 #define FUZZ_FAIL(...) fuzz_fail(__FILE__, __LINE__, __VA_ARGS__)
 void fuzz_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));

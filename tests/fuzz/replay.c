@@ -4,7 +4,8 @@
  * one tests/fuzz/fuzz_<target>.c; FUZZ_TARGET names it.  With no arguments it feeds every
  * file in tests/fuzz/seeds/<target>/ and tests/fuzz/regress/<target>/; arguments name other
  * files or folders (a crash file from `make fuzz-run`, say).  Each input runs in a child
- * process, so one that crashes is counted and named and the rest still run.  Ends with
+ * process, so one that crashes is counted and named and the rest still run; one that runs
+ * longer than FUZZ_INPUT_SECONDS is killed and fails.  Ends with
  * "N passed, M failed"; finding no input at all is a failure.
  */
 #include <dirent.h>
@@ -67,6 +68,7 @@ static void run_one(const char *path)
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
+        alarm(FUZZ_INPUT_SECONDS);      /* a slow input is a failure, as under libFuzzer */
         LLVMFuzzerTestOneInput(data, size);
         free(data);
         exit(0);
