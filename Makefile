@@ -11,6 +11,8 @@
 #                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
 #   make bench-hostile  normal clients' latency with and without hostile ones, this
 #                   tree's newsd against main's, writes bench/RESULTS-hostile.md
+#   make bench-hostile-queries  the same with clients sending the costliest queries,
+#                   writes bench/RESULTS-hostile-queries.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
@@ -74,7 +76,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-peers clean \
+.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
@@ -257,6 +259,11 @@ bench-shards: all
 # BENCH_HOSTILE_BASE's (default main), interleaved: a few minutes.
 bench-hostile: all
 	@sh bench/hostile.sh | tee bench/RESULTS-hostile.md
+
+# The same with 2 clients sending the costliest queries within the caps back to back
+# instead (stress -K query), this tree's newsd alone unless BENCH_HOSTILE_BASE is set.
+bench-hostile-queries: all
+	@BENCH_HOSTILE_KINDS=query BENCH_HOSTILE_BASE="$${BENCH_HOSTILE_BASE-}" sh bench/hostile.sh | tee bench/RESULTS-hostile-queries.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

@@ -24,7 +24,9 @@
 # little since stress's never-readers stopped spinning its poll loop (README.md, "Load and
 # hostile clients").  BENCH_HOSTILE_KINDS picks the hostile kinds (stress -K: a comma-
 # separated list of slow, never, half, huge, garbage; default all), to find which one
-# costs the normal clients.  BENCH_HOSTILE_STRESS=PATH times with another stress binary
+# costs the normal clients; BENCH_HOSTILE_KINDS=query is the hostile-queries run (2
+# clients sending the costliest queries within the caps back to back: make
+# bench-hostile-queries).  BENCH_HOSTILE_STRESS=PATH times with another stress binary
 # (an older one knows only the inproc setup and all kinds).
 #
 # The older daemon is BENCH_HOSTILE_BASE (a git revision, default main), built from a
@@ -201,9 +203,14 @@ TICK=$(getconf CLK_TCK)
 MEDIAN_AWK=$(cat bench/median.awk)
 echo "## Normal clients' latency with hostile clients"
 echo
+echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2> /dev/null || echo unknown)$(git diff --quiet HEAD -- daemon include tests/tools 2> /dev/null || echo ' (with uncommitted changes)'), $(nproc) cores."
+echo
 echo "Command: \`sh bench/hostile.sh\` (or \`make bench-hostile\`): newsd --workers 2 on an index of 2,000"
 echo "Reuters records; tests/tools/stress.c runs $CONNS churning normal connections until $QUERIES replies,"
-if [ "$KINDS" = all ]; then
+if [ "$KINDS" = query ]; then
+    echo "alone (plain) and with 2 clients sending the costliest queries newsd accepts back to back (hostile:"
+    echo "COUNT of 75 ORed phrases of common words, and SEARCH sort=date limit=100 of a* OR b*; stress -K query);"
+elif [ "$KINDS" = all ]; then
     echo "alone (plain) and with its hostile clients (hostile: 4 slow senders, 4 never-readers pipelining 5,000"
     echo "full pages with snippets each, 8 half-open connections, 2 huge lines, 2 of binary garbage);"
 else

@@ -32,7 +32,8 @@
  *       sent its first bytes, and a summary at the end; exit 1 when a huge line did not
  *       get ERR too_long.
  *   -K KINDS (implies -H) picks the hostile kinds, a comma-separated list of slow, never,
- *   half, huge, garbage (default: all), STRESS_<KIND> clients of each.
+ *   half, huge, garbage (default: all of these), STRESS_<KIND> clients of each; and query,
+ *   clients sending the costliest queries within the caps back to back (never by default).
  *   stress cap ADDR HOLD EXTRA
  *       holds HOLD connections (each answers PING), then opens EXTRA more, each of which
  *       must get "ERR busy too many connections" and be closed; then the HOLD still answer.
@@ -68,6 +69,10 @@
 #define STRESS_HALF_OPEN 8
 #define STRESS_HUGE 2
 #define STRESS_GARBAGE 2
+/* Clients sending the costliest queries newsd accepts, one after another (-K query only). */
+#define STRESS_QUERY 2
+/* Phrases ORed in the costliest phrase query: as many as NEWSD_MAX_QUERY_NODES allows. */
+#define STRESS_QUERY_PHRASES 75
 /* SEARCHes a never-reader pipelines (each asks for a full page of hits with snippets). */
 #define STRESS_NEVER_READ_REQS 5000
 /* Bytes of random binary a garbage client sends. */
@@ -404,7 +409,7 @@ static int mode_expect(const char *addr, const char *reqfile, const char *outfil
 
 /* ---- load ---- */
 
-typedef enum kind { K_NORMAL, K_SLOW, K_NEVER_READ, K_HALF_OPEN, K_HUGE, K_GARBAGE } kind_t;
+typedef enum kind { K_NORMAL, K_SLOW, K_NEVER_READ, K_HALF_OPEN, K_HUGE, K_GARBAGE, K_QUERY } kind_t;
 
 /* The hostile kinds: -K's name for each and how many clients it has. */
 static const struct {
@@ -414,7 +419,7 @@ static const struct {
 } hostile_kind[] = {
     { K_SLOW, "slow", STRESS_SLOW },       { K_NEVER_READ, "never", STRESS_NEVER_READ },
     { K_HALF_OPEN, "half", STRESS_HALF_OPEN }, { K_HUGE, "huge", STRESS_HUGE },
-    { K_GARBAGE, "garbage", STRESS_GARBAGE },
+    { K_GARBAGE, "garbage", STRESS_GARBAGE }, { K_QUERY, "query", STRESS_QUERY },
 };
 #define STRESS_NKINDS (sizeof hostile_kind / sizeof hostile_kind[0])
 #define ALL_KINDS ((1u << K_SLOW) | (1u << K_NEVER_READ) | (1u << K_HALF_OPEN) | \
@@ -432,7 +437,7 @@ static unsigned parse_kinds(const char *list)
                !(strlen(hostile_kind[k].name) == n && strncmp(p, hostile_kind[k].name, n) == 0))
             k++;
         if (k == STRESS_NKINDS) {
-            fprintf(stderr, "stress: -K: unknown kind '%.*s' (slow, never, half, huge, garbage)\n",
+            fprintf(stderr, "stress: -K: unknown kind '%.*s' (slow, never, half, huge, garbage, query)\n",
                     (int)n, p);
             return 0;
         }
@@ -466,8 +471,8 @@ typedef struct client {
     int fd;                  /* -1: closed */
     buf_t out, in, line;
     size_t pair;             /* normal: the request awaiting its reply */
-    int left;                /* normal: requests before the reconnect */
-    int waiting;             /* normal: a reply is due */
+    int left;                /* normal: requests before the reconnect; query: in a SEARCH reply */
+    int waiting;             /* normal, query: a reply is due */
     size_t queued;           /* never-reader: requests written so far */
     double next_byte;        /* slow: when the next byte goes */
     size_t slow_pos;
@@ -572,6 +577,30 @@ static uint32_t rng(void)
 }
 
 /* Starts the hostile clients' first moves. */
+/* The costliest queries within the caps, taken in turn: an OR of phrases of common words
+ * (every document holding them has its positions read) and the widest wildcards. */
+static const char *worst_query(size_t i)
+{
+    static char phrases[STRESS_QUERY_PHRASES * 32 + 16];
+    if (!phrases[0]) {
+        strcpy(phrases, "COUNT ");
+        for (int k = 0; k < STRESS_QUERY_PHRASES; k++)
+            strcat(phrases, k ? " OR \"the of the said mln\"" : "\"the of the said mln\"");
+        strcat(phrases, "\n");
+    }
+    return i % 2 ? "SEARCH sort=date limit=100 snippet=0 a* OR b*\n" : phrases;
+}
+
+/* A query client sends its next query once the last one is answered. */
+static void query_next(client_t *c)
+{
+    if (c->kind != K_QUERY || c->waiting)
+        return;
+    const char *q = worst_query(c->queued++);
+    buf_add(&c->out, q, strlen(q));
+    c->waiting = 1;
+}
+
 static void hostile_start(client_t *c, const char *addr)
 {
     if (client_open(c, addr) != 0)
@@ -588,6 +617,9 @@ static void hostile_start(client_t *c, const char *addr)
             buf_add(&c->out, chunk, sizeof chunk);
         break;
     }
+    case K_QUERY:
+        query_next(c);
+        break;
     case K_GARBAGE:
         for (size_t n = 0; n < STRESS_GARBAGE_BYTES; n++) {
             char b = (char)(rng() & 0xff);
@@ -624,11 +656,23 @@ static void hostile_step(client_t *c, const char *big_search, double now)
         return;            /* never reads: that is the point */
     int r = buf_recv(c->fd, &c->in);
     while (buf_line(&c->in, &c->line)) {
+        /* a query client's SEARCH reply runs to its END line */
+        if (c->kind == K_QUERY && strncmp(c->line.p, "OK total=", 9) == 0)
+            c->left = 1;
+        if (c->kind == K_QUERY && c->left && strcmp(c->line.p, "END") != 0)
+            continue;
+        c->left = 0;
         c->replies++;
+        c->waiting = 0;
         if (c->kind == K_HUGE && strncmp(c->line.p, "ERR too_long ", 13) == 0)
             c->too_long = 1;
     }
-    if (r < 0)
+    if (r < 0) {
+        client_close(c);
+        return;
+    }
+    query_next(c);
+    if (c->kind == K_QUERY && buf_send(c->fd, &c->out) < 0)
         client_close(c);
 }
 
