@@ -13,6 +13,8 @@
 #                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make bench-hostile-queries  the same with clients sending the costliest queries,
 #                   writes bench/RESULTS-hostile-queries.md
+#   make bench-limits  the deadline's overshoot, PING, RSS and SIGTERM under the
+#                   costliest queries, writes bench/RESULTS-limits.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
@@ -76,7 +78,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-peers clean \
+.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-limits bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
@@ -264,6 +266,11 @@ bench-hostile: all
 # instead (stress -K query), this tree's newsd alone unless BENCH_HOSTILE_BASE is set.
 bench-hostile-queries: all
 	@BENCH_HOSTILE_KINDS=query BENCH_HOSTILE_BASE="$${BENCH_HOSTILE_BASE-}" sh bench/hostile.sh | tee bench/RESULTS-hostile-queries.md
+
+# The hard query limits against the costliest queries: the deadline's overshoot, PING
+# beside them, RSS under four connections of them for a minute, SIGTERM: about 3 minutes.
+bench-limits: all
+	@python3 bench/limits.py > bench/RESULTS-limits.md.tmp && mv bench/RESULTS-limits.md.tmp bench/RESULTS-limits.md && cat bench/RESULTS-limits.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:
