@@ -47,7 +47,8 @@ static void usage(FILE *f)
             "      --doc-cache-mb MB    memory each worker keeps for the stored fields of\n"
             "                           hits it has shown, 0 to %d, 0: none (default %d)\n"
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
-            "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
+            "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores,\n"
+            "                           at most %d)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
             "      --auth-token-file PATH\n"
             "                           the write token (one line, mode 0600): AUTH with it\n"
@@ -61,7 +62,8 @@ static void usage(FILE *f)
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
             NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
-            NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
+            NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_BUILDERS, NEWSD_MAX_BUILDERS,
+            NEWSD_REINDEX_NICE);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -134,7 +136,9 @@ int main(int argc, char **argv)
     cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
     cfg.busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
     cfg.doc_cache_mb = NEWSD_DEFAULT_DOC_CACHE_MB;
-    cfg.reindex_jobs = cfg.workers;
+    /* newsindex runs at most NEWSD_MAX_BUILDERS builders, and refuses --jobs above it */
+    cfg.reindex_jobs = cores < 1 ? 1 : cores > NEWSD_MAX_BUILDERS ? NEWSD_MAX_BUILDERS
+                                                                   : (unsigned)cores;
     cfg.reindex_nice = NEWSD_REINDEX_NICE;
     cfg.shard_timeout_ms = NEWSD_DEFAULT_SHARD_TIMEOUT_MS;
     const char *token_file = NULL;
@@ -198,9 +202,12 @@ int main(int argc, char **argv)
             cfg.indexer = optarg;
             break;
         case OPT_REINDEX_JOBS:
-            if ((v = number(optarg, 1, NEWSD_MAX_WORKERS)) < 0)
-                return usage_error("--reindex-jobs takes a number from 1 to 64, not '%s'",
-                                   optarg);
+            if ((v = number(optarg, 1, NEWSD_MAX_BUILDERS)) < 0) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "--reindex-jobs takes a number from 1 to %d, not '%s'",
+                         NEWSD_MAX_BUILDERS, optarg);
+                return usage_error("%s", msg);
+            }
             cfg.reindex_jobs = (unsigned)v;
             break;
         case OPT_REINDEX_NICE:

@@ -154,6 +154,16 @@ check "newsq reindex with a failing indexer: message" contains "$T/err" "newsq: 
 stop "$PID"
 "$ND" --index "$T/idx" --indexer "$T/nope" >"$T/out" 2>"$T/err"; rc=$?
 check "--indexer that is not a program: exit 2" [ "$rc" -eq 2 ]
+# one limit for newsd's --reindex-jobs and newsindex's --jobs (NEWSD_MAX_BUILDERS)
+max_builders=$(sed -n 's/^#define NEWSD_MAX_BUILDERS \([0-9]*\)$/\1/p' "$ROOT/include/newsd_limits.h")
+"$ND" --index "$T/idx" --reindex-jobs $((max_builders + 1)) >"$T/out" 2>"$T/err"; rc=$?
+check "--reindex-jobs over NEWSD_MAX_BUILDERS: exit 2" [ "$rc" -eq 2 ]
+check "--reindex-jobs over NEWSD_MAX_BUILDERS: the range in the message" \
+    contains "$T/err" "--reindex-jobs takes a number from 1 to $max_builders, not '$((max_builders + 1))'"
+"$ND" --index "$T/idx" --reindex-jobs 0 >"$T/out" 2>"$T/err"; rc=$?
+check "--reindex-jobs 0: exit 2" [ "$rc" -eq 2 ]
+"$BIN/newsindex" --index "$T/jobs-idx" --jobs "$max_builders" "$ROOT/tests/data/newsd" >"$T/out" 2>&1; rc=$?
+check "newsindex takes --jobs NEWSD_MAX_BUILDERS, the most newsd passes" [ "$rc" -eq 0 ]
 
 # ---- kill -9 of the daemon mid-rebuild: the next start cleans up ----
 start killed --index "$T/idx" --listen "unix:$T/k.sock"
