@@ -5,7 +5,8 @@
 # after each bad input the daemon must still answer PING.  Also: pipelining, line and
 # connection limits, idle timeout, live ADD/DELETE (ordering, visibility, group commit,
 # survival of kill -9), concurrency (20 clients x 100 requests, every reply checked),
-# SIGHUP and SIGTERM.  Requests go through tests/e2e/nclient.c, compiled here with cc.
+# SIGHUP and SIGTERM; a release build's binaries are hardened.  Requests go through
+# tests/e2e/nclient.c, compiled here with cc.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NC=$T/nclient
@@ -14,6 +15,25 @@ trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/nclient.c"
 check "the test client builds" [ -x "$NC" ]
+
+# ---- release builds are hardened (Makefile: HARDEN_CFLAGS, HARDEN_LDFLAGS) ----
+# bin/.flags holds the flags bin/ was built with; sanitizer builds are not hardened.
+if grep -q -- '-fsanitize' "$BIN/.flags" 2>/dev/null; then
+    echo "newsd: sanitizer build, hardening checks skipped"
+else
+    for prog in newsd newsq newsindex; do
+        readelf -h "$BIN/$prog" >"$T/elf.h" 2>&1
+        readelf -dW "$BIN/$prog" >"$T/elf.d" 2>&1
+        readelf -lW "$BIN/$prog" >"$T/elf.l" 2>&1
+        readelf --dyn-syms -W "$BIN/$prog" >"$T/elf.s" 2>&1
+        check "$prog: a position-independent executable (type DYN)" grep -q 'Type: *DYN' "$T/elf.h"
+        check "$prog: FLAGS_1 PIE" grep -q 'FLAGS_1.*PIE' "$T/elf.d"
+        check "$prog: bound at start (BIND_NOW)" grep -Eq 'BIND_NOW|FLAGS.*NOW' "$T/elf.d"
+        check "$prog: read-only relocations (GNU_RELRO)" grep -q 'GNU_RELRO' "$T/elf.l"
+        check "$prog: stack protector (__stack_chk_fail)" grep -q '__stack_chk_fail' "$T/elf.s"
+        check "$prog: fortified libc calls (__*_chk)" grep -Eq '__[a-z_]+_chk' "$T/elf.s"
+    done
+fi
 
 # ---- usage and start-up errors ----
 "$ND" >"$T/out" 2>"$T/err"; rc=$?
