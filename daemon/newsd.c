@@ -27,6 +27,7 @@ static void usage(FILE *f)
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
             "             [--busy-poll-us US] [--doc-cache-mb MB]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
+            "             [--corpus-root DIR]...\n"
             "             [--auth-token-file PATH]\n"
             "  -i, --index DIR          the index to serve: a folder, or a sharded index (a\n"
             "                           folder holding shards.stub, or a stub file)\n"
@@ -50,6 +51,9 @@ static void usage(FILE *f)
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores,\n"
             "                           at most %d)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
+            "      --corpus-root DIR    REINDEX reads only regular files and folders under\n"
+            "                           DIR, repeatable (up to %d; default: the paths the\n"
+            "                           index was built from)\n"
             "      --auth-token-file PATH\n"
             "                           the write token (one line, mode 0600): AUTH with it\n"
             "                           lets a TCP connection ADD and DELETE; without it\n"
@@ -63,7 +67,7 @@ static void usage(FILE *f)
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
             NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
             NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_BUILDERS, NEWSD_MAX_BUILDERS,
-            NEWSD_REINDEX_NICE);
+            NEWSD_REINDEX_NICE, NEWSD_MAX_CORPUS_ROOTS);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
            OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
-           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE };
+           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_CORPUS_ROOT };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "shard", required_argument, NULL, 's' },
@@ -120,6 +124,7 @@ int main(int argc, char **argv)
         { "indexer", required_argument, NULL, OPT_INDEXER },
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
+        { "corpus-root", required_argument, NULL, OPT_CORPUS_ROOT },
         { "busy-poll-us", required_argument, NULL, OPT_BUSY_POLL },
         { "doc-cache-mb", required_argument, NULL, OPT_DOC_CACHE },
         { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
@@ -216,6 +221,20 @@ int main(int argc, char **argv)
                                    optarg);
             cfg.reindex_nice = (unsigned)v;
             break;
+        case OPT_CORPUS_ROOT: {
+            struct stat st;
+            char msg[200];
+            if (cfg.ncorpus_roots == NEWSD_MAX_CORPUS_ROOTS) {
+                snprintf(msg, sizeof msg, "at most %d --corpus-root folders",
+                         NEWSD_MAX_CORPUS_ROOTS);
+                return usage_error("%s", msg);
+            }
+            if (optarg[0] != '/' || stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
+                return usage_error("--corpus-root takes an absolute path to a folder, not '%s'",
+                                   optarg);
+            cfg.corpus_roots[cfg.ncorpus_roots++] = optarg;
+            break;
+        }
         case OPT_BUSY_POLL:
             if ((v = number(optarg, 0, NEWSD_MAX_BUSY_POLL_US)) < 0)
                 return usage_error("--busy-poll-us takes microseconds from 0 to 10000, not '%s'",

@@ -47,6 +47,10 @@ typedef struct server_config {
     const char *indexer;           /* the newsindex program REINDEX runs */
     unsigned reindex_jobs;         /* its --jobs */
     unsigned reindex_nice;         /* its niceness */
+    /* --corpus-root: REINDEX reads only regular files and folders under these; none
+     * given: the paths the index records it was built from */
+    const char *corpus_roots[NEWSD_MAX_CORPUS_ROOTS];
+    size_t ncorpus_roots;
     /* --auth-token-file: AUTH with this token gives a TCP connection write authority;
      * auth_token_len 0: no token, so TCP connections never write */
     char auth_token[NEWSD_AUTH_TOKEN_MAX_LEN + 1];

@@ -193,6 +193,8 @@
 #define NEWSD_REINDEX_JOURNAL_MAX 1000000
 /* Paths one REINDEX request may name. */
 #define NEWSD_REINDEX_MAX_PATHS 64
+/* Most --corpus-root folders: REINDEX reads nothing outside them. */
+#define NEWSD_MAX_CORPUS_ROOTS 16
 /* Niceness of the newsindex child a REINDEX runs, so queries keep their CPU
  * (--reindex-nice). */
 #define NEWSD_REINDEX_NICE 10

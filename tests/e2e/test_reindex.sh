@@ -27,6 +27,7 @@ CORPUS=$ROOT/corpus
 check "the shipped corpus is indexed" contains "$T/build.out" "docs=23804"
 start main --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2
 MAIN=$PID
+MAIN_TCP=$TCP
 UNIX="unix:$T/s.sock"
 
 # ---- before any rebuild ----
@@ -49,6 +50,70 @@ ERR bad_request unknown option 'bogus' for REINDEX
 OK pong
 EOF
 check "REINDEX errors, exact replies" diff -u "$T/want" "$T/got"
+# ---- REINDEX reads only regular files and folders under the corpus roots ----
+# (the default roots: the paths the index was built from, here corpus/)
+printf 'REINDEX /etc/passwd\nPING\nREINDEX /proc/self/environ\nPING\nREINDEX /\nPING\nREINDEX /dev/zero\nPING\nREINDEX %s/../tests\nPING\n' "$CORPUS" | send "$UNIX" >"$T/got"
+cat >"$T/want" <<EOF
+ERR forbidden /etc/passwd is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden /proc/self/environ is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden / is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden /dev/zero is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $CORPUS/../tests is outside the corpus roots (--corpus-root)
+OK pong
+EOF
+check "REINDEX outside the recorded corpus root: forbidden, newsd answers" diff -u "$T/want" "$T/got"
+printf 'REINDEX format=json /etc/passwd\n' | send "$UNIX" >"$T/got"
+check "ERR forbidden in JSON" [ "$(cat "$T/got")" = '{"status":"error","code":"forbidden","message":"/etc/passwd is outside the corpus roots (--corpus-root)"}' ]
+"$NQ" -a "$UNIX" reindex /etc/passwd >"$T/out" 2>"$T/err"; rc=$?
+check "newsq reindex /etc/passwd: exit 2" [ "$rc" -eq 2 ]
+check "newsq reindex /etc/passwd: forbidden" contains "$T/err" "forbidden: /etc/passwd is outside the corpus roots"
+check "a forbidden REINDEX starts no job" [ "$(printf 'STATUS\n' | send "$UNIX")" = "OK state=idle job=0" ]
+
+# --corpus-root: a FIFO, a symlink leading out, a folder whose name only starts like the
+# root's, all refused; a path under the root rebuilds
+mkdir -p "$T/root/news" "$T/root2"
+cp -r "$ROOT/tests/data/newsd/." "$T/root/news/"
+cp -r "$ROOT/tests/data/newsd/." "$T/root2/"
+mkfifo "$T/root/fifo"
+ln -s /etc/passwd "$T/root/passwd-link"
+ln -s "$T/root2" "$T/root/root2-link"
+"$BIN/newsindex" --index "$T/small" "$T/root/news" >"$T/out" 2>&1
+check "a small index under the root" field_is "$T/out" docs 6
+start roots --index "$T/small" --listen "unix:$T/r1.sock" --corpus-root "$T/root"
+RPID=$PID
+printf 'REINDEX %s/fifo\nPING\nREINDEX %s/passwd-link\nPING\nREINDEX %s/root2-link\nPING\nREINDEX %s\nPING\nREINDEX %s/news %s/root2\nPING\n' \
+    "$T/root" "$T/root" "$T/root" "$T/root2" "$T/root" "$T" | send "unix:$T/r1.sock" >"$T/got"
+cat >"$T/want" <<EOF
+ERR forbidden $T/root/fifo is not a regular file or a folder
+OK pong
+ERR forbidden $T/root/passwd-link is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $T/root/root2-link is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $T/root2 is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $T/root2 is outside the corpus roots (--corpus-root)
+OK pong
+EOF
+check "--corpus-root: FIFO, symlinks out, sibling prefix forbidden; newsd answers" diff -u "$T/want" "$T/got"
+check "no forbidden REINDEX started a job" [ "$(printf 'STATUS\n' | send "unix:$T/r1.sock")" = "OK state=idle job=0" ]
+keep=$(ls "$T/root/news" | head -n 1)
+find "$T/root/news" -type f ! -name "$keep" -exec rm -f {} +
+printf 'REINDEX %s/news/../news\n' "$T/root" | send "unix:$T/r1.sock" >"$T/got"
+check "a path under the root is rebuilt" [ "$(cat "$T/got")" = "OK job=1 state=running paths=1" ]
+wait_for 60 sh -c "printf 'STATUS\n' | '$NC' 'unix:$T/r1.sock' | grep -Eq '^OK state=(done|failed) '"
+printf 'STATUS\n' | send "unix:$T/r1.sock" >"$T/got"
+check "the rebuild under the root is done" grep -q '^OK state=done job=1 ' "$T/got"
+check "the rebuild read only what is left under the root" [ "$(doc_count "$T/small")" -lt 6 ]
+stop "$RPID"
+TCP=$MAIN_TCP
+"$ND" --index "$T/small" --corpus-root relative/dir >"$T/out" 2>"$T/err"; rc=$?
+check "--corpus-root must be an absolute folder: exit 2" [ "$rc" -eq 2 ]
+
 printf 'REINDEX %s\nSTATUS\n' "$CORPUS" | send "$TCP" >"$T/got"
 check "REINDEX over TCP needs write authority" [ "$(sed -n 1p "$T/got")" = "ERR unauthorized REINDEX is refused on TCP: newsd runs without --auth-token-file; write through its Unix socket" ]
 check "STATUS over TCP is open" [ "$(sed -n 2p "$T/got")" = "OK state=idle job=0" ]
