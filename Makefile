@@ -138,8 +138,9 @@ bin/%: $(BUILD)/daemon/%.o $(LIB) bin/.flags
 	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(PROG_LIBS)
 
 # newsq is thin: it speaks the protocol and links nothing of the index; it shares only
-# the token-file rules (daemon/auth.c) with newsd.
-bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/daemon/auth.o bin/.flags
+# the token-file rules (daemon/auth.c) and the default socket's folder (daemon/sockdir.c)
+# with newsd.
+bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/daemon/auth.o $(BUILD)/daemon/sockdir.o bin/.flags
 	@mkdir -p bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(shell $(PKG_CONFIG) --libs jansson)
 

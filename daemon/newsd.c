@@ -2,7 +2,8 @@
  * newsd.c: the daemon's command line (README.md, "Running it").  It reads the
  * options into a server_config_t, checks them, reads the write token
  * (--auth-token-file), and hands over to server_run.  Exit status: 0 after
- * SIGTERM/SIGINT, 1 when the index, an address or the token file fails, 2 for usage.
+ * SIGTERM/SIGINT, 1 when the index, an address, the default socket's folder or the
+ * token file fails, 2 for usage.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "newsd_limits.h"
 #include "newsidx.h"
 #include "server.h"
+#include "sockdir.h"
 
 #define NEWSD_VERSION "0.1.0"
 
@@ -37,7 +39,8 @@ static void usage(FILE *f)
             "      --shard-timeout MS   most ms a query waits for each answer of a remote\n"
             "                           shard, 1 to %d (default %d)\n"
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
-            "                           (default: %s:%d and unix:%s)\n"
+            "                           (default: %s:%d and unix:$XDG_RUNTIME_DIR/%s/%s,\n"
+            "                           else unix:%sUID/%s: a folder of mode 0700)\n"
             "  -w, --workers N          worker threads, 1 to %d (default: the number of cores)\n"
             "      --log-level L        error, warn, info (default) or debug\n"
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
@@ -62,7 +65,8 @@ static void usage(FILE *f)
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
             NEWSD_MAX_SHARDS, NEWSD_MAX_SHARD_TIMEOUT_MS, NEWSD_DEFAULT_SHARD_TIMEOUT_MS,
-            NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
+            NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_SOCKET_DIR_NAME, NEWSD_DEFAULT_SOCKET_NAME,
+            NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
             NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
@@ -301,10 +305,16 @@ int main(int argc, char **argv)
         }
     }
     if (cfg.nlisten == 0) {
-        static char tcp[64];
+        static char tcp[64], unix_addr[600];
+        char path[512], err[700];
+        if (sockdir_default_path(path, sizeof path, 1, err, sizeof err) != SOCKDIR_OK) {
+            fprintf(stderr, "newsd: %s\n", err);
+            return 1;
+        }
         snprintf(tcp, sizeof tcp, "%s:%d", NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT);
+        snprintf(unix_addr, sizeof unix_addr, "unix:%s", path);
         cfg.listen[cfg.nlisten++] = tcp;
-        cfg.listen[cfg.nlisten++] = "unix:" NEWSD_DEFAULT_UNIX_PATH;
+        cfg.listen[cfg.nlisten++] = unix_addr;
     }
     int rc = server_run(&cfg);
     newsidx_shards_free(cfg.shards, cfg.nshards);

@@ -40,6 +40,8 @@ typedef struct listener {
     struct evconnlistener *lev;
     char name[300];                 /* as printed on the ready line */
     char unix_path[108];            /* removed at exit; "" for TCP */
+    dev_t unix_dev;                 /* the socket file bound there: at exit it is removed */
+    ino_t unix_ino;                 /* only if it is still this one */
 } listener_t;
 
 typedef struct main_ctx {
@@ -519,6 +521,47 @@ static void raise_fd_limit(unsigned max_connections)
     }
 }
 
+/* A socket file already at path is removed only when it is a stale one of ours: nothing
+ * answers a connect there (a live daemon would lose its clients, and a second daemon
+ * would steal them), and it belongs to this user.  Returns 0 (the path is free, or
+ * holds something bind will refuse), or -1 (message printed). */
+static int clear_stale_socket(const char *path, const struct sockaddr_un *sun)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return 0;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fprintf(stderr, "newsd: cannot check unix:%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int live = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
+    int e = errno;
+    close(fd);
+    if (live) {
+        fprintf(stderr, "newsd: something already answers on unix:%s (another newsd?); "
+                "stop it, or listen on another path\n", path);
+        return -1;
+    }
+    if (e != ECONNREFUSED && e != ENOENT) {
+        fprintf(stderr, "newsd: cannot tell whether unix:%s is in use: %s\n", path,
+                strerror(e));
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        fprintf(stderr, "newsd: the socket file %s belongs to uid %lu, not to this user; "
+                "not removing it: remove it yourself, or listen on another path\n", path,
+                (unsigned long)st.st_uid);
+        return -1;
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        fprintf(stderr, "newsd: cannot remove the stale socket %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Binds one --listen address.  Returns 0 or -1 (message printed). */
 static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
 {
@@ -534,9 +577,8 @@ static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
             return -1;
         }
         strcpy(sun.sun_path, path);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-            unlink(path);        /* a stale socket of an earlier run */
+        if (clear_stale_socket(path, &sun) != 0)
+            return -1;
         /* Whoever can connect here may write (README.md, "Authority for writes"): the
          * socket is born owner-only (0600), with no moment at a laxer mode.  No other
          * thread runs yet, so changing the process's umask for the bind is safe. */
@@ -547,6 +589,11 @@ static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
         if (!l->lev) {
             fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
             return -1;
+        }
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            l->unix_dev = st.st_dev;
+            l->unix_ino = st.st_ino;
         }
         snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
         snprintf(l->name, sizeof l->name, "unix:%s", path);
@@ -609,7 +656,10 @@ static void close_listeners(main_ctx_t *m)
         if (m->listeners[i].lev)
             evconnlistener_free(m->listeners[i].lev);
         m->listeners[i].lev = NULL;
-        if (m->listeners[i].unix_path[0])
+        struct stat st;
+        /* not a file that replaced ours meanwhile */
+        if (m->listeners[i].unix_path[0] && lstat(m->listeners[i].unix_path, &st) == 0 &&
+            st.st_dev == m->listeners[i].unix_dev && st.st_ino == m->listeners[i].unix_ino)
             unlink(m->listeners[i].unix_path);
         m->listeners[i].unix_path[0] = '\0';
     }

@@ -95,8 +95,12 @@
 #define NEWSD_DEFAULT_PORT 7878
 /* Host of the default TCP listener: loopback only (and read-only without a token). */
 #define NEWSD_DEFAULT_HOST "127.0.0.1"
-/* Path of the default Unix socket listener. */
-#define NEWSD_DEFAULT_UNIX_PATH "/tmp/newsd.sock"
+/* The default Unix socket is this file in a per-user folder (daemon/sockdir.c), as
+ * tmux does: $XDG_RUNTIME_DIR/NEWSD_SOCKET_DIR_NAME when that variable is set, else
+ * NEWSD_SOCKET_TMP_PREFIX followed by the user id; the folder is the user's, mode 0700. */
+#define NEWSD_DEFAULT_SOCKET_NAME "newsd.sock"
+#define NEWSD_SOCKET_DIR_NAME "newsd"
+#define NEWSD_SOCKET_TMP_PREFIX "/tmp/newsd-"
 /* Most --listen addresses. */
 #define NEWSD_MAX_LISTENERS 16
 /* Pending connects the kernel queues per listener: a burst of hundreds must not stall. */
