@@ -389,7 +389,7 @@ static void worker_finish(worker_t *w)
     while (nc) {
         new_conn_t *next = nc->next;
         close(nc->fd);
-        atomic_fetch_sub(&w->srv->stats.conns_open, 1);
+        server_conn_closed(w->srv, nc->unix_socket);
         free(nc);
         nc = next;
     }
@@ -426,6 +426,23 @@ static void format_peer(const struct sockaddr *sa, char *out, size_t outlen)
     }
 }
 
+void server_conn_closed(server_t *srv, int unix_socket)
+{
+    atomic_fetch_sub(&srv->stats.conns_open, 1);
+    if (!unix_socket)
+        atomic_fetch_sub(&srv->stats.tcp_conns_open, 1);
+}
+
+/* The slots of --max-connections TCP connections may take: the rest are kept for Unix
+ * sockets, so that a flood of TCP connections cannot lock the administrator out. */
+static unsigned tcp_connection_cap(unsigned max_connections)
+{
+    unsigned reserve = max_connections / 4;
+    if (reserve > NEWSD_UNIX_RESERVED_CONNECTIONS)
+        reserve = NEWSD_UNIX_RESERVED_CONNECTIONS;
+    return max_connections - reserve;
+}
+
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
@@ -435,7 +452,15 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     server_t *srv = m->srv;
     char peer[64];
     format_peer(sa, peer, sizeof peer);
-    if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections) {
+    /* Asked of the socket itself, not of the peer's address: write authority must not
+     * depend on what a client's address looks like. */
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof local;
+    int unix_socket = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 &&
+                      local.ss_family == AF_UNIX;
+    if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections ||
+        (!unix_socket && atomic_load(&srv->stats.tcp_conns_open) >=
+                             tcp_connection_cap(srv->cfg.max_connections))) {
         static const char msg[] = "ERR busy too many connections\n";
         ssize_t n = send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL);
         (void)n;
@@ -443,8 +468,8 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         close(fd);
         atomic_fetch_add(&srv->stats.conns_rejected, 1);
         atomic_fetch_add(&srv->stats.errors, 1);
-        LOG(LOG_WARN, "conn_rejected", "peer=%s reason=max_connections max=%u", peer,
-            srv->cfg.max_connections);
+        LOG(LOG_WARN, "conn_rejected", "peer=%s reason=max_connections max=%u tcp_max=%u",
+            peer, srv->cfg.max_connections, tcp_connection_cap(srv->cfg.max_connections));
         return;
     }
     new_conn_t *nc = calloc(1, sizeof *nc);
@@ -453,14 +478,11 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         return;
     }
     nc->fd = fd;
-    /* Asked of the socket itself, not of the peer's address: write authority must not
-     * depend on what a client's address looks like. */
-    struct sockaddr_storage local;
-    socklen_t local_len = sizeof local;
-    nc->unix_socket = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 &&
-                      local.ss_family == AF_UNIX;
+    nc->unix_socket = unix_socket;
     snprintf(nc->peer, sizeof nc->peer, "%s", peer);
     atomic_fetch_add(&srv->stats.conns_open, 1);
+    if (!unix_socket)
+        atomic_fetch_add(&srv->stats.tcp_conns_open, 1);
     atomic_fetch_add(&srv->stats.conns_total, 1);
     worker_t *w = &srv->workers[m->next_worker++ % srv->cfg.workers];
     pthread_mutex_lock(&w->lock);

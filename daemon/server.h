@@ -61,6 +61,7 @@ typedef struct server_config {
 
 typedef struct server_stats {
     atomic_uint_fast64_t conns_open;       /* sockets open now (accept thread adds, workers subtract) */
+    atomic_uint_fast64_t tcp_conns_open;   /* of which TCP (the rest: Unix sockets) */
     atomic_uint_fast64_t conns_total;
     atomic_uint_fast64_t conns_rejected;
     atomic_uint_fast64_t requests;
@@ -149,6 +150,10 @@ void server_wake_all(server_t *srv);
 /* Publishes the figures of w's document cache for STATS (after a search, and after the
  * reader moved, which empties it). */
 void worker_cache_published(worker_t *w);
+
+/* A client socket accepted on a Unix socket (unix_socket 1) or TCP was closed: its
+ * connection slot is free again. */
+void server_conn_closed(server_t *srv, int unix_socket);
 
 /* Called by conn.c when a connection of w is freed. */
 void worker_conn_gone(worker_t *w);

@@ -109,6 +109,9 @@
 #define NEWSD_MAX_WORKERS 64
 /* Open client connections by default (--max-connections); over it: ERR busy, close. */
 #define NEWSD_MAX_CONNECTIONS 1000
+/* Connections of --max-connections kept for Unix sockets (the administrator), at most a
+ * quarter of it: TCP connections beyond the rest get ERR busy. */
+#define NEWSD_UNIX_RESERVED_CONNECTIONS 16
 /* File descriptors kept for the index, pipes and listeners beyond one per connection. */
 #define NEWSD_RESERVED_FDS 64
 /* After accept fails for want of descriptors or memory, ms before listening again. */

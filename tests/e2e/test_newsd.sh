@@ -567,6 +567,34 @@ check "SIGTERM with a connection open: exit 0" [ "$RC" -eq 0 ]
 wait "$holder"; rc=$?
 check "the open connection was closed by the shutdown" [ "$rc" -eq 0 ]
 
+# ---- slots kept for the Unix socket (NEWSD_UNIX_RESERVED_CONNECTIONS, at most a quarter) ----
+# --max-connections 8: TCP takes at most 6, so a TCP flood leaves the administrator 2
+start reserve --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/r.sock" --workers 1 --max-connections 8
+RESERVE=$PID
+"$NC" -H 6 "$TCP" >"$T/got"
+check "TCP beyond max - reserve: ERR busy, then closed" [ "$(cat "$T/got")" = "ERR busy too many connections" ]
+check "the TCP rejection is logged with the TCP cap" wait_for 5 grep -q 'event=conn_rejected .*max=8 tcp_max=6' "$T/reserve.log"
+# (the closed ones free their slots when their worker gets to them: wait for that)
+check "the rejected round's connections are gone" \
+    wait_for 10 sh -c "printf 'STATS\n' | '$NC' 'unix:$T/r.sock' | grep -q '^connections${TAB}1\$'"
+holders=""
+n=0
+while [ "$n" -lt 6 ]; do
+    printf 'PING\n' | "$NC" -t 60 -k "$TCP" >"$T/hold.$n" &
+    holders="$holders $!"
+    n=$((n + 1))
+done
+check "six TCP connections hold every TCP slot" \
+    wait_for 20 sh -c "printf 'STATS\n' | '$NC' 'unix:$T/r.sock' | grep -q '^connections${TAB}7\$'"
+check "a seventh TCP connection: ERR busy" [ "$(printf 'PING\n' | "$NC" "$TCP")" = "ERR busy too many connections" ]
+"$NC" -H 2 "unix:$T/r.sock" >"$T/got"
+check "the Unix socket still gets its 2 slots; the ninth connection is refused" [ "$(cat "$T/got")" = "ERR busy too many connections" ]
+check "the Unix socket answers during the TCP flood" wait_for 5 sh -c "[ \"\$(printf 'PING\n' | '$NC' 'unix:$T/r.sock')\" = 'OK pong' ]"
+for h in $holders; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
+check "once the flood is gone, TCP answers again" wait_for 10 alive "$TCP"
+stop "$RESERVE"
+check "reserve: SIGTERM: exit 0" [ "$RC" -eq 0 ]
+
 # ---- port already taken: exit 1 ----
 start third --index "$T/idx" --listen 127.0.0.1:0
 "$ND" --index "$T/idx" --listen "$TCP" >"$T/out" 2>"$T/err"; rc=$?
