@@ -110,7 +110,23 @@ printf 'STATUS\n' | send "unix:$T/r1.sock" >"$T/got"
 check "the rebuild under the root is done" grep -q '^OK state=done job=1 ' "$T/got"
 check "the rebuild read only what is left under the root" [ "$(doc_count "$T/small")" -lt 6 ]
 stop "$RPID"
-TCP=$MAIN_TCP
+
+# ---- the rebuilt index cannot be flushed to disk: no swap (test-only fault) ----
+before=$(doc_count "$T/small")
+NEWSD_TEST_FAIL_REINDEX_SYNC=1 start unsynced --index "$T/small" --listen "unix:$T/u.sock" --corpus-root "$T/root"
+UPID=$PID
+cp -r "$ROOT/tests/data/newsd/." "$T/root/news/"
+printf 'REINDEX %s/news\n' "$T/root" | send "unix:$T/u.sock" >"$T/got"
+check "unsynced: the rebuild starts" [ "$(cat "$T/got")" = "OK job=1 state=running paths=1" ]
+wait_for 60 sh -c "printf 'STATUS\n' | '$NC' 'unix:$T/u.sock' | grep -Eq '^OK state=(done|failed) '"
+printf 'STATUS\nPING\n' | send "unix:$T/u.sock" >"$T/got"
+check "unsynced: the rebuild fails, saying why" \
+    grep -q '^OK state=failed job=1 .* message=cannot flush the rebuilt index to disk: Input/output error; the index was left as it was$' "$T/got"
+check "unsynced: newsd answers" grep -q '^OK pong$' "$T/got"
+check "unsynced: the old index stays live" [ "$(doc_count "$T/small")" = "$before" ]
+check "unsynced: no work or old folder is left" wait_for 10 sh -c "[ -z \"\$(ls -d '$T'/small.* 2>/dev/null)\" ]"
+stop "$UPID"
+TCP=$MAIN_TCP   # (start set it to the last daemon's)
 "$ND" --index "$T/small" --corpus-root relative/dir >"$T/out" 2>"$T/err"; rc=$?
 check "--corpus-root must be an absolute folder: exit 2" [ "$rc" -eq 2 ]
 
