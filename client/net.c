@@ -21,14 +21,13 @@
 #include <unistd.h>
 
 #include "newsd_limits.h"
+#include "sockdir.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-/* The daemon's default addresses, tried in this order (the Unix socket is cheaper). */
-static const char *const DEFAULT_ADDRS[] = {
-    "unix:" NEWSD_DEFAULT_UNIX_PATH,
-    NEWSD_DEFAULT_HOST ":" STR(NEWSD_DEFAULT_PORT),
-};
+/* The daemon's default TCP address, tried after its default Unix socket (which is
+ * cheaper, and the only one a write goes to without the token). */
+static const char DEFAULT_TCP[] = NEWSD_DEFAULT_HOST ":" STR(NEWSD_DEFAULT_PORT);
 /* First bytes of a reply read in one go; most replies fit. */
 #define REPLY_CHUNK 16384
 
@@ -149,8 +148,26 @@ int net_open(struct nq_conn *c, const char *addr, double timeout_s)
     memset(c, 0, sizeof *c);
     c->fd = -1;
     c->timeout_s = timeout_s;
-    const char *const *addrs = addr ? &addr : DEFAULT_ADDRS;
-    size_t naddrs = addr ? 1 : sizeof DEFAULT_ADDRS / sizeof DEFAULT_ADDRS[0];
+    c->named = addr != NULL;
+    /* the defaults: the Unix socket in the user's own folder (refused when that folder
+     * is not safe, as newsd refuses it), then TCP */
+    static char unix_addr[600];
+    const char *defaults[2];
+    size_t ndefaults = 0;
+    if (!addr) {
+        char path[512], err[700];
+        /* a missing folder is tried as the path it would hold: that says where newsd
+         * would be, and fails as it should */
+        if (sockdir_default_path(path, sizeof path, 0, err, sizeof err) == SOCKDIR_UNSAFE) {
+            fprintf(stderr, "newsq: %s\n", err);
+            return NQ_EXIT_ERROR;
+        }
+        snprintf(unix_addr, sizeof unix_addr, "unix:%s", path);
+        defaults[ndefaults++] = unix_addr;
+        defaults[ndefaults++] = DEFAULT_TCP;
+    }
+    const char *const *addrs = addr ? &addr : defaults;
+    size_t naddrs = addr ? 1 : ndefaults;
     double deadline = now_s() + timeout_s;
     char tried[1024] = "";
     size_t used = 0;

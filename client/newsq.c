@@ -440,6 +440,13 @@ static int send_lines(struct adder *a, FILE *in)
  * output of `add --json` is one object per record. */
 static int authenticate(struct nq_conn *c, const char *token)
 {
+    /* An address newsq fell back to on its own may be anyone's port on this host. */
+    if (!c->named) {
+        fprintf(stderr, "newsq: not sending the token to %s, which newsq fell back to on its "
+                "own; name the daemon's address with -a or NEWSQ_ADDR to send it there\n",
+                c->where);
+        return NQ_EXIT_ERROR;
+    }
     static struct req r;
     req_add(&r, "AUTH format=json -- %s\n", token);
     size_t len;

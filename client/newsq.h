@@ -57,6 +57,8 @@ struct nq_conn {
     int fd;
     FILE *in;                /* buffered reader over fd */
     char where[300];         /* the address connected to, for messages */
+    bool named;              /* the user named the address (-a, NEWSQ_ADDR): only such
+                                an address is sent the token */
     double timeout_s;
     char *line;              /* the last reply line read, NUL-terminated, without '\n' */
     size_t line_cap;

@@ -48,7 +48,9 @@ void opts_usage(FILE *f)
             "      --json          print the daemon's JSON replies, one object per line\n"
             "      --color WHEN    highlight: auto (on a terminal; default), always, never\n"
             "  -a, --addr ADDR     the daemon: HOST:PORT, [IPv6]:PORT or unix:PATH\n"
-            "                      (default: $NEWSQ_ADDR, else unix:%s, then %s:%d)\n"
+            "                      (default: $NEWSQ_ADDR, else newsd's default socket,\n"
+            "                      unix:$XDG_RUNTIME_DIR/%s/%s or unix:%sUID/%s,\n"
+            "                      then %s:%d; the token goes only to an address named)\n"
             "      --timeout S     seconds to connect and to wait for each reply (default %d)\n"
             "      --auth-token-file PATH\n"
             "                      add over TCP: the file (mode 0600) holding newsd's token,\n"
@@ -58,7 +60,8 @@ void opts_usage(FILE *f)
             "Use -- before query words that start with '-': newsq -- -foo bar\n"
             "Exit status: 0 found (or done), 1 nothing found, 2 usage, connection or server "
             "error.\n",
-            NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_DEFAULT_UNIX_PATH,
+            NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_SOCKET_DIR_NAME,
+            NEWSD_DEFAULT_SOCKET_NAME, NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSQ_DEFAULT_TIMEOUT_S);
 }
 

@@ -152,7 +152,7 @@ static void destroy(conn_t *c)
     w->nconns--;
     if (c->bev) {
         bufferevent_free(c->bev);
-        atomic_fetch_sub(&w->srv->stats.conns_open, 1);
+        server_conn_closed(w->srv, c->auth.unix_socket);
     }
     event_free(c->timer);
     event_free(c->resume_ev);
@@ -176,7 +176,7 @@ void conn_free(conn_t *c)
     if (c->bev) {
         bufferevent_free(c->bev);
         c->bev = NULL;
-        atomic_fetch_sub(&c->worker->srv->stats.conns_open, 1);
+        server_conn_closed(c->worker->srv, c->auth.unix_socket);
     }
     evtimer_del(c->timer);
     evtimer_del(c->resume_ev);
@@ -612,7 +612,7 @@ void conn_new(worker_t *w, int fd, const char *peer, int unix_socket)
                 event_free(c->drain_ev);
         }
         free(c);
-        atomic_fetch_sub(&srv->stats.conns_open, 1);
+        server_conn_closed(srv, unix_socket);
         return;
     }
     c->worker = w;

@@ -2,7 +2,8 @@
  * newsd.c: the daemon's command line (README.md, "Running it").  It reads the
  * options into a server_config_t, checks them, reads the write token
  * (--auth-token-file), and hands over to server_run.  Exit status: 0 after
- * SIGTERM/SIGINT, 1 when the index, an address or the token file fails, 2 for usage.
+ * SIGTERM/SIGINT, 1 when the index, an address, the default socket's folder or the
+ * token file fails, 2 for usage.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "newsd_limits.h"
 #include "newsidx.h"
 #include "server.h"
+#include "sockdir.h"
 
 #define NEWSD_VERSION "0.1.0"
 
@@ -28,6 +30,7 @@ static void usage(FILE *f)
             "             [--max-reply-bytes N]\n"
             "             [--busy-poll-us US] [--doc-cache-mb MB]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
+            "             [--corpus-root DIR]...\n"
             "             [--auth-token-file PATH]\n"
             "  -i, --index DIR          the index to serve: a folder, or a sharded index (a\n"
             "                           folder holding shards.stub, or a stub file)\n"
@@ -37,7 +40,8 @@ static void usage(FILE *f)
             "      --shard-timeout MS   most ms a query waits for each answer of a remote\n"
             "                           shard, 1 to %d (default %d)\n"
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
-            "                           (default: %s:%d and unix:%s)\n"
+            "                           (default: %s:%d and unix:$XDG_RUNTIME_DIR/%s/%s,\n"
+            "                           else unix:%sUID/%s: a folder of mode 0700)\n"
             "  -w, --workers N          worker threads, 1 to %d (default: the number of cores)\n"
             "      --log-level L        error, warn, info (default) or debug\n"
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
@@ -50,8 +54,12 @@ static void usage(FILE *f)
             "      --doc-cache-mb MB    memory each worker keeps for the stored fields of\n"
             "                           hits it has shown, 0 to %d, 0: none (default %d)\n"
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
-            "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores)\n"
+            "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores,\n"
+            "                           at most %d)\n"
             "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
+            "      --corpus-root DIR    REINDEX reads only regular files and folders under\n"
+            "                           DIR, repeatable (up to %d; default: the paths the\n"
+            "                           index was built from)\n"
             "      --auth-token-file PATH\n"
             "                           the write token (one line, mode 0600): AUTH with it\n"
             "                           lets a TCP connection ADD and DELETE; without it\n"
@@ -60,12 +68,14 @@ static void usage(FILE *f)
             "  -V, --version            the version\n"
             "The protocol: send HELP, or see README.md.\n",
             NEWSD_MAX_SHARDS, NEWSD_MAX_SHARD_TIMEOUT_MS, NEWSD_DEFAULT_SHARD_TIMEOUT_MS,
-            NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_DEFAULT_UNIX_PATH, NEWSD_MAX_WORKERS,
+            NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_SOCKET_DIR_NAME, NEWSD_DEFAULT_SOCKET_NAME,
+            NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME, NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
             NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT, NEWSD_MAX_REPLY_BYTES,
             NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
-            NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_WORKERS, NEWSD_REINDEX_NICE);
+            NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_BUILDERS, NEWSD_MAX_BUILDERS,
+            NEWSD_REINDEX_NICE, NEWSD_MAX_CORPUS_ROOTS);
 }
 
 /* A decimal number lo..hi; -1 otherwise. */
@@ -108,7 +118,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
            OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
-           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY };
+           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY, OPT_CORPUS_ROOT };
     static const struct option longopts[] = {
         { "index", required_argument, NULL, 'i' },
         { "shard", required_argument, NULL, 's' },
@@ -123,6 +133,7 @@ int main(int argc, char **argv)
         { "indexer", required_argument, NULL, OPT_INDEXER },
         { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
         { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
+        { "corpus-root", required_argument, NULL, OPT_CORPUS_ROOT },
         { "busy-poll-us", required_argument, NULL, OPT_BUSY_POLL },
         { "doc-cache-mb", required_argument, NULL, OPT_DOC_CACHE },
         { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
@@ -140,7 +151,9 @@ int main(int argc, char **argv)
     cfg.max_reply_bytes = NEWSD_MAX_REPLY_BYTES;
     cfg.busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
     cfg.doc_cache_mb = NEWSD_DEFAULT_DOC_CACHE_MB;
-    cfg.reindex_jobs = cfg.workers;
+    /* newsindex runs at most NEWSD_MAX_BUILDERS builders, and refuses --jobs above it */
+    cfg.reindex_jobs = cores < 1 ? 1 : cores > NEWSD_MAX_BUILDERS ? NEWSD_MAX_BUILDERS
+                                                                   : (unsigned)cores;
     cfg.reindex_nice = NEWSD_REINDEX_NICE;
     cfg.shard_timeout_ms = NEWSD_DEFAULT_SHARD_TIMEOUT_MS;
     const char *token_file = NULL;
@@ -213,9 +226,12 @@ int main(int argc, char **argv)
             cfg.indexer = optarg;
             break;
         case OPT_REINDEX_JOBS:
-            if ((v = number(optarg, 1, NEWSD_MAX_WORKERS)) < 0)
-                return usage_error("--reindex-jobs takes a number from 1 to 64, not '%s'",
-                                   optarg);
+            if ((v = number(optarg, 1, NEWSD_MAX_BUILDERS)) < 0) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "--reindex-jobs takes a number from 1 to %d, not '%s'",
+                         NEWSD_MAX_BUILDERS, optarg);
+                return usage_error("%s", msg);
+            }
             cfg.reindex_jobs = (unsigned)v;
             break;
         case OPT_REINDEX_NICE:
@@ -224,6 +240,20 @@ int main(int argc, char **argv)
                                    optarg);
             cfg.reindex_nice = (unsigned)v;
             break;
+        case OPT_CORPUS_ROOT: {
+            struct stat st;
+            char msg[200];
+            if (cfg.ncorpus_roots == NEWSD_MAX_CORPUS_ROOTS) {
+                snprintf(msg, sizeof msg, "at most %d --corpus-root folders",
+                         NEWSD_MAX_CORPUS_ROOTS);
+                return usage_error("%s", msg);
+            }
+            if (optarg[0] != '/' || stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
+                return usage_error("--corpus-root takes an absolute path to a folder, not '%s'",
+                                   optarg);
+            cfg.corpus_roots[cfg.ncorpus_roots++] = optarg;
+            break;
+        }
         case OPT_BUSY_POLL:
             if ((v = number(optarg, 0, NEWSD_MAX_BUSY_POLL_US)) < 0)
                 return usage_error("--busy-poll-us takes microseconds from 0 to 10000, not '%s'",
@@ -290,10 +320,16 @@ int main(int argc, char **argv)
         }
     }
     if (cfg.nlisten == 0) {
-        static char tcp[64];
+        static char tcp[64], unix_addr[600];
+        char path[512], err[700];
+        if (sockdir_default_path(path, sizeof path, 1, err, sizeof err) != SOCKDIR_OK) {
+            fprintf(stderr, "newsd: %s\n", err);
+            return 1;
+        }
         snprintf(tcp, sizeof tcp, "%s:%d", NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT);
+        snprintf(unix_addr, sizeof unix_addr, "unix:%s", path);
         cfg.listen[cfg.nlisten++] = tcp;
-        cfg.listen[cfg.nlisten++] = "unix:" NEWSD_DEFAULT_UNIX_PATH;
+        cfg.listen[cfg.nlisten++] = unix_addr;
     }
     int rc = server_run(&cfg);
     newsidx_shards_free(cfg.shards, cfg.nshards);

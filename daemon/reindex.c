@@ -49,6 +49,8 @@ struct reindex {
     size_t npaths;
     char workdir[PATH_MAX], new_index[PATH_MAX], parking[PATH_MAX];
     char indexer[PATH_MAX];
+    char **roots;                  /* the corpus roots, resolved; read-only after new */
+    size_t nroots;
 };
 
 const char *reindex_state_name(reindex_state_t s)
@@ -63,6 +65,56 @@ const char *reindex_state_name(reindex_state_t s)
     return "?";
 }
 
+static int recorded_paths(reindex_t *r, char ***out, size_t *n, char *err, size_t errlen);
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+/* The corpus roots, resolved: --corpus-root, else the paths the index was built from.
+ * A root that cannot be resolved is logged and left out; with no root at all every
+ * REINDEX is forbidden.  Returns -1 when out of memory. */
+static int resolve_roots(reindex_t *r)
+{
+    const server_config_t *cfg = &r->srv->cfg;
+    char **given = NULL;
+    size_t ngiven = 0;
+    const char *const *names = cfg->corpus_roots;
+    if (cfg->ncorpus_roots == 0) {
+        char err[300];
+        if (!cfg->index_path)
+            return 0;   /* a sharded index: REINDEX does not rebuild it */
+        if (recorded_paths(r, &given, &ngiven, err, sizeof err) != 0) {
+            LOG(LOG_WARN, "corpus_roots", "roots=0 msg=\"%s; REINDEX is refused without "
+                "--corpus-root\"", err);
+            return 0;
+        }
+        names = (const char *const *)given;
+    } else {
+        ngiven = cfg->ncorpus_roots;
+    }
+    r->roots = calloc(ngiven + 1, sizeof *r->roots);
+    if (!r->roots) {
+        free_list(given, ngiven);
+        return -1;
+    }
+    for (size_t i = 0; i < ngiven; i++) {
+        char *resolved = realpath(names[i], NULL);
+        if (!resolved) {
+            LOG(LOG_WARN, "corpus_roots", "root=%s errno=%d msg=\"left out: %s\"", names[i],
+                errno, strerror(errno));
+            continue;
+        }
+        r->roots[r->nroots++] = resolved;
+        LOG(LOG_INFO, "corpus_roots", "root=%s", resolved);
+    }
+    free_list(given, ngiven);
+    return 0;
+}
+
 reindex_t *reindex_new(server_t *srv)
 {
     reindex_t *r = calloc(1, sizeof *r);
@@ -71,6 +123,11 @@ reindex_t *reindex_new(server_t *srv)
     r->srv = srv;
     pthread_mutex_init(&r->lock, NULL);
     r->st.eta_s = -1;
+    if (resolve_roots(r) != 0) {
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -106,6 +163,7 @@ void reindex_free(reindex_t *r)
     if (live)
         pthread_join(t, NULL);
     free_paths(r);
+    free_list(r->roots, r->nroots);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -459,20 +517,85 @@ static int find_indexer(reindex_t *r, char *err, size_t errlen)
     return 0;
 }
 
+/* 1 when path (resolved) is root or lies below it, component by component: /corpus2 is
+ * not below /corpus. */
+static int under_root(const char *path, const char *root)
+{
+    size_t len = strlen(root);
+    while (len > 0 && root[len - 1] == '/')
+        len--;                         /* "/" itself: every absolute path is below it */
+    return strncmp(path, root, len) == 0 && (path[len] == '\0' || path[len] == '/');
+}
+
+/* Resolves one requested path into a new string (*out) and checks it may be read: a
+ * regular file or a folder under a corpus root.  A FIFO, a device or /proc would hang
+ * the build or leak what it holds; a symlink is judged by where it leads.  Returns 0,
+ * or -1 with *code and err set (nothing of the path is read). */
+static int check_path(const reindex_t *r, const char *path, char **out, const char **code,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    *code = "bad_request";
+    if (path[0] != '/') {
+        snprintf(err, errlen, "paths must be absolute, not '%s'", path);
+        return -1;
+    }
+    char *resolved = realpath(path, NULL);
+    if (!resolved) {
+        if (errno == ENOMEM)
+            *code = "internal";
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t k = 0;
+    while (k < r->nroots && !under_root(resolved, r->roots[k]))
+        k++;
+    *code = "forbidden";
+    if (k == r->nroots) {
+        if (r->nroots == 0)
+            snprintf(err, errlen, "%s: newsd has no corpus root to read from; start it with "
+                     "--corpus-root DIR", path);
+        else
+            snprintf(err, errlen, "%s is outside the corpus roots (--corpus-root)", path);
+        free(resolved);
+        return -1;
+    }
+    struct stat st;
+    if (stat(resolved, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+        snprintf(err, errlen, "%s is not a regular file or a folder", path);
+        free(resolved);
+        return -1;
+    }
+    *out = resolved;
+    return 0;
+}
+
+/* Replaces every path of list (n, NULL-terminated, owned) by its resolved form after
+ * check_path; on failure frees the list. */
+static int check_list(const reindex_t *r, char **list, size_t n, const char **code,
+                      char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *resolved;
+        if (check_path(r, list[i], &resolved, code, err, errlen) != 0) {
+            free_list(list, n);
+            return -1;
+        }
+        free(list[i]);
+        list[i] = resolved;
+    }
+    return 0;
+}
+
 uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
                        const char **code, char *err, size_t errlen)
 {
     *code = "bad_request";
     for (size_t i = 0; i < npaths; i++) {
-        struct stat st;
-        if (paths[i][0] != '/') {
-            snprintf(err, errlen, "paths must be absolute, not '%s'", paths[i]);
+        char *resolved;
+        if (check_path(r, paths[i], &resolved, code, err, errlen) != 0)
             return 0;
-        }
-        if (stat(paths[i], &st) != 0) {
-            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
-            return 0;
-        }
+        free(resolved);
     }
     pthread_mutex_lock(&r->lock);
     join_finished(r);
@@ -494,9 +617,7 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
         list = calloc(npaths + 1, sizeof *list);
         for (size_t i = 0; list && i < npaths; i++)
             if (!(list[n++] = strdup(paths[i]))) {
-                r->paths = list;
-                r->npaths = n;
-                free_paths(r);
+                free_list(list, n);
                 list = NULL;
             }
         if (!list) {
@@ -505,6 +626,12 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
             pthread_mutex_unlock(&r->lock);
             return 0;
         }
+    }
+    /* checked again, resolved, and the resolved paths are what the indexer gets: the
+     * paths may have changed since the check above */
+    if (check_list(r, list, n, code, err, errlen) != 0) {
+        pthread_mutex_unlock(&r->lock);
+        return 0;
     }
     r->paths = list;
     r->npaths = n;

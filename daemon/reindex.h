@@ -38,15 +38,18 @@ typedef struct reindex_status {
     char message[256];            /* why it failed */
 } reindex_status_t;
 
-/* NULL when out of memory. */
+/* NULL when out of memory.  Resolves the corpus roots (--corpus-root, else the paths the
+ * index records) with realpath(); roots that no longer exist are logged and left out. */
 reindex_t *reindex_new(server_t *srv);
 /* Cancels a running job (its child is stopped, its folder removed) and frees. NULL is fine. */
 void reindex_free(reindex_t *r);
 
 /*
  * Starts a rebuild from paths (absolute; npaths may be 0: the paths recorded in the
- * index).  Returns the job number, or 0 with code ("busy", "bad_request", "internal")
- * and a message for the client in err.
+ * index).  Each path is resolved with realpath() and must be a regular file or a folder
+ * under a corpus root (a path-component prefix); the indexer is given the resolved
+ * paths.  Returns the job number, or 0 with code ("busy", "bad_request", "forbidden",
+ * "internal") and a message for the client in err; nothing is read on failure.
  */
 uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
                        const char **code, char *err, size_t errlen);

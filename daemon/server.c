@@ -40,6 +40,8 @@ typedef struct listener {
     struct evconnlistener *lev;
     char name[300];                 /* as printed on the ready line */
     char unix_path[108];            /* removed at exit; "" for TCP */
+    dev_t unix_dev;                 /* the socket file bound there: at exit it is removed */
+    ino_t unix_ino;                 /* only if it is still this one */
 } listener_t;
 
 typedef struct main_ctx {
@@ -387,7 +389,7 @@ static void worker_finish(worker_t *w)
     while (nc) {
         new_conn_t *next = nc->next;
         close(nc->fd);
-        atomic_fetch_sub(&w->srv->stats.conns_open, 1);
+        server_conn_closed(w->srv, nc->unix_socket);
         free(nc);
         nc = next;
     }
@@ -424,6 +426,23 @@ static void format_peer(const struct sockaddr *sa, char *out, size_t outlen)
     }
 }
 
+void server_conn_closed(server_t *srv, int unix_socket)
+{
+    atomic_fetch_sub(&srv->stats.conns_open, 1);
+    if (!unix_socket)
+        atomic_fetch_sub(&srv->stats.tcp_conns_open, 1);
+}
+
+/* The slots of --max-connections TCP connections may take: the rest are kept for Unix
+ * sockets, so that a flood of TCP connections cannot lock the administrator out. */
+static unsigned tcp_connection_cap(unsigned max_connections)
+{
+    unsigned reserve = max_connections / 4;
+    if (reserve > NEWSD_UNIX_RESERVED_CONNECTIONS)
+        reserve = NEWSD_UNIX_RESERVED_CONNECTIONS;
+    return max_connections - reserve;
+}
+
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
@@ -433,7 +452,15 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     server_t *srv = m->srv;
     char peer[64];
     format_peer(sa, peer, sizeof peer);
-    if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections) {
+    /* Asked of the socket itself, not of the peer's address: write authority must not
+     * depend on what a client's address looks like. */
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof local;
+    int unix_socket = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 &&
+                      local.ss_family == AF_UNIX;
+    if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections ||
+        (!unix_socket && atomic_load(&srv->stats.tcp_conns_open) >=
+                             tcp_connection_cap(srv->cfg.max_connections))) {
         static const char msg[] = "ERR busy too many connections\n";
         ssize_t n = send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL);
         (void)n;
@@ -441,8 +468,8 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         close(fd);
         atomic_fetch_add(&srv->stats.conns_rejected, 1);
         atomic_fetch_add(&srv->stats.errors, 1);
-        LOG(LOG_WARN, "conn_rejected", "peer=%s reason=max_connections max=%u", peer,
-            srv->cfg.max_connections);
+        LOG(LOG_WARN, "conn_rejected", "peer=%s reason=max_connections max=%u tcp_max=%u",
+            peer, srv->cfg.max_connections, tcp_connection_cap(srv->cfg.max_connections));
         return;
     }
     new_conn_t *nc = calloc(1, sizeof *nc);
@@ -451,14 +478,11 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         return;
     }
     nc->fd = fd;
-    /* Asked of the socket itself, not of the peer's address: write authority must not
-     * depend on what a client's address looks like. */
-    struct sockaddr_storage local;
-    socklen_t local_len = sizeof local;
-    nc->unix_socket = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 &&
-                      local.ss_family == AF_UNIX;
+    nc->unix_socket = unix_socket;
     snprintf(nc->peer, sizeof nc->peer, "%s", peer);
     atomic_fetch_add(&srv->stats.conns_open, 1);
+    if (!unix_socket)
+        atomic_fetch_add(&srv->stats.tcp_conns_open, 1);
     atomic_fetch_add(&srv->stats.conns_total, 1);
     worker_t *w = &srv->workers[m->next_worker++ % srv->cfg.workers];
     pthread_mutex_lock(&w->lock);
@@ -519,6 +543,47 @@ static void raise_fd_limit(unsigned max_connections)
     }
 }
 
+/* A socket file already at path is removed only when it is a stale one of ours: nothing
+ * answers a connect there (a live daemon would lose its clients, and a second daemon
+ * would steal them), and it belongs to this user.  Returns 0 (the path is free, or
+ * holds something bind will refuse), or -1 (message printed). */
+static int clear_stale_socket(const char *path, const struct sockaddr_un *sun)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return 0;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fprintf(stderr, "newsd: cannot check unix:%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int live = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
+    int e = errno;
+    close(fd);
+    if (live) {
+        fprintf(stderr, "newsd: something already answers on unix:%s (another newsd?); "
+                "stop it, or listen on another path\n", path);
+        return -1;
+    }
+    if (e != ECONNREFUSED && e != ENOENT) {
+        fprintf(stderr, "newsd: cannot tell whether unix:%s is in use: %s\n", path,
+                strerror(e));
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        fprintf(stderr, "newsd: the socket file %s belongs to uid %lu, not to this user; "
+                "not removing it: remove it yourself, or listen on another path\n", path,
+                (unsigned long)st.st_uid);
+        return -1;
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        fprintf(stderr, "newsd: cannot remove the stale socket %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Binds one --listen address.  Returns 0 or -1 (message printed). */
 static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
 {
@@ -534,9 +599,8 @@ static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
             return -1;
         }
         strcpy(sun.sun_path, path);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-            unlink(path);        /* a stale socket of an earlier run */
+        if (clear_stale_socket(path, &sun) != 0)
+            return -1;
         /* Whoever can connect here may write (README.md, "Authority for writes"): the
          * socket is born owner-only (0600), with no moment at a laxer mode.  No other
          * thread runs yet, so changing the process's umask for the bind is safe. */
@@ -547,6 +611,11 @@ static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
         if (!l->lev) {
             fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
             return -1;
+        }
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            l->unix_dev = st.st_dev;
+            l->unix_ino = st.st_ino;
         }
         snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
         snprintf(l->name, sizeof l->name, "unix:%s", path);
@@ -609,7 +678,10 @@ static void close_listeners(main_ctx_t *m)
         if (m->listeners[i].lev)
             evconnlistener_free(m->listeners[i].lev);
         m->listeners[i].lev = NULL;
-        if (m->listeners[i].unix_path[0])
+        struct stat st;
+        /* not a file that replaced ours meanwhile */
+        if (m->listeners[i].unix_path[0] && lstat(m->listeners[i].unix_path, &st) == 0 &&
+            st.st_dev == m->listeners[i].unix_dev && st.st_ino == m->listeners[i].unix_ino)
             unlink(m->listeners[i].unix_path);
         m->listeners[i].unix_path[0] = '\0';
     }

@@ -48,6 +48,10 @@ typedef struct server_config {
     const char *indexer;           /* the newsindex program REINDEX runs */
     unsigned reindex_jobs;         /* its --jobs */
     unsigned reindex_nice;         /* its niceness */
+    /* --corpus-root: REINDEX reads only regular files and folders under these; none
+     * given: the paths the index records it was built from */
+    const char *corpus_roots[NEWSD_MAX_CORPUS_ROOTS];
+    size_t ncorpus_roots;
     /* --auth-token-file: AUTH with this token gives a TCP connection write authority;
      * auth_token_len 0: no token, so TCP connections never write */
     char auth_token[NEWSD_AUTH_TOKEN_MAX_LEN + 1];
@@ -58,6 +62,7 @@ typedef struct server_config {
 
 typedef struct server_stats {
     atomic_uint_fast64_t conns_open;       /* sockets open now (accept thread adds, workers subtract) */
+    atomic_uint_fast64_t tcp_conns_open;   /* of which TCP (the rest: Unix sockets) */
     atomic_uint_fast64_t conns_total;
     atomic_uint_fast64_t conns_rejected;
     atomic_uint_fast64_t requests;
@@ -146,6 +151,10 @@ void server_wake_all(server_t *srv);
 /* Publishes the figures of w's document cache for STATS (after a search, and after the
  * reader moved, which empties it). */
 void worker_cache_published(worker_t *w);
+
+/* A client socket accepted on a Unix socket (unix_socket 1) or TCP was closed: its
+ * connection slot is free again. */
+void server_conn_closed(server_t *srv, int unix_socket);
 
 /* Called by conn.c when a connection of w is freed. */
 void worker_conn_gone(worker_t *w);

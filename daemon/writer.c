@@ -337,16 +337,30 @@ static void ctl_fail(writer_ctl_t *ctl, const char *what, const char *why)
     LOG(LOG_ERROR, "reindex_switch", "msg=\"%s\"", ctl->message);
 }
 
+/* Test-only fault (tests/e2e/test_reindex.sh): with NEWSD_TEST_FAIL_REINDEX_SYNC=1 in
+ * its environment newsd acts as if flushing the rebuilt index failed with EIO, a failure
+ * no test can provoke on a healthy disk. */
+static int sync_fault_injected(void)
+{
+    const char *v = getenv("NEWSD_TEST_FAIL_REINDEX_SYNC");
+    return v && strcmp(v, "1") == 0;
+}
+
 /* Flushes a folder's files and its entry to disk: the rebuilt index was written without
- * fsync (bulk mode), and it is about to become the live one. */
-static void sync_folder(const char *path)
+ * fsync (bulk mode), and it is about to become the live one.  Returns 0, or -1 with
+ * errno set. */
+static int sync_folder(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return;
-    if (syncfs(fd) != 0)
-        LOG(LOG_WARN, "reindex_sync", "path=%s errno=%d", path, errno);
+        return -1;
+    int rc = syncfs(fd) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int e = errno;
     close(fd);
+    if (rc != 0)
+        LOG(LOG_WARN, "reindex_sync", "path=%s errno=%d", path, e);
+    errno = e;
+    return rc;
 }
 
 /* WRITER_SWITCH (see the top of the file). */
@@ -390,7 +404,17 @@ static void do_switch(writer_t *w, writer_ctl_t *ctl)
         ctl_fail(ctl, "cannot close the rebuilt index", newsidx_status_name(st));
         return;
     }
-    sync_folder(ctl->new_index);
+    /* an index that may not be on disk must not go live: a crash after the swap would
+     * lose it and the old one both */
+    if (sync_fault_injected()) {
+        errno = EIO;
+        ctl_fail(ctl, "cannot flush the rebuilt index to disk", strerror(errno));
+        return;
+    }
+    if (sync_folder(ctl->new_index) != 0) {
+        ctl_fail(ctl, "cannot flush the rebuilt index to disk", strerror(errno));
+        return;
+    }
     /* every batch commits before the next request, so the live handle has nothing pending */
     if (w->handle) {
         newsidx_writer_close(w->handle);
@@ -416,7 +440,7 @@ static void do_switch(writer_t *w, writer_ctl_t *ctl)
     pthread_rwlock_unlock(&srv->swap_lock);
     char *dcopy = strdup(index);
     if (dcopy) {
-        sync_folder(dirname(dcopy));   /* the renames themselves */
+        (void)sync_folder(dirname(dcopy));   /* the renames themselves (already live) */
         free(dcopy);
     }
     ctl->carried = w->njournal;

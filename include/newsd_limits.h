@@ -120,8 +120,12 @@
 #define NEWSD_DEFAULT_PORT 7878
 /* Host of the default TCP listener: loopback only (and read-only without a token). */
 #define NEWSD_DEFAULT_HOST "127.0.0.1"
-/* Path of the default Unix socket listener. */
-#define NEWSD_DEFAULT_UNIX_PATH "/tmp/newsd.sock"
+/* The default Unix socket is this file in a per-user folder (daemon/sockdir.c), as
+ * tmux does: $XDG_RUNTIME_DIR/NEWSD_SOCKET_DIR_NAME when that variable is set, else
+ * NEWSD_SOCKET_TMP_PREFIX followed by the user id; the folder is the user's, mode 0700. */
+#define NEWSD_DEFAULT_SOCKET_NAME "newsd.sock"
+#define NEWSD_SOCKET_DIR_NAME "newsd"
+#define NEWSD_SOCKET_TMP_PREFIX "/tmp/newsd-"
 /* Most --listen addresses. */
 #define NEWSD_MAX_LISTENERS 16
 /* Pending connects the kernel queues per listener: a burst of hundreds must not stall. */
@@ -130,6 +134,9 @@
 #define NEWSD_MAX_WORKERS 64
 /* Open client connections by default (--max-connections); over it: ERR busy, close. */
 #define NEWSD_MAX_CONNECTIONS 1000
+/* Connections of --max-connections kept for Unix sockets (the administrator), at most a
+ * quarter of it: TCP connections beyond the rest get ERR busy. */
+#define NEWSD_UNIX_RESERVED_CONNECTIONS 16
 /* File descriptors kept for the index, pipes and listeners beyond one per connection. */
 #define NEWSD_RESERVED_FDS 64
 /* After accept fails for want of descriptors or memory, ms before listening again. */
@@ -227,6 +234,8 @@
 #define NEWSD_REINDEX_JOURNAL_MAX 1000000
 /* Paths one REINDEX request may name. */
 #define NEWSD_REINDEX_MAX_PATHS 64
+/* Most --corpus-root folders: REINDEX reads nothing outside them. */
+#define NEWSD_MAX_CORPUS_ROOTS 16
 /* Niceness of the newsindex child a REINDEX runs, so queries keep their CPU
  * (--reindex-nice). */
 #define NEWSD_REINDEX_NICE 10

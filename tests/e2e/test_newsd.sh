@@ -5,7 +5,8 @@
 # after each bad input the daemon must still answer PING.  Also: pipelining, line and
 # connection limits, idle timeout, live ADD/DELETE (ordering, visibility, group commit,
 # survival of kill -9), concurrency (20 clients x 100 requests, every reply checked),
-# SIGHUP and SIGTERM.  Requests go through tests/e2e/nclient.c, compiled here with cc.
+# SIGHUP and SIGTERM; a release build's binaries are hardened.  Requests go through
+# tests/e2e/nclient.c, compiled here with cc.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NC=$T/nclient
@@ -14,6 +15,25 @@ trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/nclient.c"
 check "the test client builds" [ -x "$NC" ]
+
+# ---- release builds are hardened (Makefile: HARDEN_CFLAGS, HARDEN_LDFLAGS) ----
+# bin/.flags holds the flags bin/ was built with; sanitizer builds are not hardened.
+if grep -q -- '-fsanitize' "$BIN/.flags" 2>/dev/null; then
+    echo "newsd: sanitizer build, hardening checks skipped"
+else
+    for prog in newsd newsq newsindex; do
+        readelf -h "$BIN/$prog" >"$T/elf.h" 2>&1
+        readelf -dW "$BIN/$prog" >"$T/elf.d" 2>&1
+        readelf -lW "$BIN/$prog" >"$T/elf.l" 2>&1
+        readelf --dyn-syms -W "$BIN/$prog" >"$T/elf.s" 2>&1
+        check "$prog: a position-independent executable (type DYN)" grep -q 'Type: *DYN' "$T/elf.h"
+        check "$prog: FLAGS_1 PIE" grep -q 'FLAGS_1.*PIE' "$T/elf.d"
+        check "$prog: bound at start (BIND_NOW)" grep -Eq 'BIND_NOW|FLAGS.*NOW' "$T/elf.d"
+        check "$prog: read-only relocations (GNU_RELRO)" grep -q 'GNU_RELRO' "$T/elf.l"
+        check "$prog: stack protector (__stack_chk_fail)" grep -q '__stack_chk_fail' "$T/elf.s"
+        check "$prog: fortified libc calls (__*_chk)" grep -Eq '__[a-z_]+_chk' "$T/elf.s"
+    done
+fi
 
 # ---- usage and start-up errors ----
 "$ND" >"$T/out" 2>"$T/err"; rc=$?
@@ -546,6 +566,34 @@ stop "$SMALL"
 check "SIGTERM with a connection open: exit 0" [ "$RC" -eq 0 ]
 wait "$holder"; rc=$?
 check "the open connection was closed by the shutdown" [ "$rc" -eq 0 ]
+
+# ---- slots kept for the Unix socket (NEWSD_UNIX_RESERVED_CONNECTIONS, at most a quarter) ----
+# --max-connections 8: TCP takes at most 6, so a TCP flood leaves the administrator 2
+start reserve --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/r.sock" --workers 1 --max-connections 8
+RESERVE=$PID
+"$NC" -H 6 "$TCP" >"$T/got"
+check "TCP beyond max - reserve: ERR busy, then closed" [ "$(cat "$T/got")" = "ERR busy too many connections" ]
+check "the TCP rejection is logged with the TCP cap" wait_for 5 grep -q 'event=conn_rejected .*max=8 tcp_max=6' "$T/reserve.log"
+# (the closed ones free their slots when their worker gets to them: wait for that)
+check "the rejected round's connections are gone" \
+    wait_for 10 sh -c "printf 'STATS\n' | '$NC' 'unix:$T/r.sock' | grep -q '^connections${TAB}1\$'"
+holders=""
+n=0
+while [ "$n" -lt 6 ]; do
+    printf 'PING\n' | "$NC" -t 60 -k "$TCP" >"$T/hold.$n" &
+    holders="$holders $!"
+    n=$((n + 1))
+done
+check "six TCP connections hold every TCP slot" \
+    wait_for 20 sh -c "printf 'STATS\n' | '$NC' 'unix:$T/r.sock' | grep -q '^connections${TAB}7\$'"
+check "a seventh TCP connection: ERR busy" [ "$(printf 'PING\n' | "$NC" "$TCP")" = "ERR busy too many connections" ]
+"$NC" -H 2 "unix:$T/r.sock" >"$T/got"
+check "the Unix socket still gets its 2 slots; the ninth connection is refused" [ "$(cat "$T/got")" = "ERR busy too many connections" ]
+check "the Unix socket answers during the TCP flood" wait_for 5 sh -c "[ \"\$(printf 'PING\n' | '$NC' 'unix:$T/r.sock')\" = 'OK pong' ]"
+for h in $holders; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
+check "once the flood is gone, TCP answers again" wait_for 10 alive "$TCP"
+stop "$RESERVE"
+check "reserve: SIGTERM: exit 0" [ "$RC" -eq 0 ]
 
 # ---- port already taken: exit 1 ----
 start third --index "$T/idx" --listen 127.0.0.1:0

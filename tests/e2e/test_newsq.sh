@@ -71,11 +71,12 @@ q -a nonsense wheat
 check "malformed address: exit 2" is_rc 2
 check "malformed address: message" contains "$T/err" "newsq: bad address 'nonsense'"
 # The defaults are tried in order; a daemon someone runs there would answer instead.
-q wheat
+# (the default socket is in the user's folder: $XDG_RUNTIME_DIR/newsd, here in $T)
+XDG_RUNTIME_DIR=$T/xdg q wheat
 if grep -q 'cannot reach' "$T/err"; then
     check "unreachable (defaults): exit 2" is_rc 2
     check "unreachable (defaults): one line naming both defaults in order" \
-        grep -q '^newsq: cannot reach newsd at unix:/tmp/newsd.sock ([^)]*), 127.0.0.1:7878 ([^)]*); start it' "$T/err"
+        grep -q "^newsq: cannot reach newsd at unix:$T/xdg/newsd/newsd.sock ([^)]*), 127.0.0.1:7878 ([^)]*); start it" "$T/err"
     check "unreachable (defaults): a single line" lines_of "$T/err" 1
 else
     echo "note: a daemon answers at the default address; the defaults' message is not checked" >&2

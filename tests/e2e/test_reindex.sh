@@ -27,6 +27,7 @@ CORPUS=$ROOT/corpus
 check "the shipped corpus is indexed" contains "$T/build.out" "docs=23804"
 start main --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/s.sock" --workers 2
 MAIN=$PID
+MAIN_TCP=$TCP
 UNIX="unix:$T/s.sock"
 
 # ---- before any rebuild ----
@@ -49,6 +50,86 @@ ERR bad_request unknown option 'bogus' for REINDEX
 OK pong
 EOF
 check "REINDEX errors, exact replies" diff -u "$T/want" "$T/got"
+# ---- REINDEX reads only regular files and folders under the corpus roots ----
+# (the default roots: the paths the index was built from, here corpus/)
+printf 'REINDEX /etc/passwd\nPING\nREINDEX /proc/self/environ\nPING\nREINDEX /\nPING\nREINDEX /dev/zero\nPING\nREINDEX %s/../tests\nPING\n' "$CORPUS" | send "$UNIX" >"$T/got"
+cat >"$T/want" <<EOF
+ERR forbidden /etc/passwd is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden /proc/self/environ is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden / is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden /dev/zero is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $CORPUS/../tests is outside the corpus roots (--corpus-root)
+OK pong
+EOF
+check "REINDEX outside the recorded corpus root: forbidden, newsd answers" diff -u "$T/want" "$T/got"
+printf 'REINDEX format=json /etc/passwd\n' | send "$UNIX" >"$T/got"
+check "ERR forbidden in JSON" [ "$(cat "$T/got")" = '{"status":"error","code":"forbidden","message":"/etc/passwd is outside the corpus roots (--corpus-root)"}' ]
+"$NQ" -a "$UNIX" reindex /etc/passwd >"$T/out" 2>"$T/err"; rc=$?
+check "newsq reindex /etc/passwd: exit 2" [ "$rc" -eq 2 ]
+check "newsq reindex /etc/passwd: forbidden" contains "$T/err" "forbidden: /etc/passwd is outside the corpus roots"
+check "a forbidden REINDEX starts no job" [ "$(printf 'STATUS\n' | send "$UNIX")" = "OK state=idle job=0" ]
+
+# --corpus-root: a FIFO, a symlink leading out, a folder whose name only starts like the
+# root's, all refused; a path under the root rebuilds
+mkdir -p "$T/root/news" "$T/root2"
+cp -r "$ROOT/tests/data/newsd/." "$T/root/news/"
+cp -r "$ROOT/tests/data/newsd/." "$T/root2/"
+mkfifo "$T/root/fifo"
+ln -s /etc/passwd "$T/root/passwd-link"
+ln -s "$T/root2" "$T/root/root2-link"
+"$BIN/newsindex" --index "$T/small" "$T/root/news" >"$T/out" 2>&1
+check "a small index under the root" field_is "$T/out" docs 6
+start roots --index "$T/small" --listen "unix:$T/r1.sock" --corpus-root "$T/root"
+RPID=$PID
+printf 'REINDEX %s/fifo\nPING\nREINDEX %s/passwd-link\nPING\nREINDEX %s/root2-link\nPING\nREINDEX %s\nPING\nREINDEX %s/news %s/root2\nPING\n' \
+    "$T/root" "$T/root" "$T/root" "$T/root2" "$T/root" "$T" | send "unix:$T/r1.sock" >"$T/got"
+cat >"$T/want" <<EOF
+ERR forbidden $T/root/fifo is not a regular file or a folder
+OK pong
+ERR forbidden $T/root/passwd-link is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $T/root/root2-link is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $T/root2 is outside the corpus roots (--corpus-root)
+OK pong
+ERR forbidden $T/root2 is outside the corpus roots (--corpus-root)
+OK pong
+EOF
+check "--corpus-root: FIFO, symlinks out, sibling prefix forbidden; newsd answers" diff -u "$T/want" "$T/got"
+check "no forbidden REINDEX started a job" [ "$(printf 'STATUS\n' | send "unix:$T/r1.sock")" = "OK state=idle job=0" ]
+keep=$(ls "$T/root/news" | head -n 1)
+find "$T/root/news" -type f ! -name "$keep" -exec rm -f {} +
+printf 'REINDEX %s/news/../news\n' "$T/root" | send "unix:$T/r1.sock" >"$T/got"
+check "a path under the root is rebuilt" [ "$(cat "$T/got")" = "OK job=1 state=running paths=1" ]
+wait_for 60 sh -c "printf 'STATUS\n' | '$NC' 'unix:$T/r1.sock' | grep -Eq '^OK state=(done|failed) '"
+printf 'STATUS\n' | send "unix:$T/r1.sock" >"$T/got"
+check "the rebuild under the root is done" grep -q '^OK state=done job=1 ' "$T/got"
+check "the rebuild read only what is left under the root" [ "$(doc_count "$T/small")" -lt 6 ]
+stop "$RPID"
+
+# ---- the rebuilt index cannot be flushed to disk: no swap (test-only fault) ----
+before=$(doc_count "$T/small")
+NEWSD_TEST_FAIL_REINDEX_SYNC=1 start unsynced --index "$T/small" --listen "unix:$T/u.sock" --corpus-root "$T/root"
+UPID=$PID
+cp -r "$ROOT/tests/data/newsd/." "$T/root/news/"
+printf 'REINDEX %s/news\n' "$T/root" | send "unix:$T/u.sock" >"$T/got"
+check "unsynced: the rebuild starts" [ "$(cat "$T/got")" = "OK job=1 state=running paths=1" ]
+wait_for 60 sh -c "printf 'STATUS\n' | '$NC' 'unix:$T/u.sock' | grep -Eq '^OK state=(done|failed) '"
+printf 'STATUS\nPING\n' | send "unix:$T/u.sock" >"$T/got"
+check "unsynced: the rebuild fails, saying why" \
+    grep -q '^OK state=failed job=1 .* message=cannot flush the rebuilt index to disk: Input/output error; the index was left as it was$' "$T/got"
+check "unsynced: newsd answers" grep -q '^OK pong$' "$T/got"
+check "unsynced: the old index stays live" [ "$(doc_count "$T/small")" = "$before" ]
+check "unsynced: no work or old folder is left" wait_for 10 sh -c "[ -z \"\$(ls -d '$T'/small.* 2>/dev/null)\" ]"
+stop "$UPID"
+TCP=$MAIN_TCP   # (start set it to the last daemon's)
+"$ND" --index "$T/small" --corpus-root relative/dir >"$T/out" 2>"$T/err"; rc=$?
+check "--corpus-root must be an absolute folder: exit 2" [ "$rc" -eq 2 ]
+
 printf 'REINDEX %s\nSTATUS\n' "$CORPUS" | send "$TCP" >"$T/got"
 check "REINDEX over TCP needs write authority" [ "$(sed -n 1p "$T/got")" = "ERR unauthorized REINDEX is refused on TCP: newsd runs without --auth-token-file; write through its Unix socket" ]
 check "STATUS over TCP is open" [ "$(sed -n 2p "$T/got")" = "OK state=idle job=0" ]
@@ -154,6 +235,16 @@ check "newsq reindex with a failing indexer: message" contains "$T/err" "newsq: 
 stop "$PID"
 "$ND" --index "$T/idx" --indexer "$T/nope" >"$T/out" 2>"$T/err"; rc=$?
 check "--indexer that is not a program: exit 2" [ "$rc" -eq 2 ]
+# one limit for newsd's --reindex-jobs and newsindex's --jobs (NEWSD_MAX_BUILDERS)
+max_builders=$(sed -n 's/^#define NEWSD_MAX_BUILDERS \([0-9]*\)$/\1/p' "$ROOT/include/newsd_limits.h")
+"$ND" --index "$T/idx" --reindex-jobs $((max_builders + 1)) >"$T/out" 2>"$T/err"; rc=$?
+check "--reindex-jobs over NEWSD_MAX_BUILDERS: exit 2" [ "$rc" -eq 2 ]
+check "--reindex-jobs over NEWSD_MAX_BUILDERS: the range in the message" \
+    contains "$T/err" "--reindex-jobs takes a number from 1 to $max_builders, not '$((max_builders + 1))'"
+"$ND" --index "$T/idx" --reindex-jobs 0 >"$T/out" 2>"$T/err"; rc=$?
+check "--reindex-jobs 0: exit 2" [ "$rc" -eq 2 ]
+"$BIN/newsindex" --index "$T/jobs-idx" --jobs "$max_builders" "$ROOT/tests/data/newsd" >"$T/out" 2>&1; rc=$?
+check "newsindex takes --jobs NEWSD_MAX_BUILDERS, the most newsd passes" [ "$rc" -eq 0 ]
 
 # ---- kill -9 of the daemon mid-rebuild: the next start cleans up ----
 start killed --index "$T/idx" --listen "unix:$T/k.sock"
