@@ -20,7 +20,7 @@ static int each_in_file(const ingest_file_t *file, bench_corpus_fn fn, void *ctx
                         bench_corpus_stats_t *stats)
 {
     char err[512];
-    ingest_source_t src = { file->path, file->id, NULL, INGEST_AUTO };
+    ingest_source_t src = { .path = file->path, .id = file->id, .format = INGEST_AUTO };
     ingest_reader_t *reader = ingest_open(&src, err, sizeof err);
     if (!reader) {
         fprintf(stderr, "bench: open: %s\n", err);

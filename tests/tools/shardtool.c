@@ -72,7 +72,7 @@ static int split(const char *out, unsigned n, const char *const *paths, size_t n
     uint64_t docs = 0, per[NEWSD_MAX_SHARDS] = { 0 };
     for (size_t i = 0; i < list.n; i++) {
         char err[512];
-        ingest_source_t src = { list.files[i].path, list.files[i].id, NULL, INGEST_AUTO };
+        ingest_source_t src = { list.files[i].path, list.files[i].id, NULL, INGEST_AUTO, 0 };
         ingest_reader_t *rd = ingest_open(&src, err, sizeof err);
         if (!rd)
             return die(list.files[i].path, err);
