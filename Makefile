@@ -36,8 +36,26 @@ DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemal
 FUZZ_PACKAGES := clang libclang-rt-dev
 
 WARN     := -Wall -Wextra -Werror
-BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon
-BASE_CXXFLAGS := -std=c++17 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon
+BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
+BASE_CXXFLAGS := -std=c++17 -O2 -g $(WARN) -D_GNU_SOURCE
+
+# The layers of daemon/, one folder and one library each.  A layer sees only the headers
+# of the layers below it (its -I list), so an include that crosses the layering upwards
+# does not compile:
+#   common   what two programs share (logging, files, the token file, the socket folder)
+#   index    the C API of include/newsidx.h over Xapian (the only C++)
+#   ingest   the corpus readers                       (uses common)
+#   indexer  newsindex                                (uses ingest, index, common)
+#   server   newsd                                    (uses ingest, index, common)
+# client/ (newsq) uses common only.  Tests and the bench see every layer.
+LAYERS := common index ingest indexer server
+INC_common  := -Iinclude -Idaemon/common
+INC_index   := -Iinclude -Idaemon/index
+INC_ingest  := $(INC_common) -Idaemon/ingest
+INC_indexer := $(INC_ingest) -Idaemon/indexer
+INC_server  := $(INC_ingest) -Idaemon/server
+INC_client  := $(INC_common) -Iclient
+INC_ALL     := -Iinclude $(LAYERS:%=-Idaemon/%)
 
 # Release builds are hardened (fortified libc calls, stack canaries, a position-independent
 # executable with read-only relocations bound at start); the sanitizer and fuzz builds
@@ -63,18 +81,22 @@ ALL_CXXFLAGS = $(BASE_CXXFLAGS) $(SAN) $(HARDEN_CFLAGS) $(PKG_CFLAGS) $(CXXFLAGS
 ALL_LDFLAGS  = $(SAN) $(HARDEN_LDFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
-# Program entry points; every other daemon/*.c and daemon/*.cc goes into the library.
-MAINS := daemon/newsindex.c daemon/newsd.c
-LIB_C   := $(filter-out $(MAINS),$(wildcard daemon/*.c))
-LIB_CXX := $(wildcard daemon/*.cc)
-LIB_OBJS := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
-LIB := $(BUILD)/libnewsd.a
+# Program entry points; every other source of a layer's folder goes into its library.
+MAINS := daemon/indexer/newsindex.c daemon/server/newsd.c
+layer_srcs = $(filter-out $(MAINS),$(wildcard daemon/$(1)/*.c daemon/$(1)/*.cc))
+layer_objs = $(patsubst %.cc,$(BUILD)/%.o,$(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1))))
+layer_lib  = $(BUILD)/lib$(1).a
+LIB_ALL_OBJS := $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
 
-PROGRAMS := $(patsubst daemon/%.c,bin/%,$(wildcard $(MAINS)))
+# What each program links, most dependent layer first (static archives are searched in
+# order); tests link every layer.
+LIBS_newsindex := $(foreach l,indexer ingest index common,$(call layer_lib,$(l)))
+LIBS_newsd     := $(foreach l,server ingest index common,$(call layer_lib,$(l)))
+LIBS_newsq     := $(call layer_lib,common)
+LIBS_TESTS     := $(foreach l,server indexer ingest index common,$(call layer_lib,$(l)))
+
+PROGRAMS := bin/newsindex bin/newsd bin/newsq
 CLIENT_SRCS := $(wildcard client/*.c)
-ifneq ($(CLIENT_SRCS),)
-PROGRAMS += bin/newsq
-endif
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -120,15 +142,21 @@ bin/.flags: $(BUILD)/.flags FORCE
 	@cmp -s $< $@ || cp $< $@
 FORCE:
 
+# Each folder's sources see the include list of its layer (INC, per folder).
+$(foreach l,$(LAYERS),$(eval $(BUILD)/daemon/$(l)/%.o: INC = $(INC_$(l))))
+$(BUILD)/client/%.o: INC = $(INC_client)
+
 $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(INC) -MMD -MP -c $< -o $@
 
 $(BUILD)/%.o: %.cc $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CXX) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) $(INC) -MMD -MP -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+# One library per layer.
+$(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l)): $(call layer_objs,$(l))))
+$(BUILD)/lib%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -137,52 +165,55 @@ $(LIB): $(LIB_OBJS)
 # builds keep their own allocator.
 bin/newsindex: PROG_LIBS = $(if $(SAN),,$(shell $(PKG_CONFIG) --libs jemalloc))
 
-bin/%: $(BUILD)/daemon/%.o $(LIB) bin/.flags
+bin/newsindex: $(BUILD)/daemon/indexer/newsindex.o $(LIBS_newsindex) bin/.flags
 	@mkdir -p bin
-	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(PROG_LIBS)
+	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIBS_newsindex) $(LIBS) $(PROG_LIBS)
+
+bin/newsd: $(BUILD)/daemon/server/newsd.o $(LIBS_newsd) bin/.flags
+	@mkdir -p bin
+	$(CXX) $(ALL_LDFLAGS) -o $@ $< $(LIBS_newsd) $(LIBS)
 
 # newsq is thin: it speaks the protocol and links nothing of the index; it shares only
-# the token-file rules (daemon/auth.c) and the default socket's folder (daemon/sockdir.c)
-# with newsd.
-bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/daemon/auth.o $(BUILD)/daemon/sockdir.o bin/.flags
+# the common layer (the token-file rules, the default socket's folder) with newsd.
+bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(LIBS_newsq) bin/.flags
 	@mkdir -p bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(shell $(PKG_CONFIG) --libs jansson)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBS_newsq) $(shell $(PKG_CONFIG) --libs jansson)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB) $(BUILD)/.flags
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBS_TESTS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@.o
-	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(INC_ALL) -Itests/unit -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIBS_TESTS) $(LIBS)
 
 # One replay driver per fuzz target: its inputs run through LLVMFuzzerTestOneInput.
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COMMON) \
-                              tests/fuzz/fuzz.h $(LIB) $(BUILD)/.flags
+                              tests/fuzz/fuzz.h $(LIBS_TESTS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -DFUZZ_TARGET='"$*"' -c tests/fuzz/replay.c -o $@.replay.o
-	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -c $(FUZZ_COMMON) -o $@.common.o
-	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -c $< -o $@.o
-	$(CXX) $(ALL_LDFLAGS) -o $@ $@.replay.o $@.common.o $@.o $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(INC_ALL) $(FUZZ_DEFS) -DFUZZ_TARGET='"$*"' -c tests/fuzz/replay.c -o $@.replay.o
+	$(CC) $(ALL_CFLAGS) $(INC_ALL) $(FUZZ_DEFS) -c $(FUZZ_COMMON) -o $@.common.o
+	$(CC) $(ALL_CFLAGS) $(INC_ALL) $(FUZZ_DEFS) -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.replay.o $@.common.o $@.o $(LIBS_TESTS) $(LIBS)
 
 # The load and crash tests' client (tests/tools/stress.c): libc only, and never built
 # with the sanitizers: it is not what the tests examine, and it must run at full speed.
 STRESS := $(BUILD)/tools/stress
 $(STRESS): tests/tools/stress.c tests/tools/dial.h include/newsd_limits.h $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) -Iinclude $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 # The shard suite's helper (tests/tools/shardtool.c): splits a corpus into one index and
 # N shards, and compares results over the C API.  Built like the unit tests.
 SHARDTOOL := $(BUILD)/tools/shardtool
-$(SHARDTOOL): tests/tools/shardtool.c $(LIB) $(BUILD)/.flags
+$(SHARDTOOL): tests/tools/shardtool.c $(LIBS_TESTS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@.o
-	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(INC_ALL) -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIBS_TESTS) $(LIBS)
 
 # The sharded-build test's look into shards through the C API (tests/tools/shardcheck.c).
 SHARDCHECK := $(BUILD)/tools/shardcheck
-$(SHARDCHECK): tests/tools/shardcheck.c $(LIB) $(BUILD)/.flags
+$(SHARDCHECK): tests/tools/shardcheck.c $(LIBS_TESTS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@.o
-	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(INC_ALL) -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIBS_TESTS) $(LIBS)
 
 test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
@@ -193,11 +224,11 @@ FUZZ_CC  ?= clang
 FUZZ_CXX ?= clang++
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS   = -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS) \
+FUZZ_CFLAGS   = -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE $(INC_ALL) $(PKG_CFLAGS) \
                 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(CFLAGS)
-FUZZ_CXXFLAGS = -std=c++17 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude -Idaemon $(PKG_CFLAGS) \
+FUZZ_CXXFLAGS = -std=c++17 -O1 -g $(WARN) -D_GNU_SOURCE $(INC_ALL) $(PKG_CFLAGS) \
                 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(CXXFLAGS)
-FUZZ_LIB_OBJS := $(LIB_C:%.c=$(FUZZ_BUILD)/%.o) $(LIB_CXX:%.cc=$(FUZZ_BUILD)/%.o)
+FUZZ_LIB_OBJS := $(LIB_ALL_OBJS:$(BUILD)/%=$(FUZZ_BUILD)/%)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 # Seconds each target runs in `make fuzz-run` (CI passes less: .ci/run).

@@ -1,7 +1,7 @@
 /*
  * bench_corpus.h: feeds the benchmark's peer indexers (naive Xapian, SQLite FTS5, the
  * Sphinx xmlpipe2 dumper) the very records newsindex sees.  It drives the daemon's own
- * walker and readers (daemon/ingest.h), so every system in the comparison pays the same
+ * walker and readers (daemon/ingest/ingest.h), so every system in the comparison pays the same
  * parsing cost on the same documents and differs only in how it indexes them.
  */
 #ifndef NEWSD_BENCH_CORPUS_H

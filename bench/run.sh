@@ -21,7 +21,8 @@
 #   BENCH_TIMEOUT=S      kill any single build after S seconds (default 300)
 #   BENCH_NEWSINDEX=P    the newsindex binary to time (default bin/newsindex); it must
 #                        be a release build: a sanitizer build is refused, not timed
-#   BENCH_LIB=FILE       the daemon library the peers link (default build/rel/libnewsd.a)
+#   BENCH_LIBS="FILES"   the daemon libraries the bench programs link (default the
+#                        ingest, index and common layers of build/rel)
 #   BENCH_OUT=FILE       where the table goes (default bench/RESULTS.md; quick runs
 #                        write bench/work/RESULTS-quick.md so they never replace it)
 #   BENCH_REINDEX=0      skip the queries-during-REINDEX part (bench/reindex.sh; one
@@ -49,7 +50,7 @@ WORK=$ROOT/bench/work
 MEDIAN_AWK=$(cat "$ROOT/bench/median.awk")
 BIN=$WORK/bin
 LOGS=$WORK/logs
-LIB=${BENCH_LIB:-$ROOT/build/rel/libnewsd.a}
+LIBS=${BENCH_LIBS:-"$ROOT/build/rel/libingest.a $ROOT/build/rel/libindex.a $ROOT/build/rel/libcommon.a"}
 QUICK=${BENCH_QUICK:-0}
 INDEXING=${BENCH_INDEXING:-1}
 QUERY=${BENCH_QUERY:-1}
@@ -102,25 +103,27 @@ now() { date +%s.%N; }
 
 CC=${CC:-cc}
 CXX=${CXX:-c++}
-BENCH_CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon -Ibench"
-BENCH_CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon -Ibench"
+BENCH_CFLAGS="-std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon/common -Idaemon/ingest -Idaemon/index -Ibench"
+BENCH_CXXFLAGS="-std=c++17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -Idaemon/common -Idaemon/ingest -Idaemon/index -Ibench"
 PKGS="xapian-core libevent zlib jansson"
 
 have_sqlite() {
     pkg-config --exists sqlite3 2> /dev/null
 }
 
-# True when $1 is missing or older than any bench source or the daemon library.
+# True when $1 is missing or older than any bench source or daemon library.
 stale() {
     [ -x "$1" ] || return 0
-    for s in bench/*.c bench/*.cc bench/*.h "$LIB"; do
+    for s in bench/*.c bench/*.cc bench/*.h $LIBS; do
         [ "$s" -nt "$1" ] && return 0
     done
     return 1
 }
 
 build_programs() {
-    [ -f "$LIB" ] || make --no-print-directory "$LIB" >&2 || die "cannot build $LIB"
+    for lib in $LIBS; do
+        [ -f "$lib" ] || make --no-print-directory "$lib" >&2 || die "cannot build $lib"
+    done
     mkdir -p "$BIN" "$LOGS"
     pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing one of $PKGS"
     pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
@@ -149,7 +152,7 @@ build_programs() {
             $CC $BENCH_CFLAGS $pkg_cflags $extra_cflags -c "bench/$prog.c" -o "$BIN/$prog.o"
         fi || die "build failed: $prog"
         $CXX -o "$BIN/$prog" "$BIN/$prog.o" "$BIN/bench_corpus.o" "$BIN/querylog.o" \
-            "$BIN/sphinxql.o" "$LIB" \
+            "$BIN/sphinxql.o" $LIBS \
             $extra_libs $pkg_libs ||
             die "link failed: $prog"
     done

@@ -2,7 +2,7 @@
  * xapian_ids: raw Xapian in-process, top 10 document ids only: the ceiling for any
  * server built on it, and the "raw in-process Xapian (ids only)" figure of issue 7.
  * The C API has no ids-only page (newsidx_search always reads the stored fields), so
- * this talks to Xapian directly, with the query parser set up as daemon/newsidx.cc
+ * this talks to Xapian directly, with the query parser set up as daemon/index/newsidx.cc
  * does for the words and phrases of the log: English stemmer, STEM_SOME, default AND,
  * unfielded words searching body ("") and title ("S"), FLAG_DEFAULT | WILDCARD |
  * PURE_NOT.  No document is read: the MSet's docids are the result.

@@ -1,5 +1,5 @@
 /*
- * xapian_parser.h: the daemon's query-parser setup (daemon/newsidx.cc), for the bench
+ * xapian_parser.h: the daemon's query-parser setup (daemon/index/newsidx.cc), for the bench
  * programs that call Xapian directly (xapian_ids.cc, xapian_shards.cc), so that they
  * parse the log's words and phrases into the same queries as newsd.
  */

@@ -6,7 +6,7 @@
  *
  * Each SPEC is an index folder or tcp:HOST:PORT (a xapian-tcpsrv); all of them are
  * added to one Xapian::Database, so BM25 uses the statistics of the whole.  The parser
- * is set up as daemon/newsidx.cc does for the words and phrases of the log (as
+ * is set up as daemon/index/newsidx.cc does for the words and phrases of the log (as
  * bench/xapian_ids.cc).
  *
  * Modes (-m), each a top-10 page by relevance:

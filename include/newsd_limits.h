@@ -120,7 +120,7 @@
 #define NEWSD_DEFAULT_PORT 7878
 /* Host of the default TCP listener: loopback only (and read-only without a token). */
 #define NEWSD_DEFAULT_HOST "127.0.0.1"
-/* The default Unix socket is this file in a per-user folder (daemon/sockdir.c), as
+/* The default Unix socket is this file in a per-user folder (daemon/common/sockdir.c), as
  * tmux does: $XDG_RUNTIME_DIR/NEWSD_SOCKET_DIR_NAME when that variable is set, else
  * NEWSD_SOCKET_TMP_PREFIX followed by the user id; the folder is the user's, mode 0700. */
 #define NEWSD_DEFAULT_SOCKET_NAME "newsd.sock"
@@ -227,7 +227,7 @@
 /* Largest stub database file read, in bytes (NEWSD_MAX_SHARDS lines fit easily). */
 #define NEWSD_MAX_STUB_BYTES 65536
 
-/* ---- REINDEX (daemon/reindex.c) ---- */
+/* ---- REINDEX (daemon/server/reindex.c) ---- */
 
 /* Live writes (ids) a rebuild remembers to carry over into the new index; past this the
  * rebuild fails (the writes themselves are never refused or lost). */

@@ -2,7 +2,7 @@
  * newsidx.h: the news index, a plain C API over Xapian.
  *
  * This is the only way newsd, newsindex and the tests reach the index.  No Xapian or
- * C++ type appears here; the implementation (daemon/newsidx.cc) catches every C++
+ * C++ type appears here; the implementation (daemon/index/newsidx.cc) catches every C++
  * exception at the boundary and turns it into a newsidx_status_t, keeping the message
  * on the handle (newsidx_reader_error / newsidx_writer_error).
  *

@@ -4,22 +4,22 @@
 # give exactly N times the input's documents under unique new ids, in records newsindex
 # reads without a complaint; query_inproc -o (the per-query counts of the hit-count
 # comparison) must write one line per query, in log order, with the exact count, and
-# mark a failed query.  Both are compiled here against the library `make` built.
+# mark a failed query.  Both are compiled here against the libraries `make` built.
 . "$(dirname "$0")/lib.sh"
 
 BUILD=${BUILD:-build/rel}
-LIB=$ROOT/$BUILD/libnewsd.a
+LIBS="$ROOT/$BUILD/libingest.a $ROOT/$BUILD/libindex.a $ROOT/$BUILD/libcommon.a"
 SAN=
 case $BUILD in *san*) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" ;; esac
 PKGS="xapian-core libevent zlib jansson"
-FLAGS="-std=c11 -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I$ROOT/include -I$ROOT/daemon -I$ROOT/bench $SAN"
+FLAGS="-std=c11 -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I$ROOT/include -I$ROOT/daemon/common -I$ROOT/daemon/ingest -I$ROOT/bench $SAN"
 build() {  # program sources...
     prog=$1; shift
     for src in "$@"; do
         ${CC:-cc} $FLAGS $(pkg-config --cflags $PKGS) -c "$ROOT/bench/$src.c" -o "$T/$src.o" || return 1
     done
     objs=$(for src in "$@"; do printf '%s ' "$T/$src.o"; done)
-    ${CXX:-c++} $SAN -o "$T/$prog" $objs "$LIB" $(pkg-config --libs $PKGS) -lpthread -lm
+    ${CXX:-c++} $SAN -o "$T/$prog" $objs $LIBS $(pkg-config --libs $PKGS) -lpthread -lm
 }
 check "make_scaled builds" build make_scaled make_scaled bench_corpus querylog
 check "query_inproc builds" build query_inproc query_inproc querylog

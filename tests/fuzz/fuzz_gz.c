@@ -1,5 +1,5 @@
 /*
- * fuzz_gz.c: gzip input through the readers (daemon/ingest.c opens every file through
+ * fuzz_gz.c: gzip input through the readers (daemon/ingest/ingest.c opens every file through
  * zlib and must tell a truncated or corrupt stream from a clean end).  The first byte
  * chooses: its low three bits the format (auto, text, reuters, jsonl, trec; by content when
  * auto), bit 3 the mode.  Mode 0 compresses the rest of the input, so the records the

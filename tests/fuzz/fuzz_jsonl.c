@@ -1,5 +1,5 @@
 /*
- * fuzz_jsonl.c: the JSON Lines reader (daemon/ingest_jsonl.c) and ingest_jsonl_parse, the
+ * fuzz_jsonl.c: the JSON Lines reader (daemon/ingest/ingest_jsonl.c) and ingest_jsonl_parse, the
  * parser the daemon's ADD hands its argument to.  The input is read as a file, then given
  * whole to ingest_jsonl_parse twice with the same ingest_article_t: buffers reused from one
  * parse to the next must give the same document.

@@ -1,6 +1,6 @@
 /*
- * fuzz_proto.c: the request-line parser (daemon/proto.c) and the command handlers behind
- * it (daemon/cmd.c: option values, replies in text and JSON), without a socket.  The input
+ * fuzz_proto.c: the request-line parser (daemon/server/proto.c) and the command handlers behind
+ * it (daemon/server/cmd.c: option values, replies in text and JSON), without a socket.  The input
  * is what a client sends on one connection: lines cut at "\n" or "\r\n" as conn.c cuts
  * them.  Each line is parsed and checked against what proto.h promises, then run through
  * cmd_execute against a worker whose reader is on the small real index (fuzz_index); each

@@ -1,5 +1,5 @@
 /*
- * fuzz_query.c: query strings and search options into the index shim (daemon/newsidx.cc:
+ * fuzz_query.c: query strings and search options into the index shim (daemon/index/newsidx.cc:
  * Xapian's query parser with the shim's prefixes and wildcard cap, date and tag filters,
  * sorting by date, snippets with highlight markers, newsidx_count and newsidx_get) on a
  * small index built once from real documents (fuzz_index).

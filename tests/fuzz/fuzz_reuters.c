@@ -1,6 +1,6 @@
 /*
- * fuzz_reuters.c: the Reuters-21578 SGML reader (daemon/ingest_reuters.c), with the
- * shared SGML element reader and entity decoding in daemon/ingest.c.  The input is the
+ * fuzz_reuters.c: the Reuters-21578 SGML reader (daemon/ingest/ingest_reuters.c), with the
+ * shared SGML element reader and entity decoding in daemon/ingest/ingest.c.  The input is the
  * file; every record read must keep the promises fuzz_check_doc checks.
  */
 #include "fuzz.h"

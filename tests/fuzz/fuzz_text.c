@@ -1,5 +1,5 @@
 /*
- * fuzz_text.c: the plain-text reader (daemon/ingest_text.c).  The input is the file; when
+ * fuzz_text.c: the plain-text reader (daemon/ingest/ingest_text.c).  The input is the file; when
  * a NUL byte comes within its first FUZZ_TEXT_NAME_MAX bytes, what precedes it is the
  * document id instead (as the walker gives it, "outlet/topic/2020-02-29-x.txt"), and the
  * file is named after its last part, so the source, topic and date taken from paths and

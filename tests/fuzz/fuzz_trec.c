@@ -1,6 +1,6 @@
 /*
- * fuzz_trec.c: the TREC SGML reader (daemon/ingest_trec.c), with the
- * shared SGML element reader and entity decoding in daemon/ingest.c.  The input is the
+ * fuzz_trec.c: the TREC SGML reader (daemon/ingest/ingest_trec.c), with the
+ * shared SGML element reader and entity decoding in daemon/ingest/ingest.c.  The input is the
  * file; every record read must keep the promises fuzz_check_doc checks.
  */
 #include "fuzz.h"

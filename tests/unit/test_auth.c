@@ -1,5 +1,5 @@
 /*
- * test_auth.c: the write token (daemon/auth.c): every rule of the token file (missing,
+ * test_auth.c: the write token (daemon/common/auth.c): every rule of the token file (missing,
  * not a regular file, open to group or others, empty, too short, too long, more than one
  * line, bytes that are not printable ASCII), the line ends it drops, the limits exactly
  * at their edges, and the comparison (equal, one byte off anywhere, prefixes, longer

@@ -1,5 +1,5 @@
 /*
- * test_log.c: the daemon's log helpers (daemon/log.c): level names, and the cleaned,
+ * test_log.c: the daemon's log helpers (daemon/common/log.c): level names, and the cleaned,
  * length-capped sample of wire bytes quoted in protocol-error lines.
  */
 #include "check.h"

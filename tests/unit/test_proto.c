@@ -1,5 +1,5 @@
 /*
- * test_proto.c: the request-line parser (daemon/proto.c): commands, options, arguments,
+ * test_proto.c: the request-line parser (daemon/server/proto.c): commands, options, arguments,
  * and every kind of bad line: garbage, NUL bytes, control bytes, invalid UTF-8, HTTP
  * request lines, unknown and repeated options, over-long names and values, too many
  * options, missing and extra arguments; AUTH, the commands that need write authority,

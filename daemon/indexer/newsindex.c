@@ -20,7 +20,7 @@
  *    commit as its documents, so a run killed at any point is finished by the next.
  *  - --compact: a compacted copy beside DIR, swapped in by the same renames.
  *  - --shards N (README.md, "Sharded indexes"): a fresh build writes DIR/shard-K and the
- *    stub DIR/shards.stub (daemon/shardlayout.h); each builder keeps one bulk writer per
+ *    stub DIR/shards.stub (daemon/indexer/shardlayout.h); each builder keeps one bulk writer per
  *    shard and routes every record by newsidx_shard_of, and each shard's parts are
  *    merged on their own.  An update or compaction of a sharded DIR works shard by
  *    shard, with one writer per shard (the sink below).
@@ -29,7 +29,7 @@
  * "newsd.paths", the command line's paths, and per source file "newsd.file:<path>".
  *
  * Everything it knows about Xapian goes through include/newsidx.h, and everything about
- * file formats through daemon/ingest.h.
+ * file formats through daemon/ingest/ingest.h.
  */
 #include <dirent.h>
 #include <errno.h>
