@@ -466,6 +466,22 @@ static void sink_abandon(sink_t *s)
 /* ---- reading one file into the writers ---- */
 
 /*
+ * Tests only: NEWSINDEX_TEST_HOLD=FILE makes the run wait before it opens FILE until
+ * FILE.go exists (or a signal stops the run), so that a test can hold a run in the
+ * middle with the write lock taken.  A FIFO once did that; only regular files are read.
+ */
+static void test_hold(const char *path)
+{
+    const char *hold = getenv("NEWSINDEX_TEST_HOLD");
+    char a[PATH_MAX], b[PATH_MAX], go[PATH_MAX + 4];
+    if (!hold || !realpath(hold, a) || !realpath(path, b) || strcmp(a, b) != 0)
+        return;
+    snprintf(go, sizeof go, "%s.go", hold);
+    while (!stop_requested && access(go, F_OK) != 0)
+        usleep(10000);
+}
+
+/*
  * Feeds every record of file f to its writer in sink.  *complete is set to 1 when the
  * file was read to its end (not: unopenable, failed part-way, interrupted).  Returns 0,
  * or -1 when a writer failed (the index cannot be written: the whole run fails; the
@@ -476,6 +492,7 @@ static int index_file(const options_t *opt, const ingest_file_t *f, sink_t *sink
 {
     char err[512];
     *complete = 0;
+    test_hold(f->path);
     ingest_source_t src = { .path = f->path, .id = f->id, .source = opt->source,
                             .format = opt->format };
     ingest_reader_t *r = ingest_open(&src, err, sizeof err);

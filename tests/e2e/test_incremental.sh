@@ -164,9 +164,9 @@ check "--compact: no work folders left" [ -z "$(ls -d "$T"/idx.* 2>/dev/null)" ]
 run "$T/news"
 check "--compact keeps the file records" field_is "$T/out" files_skipped 4
 
-# ---- the write lock: a run blocked on a FIFO holds it ----
-mkfifo "$T/hold.jsonl"
-"$NI" --index "$T/idx" --verbose "$T/hold.jsonl" >"$T/hold.out" 2>"$T/hold.err" &
+# ---- the write lock: a run held before its input (NEWSINDEX_TEST_HOLD) keeps it ----
+printf '{"id":"held-1","title":"Held","body":"Released at last."}\n' > "$T/hold.jsonl"
+NEWSINDEX_TEST_HOLD=$T/hold.jsonl "$NI" --index "$T/idx" --verbose "$T/hold.jsonl" >"$T/hold.out" 2>"$T/hold.err" &
 HOLDER=$!
 PIDS="$PIDS $HOLDER"
 check "the holder has the lock" wait_for 20 grep -qs "writing to" "$T/hold.err"
@@ -179,17 +179,17 @@ check "lock timeout: summary says failed" contains "$T/out" "newsindex: failed "
 WAITER=$!
 PIDS="$PIDS $WAITER"
 check "lock wait: the second run waits" wait_for 20 grep -qs "waiting up to 30 s" "$T/wait.err"
-printf '{"id":"held-1","title":"Held","body":"Released at last."}\n' > "$T/hold.jsonl"
+touch "$T/hold.jsonl.go"
 wait "$HOLDER"; rc=$?
 check "lock wait: the holder finished" [ "$rc" -eq 0 ]
 wait "$WAITER"; rc=$?
 check "lock wait: the waiter got the lock and finished" [ "$rc" -eq 0 ]
 check "lock wait: the waiter's run is complete" field_is "$T/wait.out" files_skipped 4
 check "lock wait: the holder's document is there" hits_is released 1
-rm -f "$T/hold.jsonl"
+rm -f "$T/hold.jsonl" "$T/hold.jsonl.go"
 
 # ---- kill -9 in the middle of an update; the rerun finishes the job ----
-# The files are named one by one: a folder walk lists regular files only, not FIFOs.
+# The files are named one by one; NEWSINDEX_TEST_HOLD holds the run before a file.
 mkdir -p "$T/k"
 for f in a b c; do printf '{"id":"%s-1","title":"%s one","body":"first version"}\n{"id":"%s-2","title":"%s two","body":"first version"}\n' $f $f $f $f > "$T/k/$f.jsonl"; done
 K="$T/k/a.jsonl $T/k/b.jsonl $T/k/c.jsonl"
@@ -197,9 +197,9 @@ IDX=$T/kidx
 "$NI" --index "$T/kidx" $K >"$T/out" 2>"$T/err"
 check "kill: built" field_is "$T/out" added 6
 printf '{"id":"a-1","title":"a one","body":"second version"}\n' > "$T/k/a.jsonl"
-rm "$T/k/b.jsonl"; mkfifo "$T/k/b.jsonl"
+printf '{"id":"b-1","title":"b one","body":"second version"}\n' > "$T/k/b.jsonl"
 printf '{"id":"c-1","title":"c one","body":"second version"}\n' > "$T/k/c.jsonl"
-"$NI" --index "$T/kidx" --commit-every 1 $K >"$T/out" 2>"$T/err" &
+NEWSINDEX_TEST_HOLD=$T/k/b.jsonl "$NI" --index "$T/kidx" --commit-every 1 $K >"$T/out" 2>"$T/err" &
 pid=$!
 PIDS="$PIDS $pid"
 check "kill: a.jsonl committed before the run blocks on b" wait_for 20 hits_is '"second version"' 1
@@ -219,9 +219,9 @@ check "kill: 3 documents in the end" [ "$(doc_count "$T/kidx")" = 3 ]
 check "kill: every file at its second version" hits_is '"second version"' 3
 
 # ---- SIGTERM while blocked on input: what is done is committed, exit 1 ----
-rm "$T/k/c.jsonl"; mkfifo "$T/k/c.jsonl"
 printf '{"id":"a-1","title":"a one","body":"third version"}\n' > "$T/k/a.jsonl"
-"$NI" --index "$T/kidx" --commit-every 1 $K >"$T/out" 2>"$T/err" &
+printf '{"id":"c-1","title":"c one","body":"third version"}\n' > "$T/k/c.jsonl"
+NEWSINDEX_TEST_HOLD=$T/k/c.jsonl "$NI" --index "$T/kidx" --commit-every 1 $K >"$T/out" 2>"$T/err" &
 pid=$!
 PIDS="$PIDS $pid"
 check "SIGTERM: a.jsonl committed before the run blocks on c" wait_for 20 hits_is '"third version"' 1
