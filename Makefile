@@ -43,14 +43,14 @@ BASE_CXXFLAGS := -std=c++17 -O2 -g $(WARN) -D_GNU_SOURCE
 # of the layers below it (its -I list), so an include that crosses the layering upwards
 # does not compile:
 #   common   what two programs share (logging, files, the token file, the socket folder)
-#   index    the C API of include/newsidx.h over Xapian (the only C++)
+#   index    the C API of include/newsidx.h over Xapian (the only C++; uses common)
 #   ingest   the corpus readers                       (uses common)
 #   indexer  newsindex                                (uses ingest, index, common)
 #   server   newsd                                    (uses ingest, index, common)
 # client/ (newsq) uses common only.  Tests and the bench see every layer.
 LAYERS := common index ingest indexer server
 INC_common  := -Iinclude -Idaemon/common
-INC_index   := -Iinclude -Idaemon/index
+INC_index   := $(INC_common) -Idaemon/index
 INC_ingest  := $(INC_common) -Idaemon/ingest
 INC_indexer := $(INC_ingest) -Idaemon/indexer
 INC_server  := $(INC_ingest) -Idaemon/server

@@ -9,7 +9,7 @@
 allowed() {
     case $1 in
     common) echo "common" ;;
-    index) echo "index" ;;
+    index) echo "index common" ;;
     ingest) echo "ingest common" ;;
     indexer) echo "indexer ingest index common" ;;
     server) echo "server ingest index common" ;;
