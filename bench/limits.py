@@ -57,23 +57,28 @@ def start(index, timeout_ms):
     die("newsd did not start")
 
 
+def read_reply(s):
+    """One whole reply: a line, or a SEARCH page up to its END line; None when closed."""
+    buf = b""
+    while True:
+        d = s.recv(1 << 16)
+        if not d:
+            return None
+        buf += d
+        if buf.startswith(b"OK total="):
+            if b"\nEND\n" in buf:
+                return buf
+        elif buf.endswith(b"\n"):
+            return buf
+
+
 def ask(addr, line, timeout=120):
     """Sends one request on a new connection; returns (seconds, first reply line)."""
     s = socket.create_connection(addr)
     s.settimeout(timeout)
     t0 = time.monotonic()
     s.sendall((line + "\n").encode())
-    buf = b""
-    while True:
-        d = s.recv(1 << 16)
-        if not d:
-            break
-        buf += d
-        if buf.startswith(b"OK total="):
-            if b"\nEND\n" in buf:
-                break
-        elif buf.endswith(b"\n"):
-            break
+    buf = read_reply(s) or b""
     took = time.monotonic() - t0
     s.close()
     return took, buf.split(b"\n", 1)[0].decode(errors="replace")
@@ -119,17 +124,8 @@ class Hammer:
             k = i
             while not self.stopped:
                 s.sendall((WORST[k % 2] + "\n").encode())
-                buf = b""
-                while True:
-                    d = s.recv(1 << 16)
-                    if not d:
-                        return
-                    buf += d
-                    if buf.startswith(b"OK total="):
-                        if b"\nEND\n" in buf:
-                            break
-                    elif buf.endswith(b"\n"):
-                        break
+                if read_reply(s) is None:
+                    return
                 self.replies += 1
                 k += 1
         except OSError:
