@@ -30,7 +30,7 @@ PKGS := xapian-core libevent zlib jansson
 INDEX ?= var/index
 CORPUS ?= corpus
 
-DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq valgrind iproute2
+DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq valgrind iproute2 man-db
 # Only `make fuzz` needs these (libclang-rt-dev: libFuzzer and the sanitizer runtimes of
 # Debian's default clang); `make fuzz-deps` installs them.
 FUZZ_PACKAGES := clang libclang-rt-dev
