@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "ingest_internal.h"
+#include "readers.h"
 
 static void set_lower(ingest_buf_t *b, const char *s, size_t n)
 {
