@@ -1,6 +1,6 @@
 /*
  * clean.c: the text clean-up every record goes through.  A record's bytes are read as
- * UTF-8 when they are strictly valid, else as Latin-1; then control characters
+ * UTF-8 when they are valid (utf8.h's rule), else as Latin-1; then control characters
  * become spaces, CR LF becomes LF, SGML entities are decoded and markup is dropped when
  * the format asks, whitespace is trimmed (or collapsed, for one-line fields), and fields
  * are cut to their caps at a character boundary.
@@ -9,65 +9,19 @@
 #include <string.h>
 
 #include "ingest_internal.h"
+#include "utf8.h"
 
 /* ---- UTF-8 or Latin-1 ---- */
 
-int ingest_utf8_valid(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2; cp = c & 0x1F; min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3; cp = c & 0x0F; min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4; cp = c & 0x07; min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (n - i < len)
-            return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 int ingest_put_utf8(ingest_buf_t *b, uint32_t cp)
 {
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp; n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
-    }
-    return ingest_buf_append(b, u, n);
+    char u[UTF8_MAX_BYTES];
+    return ingest_buf_append(b, u, utf8_encode(cp, u));
 }
 
 const char *ingest_as_utf8(ingest_buf_t *scratch, const char *s, size_t n, size_t *outlen)
 {
-    if (ingest_utf8_valid(s, n)) {
+    if (utf8_valid(s, n)) {
         *outlen = n;
         return s;
     }
@@ -78,20 +32,6 @@ const char *ingest_as_utf8(ingest_buf_t *scratch, const char *s, size_t n, size_
         ingest_put_utf8(scratch, (unsigned char)s[i]);  /* room reserved above */
     *outlen = scratch->len;
     return ingest_buf_str(scratch);
-}
-
-/* Decodes one code point of valid UTF-8 at s (n > 0 bytes left); sets *len. */
-static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *len)
-{
-    unsigned c = s[0];
-    size_t l = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (l > n)
-        l = n;
-    uint32_t cp = l == 1 ? c : l == 2 ? (c & 0x1F) : l == 3 ? (c & 0x0F) : (c & 0x07);
-    for (size_t k = 1; k < l; k++)
-        cp = (cp << 6) | (s[k] & 0x3F);
-    *len = l;
-    return cp;
 }
 
 /* ---- entities, controls, whitespace ---- */
@@ -210,7 +150,7 @@ int ingest_clean(ingest_buf_t *out, const char *str, size_t n, int flags)
             continue;
         }
         size_t l;
-        uint32_t cp = utf8_next((const unsigned char *)s, (size_t)(end - s), &l);
+        uint32_t cp = utf8_decode(s, (size_t)(end - s), &l);
         emit(&c, cp);
         s += l;
     }
@@ -226,9 +166,7 @@ void ingest_cut(ingest_buf_t *b, size_t max, int at_word)
 {
     if (b->len <= max)
         return;
-    size_t cut = max;
-    while (cut > 0 && ((unsigned char)b->p[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = utf8_cut(b->p, b->len, max);
     if (at_word) {
         for (size_t i = cut; i > max / 2; i--) {
             if (b->p[i] == ' ') {

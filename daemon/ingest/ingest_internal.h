@@ -102,9 +102,7 @@ const char *ingest_gz_reason(gzFile gz, int *errnum);
 
 /* ---- text clean-up (clean.c) ---- */
 
-/* 1 when s[0..n) is strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-int ingest_utf8_valid(const char *s, size_t n);
-/* s[0..n) as UTF-8: s itself when valid, else its Latin-1 reading converted
+/* s[0..n) as UTF-8: s itself when valid (utf8.h), else its Latin-1 reading converted
  * into scratch.  NULL on allocation failure. */
 const char *ingest_as_utf8(ingest_buf_t *scratch, const char *s, size_t n, size_t *outlen);
 /* Appends the UTF-8 encoding of code point cp (0 < cp <= 0x10FFFF, no surrogates). */
