@@ -65,9 +65,11 @@ static void test_valid_counts(void)
         }
     }
     CHECK_INT(ones, 128);
-    CHECK_INT(twos, 128ul * 128 + 0x780);                       /* ASCII pairs, U+0080..U+07FF */
-    CHECK_INT(threes, 128ul * 128 * 128 + 2ul * 128 * 0x780     /* ASCII and 2-byte mixes */
-                      + 0xF800 - 0x800);                        /* U+0800..U+FFFF, no surrogates */
+    /* pairs of ASCII, and U+0080..U+07FF */
+    CHECK_INT(twos, 128ul * 128 + 0x780);
+    /* ASCII triples, ASCII with a 2-byte character either side, U+0800..U+FFFF but the
+     * surrogates */
+    CHECK_INT(threes, 128ul * 128 * 128 + 2ul * 128 * 0x780 + 0xF800 - 0x800);
 }
 
 static void test_encode_decode(void)
