@@ -79,6 +79,7 @@ static void test_detection(void)
 
 /* ---- plain text ---- */
 
+/* Long: a list of quirks of plain-text files, each a few lines of fixture and checks. */
 static void test_text(void)
 {
     got_t g;
@@ -356,6 +357,7 @@ static void test_reuters(void)
 
 /* ---- errors common to all formats ---- */
 
+/* Long: one scenario per way a file can break, each a few lines of setup and checks. */
 static void test_errors(void)
 {
     got_t g;

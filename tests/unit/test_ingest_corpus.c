@@ -12,6 +12,8 @@ static int ends_with(const char *s, const char *suffix)
     return n >= l && strcmp(s + n - l, suffix) == 0;
 }
 
+/* Long: one pass over the whole corpus checks every known record on the way, so the
+ * corpus is read once. */
 static void test_corpus(void)
 {
     ingest_filelist_t l = { 0 };
