@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "ingest_internal.h"
+#include "readers.h"
 #include "log.h"
 
 

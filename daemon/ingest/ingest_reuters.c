@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "ingest_internal.h"
+#include "readers.h"
 
 /* Room for a NEWID attribute value. */
 #define REUTERS_NEWID_LEN 32

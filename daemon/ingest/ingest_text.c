@@ -9,7 +9,8 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "ingest_internal.h"
+#include "readers.h"
+#include "utf8.h"
 
 static void set_lower(ingest_buf_t *b, const char *s, size_t n)
 {
@@ -24,7 +25,7 @@ static void set_lower(ingest_buf_t *b, const char *s, size_t n)
  * what the JSON Lines reader accepts as an id. */
 static int clean_id(const char *id, size_t n)
 {
-    if (!ingest_utf8_valid(id, n))
+    if (!utf8_valid(id, n))
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)id[i] < 0x20 || id[i] == 0x7F)

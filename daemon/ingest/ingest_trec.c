@@ -8,7 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "ingest_internal.h"
+#include "readers.h"
 
 static const int TREC_CLEAN = INGEST_CLEAN_ENTITIES | INGEST_CLEAN_STRIP_TAGS;
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "proto.h"
+#include "utf8.h"
 
 static const char *const search_opts[] = { "limit", "offset", "snippet", "sort", "since",
                                            "until", "source", "topic", "exact", "partial",
@@ -56,40 +57,6 @@ int proto_is_auth_line(const char *line, size_t len)
         i++;
     /* Whatever follows the four letters: "AUTH\x01secret" must not be quoted either. */
     return len - i >= 4 && strncasecmp(line + i, "AUTH", 4) == 0;
-}
-
-int proto_utf8_valid(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t need;
-        unsigned cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1; cp = c & 0x1F; min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2; cp = c & 0x0F; min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3; cp = c & 0x07; min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (n - i - 1 < need)
-            return 0;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
 }
 
 static int is_space(char c)
@@ -223,7 +190,7 @@ proto_status_t proto_parse(const char *line, size_t len, proto_request_t *req, c
         if ((ch < 0x20 && ch != '\t') || ch == 0x7F)
             return fail(PROTO_BAD_REQUEST, err, errlen, "control character in request");
     }
-    if (!proto_utf8_valid(line, len))
+    if (!utf8_valid(line, len))
         return fail(PROTO_BAD_REQUEST, err, errlen, "request is not valid UTF-8");
     size_t pos = 0, n;
     const char *tok;
@@ -236,12 +203,7 @@ proto_status_t proto_parse(const char *line, size_t len, proto_request_t *req, c
         if (strlen(commands[i].name) == n && strncasecmp(commands[i].name, tok, n) == 0)
             req->command = &commands[i];
     if (!req->command) {
-        size_t show = n;
-        if (show > NEWSD_LOG_SAMPLE_LEN) {   /* quote a prefix, cut at a character boundary */
-            show = NEWSD_LOG_SAMPLE_LEN;
-            while (show > 0 && ((unsigned char)tok[show] & 0xC0) == 0x80)
-                show--;
-        }
+        size_t show = utf8_cut(tok, n, NEWSD_LOG_SAMPLE_LEN);  /* quote a prefix */
         return fail(PROTO_UNKNOWN_COMMAND, err, errlen, "unknown command '%.*s' (send HELP)",
                     (int)show, tok);
     }

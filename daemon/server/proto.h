@@ -87,7 +87,4 @@ const proto_command_t *proto_commands(size_t *n);
  * token, so the log must not quote it. */
 int proto_is_auth_line(const char *line, size_t len);
 
-/* 1 when s[0..n) is strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-int proto_utf8_valid(const char *s, size_t n);
-
 #endif

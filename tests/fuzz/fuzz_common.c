@@ -16,7 +16,7 @@
 
 #include "fuzz.h"
 #include "newsd_limits.h"
-#include "proto.h"
+#include "utf8.h"
 
 void fuzz_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -115,7 +115,7 @@ static void check_id(const char *id)
     size_t n = strlen(id);
     if (n > NEWSD_MAX_ID_LEN)
         FUZZ_FAIL("id of %zu bytes, over %d", n, NEWSD_MAX_ID_LEN);
-    if (!proto_utf8_valid(id, n))
+    if (!utf8_valid(id, n))
         FUZZ_FAIL("id is not valid UTF-8");
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)id[i] < 0x20 || id[i] == 0x7F)
@@ -130,7 +130,7 @@ static void check_text(const char *what, const char *s, size_t max, int newlines
     size_t n = strlen(s);
     if (max && n > max)
         FUZZ_FAIL("%s is %zu bytes, over %zu", what, n, max);
-    if (!proto_utf8_valid(s, n))
+    if (!utf8_valid(s, n))
         FUZZ_FAIL("%s is not valid UTF-8", what);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];

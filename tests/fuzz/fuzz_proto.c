@@ -22,6 +22,7 @@
 #include "log.h"
 #include "proto.h"
 #include "reindex.h"
+#include "utf8.h"
 
 /* Request lines of one input served; the rest is ignored (a pipelining client). */
 #define FUZZ_PROTO_MAX_LINES 16
@@ -71,7 +72,7 @@ static void check_request(proto_status_t st, const char *line, size_t len,
     if (st != PROTO_OK) {
         if (st != PROTO_EMPTY && !*err)
             FUZZ_FAIL("parse status %d without a message", (int)st);
-        if (!proto_utf8_valid(err, strlen(err)))
+        if (!utf8_valid(err, strlen(err)))
             FUZZ_FAIL("the parse error message is not valid UTF-8");
         return;
     }
@@ -97,7 +98,7 @@ static void check_request(proto_status_t st, const char *line, size_t len,
     if ((c->arg == PROTO_ARG_REQUIRED && req->arg_len == 0) ||
         (c->arg == PROTO_ARG_NONE && req->arg_len > 0))
         FUZZ_FAIL("%s with an argument of %zu bytes", c->name, req->arg_len);
-    if (!proto_utf8_valid(req->arg, req->arg_len) || memchr(req->arg, 0, req->arg_len))
+    if (!utf8_valid(req->arg, req->arg_len) || memchr(req->arg, 0, req->arg_len))
         FUZZ_FAIL("the argument is not clean UTF-8");
 }
 
@@ -110,7 +111,7 @@ static void check_reply(struct evbuffer *out)
     char *s = (char *)evbuffer_pullup(out, -1);
     if (s[n - 1] != '\n')
         FUZZ_FAIL("the reply does not end with a line end");
-    if (memchr(s, 0, n) || !proto_utf8_valid(s, n))
+    if (memchr(s, 0, n) || !utf8_valid(s, n))
         FUZZ_FAIL("the reply is not clean UTF-8");
     if (s[0] == '{') {
         for (char *p = s; p < s + n;) {

@@ -15,7 +15,7 @@
 
 #include "fuzz.h"
 #include "newsd_limits.h"
-#include "proto.h"
+#include "utf8.h"
 
 /* Bytes of numeric options before the fields. */
 #define FUZZ_QUERY_HEADER 4
@@ -46,7 +46,7 @@ static int ok_status(newsidx_status_t st)
 
 static int utf8(const char *s)
 {
-    return !s || proto_utf8_valid(s, strlen(s));
+    return !s || utf8_valid(s, strlen(s));
 }
 
 static void check_results(const newsidx_results_t *res, const newsidx_search_opts_t *o,

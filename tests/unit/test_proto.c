@@ -7,6 +7,7 @@
  */
 #include "check.h"
 #include "proto.h"
+#include "utf8.h"
 
 static char err[256];
 
@@ -163,7 +164,7 @@ static void test_bad_bytes(void)
     CHECK_INT(parse("SEARCH \xf4\x90\x80\x80", &r), PROTO_BAD_REQUEST); /* > U+10FFFF */
     CHECK_INT(parse("SEARCH \xe2\x82", &r), PROTO_BAD_REQUEST);       /* truncated */
     CHECK_INT(parse("SEARCH caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb0", &r), PROTO_OK);
-    CHECK(proto_utf8_valid("", 0));
+    CHECK(utf8_valid("", 0));
     /* garbage: every byte value, in a fixed pseudo-random order, never crashes */
     unsigned x = 12345;
     char buf[512];
@@ -176,7 +177,7 @@ static void test_bad_bytes(void)
         proto_status_t st = proto_parse(buf, n, &r, err, sizeof err);
         CHECK(st == PROTO_OK || st == PROTO_EMPTY || st == PROTO_BAD_REQUEST ||
               st == PROTO_UNKNOWN_COMMAND);
-        CHECK(proto_utf8_valid(err, strlen(err)));
+        CHECK(utf8_valid(err, strlen(err)));
     }
 }
 
@@ -196,7 +197,7 @@ static void test_unknown_and_http(void)
     for (int i = 0; i < 50; i++)
         memcpy(line + 2 * i, "\xc3\xa9", 2);
     CHECK_INT(parse(line, &r), PROTO_UNKNOWN_COMMAND);
-    CHECK(proto_utf8_valid(err, strlen(err)));
+    CHECK(utf8_valid(err, strlen(err)));
     CHECK(strlen(err) < 100);
 }
 
