@@ -954,13 +954,13 @@ static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, cmd_format_
     server_t *srv = ctx->worker->srv;
     /* xapian-replicate overwrites a replica with its master's changes: a write made
      * here would vanish, or block the next replication. */
-    if (req->command->access == PROTO_WRITE && srv->cfg.replica) {
+    if ((req->command->flags & PROTO_WRITE) && srv->cfg.replica) {
         cmd_error(srv, ctx->out, f, "read_only",
                   "%s is refused: the index is a replica kept by xapian-replicate; "
                   "write to its master", req->command->name);
         return 0;
     }
-    if (req->command->access != PROTO_WRITE || ctx->auth->may_write)
+    if (!(req->command->flags & PROTO_WRITE) || ctx->auth->may_write)
         return 1;
     if (!ctx->auth->refused_logged)
         LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
@@ -1050,7 +1050,7 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
         return CMD_DONE;
     atomic_fetch_add(&srv->stats.requests, 1);
     /* An AUTH line is quoted in no log line: a reason may quote a piece of it too. */
-    int secret = proto_is_auth_line(line, len);
+    int secret = proto_is_secret_line(line, len);
     if (ps != PROTO_OK) {
         const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
         unsigned seen = ctx->bad_requests ? (*ctx->bad_requests)++ : 0;

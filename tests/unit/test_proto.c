@@ -222,18 +222,30 @@ static void test_auth(void)
     for (size_t i = 0; i < n; i++) {
         int writes = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE ||
                      t[i].cmd == PROTO_CMD_REINDEX;
-        CHECK_INT(t[i].access, writes ? PROTO_WRITE : PROTO_READ);
+        int queued = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE;
+        CHECK_INT(!!(t[i].flags & PROTO_WRITE), writes);
+        CHECK_INT(!!(t[i].flags & PROTO_QUEUED), queued);
+        CHECK_INT(!!(t[i].flags & PROTO_SECRET), t[i].cmd == PROTO_CMD_AUTH);
     }
+
+    /* proto_find: the first word, in any case, after spaces; a prefix is no command */
+    CHECK(proto_find("ADD {}", 6) && proto_find("ADD {}", 6)->cmd == PROTO_CMD_ADD);
+    CHECK(proto_find(" \tdelete x", 10) && proto_find(" \tdelete x", 10)->cmd == PROTO_CMD_DELETE);
+    CHECK(proto_find("DELETE", 6) && proto_find("DELETE", 6)->cmd == PROTO_CMD_DELETE);
+    CHECK(proto_find("ADDx {}", 7) == NULL);
+    CHECK(proto_find("AD", 2) == NULL);
+    CHECK(proto_find("", 0) == NULL);
+    CHECK(proto_find("DELETE x", 3) == NULL);   /* only the bytes given are read */
 
     const char *secret[] = { "AUTH x", "auth x", "  \tAuTh x", "AUTH", "AUTH\x01x", "AUTHOR x",
                              "AUTH\tx" };
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
-        CHECK(proto_is_auth_line(secret[i], strlen(secret[i])));
+        CHECK(proto_is_secret_line(secret[i], strlen(secret[i])));
     const char *plain[] = { "", "   ", "AUT", "PING", "SEARCH AUTH x", "xAUTH", "ADD {\"AUTH\"}" };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        CHECK(!proto_is_auth_line(plain[i], strlen(plain[i])));
+        CHECK(!proto_is_secret_line(plain[i], strlen(plain[i])));
     /* only the bytes given are read */
-    CHECK(!proto_is_auth_line("AUTH", 3));
+    CHECK(!proto_is_secret_line("AUTH", 3));
 }
 
 int main(void)
