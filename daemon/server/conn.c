@@ -80,7 +80,7 @@ struct conn {
     uint64_t drain_progress_us;    /* THROTTLED: when they last went down */
     unsigned drain_poll_ms;        /* THROTTLED: the next wait when the socket cannot tell */
     conn_state_t state;
-    cmd_format_t format;           /* the default reply format (FORMAT) */
+    reply_format_t format;         /* the default reply format (FORMAT) */
     cmd_auth_t auth;               /* write authority: Unix socket, or AUTH succeeded */
     int eof;                       /* the client has shut down its sending side */
     int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */

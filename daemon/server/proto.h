@@ -4,7 +4,7 @@
  * command, name=value options and the argument.  It never touches a socket, allocates
  * nothing and knows each command's options (the table behind HELP), so a request the
  * handlers see is well-formed: valid UTF-8, no control bytes, known options, each once.
- * The handlers (cmd.c) check option values and the argument.
+ * The handlers (cmd*.c) check option values and the argument.
  */
 #ifndef NEWSD_PROTO_H
 #define NEWSD_PROTO_H

@@ -1,0 +1,341 @@
+/*
+ * cmd.c: the dispatch of requests to the command handlers (see cmd.h), the one check of
+ * write authority, the reply format of a request, the option values SEARCH and COUNT
+ * share, and index statuses as wire errors.  The parser (proto.c) has checked that each
+ * option exists for the command; the values are checked here.  Limits the index also
+ * enforces (query length, limit, offset, days) are checked here too, only because the
+ * replies name them in words the index does not use.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "cmd_int.h"
+#include "log.h"
+
+void cmd_error(server_t *srv, struct evbuffer *out, reply_format_t format, const char *code,
+               const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    atomic_fetch_add(&srv->stats.errors, 1);
+    reply_error(out, format, code, NULL, msg);
+}
+
+/* ---- option values ---- */
+
+/* Parses a decimal number 0..max; -1 when v is not one. */
+static int parse_uint(const char *v, unsigned max, unsigned *out)
+{
+    if (!*v || strlen(v) > 9)
+        return -1;
+    unsigned long n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        n = n * 10 + (unsigned long)(*p - '0');
+    }
+    if (n > max)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* "YYYY-MM-DD" or "YYYYMMDD" with a plausible month and day. */
+static int valid_day(const char *v)
+{
+    char d[9];
+    size_t n = strlen(v);
+    if (n == 10 && v[4] == '-' && v[7] == '-') {
+        memcpy(d, v, 4);
+        memcpy(d + 4, v + 5, 2);
+        memcpy(d + 6, v + 8, 2);
+    } else if (n == 8) {
+        memcpy(d, v, 8);
+    } else {
+        return 0;
+    }
+    for (int i = 0; i < 8; i++)
+        if (d[i] < '0' || d[i] > '9')
+            return 0;
+    int mon = (d[4] - '0') * 10 + (d[5] - '0'), day = (d[6] - '0') * 10 + (d[7] - '0');
+    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31;
+}
+
+/* v is "0" or "1": *out gets it; -1 otherwise. */
+static int parse_flag(const char *v, int *out)
+{
+    if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+        return -1;
+    *out = v[0] == '1';
+    return 0;
+}
+
+/* The index of v in names (NULL-terminated), or -1. */
+static int pick(const char *v, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, char *msg,
+                       size_t msglen)
+{
+    static const char *const snippets[] = { "0", "1", "best", NULL };
+    static const int snippet_modes[] = { NEWSIDX_SNIPPET_NONE,
+                                         NEWSIDX_SNIPPET_FIRST,
+                                         NEWSIDX_SNIPPET_BEST };
+    static const char *const sorts[] = { "rank", "date", "date_asc", NULL };
+    static const newsidx_sort_t sort_modes[] = { NEWSIDX_SORT_RANK, NEWSIDX_SORT_DATE,
+                                                 NEWSIDX_SORT_DATE_ASC };
+    const char *v;
+    int flag, k;
+    if ((v = proto_option(req, "limit")) && parse_uint(v, NEWSD_MAX_LIMIT, &opts->limit)) {
+        snprintf(msg, msglen, "limit must be a number from 0 to %d", NEWSD_MAX_LIMIT);
+        return -1;
+    }
+    if ((v = proto_option(req, "offset")) && parse_uint(v, NEWSD_MAX_OFFSET, &opts->offset)) {
+        snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
+        return -1;
+    }
+    static const char *const flags[] = { "exact", "partial" };
+    for (int i = 0; i < 2; i++)
+        if ((v = proto_option(req, flags[i]))) {
+            if (parse_flag(v, &flag) != 0) {
+                snprintf(msg, msglen, "%s must be 0 or 1", flags[i]);
+                return -1;
+            }
+            if (i == 0)
+                opts->exact_total = flag;
+            else
+                opts->partial = flag;
+        }
+    opts->snippets = NEWSIDX_SNIPPET_FIRST;
+    if ((v = proto_option(req, "snippet"))) {
+        if ((k = pick(v, snippets)) < 0) {
+            snprintf(msg, msglen, "snippet must be 0, 1 or best");
+            return -1;
+        }
+        opts->snippets = snippet_modes[k];
+    }
+    if ((v = proto_option(req, "sort"))) {
+        if ((k = pick(v, sorts)) < 0) {
+            snprintf(msg, msglen, "sort must be rank, date or date_asc");
+            return -1;
+        }
+        opts->sort = sort_modes[k];
+    }
+    static const char *const days[] = { "since", "until" };
+    for (int i = 0; i < 2; i++)
+        if ((v = proto_option(req, days[i]))) {
+            if (!valid_day(v)) {
+                snprintf(msg, msglen, "%s must be a day, YYYY-MM-DD or YYYYMMDD", days[i]);
+                return -1;
+            }
+            if (i == 0)
+                opts->since = v;
+            else
+                opts->until = v;
+        }
+    opts->source = proto_option(req, "source");
+    opts->topic = proto_option(req, "topic");
+    return 0;
+}
+
+/* The reply format of one request: format= or the connection's default. */
+static int request_format(const proto_request_t *req, reply_format_t dflt,
+                          reply_format_t *out, char *msg, size_t msglen)
+{
+    const char *v = proto_option(req, "format");
+    *out = dflt;
+    if (!v)
+        return 0;
+    if (strcmp(v, "json") == 0)
+        *out = REPLY_JSON;
+    else if (strcmp(v, "text") == 0)
+        *out = REPLY_TEXT;
+    else {
+        snprintf(msg, msglen, "format must be text or json");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- index statuses to wire errors ---- */
+
+const char *cmd_status_code(newsidx_status_t st)
+{
+    switch (st) {
+    case NEWSIDX_BAD_QUERY: return "bad_query";
+    case NEWSIDX_BAD_ARGUMENT: return "bad_request";
+    case NEWSIDX_NOT_FOUND: return "not_found";
+    case NEWSIDX_TIMEOUT: return "timeout";
+    case NEWSIDX_LOCKED: return "busy";
+    case NEWSIDX_SHARD_UNAVAILABLE: return "shard_unavailable";
+    default: return "internal";
+    }
+}
+
+void cmd_shard_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader)
+{
+    const char *msg = newsidx_reader_error(reader);
+    const char *shard = newsidx_reader_failed_shard(reader);
+    LOG(LOG_WARN, "shard_unavailable", "conn=%" PRIu64 " shard=%s msg=\"%s\"", ctx->conn_id,
+        shard, msg);
+    atomic_fetch_add(&ctx->worker->srv->stats.errors, 1);
+    reply_error(ctx->out, f, "shard_unavailable", shard ? shard : "", msg);
+}
+
+void cmd_index_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_status_t st, const char *msg)
+{
+    if (st != NEWSIDX_BAD_QUERY && st != NEWSIDX_BAD_ARGUMENT && st != NEWSIDX_NOT_FOUND)
+        LOG(LOG_WARN, "index_error", "conn=%" PRIu64 " status=%s msg=\"%s\"", ctx->conn_id,
+            newsidx_status_name(st), msg);
+    if (st == NEWSIDX_TIMEOUT)
+        cmd_error(ctx->worker->srv, ctx->out, f, "timeout", "query took longer than %u ms",
+                  ctx->worker->srv->cfg.query_timeout_ms);
+    else
+        cmd_error(ctx->worker->srv, ctx->out, f, cmd_status_code(st), "%s",
+                  msg && *msg ? msg : newsidx_status_name(st));
+}
+
+/* ---- authority for writes ---- */
+
+/*
+ * The one place that decides whether a request may run on this connection: a command
+ * marked PROTO_WRITE in proto.c's table needs write authority, which a Unix socket
+ * connection has from the start and a TCP connection gets from AUTH.  Returns 1, or 0
+ * after appending the refusal.
+ */
+static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    int writes = (req->command->flags & PROTO_WRITE) != 0;
+    /* xapian-replicate overwrites a replica with its master's changes: a write made
+     * here would vanish, or block the next replication. */
+    if (writes && srv->cfg.replica) {
+        cmd_error(srv, ctx->out, f, "read_only",
+                  "%s is refused: the index is a replica kept by xapian-replicate; "
+                  "write to its master", req->command->name);
+        return 0;
+    }
+    if (!writes || ctx->auth->may_write)
+        return 1;
+    if (!ctx->auth->refused_logged)
+        LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
+            ctx->peer, req->command->name);
+    ctx->auth->refused_logged = 1;
+    if (srv->cfg.auth_token_len)
+        cmd_error(srv, ctx->out, f, "unauthorized",
+                  "%s needs write authority on TCP: send AUTH with the token first, "
+                  "or use the Unix socket", req->command->name);
+    else
+        cmd_error(srv, ctx->out, f, "unauthorized",
+                  "%s is refused on TCP: newsd runs without --auth-token-file; "
+                  "write through its Unix socket", req->command->name);
+    return 0;
+}
+
+/* ---- dispatch ---- */
+
+/* Runs a command whose reply has no fixed bound (SEARCH, GET) into a buffer of its own, so
+ * that a reply longer than --max-reply-bytes is replaced by ERR reply_too_large before any
+ * of it is sent. */
+static void capped(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
+                   void (*run)(cmd_ctx_t *, const proto_request_t *, reply_format_t))
+{
+    server_t *srv = ctx->worker->srv;
+    struct evbuffer *out = ctx->out, *mine = evbuffer_new();
+    if (!mine) {
+        cmd_error(srv, out, f, "internal", "out of memory");
+        return;
+    }
+    ctx->out = mine;
+    run(ctx, req, f);
+    ctx->out = out;
+    size_t n = evbuffer_get_length(mine);
+    if (n > srv->cfg.max_reply_bytes) {
+        LOG(LOG_WARN, "reply_too_large", "conn=%" PRIu64 " cmd=%s bytes=%zu limit=%zu",
+            ctx->conn_id, req->command->name, n, srv->cfg.max_reply_bytes);
+        cmd_error(srv, out, f, "reply_too_large",
+                  "the reply would be %zu bytes, over the limit of %zu (--max-reply-bytes)", n,
+                  srv->cfg.max_reply_bytes);
+    } else {
+        evbuffer_add_buffer(out, mine);
+    }
+    evbuffer_free(mine);
+}
+
+/* Replies to a line the parser refused, and logs it (a line that may carry a secret is
+ * not quoted; the log lines of one connection are capped). */
+static cmd_result_t refused(cmd_ctx_t *ctx, proto_status_t ps, const char *err,
+                            const char *line, size_t len)
+{
+    const char *code = ps == PROTO_UNKNOWN_COMMAND ? "unknown_command" : "bad_request";
+    unsigned seen = ctx->bad_requests ? (*ctx->bad_requests)++ : 0;
+    if (LOG_ON(LOG_WARN) && seen < NEWSD_LOG_BAD_PER_CONN) {
+        char why[NEWSD_LOG_SAMPLE_LEN * 4 + 8], sample[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
+        int secret = proto_is_secret_line(line, len);
+        LOG(LOG_WARN, "bad_request", "conn=%" PRIu64 " peer=%s code=%s reason=\"%s\" sample=\"%s\"",
+            ctx->conn_id, ctx->peer, code,
+            secret ? "(AUTH line, not quoted)" : log_sample(why, sizeof why, err, strlen(err)),
+            secret ? "AUTH (not quoted)" : log_sample(sample, sizeof sample, line, len));
+    }
+    cmd_error(ctx->worker->srv, ctx->out, *ctx->format, code, "%s", err);
+    return ps == PROTO_HTTP ? CMD_CLOSE : CMD_DONE;
+}
+
+cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
+{
+    server_t *srv = ctx->worker->srv;
+    proto_request_t req;
+    char err[256];
+    proto_status_t ps = proto_parse(line, len, &req, err, sizeof err);
+    if (ps == PROTO_EMPTY)
+        return CMD_DONE;
+    atomic_fetch_add(&srv->stats.requests, 1);
+    if (ps != PROTO_OK)
+        return refused(ctx, ps, err, line, len);
+    reply_format_t f;
+    if (request_format(&req, *ctx->format, &f, err, sizeof err) != 0) {
+        cmd_error(srv, ctx->out, *ctx->format, "bad_request", "%s", err);
+        return CMD_DONE;
+    }
+    if (LOG_ON(LOG_DEBUG)) {
+        char sample[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
+        LOG(LOG_DEBUG, "request", "conn=%" PRIu64 " cmd=%s sample=\"%s\"", ctx->conn_id,
+            req.command->name,
+            proto_is_secret_line(line, len) ? "AUTH (not quoted)"
+                                            : log_sample(sample, sizeof sample, line, len));
+    }
+    if (!cmd_permitted(ctx, &req, f))
+        return CMD_DONE;
+    switch (req.command->cmd) {
+    case PROTO_CMD_SEARCH: capped(ctx, &req, f, cmd_search); break;
+    case PROTO_CMD_COUNT: cmd_count(ctx, &req, f); break;
+    case PROTO_CMD_GET: capped(ctx, &req, f, cmd_get); break;
+    case PROTO_CMD_ADD:
+    case PROTO_CMD_DELETE: return cmd_write(ctx, &req, f);
+    case PROTO_CMD_STATS: cmd_stats(ctx, f); break;
+    case PROTO_CMD_PING: cmd_simple_ok(ctx, f, "reply", "pong"); break;
+    case PROTO_CMD_HELP: cmd_help(ctx, f); break;
+    case PROTO_CMD_QUIT:
+        cmd_simple_ok(ctx, f, "reply", "bye");
+        return CMD_CLOSE;
+    case PROTO_CMD_FORMAT: cmd_format(ctx, &req); break;
+    case PROTO_CMD_REINDEX: cmd_reindex(ctx, &req, f); break;
+    case PROTO_CMD_STATUS: cmd_status(ctx, f); break;
+    case PROTO_CMD_AUTH: return cmd_auth(ctx, &req, f);
+    case PROTO_CMD_COUNT_OF: break;
+    }
+    return CMD_DONE;
+}
