@@ -79,13 +79,6 @@ static void add_filters(struct req *r, const struct nq_opts *o)
     if (o->topic) req_add(r, " topic=%s", o->topic);
 }
 
-static bool query_fits(const char *q)
-{
-    if (strlen(q) <= NEWSD_MAX_QUERY_LEN) return true;
-    fprintf(stderr, "newsq: the query is longer than %d bytes\n", NEWSD_MAX_QUERY_LEN);
-    return false;
-}
-
 /* A partial answer (--partial) says on stderr which shards it lacks: the hits and counts
  * on stdout are then those of the other shards. */
 static void warn_missing(json_t *obj)
@@ -100,7 +93,6 @@ static void warn_missing(json_t *obj)
 
 static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
 {
-    if (!query_fits(o->query)) return NQ_EXIT_ERROR;
     static struct req r;
     req_add(&r, "SEARCH format=json");
     if (o->limit >= 0) req_add(&r, " limit=%ld", o->limit);
@@ -139,7 +131,6 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
 
 static int cmd_count(const struct nq_opts *o, struct nq_conn *c)
 {
-    if (!query_fits(o->query)) return NQ_EXIT_ERROR;
     static struct req r;
     req_add(&r, "COUNT format=json");
     add_filters(&r, o);

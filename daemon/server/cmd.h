@@ -1,7 +1,9 @@
 /*
  * cmd.h: the command handlers.  cmd_execute takes one request line of a connection,
  * parses it (proto.c), runs the command on the worker's reader and appends the reply, in
- * text or JSON (README.md, "Replies"), to the connection's output buffer.  A
+ * text or JSON (reply.h; README.md, "Replies"), to the connection's output buffer.  The
+ * handlers live by kind: reads in cmd_read.c, writes in cmd_write.c, the rest in
+ * cmd_admin.c; cmd.c dispatches and holds what they share.  A
  * write (ADD, DELETE) is handed to the writer thread instead and answered later by
  * cmd_write_reply.  A command marked PROTO_WRITE runs only on a connection with write
  * authority (a Unix socket, or AUTH with the token: README.md, "Authority for writes");
@@ -12,11 +14,10 @@
 
 #include <stddef.h>
 
+#include "reply.h"
 #include "server.h"
 
 struct evbuffer;
-
-typedef enum cmd_format { CMD_TEXT = 0, CMD_JSON } cmd_format_t;
 
 typedef enum cmd_result {
     CMD_DONE = 0,     /* the reply is in the output buffer; go on with the next request */
@@ -37,7 +38,7 @@ typedef struct cmd_ctx {
     conn_t *conn;             /* stored in write requests, for the reply */
     uint64_t conn_id;         /* for the log */
     const char *peer;         /* for the log */
-    cmd_format_t *format;     /* the connection's default; FORMAT changes it */
+    reply_format_t *format;   /* the connection's default; FORMAT changes it */
     struct evbuffer *out;
     cmd_auth_t *auth;         /* the connection's; AUTH changes it */
     unsigned *bad_requests;   /* the connection's count of bad requests, which caps their
@@ -50,7 +51,7 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len);
 void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out);
 
 /* Appends an error reply (and counts it). */
-void cmd_error(server_t *srv, struct evbuffer *out, cmd_format_t format, const char *code,
+void cmd_error(server_t *srv, struct evbuffer *out, reply_format_t format, const char *code,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -43,7 +43,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -81,7 +80,7 @@ struct conn {
     uint64_t drain_progress_us;    /* THROTTLED: when they last went down */
     unsigned drain_poll_ms;        /* THROTTLED: the next wait when the socket cannot tell */
     conn_state_t state;
-    cmd_format_t format;           /* the default reply format (FORMAT) */
+    reply_format_t format;         /* the default reply format (FORMAT) */
     cmd_auth_t auth;               /* write authority: Unix socket, or AUTH succeeded */
     int eof;                       /* the client has shut down its sending side */
     int stop_after_write;          /* shutdown came during CONN_WAIT_WRITE */
@@ -318,21 +317,13 @@ static void drain_check(conn_t *c, int writable)
     drain_wait(c, now);
 }
 
-/* 1 when the request line at the head of in (eol at pos) is an ADD or DELETE. */
-static int is_write_line(struct evbuffer *in, size_t pos)
+/* 1 when the request line at the head of in (eol at pos) goes to the writer thread, as
+ * the protocol table says (PROTO_QUEUED): it may be pipelined behind the writes out. */
+static int is_queued_line(struct evbuffer *in, size_t pos)
 {
-    static const char *const words[] = { "ADD", "DELETE" };
-    size_t n = pos < 8 ? pos : 8;
-    const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-    if (!p)
-        return 0;
-    for (int k = 0; k < 2; k++) {
-        size_t wl = strlen(words[k]);
-        if (n >= wl && strncasecmp(p, words[k], wl) == 0 &&
-            (n == wl || p[wl] == ' ' || p[wl] == '\t'))
-            return 1;
-    }
-    return 0;
+    const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)pos);
+    const proto_command_t *cmd = p ? proto_find(p, pos) : NULL;
+    return cmd && (cmd->flags & PROTO_QUEUED);
 }
 
 /*
@@ -382,7 +373,7 @@ static void too_long(conn_t *c, struct evbuffer *in)
     unsigned char *head = evbuffer_pullup(in, NEWSD_LOG_SAMPLE_LEN);
     size_t n = evbuffer_get_length(in);
     size_t shown = n < NEWSD_LOG_SAMPLE_LEN ? n : NEWSD_LOG_SAMPLE_LEN + 1;
-    if (head && proto_is_auth_line((const char *)head, shown))
+    if (head && proto_is_secret_line((const char *)head, shown))
         shown = 0;            /* it may hold the token */
     LOG(LOG_WARN, "too_long", "conn=%" PRIu64 " peer=%s buffered=%zu sample=\"%s\"", c->id,
         c->peer, n, shown ? log_sample(sample, sizeof sample, (const char *)head, shown)
@@ -446,7 +437,7 @@ static void serve(conn_t *c)
         held_t *h = NULL;
         if (c->state == CONN_WAIT_WRITE) {
             /* Only more writes may go ahead, and only so many; the rest wait. */
-            if (!is_write_line(in, (size_t)at.pos) ||
+            if (!is_queued_line(in, (size_t)at.pos) ||
                 c->writes_out >= NEWSD_MAX_PIPELINED_WRITES)
                 return;
             h = calloc(1, sizeof *h);

@@ -22,25 +22,25 @@ static const char *const no_opts[] = { NULL };
 static const char *const reindex_opts[] = { "cancel", "format", NULL };
 
 static const proto_command_t commands[] = {
-    { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, PROTO_READ, search_opts,
+    { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, 0, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
       "source=S topic=T exact=0|1 partial=0|1 format=text|json] QUERY" },
-    { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, PROTO_READ, count_opts,
+    { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, 0, count_opts,
       "COUNT [since=DAY until=DAY source=S topic=T partial=0|1 format=F] QUERY" },
-    { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, PROTO_READ, format_only, "GET [format=F] ID" },
-    { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE, format_only,
+    { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, 0, format_only, "GET [format=F] ID" },
+    { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE | PROTO_QUEUED, format_only,
       "ADD [format=F] {\"id\":..,\"title\":..,\"body\":..,\"date\":..,\"source\":..}" },
-    { "DELETE", PROTO_CMD_DELETE, PROTO_ARG_REQUIRED, PROTO_WRITE, format_only,
+    { "DELETE", PROTO_CMD_DELETE, PROTO_ARG_REQUIRED, PROTO_WRITE | PROTO_QUEUED, format_only,
       "DELETE [format=F] ID" },
-    { "STATS", PROTO_CMD_STATS, PROTO_ARG_NONE, PROTO_READ, format_only, "STATS [format=F]" },
-    { "PING", PROTO_CMD_PING, PROTO_ARG_NONE, PROTO_READ, format_only, "PING [format=F]" },
-    { "HELP", PROTO_CMD_HELP, PROTO_ARG_NONE, PROTO_READ, format_only, "HELP [format=F]" },
-    { "QUIT", PROTO_CMD_QUIT, PROTO_ARG_NONE, PROTO_READ, format_only, "QUIT [format=F]" },
-    { "FORMAT", PROTO_CMD_FORMAT, PROTO_ARG_REQUIRED, PROTO_READ, no_opts, "FORMAT text|json" },
+    { "STATS", PROTO_CMD_STATS, PROTO_ARG_NONE, 0, format_only, "STATS [format=F]" },
+    { "PING", PROTO_CMD_PING, PROTO_ARG_NONE, 0, format_only, "PING [format=F]" },
+    { "HELP", PROTO_CMD_HELP, PROTO_ARG_NONE, 0, format_only, "HELP [format=F]" },
+    { "QUIT", PROTO_CMD_QUIT, PROTO_ARG_NONE, 0, format_only, "QUIT [format=F]" },
+    { "FORMAT", PROTO_CMD_FORMAT, PROTO_ARG_REQUIRED, 0, no_opts, "FORMAT text|json" },
     { "REINDEX", PROTO_CMD_REINDEX, PROTO_ARG_OPTIONAL, PROTO_WRITE, reindex_opts,
       "REINDEX [cancel=1 format=F] [PATH ...]" },
-    { "STATUS", PROTO_CMD_STATUS, PROTO_ARG_NONE, PROTO_READ, format_only, "STATUS [format=F]" },
-    { "AUTH", PROTO_CMD_AUTH, PROTO_ARG_REQUIRED, PROTO_READ, format_only,
+    { "STATUS", PROTO_CMD_STATUS, PROTO_ARG_NONE, 0, format_only, "STATUS [format=F]" },
+    { "AUTH", PROTO_CMD_AUTH, PROTO_ARG_REQUIRED, PROTO_SECRET, format_only,
       "AUTH [format=F] TOKEN" },
 };
 
@@ -50,13 +50,42 @@ const proto_command_t *proto_commands(size_t *n)
     return commands;
 }
 
-int proto_is_auth_line(const char *line, size_t len)
+static size_t skip_space(const char *line, size_t len)
 {
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
-    /* Whatever follows the four letters: "AUTH\x01secret" must not be quoted either. */
-    return len - i >= 4 && strncasecmp(line + i, "AUTH", 4) == 0;
+    return i;
+}
+
+/* The command named tok[0..n), in any case; NULL when none is. */
+static const proto_command_t *lookup(const char *tok, size_t n)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strlen(commands[i].name) == n && strncasecmp(commands[i].name, tok, n) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+const proto_command_t *proto_find(const char *line, size_t len)
+{
+    size_t i = skip_space(line, len), end = i;
+    while (end < len && line[end] != ' ' && line[end] != '\t')
+        end++;
+    return lookup(line + i, end - i);
+}
+
+int proto_is_secret_line(const char *line, size_t len)
+{
+    size_t i = skip_space(line, len);
+    /* Whatever follows the name: "AUTH\x01secret" must not be quoted either. */
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        size_t n = strlen(commands[k].name);
+        if ((commands[k].flags & PROTO_SECRET) && len - i >= n &&
+            strncasecmp(line + i, commands[k].name, n) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 static int is_space(char c)
@@ -199,9 +228,7 @@ proto_status_t proto_parse(const char *line, size_t len, proto_request_t *req, c
     if (is_http(line, len))
         return fail(PROTO_HTTP, err, errlen,
                     "this is the newsd line protocol, not HTTP (send HELP)");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strlen(commands[i].name) == n && strncasecmp(commands[i].name, tok, n) == 0)
-            req->command = &commands[i];
+    req->command = lookup(tok, n);
     if (!req->command) {
         size_t show = utf8_cut(tok, n, NEWSD_LOG_SAMPLE_LEN);  /* quote a prefix */
         return fail(PROTO_UNKNOWN_COMMAND, err, errlen, "unknown command '%.*s' (send HELP)",

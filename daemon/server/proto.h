@@ -4,7 +4,7 @@
  * command, name=value options and the argument.  It never touches a socket, allocates
  * nothing and knows each command's options (the table behind HELP), so a request the
  * handlers see is well-formed: valid UTF-8, no control bytes, known options, each once.
- * The handlers (cmd.c) check option values and the argument.
+ * The handlers (cmd*.c) check option values and the argument.
  */
 #ifndef NEWSD_PROTO_H
 #define NEWSD_PROTO_H
@@ -42,15 +42,21 @@ typedef enum proto_status {
 /* Whether a command takes an argument. */
 typedef enum proto_arg { PROTO_ARG_NONE = 0, PROTO_ARG_REQUIRED, PROTO_ARG_OPTIONAL } proto_arg_t;
 
-/* Whether a command changes the index, and so needs write authority (cmd.c checks it
- * in one place, before any handler runs: README.md, "Authority for writes"). */
-typedef enum proto_access { PROTO_READ = 0, PROTO_WRITE } proto_access_t;
+/* What the layers around the parser need to know of a command; they ask the table
+ * (proto_find) instead of knowing command names. */
+enum proto_flag {
+    PROTO_WRITE = 1u << 0,    /* changes the index, so needs write authority (cmd.c checks
+                                 it in one place: README.md, "Authority for writes") */
+    PROTO_QUEUED = 1u << 1,   /* served by the writer thread: a connection may pipeline it
+                                 behind the writes it has out (conn.c) */
+    PROTO_SECRET = 1u << 2    /* its line carries a secret: never quoted in the log */
+};
 
 typedef struct proto_command {
     const char *name;         /* "SEARCH" */
     proto_cmd_t cmd;
     proto_arg_t arg;
-    proto_access_t access;
+    unsigned flags;           /* enum proto_flag */
     const char *const *options;   /* the option names it accepts, NULL-terminated */
     const char *synopsis;     /* one line for HELP */
 } proto_command_t;
@@ -82,9 +88,13 @@ const char *proto_option(const proto_request_t *req, const char *name);
 /* The command table, in HELP order. */
 const proto_command_t *proto_commands(size_t *n);
 
-/* 1 when line[0..len) starts (after spaces and tabs) with the letters AUTH, in any case,
- * whatever follows and before any check of its bytes: such a line may carry the write
- * token, so the log must not quote it. */
-int proto_is_auth_line(const char *line, size_t len);
+/* The command named by the first word of line[0..len) (after spaces and tabs, in any
+ * case), before any check of the line's bytes; NULL when the word is no command. */
+const proto_command_t *proto_find(const char *line, size_t len);
+
+/* 1 when line[0..len) starts (after spaces and tabs) with the name of a PROTO_SECRET
+ * command (AUTH), in any case, whatever follows and before any check of its bytes: such a
+ * line may carry the write token, so the log must not quote it.  line may be a prefix. */
+int proto_is_secret_line(const char *line, size_t len);
 
 #endif

@@ -185,13 +185,14 @@ void worker_conn_gone(worker_t *w)
 
 static void worker_take_queues(worker_t *w, new_conn_t **nc, write_req_t **done, int *stop)
 {
-    pthread_mutex_lock(&w->lock);
-    *nc = w->new_head;
-    *done = w->done_head;
-    *stop = w->stop_requested;
-    w->new_head = w->new_tail = NULL;
-    w->done_head = w->done_tail = NULL;
-    pthread_mutex_unlock(&w->lock);
+    *stop = atomic_load(&w->stop_requested);
+    *nc = queue_take_all(&w->incoming);
+    *done = queue_take_all(&w->done);
+}
+
+static void wake_cb(void *arg)
+{
+    server_wake(arg);
 }
 
 static void grace_cb(evutil_socket_t fd, short what, void *arg)
@@ -348,7 +349,8 @@ static int worker_init(worker_t *w, server_t *srv, unsigned id)
     w->srv = srv;
     w->id = id;
     w->notify_rd = w->notify_wr = -1;
-    pthread_mutex_init(&w->lock, NULL);
+    queue_init(&w->incoming, offsetof(new_conn_t, next), 0, wake_cb, w);
+    queue_init(&w->done, offsetof(write_req_t, next), 0, wake_cb, w);
     if (open_reader(w) != 0)
         return -1;
     w->reader_gen = atomic_load(&srv->index_gen);
@@ -405,7 +407,8 @@ static void worker_finish(worker_t *w)
     if (w->notify_wr >= 0)
         close(w->notify_wr);
     newsidx_reader_close(w->reader);
-    pthread_mutex_destroy(&w->lock);
+    queue_destroy(&w->incoming);
+    queue_destroy(&w->done);
 }
 
 /* ---- accepting ---- */
@@ -485,14 +488,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         atomic_fetch_add(&srv->stats.tcp_conns_open, 1);
     atomic_fetch_add(&srv->stats.conns_total, 1);
     worker_t *w = &srv->workers[m->next_worker++ % srv->cfg.workers];
-    pthread_mutex_lock(&w->lock);
-    if (w->new_tail)
-        w->new_tail->next = nc;
-    else
-        w->new_head = nc;
-    w->new_tail = nc;
-    pthread_mutex_unlock(&w->lock);
-    server_wake(w);
+    queue_push(&w->incoming, nc, 1);
 }
 
 /* Out of descriptors (or memory), a listener would report the same pending connect
@@ -699,9 +695,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
     close_listeners(m);
     for (unsigned i = 0; i < srv->cfg.workers; i++) {
         worker_t *w = &srv->workers[i];
-        pthread_mutex_lock(&w->lock);
-        w->stop_requested = 1;
-        pthread_mutex_unlock(&w->lock);
+        atomic_store(&w->stop_requested, 1);
         server_wake(w);
     }
     event_base_loopbreak(m->base);

@@ -18,6 +18,7 @@
 
 #include "newsd_limits.h"
 #include "newsidx.h"
+#include "queue.h"
 
 struct event_base;
 struct event;
@@ -90,10 +91,9 @@ typedef struct worker {
     struct event *notify_ev;
     struct event *grace_ev;            /* shutdown: closes what is still open */
 
-    pthread_mutex_t lock;              /* guards the two queues below */
-    new_conn_t *new_head, *new_tail;   /* from the accept thread */
-    write_req_t *done_head, *done_tail; /* from the writer: answered writes */
-    int stop_requested;                /* from the accept thread, on SIGTERM */
+    queue_t incoming;                  /* new_conn_t, from the accept thread */
+    queue_t done;                      /* write_req_t, from the writer: answered writes */
+    atomic_int stop_requested;         /* from the accept thread, on SIGTERM */
 
     /* owned by the worker thread alone */
     newsidx_reader_t *reader;

@@ -1,7 +1,6 @@
 /*
- * writer.c: the writer thread (see writer.h).  Its queue is a mutex and a condition
- * variable; the thread sleeps on it, takes the whole queue (up to NEWSD_WRITE_BATCH_MAX)
- * at once, applies the batch with one newsidx_writer_t and commits once.  A failed commit
+ * writer.c: the writer thread (see writer.h).  The thread sleeps on its queue (queue.h),
+ * takes everything queued (up to NEWSD_WRITE_BATCH_MAX) at once, applies the batch with one newsidx_writer_t and commits once.  A failed commit
  * abandons the handle (its uncommitted changes are lost, as they must be, since nobody was
  * told they succeeded) and fails every request of the batch; the next batch reopens.
  *
@@ -20,6 +19,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +28,13 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "queue.h"
 #include "writer.h"
 
 struct writer {
     server_t *srv;
     pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    write_req_t *head, *tail;
-    size_t queued;
-    int stop;
+    queue_t queue;                     /* the requests, from the workers and reindex.c */
     newsidx_writer_t *handle;          /* the writer thread's alone */
     newsidx_writer_t **shard_handles;  /* sharded: one per shard (NULL: not open) */
     uint64_t handle_ino;               /* st_ino of the index folder it was opened on */
@@ -62,29 +59,9 @@ void write_req_free(write_req_t *req)
     free(req);
 }
 
-/* Appends req to the queue and wakes the thread (w->lock held). */
-static void enqueue_locked(writer_t *w, write_req_t *req)
-{
-    req->next = NULL;
-    if (w->tail)
-        w->tail->next = req;
-    else
-        w->head = req;
-    w->tail = req;
-    w->queued++;
-    pthread_cond_signal(&w->cond);
-}
-
 int writer_submit(writer_t *w, write_req_t *req)
 {
-    pthread_mutex_lock(&w->lock);
-    if (w->queued >= NEWSD_WRITE_QUEUE_MAX || w->stop) {
-        pthread_mutex_unlock(&w->lock);
-        return -1;
-    }
-    enqueue_locked(w, req);
-    pthread_mutex_unlock(&w->lock);
-    return 0;
+    return queue_push(&w->queue, req, 0);
 }
 
 /* Hands a served request back to its worker. */
@@ -99,16 +76,7 @@ static void give_back(write_req_t *req)
         pthread_mutex_unlock(&ctl->lock);
         return;
     }
-    worker_t *wk = req->worker;
-    req->next = NULL;
-    pthread_mutex_lock(&wk->lock);
-    if (wk->done_tail)
-        wk->done_tail->next = req;
-    else
-        wk->done_head = req;
-    wk->done_tail = req;
-    pthread_mutex_unlock(&wk->lock);
-    server_wake(wk);
+    queue_push(&req->worker->done, req, 1);   /* never closed: the worker outlives us */
 }
 
 static void fail_all(write_req_t *batch, newsidx_status_t st, const char *msg)
@@ -465,50 +433,30 @@ static void control(writer_t *w, writer_ctl_t *ctl)
     }
 }
 
+/* A control request is served alone, between the writes before and after it. */
+static int same_batch(const void *first, const void *item)
+{
+    return ((const write_req_t *)first)->op != WRITE_CONTROL &&
+           ((const write_req_t *)item)->op != WRITE_CONTROL;
+}
+
 static void *writer_main(void *arg)
 {
     writer_t *w = arg;
-    pthread_mutex_lock(&w->lock);
     for (;;) {
-        if (!w->head) {
-            if (w->stop)
-                break;
-            if (w->handle || any_shard_open(w)) {
-                struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_sec += NEWSD_WRITER_IDLE_MS / 1000;
-                until.tv_nsec += (long)(NEWSD_WRITER_IDLE_MS % 1000) * 1000000L;
-                if (until.tv_nsec >= 1000000000L) {
-                    until.tv_sec++;
-                    until.tv_nsec -= 1000000000L;
-                }
-                int rc = pthread_cond_timedwait(&w->cond, &w->lock, &until);
-                if (rc == ETIMEDOUT && !w->head) {   /* idle: let others write */
-                    newsidx_writer_close(w->handle);
-                    w->handle = NULL;
-                    close_shards(w);
-                    LOG(LOG_INFO, "writer_close", "reason=idle");
-                }
-            } else {
-                pthread_cond_wait(&w->cond, &w->lock);
-            }
+        int open = w->handle || any_shard_open(w);
+        queue_wait_t ws = queue_wait(&w->queue, open ? NEWSD_WRITER_IDLE_MS : -1);
+        if (ws == QUEUE_CLOSED)
+            break;
+        if (ws == QUEUE_TIMEOUT) {   /* idle: let others write */
+            newsidx_writer_close(w->handle);
+            w->handle = NULL;
+            close_shards(w);
+            LOG(LOG_INFO, "writer_close", "reason=idle");
             continue;
         }
-        /* a control request is served alone, between the writes before and after it */
-        write_req_t *batch = w->head, *last = batch;
-        size_t n = 1;
-        while (batch->op != WRITE_CONTROL && last->next && last->next->op != WRITE_CONTROL &&
-               n < NEWSD_WRITE_BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        w->head = last->next;
-        if (!w->head)
-            w->tail = NULL;
-        last->next = NULL;
-        w->queued -= n;
-        pthread_mutex_unlock(&w->lock);
-
+        size_t n;
+        write_req_t *batch = queue_take(&w->queue, NEWSD_WRITE_BATCH_MAX, same_batch, &n);
         if (batch->op == WRITE_CONTROL)
             control(w, batch->ctl);
         else if (w->shard_handles)
@@ -520,9 +468,7 @@ static void *writer_main(void *arg)
             give_back(batch);
             batch = next;
         }
-        pthread_mutex_lock(&w->lock);
     }
-    pthread_mutex_unlock(&w->lock);
     if (w->handle) {
         newsidx_status_t st = newsidx_writer_close(w->handle);
         if (st != NEWSIDX_OK)
@@ -547,11 +493,9 @@ writer_t *writer_start(server_t *srv)
             return NULL;
         }
     }
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
+    queue_init(&w->queue, offsetof(write_req_t, next), NEWSD_WRITE_QUEUE_MAX, NULL, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->cond);
+        queue_destroy(&w->queue);
         free(w->shard_handles);
         free(w);
         return NULL;
@@ -574,9 +518,14 @@ void writer_control(writer_t *w, writer_ctl_t *ctl)
     pthread_cond_init(&ctl->cond, NULL);
     req->op = WRITE_CONTROL;
     req->ctl = ctl;
-    pthread_mutex_lock(&w->lock);
-    enqueue_locked(w, req);
-    pthread_mutex_unlock(&w->lock);
+    if (queue_push(&w->queue, req, 1) != 0) {
+        free(req);
+        pthread_mutex_destroy(&ctl->lock);
+        pthread_cond_destroy(&ctl->cond);
+        ctl->failed = 1;
+        snprintf(ctl->message, sizeof ctl->message, "the writer has stopped");
+        return;
+    }
     pthread_mutex_lock(&ctl->lock);
     while (!ctl->done)
         pthread_cond_wait(&ctl->cond, &ctl->lock);
@@ -589,13 +538,9 @@ void writer_stop(writer_t *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
-    w->stop = 1;
-    pthread_cond_signal(&w->cond);
-    pthread_mutex_unlock(&w->lock);
+    queue_close(&w->queue);
     pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->cond);
+    queue_destroy(&w->queue);
     free(w->shard_handles);
     free(w);
 }

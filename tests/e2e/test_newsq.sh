@@ -213,6 +213,10 @@ check "bad query: nothing on stdout" lines_of "$T/out" 0
 q --since 2020-13-45 wheat
 check "option the daemon rejects: exit 2" is_rc 2
 check "option the daemon rejects: its message" contains "$T/err" "newsq: bad_request: since must be"
+q "$(head -c 4097 /dev/zero | tr '\0' w)"
+check "query over the daemon's limit: exit 2" is_rc 2
+check "query over the daemon's limit: its message" \
+    contains "$T/err" "newsq: bad_query: query longer than 4096 bytes"
 q --json "wheat AND"
 check "bad query --json: exit 2" is_rc 2
 check "bad query --json: the error object on stdout" grep -q '^{"status":"error","code":"bad_query",' "$T/out"

@@ -1,14 +1,15 @@
 /*
- * fuzz_proto.c: the request-line parser (daemon/server/proto.c) and the command handlers behind
- * it (daemon/server/cmd.c: option values, replies in text and JSON), without a socket.  The input
- * is what a client sends on one connection: lines cut at "\n" or "\r\n" as conn.c cuts
- * them.  Each line is parsed and checked against what proto.h promises, then run through
- * cmd_execute against a worker whose reader is on the small real index (fuzz_index); each
- * reply must be complete, valid UTF-8 and well-formed (OK/ERR lines, or one JSON object per
- * line).  ADD and DELETE would go to the writer thread: their argument goes to
- * ingest_jsonl_parse, as cmd.c hands it on, instead.  The connection is a TCP one
- * without write authority, as a stranger's would be: AUTH fails (no token is set) and
- * every write command, REINDEX included, gets ERR unauthorized.
+ * fuzz_proto.c: the request-line parser (daemon/server/proto.c) and the command handlers
+ * behind it (daemon/server/cmd*.c: option values; reply.c: replies in text and JSON),
+ * without a socket.  The input is what a client sends on one connection: lines cut at
+ * "\n" or "\r\n" as conn.c cuts them.  Each line is parsed and checked against what
+ * proto.h promises, then run through cmd_execute against a worker whose reader is on the
+ * small real index (fuzz_index); each reply must be complete, valid UTF-8 and well-formed
+ * (OK/ERR lines, or one JSON object per line).  ADD and DELETE would go to the writer
+ * thread: their argument goes to ingest_jsonl_parse, as cmd_write.c hands it on, instead.
+ * The connection is a TCP one without write authority, as a stranger's would be: AUTH
+ * fails (no token is set) and every write command, REINDEX included, gets ERR
+ * unauthorized.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct evbuffer *out = evbuffer_new();
     if (!out)
         FUZZ_FAIL("out of memory");
-    cmd_format_t format = CMD_TEXT;
+    reply_format_t format = REPLY_TEXT;
     cmd_auth_t auth = { .unix_socket = 0, .may_write = 0 };
     cmd_ctx_t ctx = { .worker = &worker, .conn = NULL, .conn_id = 1, .peer = "fuzz",
                       .format = &format, .out = out, .auth = &auth };

@@ -3,10 +3,17 @@
  * and every kind of bad line: garbage, NUL bytes, control bytes, invalid UTF-8, HTTP
  * request lines, unknown and repeated options, over-long names and values, too many
  * options, missing and extra arguments; AUTH, the commands that need write authority,
- * and the lines whose text the log must not quote.
+ * and the lines whose text the log must not quote.  Also the reply printer (reply.c) that
+ * the handlers answer through: the same calls give the text and the JSON form.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
 #include "check.h"
 #include "proto.h"
+#include "reply.h"
 #include "utf8.h"
 
 static char err[256];
@@ -223,22 +230,120 @@ static void test_auth(void)
     for (size_t i = 0; i < n; i++) {
         int writes = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE ||
                      t[i].cmd == PROTO_CMD_REINDEX;
-        CHECK_INT(t[i].access, writes ? PROTO_WRITE : PROTO_READ);
+        int queued = t[i].cmd == PROTO_CMD_ADD || t[i].cmd == PROTO_CMD_DELETE;
+        CHECK_INT(!!(t[i].flags & PROTO_WRITE), writes);
+        CHECK_INT(!!(t[i].flags & PROTO_QUEUED), queued);
+        CHECK_INT(!!(t[i].flags & PROTO_SECRET), t[i].cmd == PROTO_CMD_AUTH);
     }
+
+    /* proto_find: the first word, in any case, after spaces; a prefix is no command */
+    CHECK(proto_find("ADD {}", 6) && proto_find("ADD {}", 6)->cmd == PROTO_CMD_ADD);
+    CHECK(proto_find(" \tdelete x", 10) && proto_find(" \tdelete x", 10)->cmd == PROTO_CMD_DELETE);
+    CHECK(proto_find("DELETE", 6) && proto_find("DELETE", 6)->cmd == PROTO_CMD_DELETE);
+    CHECK(proto_find("ADDx {}", 7) == NULL);
+    CHECK(proto_find("AD", 2) == NULL);
+    CHECK(proto_find("", 0) == NULL);
+    CHECK(proto_find("DELETE x", 3) == NULL);   /* only the bytes given are read */
 
     const char *secret[] = { "AUTH x", "auth x", "  \tAuTh x", "AUTH", "AUTH\x01x", "AUTHOR x",
                              "AUTH\tx" };
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
-        CHECK(proto_is_auth_line(secret[i], strlen(secret[i])));
+        CHECK(proto_is_secret_line(secret[i], strlen(secret[i])));
     const char *plain[] = { "", "   ", "AUT", "PING", "SEARCH AUTH x", "xAUTH", "ADD {\"AUTH\"}" };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        CHECK(!proto_is_auth_line(plain[i], strlen(plain[i])));
+        CHECK(!proto_is_secret_line(plain[i], strlen(plain[i])));
     /* only the bytes given are read */
-    CHECK(!proto_is_auth_line("AUTH", 3));
+    CHECK(!proto_is_secret_line("AUTH", 3));
+}
+
+/* One reply in both forms: a header, a list of rows, members for one back end only. */
+static void sample_reply(reply_t *r, struct evbuffer *out, reply_format_t f)
+{
+    static const char *const tags[] = { "a", "b\tc" };
+    reply_begin(r, out, f, "ok");
+    reply_kv_uint(r, "total", 2);
+    reply_next(r, REPLY_TEXT_ONLY);
+    reply_kv_string(r, "shown", "x y");
+    reply_key(r, "rows");
+    reply_begin_list(r);
+    for (int i = 0; i < 2; i++) {
+        reply_begin_map(r);
+        reply_kv_uint(r, "n", (uint64_t)i + 1);
+        reply_kv_real(r, "score", 1.23456, 2);
+        reply_next(r, REPLY_JSON_ONLY);
+        reply_key(r, "tags");
+        reply_begin_list(r);
+        reply_string(r, tags[i]);
+        reply_end_list(r);
+        reply_kv_string(r, "name", tags[i]);
+        reply_end_map(r);
+    }
+    reply_end_list(r);
+    reply_key(r, "doc");
+    reply_begin_map(r);
+    reply_kv_bool(r, "up", 1);
+    reply_key(r, "list");
+    reply_begin_list(r);
+    reply_string(r, "p");
+    reply_string(r, "q\nr");
+    reply_end_list(r);
+    reply_end_map(r);
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_key(r, "none");
+    reply_null(r);
+    reply_end(r);
+}
+
+static char *drain(struct evbuffer *out)
+{
+    size_t n = evbuffer_get_length(out);
+    char *s = malloc(n + 1);
+    evbuffer_remove(out, s, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void test_reply(void)
+{
+    struct evbuffer *out = evbuffer_new();
+    reply_t r;
+    sample_reply(&r, out, REPLY_TEXT);
+    char *s = drain(out);
+    CHECK_STR(s, "OK total=2 shown=x y\n1\t1.23\ta\n2\t1.23\tb c\n"
+                 "up\t1\nlist\tp,q r\nEND\n");
+    free(s);
+    sample_reply(&r, out, REPLY_JSON);
+    s = drain(out);
+    CHECK_STR(s, "{\"status\":\"ok\",\"total\":2,\"rows\":[{\"n\":1,\"score\":1.235,"
+                 "\"tags\":[\"a\"],\"name\":\"a\"},{\"n\":2,\"score\":1.235,"
+                 "\"tags\":[\"b\\tc\"],\"name\":\"b\\tc\"}],"
+                 "\"doc\":{\"up\":true,\"list\":[\"p\",\"q\\nr\"]},\"none\":null}\n");
+    free(s);
+
+    /* bare values, lines, and an error with its shard in JSON alone */
+    reply_begin(&r, out, REPLY_TEXT, "ok");
+    reply_next(&r, REPLY_BARE);
+    reply_kv_string(&r, "reply", "pong");
+    reply_end(&r);
+    reply_begin(&r, out, REPLY_TEXT, "ok");
+    reply_next(&r, REPLY_LINE);
+    reply_kv_uint(&r, "documents", 6);
+    reply_end(&r);
+    reply_error(out, REPLY_TEXT, "shard_unavailable", "s1", "s1: down");
+    reply_error(out, REPLY_JSON, "shard_unavailable", "s1", "s1: down");
+    reply_error(out, REPLY_JSON, "bad_request", NULL, "bad \xff byte");
+    s = drain(out);
+    CHECK_STR(s, "OK pong\nOK\ndocuments\t6\nEND\nERR shard_unavailable s1: down\n"
+                 "{\"status\":\"error\",\"code\":\"shard_unavailable\",\"shard\":\"s1\","
+                 "\"message\":\"s1: down\"}\n"
+                 "{\"status\":\"error\",\"code\":\"bad_request\",\"message\":\"bad ? byte\"}\n");
+    free(s);
+    evbuffer_free(out);
 }
 
 int main(void)
 {
+    test_reply();
     test_commands();
     test_auth();
     test_options();

@@ -1,0 +1,232 @@
+/*
+ * cmd_read.c: the commands that read the index: SEARCH, COUNT and GET, on the worker's
+ * reader.  The index checks the query; a failure is its status and message, mapped to a
+ * wire error by cmd.c.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_int.h"
+#include "log.h"
+
+static void record_latency(server_t *srv, uint64_t us)
+{
+    unsigned b = 0;
+    while (b + 1 < NEWSD_LATENCY_BUCKETS && (us >> (b + 1)))
+        b++;
+    atomic_fetch_add(&srv->stats.latency[b], 1);
+}
+
+/* What SEARCH and COUNT share before they run: options parsed into opts, the query
+ * copied into a C string (req->arg points into the request line and ends at arg_len, not
+ * at a NUL), which the caller frees.  NULL when an error reply was sent. */
+static char *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
+                           newsidx_search_opts_t *opts)
+{
+    server_t *srv = ctx->worker->srv;
+    char msg[256];
+    newsidx_search_opts_init(opts);
+    opts->timeout_ms = srv->cfg.query_timeout_ms;
+    if (cmd_search_options(req, opts, msg, sizeof msg) != 0) {
+        cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
+        return NULL;
+    }
+    /* The index refuses a longer query too, but its message does not name the limit. */
+    if (req->arg_len > NEWSD_MAX_QUERY_LEN) {
+        cmd_error(srv, ctx->out, f, "bad_query", "query longer than %d bytes",
+                  NEWSD_MAX_QUERY_LEN);
+        return NULL;
+    }
+    char *query = strndup(req->arg, req->arg_len);
+    if (!query)
+        cmd_error(srv, ctx->out, f, "internal", "out of memory");
+    return query;
+}
+
+/* A partial answer's missing shards: the "missing_shards" array in JSON, present (maybe
+ * empty) whenever the request asked for partial=1; in text " missing_shards=A,B" on the
+ * OK line when there are any, with spaces, commas and control characters in a name as
+ * '?'. */
+static void put_missing(reply_t *r, int partial, size_t n,
+                        const char *(*get)(const void *, size_t), const void *src)
+{
+    if (partial) {
+        reply_next(r, REPLY_JSON_ONLY);
+        reply_key(r, "missing_shards");
+        reply_begin_list(r);
+        for (size_t i = 0; i < n; i++)
+            reply_string(r, get(src, i));
+        reply_end_list(r);
+    }
+    if (n == 0)
+        return;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(get(src, i)) + 1;
+    char *joined = malloc(len), *p = joined;
+    if (!joined)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        for (const char *s = get(src, i); *s; s++)
+            *p++ = (unsigned char)*s <= 0x20 || *s == ',' || *s == 0x7F ? '?' : *s;
+    }
+    *p = '\0';
+    reply_next(r, REPLY_TEXT_ONLY);
+    reply_kv_string(r, "missing_shards", joined);
+    free(joined);
+}
+
+static const char *results_missing(const void *src, size_t i)
+{
+    return newsidx_results_missing_shard(src, i);
+}
+
+static const char *reader_missing(const void *src, size_t i)
+{
+    return newsidx_reader_missing_shard(src, i);
+}
+
+/* One hit: JSON {rank,id,score,title,date,source,url,snippet}, the snippet only when
+ * asked for; text "rank id score date source title snippet", tab-separated. */
+static void put_hit(reply_t *r, const newsidx_hit_t *h, int snippets)
+{
+    reply_begin_map(r);
+    reply_kv_uint(r, "rank", h->rank);
+    reply_kv_string(r, "id", h->id);
+    reply_kv_real(r, "score", reply_round3(h->score), 3);
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_kv_string(r, "title", h->title);
+    reply_kv_string(r, "date", h->date);
+    reply_kv_string(r, "source", h->source);
+    reply_next(r, REPLY_TEXT_ONLY);
+    reply_kv_string(r, "title", h->title);
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_kv_string(r, "url", h->url);
+    if (!snippets)
+        reply_next(r, REPLY_TEXT_ONLY);
+    reply_kv_string(r, "snippet", h->snippet);
+    reply_end_map(r);
+}
+
+void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    newsidx_search_opts_t opts;
+    char *query = query_prelude(ctx, req, f, &opts);
+    if (!query)
+        return;
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    uint64_t t0 = server_now_us();
+    newsidx_results_t *res = NULL;
+    newsidx_status_t st = newsidx_search(reader, query, &opts, &res);
+    uint64_t took = server_now_us() - t0;
+    free(query);
+    atomic_fetch_add(&srv->stats.searches, 1);
+    worker_cache_published(ctx->worker);
+    if (st != NEWSIDX_OK) {
+        newsidx_results_destroy(res);
+        if (st == NEWSIDX_SHARD_UNAVAILABLE)
+            cmd_shard_error(ctx, f, reader);
+        else
+            cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    record_latency(srv, took);
+    size_t n = newsidx_results_count(res);
+    reply_t r;
+    reply_begin(&r, ctx->out, f, "ok");
+    reply_kv_uint(&r, "total", newsidx_results_total(res));
+    reply_kv_uint(&r, "shown", n);
+    reply_kv_uint(&r, "took_us", took);
+    reply_key(&r, "hits");
+    reply_begin_list(&r);
+    for (size_t i = 0; i < n; i++)
+        put_hit(&r, newsidx_results_hit(res, i), opts.snippets != NEWSIDX_SNIPPET_NONE);
+    reply_end_list(&r);
+    put_missing(&r, opts.partial, newsidx_results_missing_count(res), results_missing, res);
+    reply_end(&r);
+    newsidx_results_destroy(res);
+}
+
+void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    newsidx_search_opts_t opts;
+    char *query = query_prelude(ctx, req, f, &opts);
+    if (!query)
+        return;
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    uint64_t t0 = server_now_us(), count = 0;
+    newsidx_status_t st = newsidx_count(reader, query, &opts, &count);
+    uint64_t took = server_now_us() - t0;
+    free(query);
+    atomic_fetch_add(&srv->stats.searches, 1);
+    if (st != NEWSIDX_OK) {
+        if (st == NEWSIDX_SHARD_UNAVAILABLE)
+            cmd_shard_error(ctx, f, reader);
+        else
+            cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    reply_t r;
+    reply_begin(&r, ctx->out, f, "ok");
+    reply_kv_uint(&r, "count", count);
+    reply_kv_uint(&r, "took_us", took);
+    put_missing(&r, opts.partial, newsidx_reader_missing_count(reader), reader_missing, reader);
+    reply_end(&r);
+}
+
+static void put_strings(reply_t *r, const char *key, const char *const *v, size_t n)
+{
+    reply_key(r, key);
+    reply_begin_list(r);
+    for (size_t i = 0; i < n; i++)
+        reply_string(r, v[i]);
+    reply_end_list(r);
+}
+
+void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
+{
+    server_t *srv = ctx->worker->srv;
+    if (req->arg_len > NEWSD_MAX_ID_LEN) {
+        cmd_error(srv, ctx->out, f, "bad_request", "id longer than %d bytes", NEWSD_MAX_ID_LEN);
+        return;
+    }
+    newsidx_reader_t *reader = worker_reader(ctx->worker);
+    char id[NEWSD_MAX_ID_LEN + 1];
+    memcpy(id, req->arg, req->arg_len);
+    id[req->arg_len] = '\0';
+    newsidx_doc_t *doc = NULL;
+    newsidx_status_t st = newsidx_get(reader, id, &doc);
+    if (st == NEWSIDX_NOT_FOUND) {
+        cmd_error(srv, ctx->out, f, "not_found", "no document with id %s", id);
+        return;
+    }
+    if (st != NEWSIDX_OK) {
+        if (st == NEWSIDX_SHARD_UNAVAILABLE)
+            cmd_shard_error(ctx, f, reader);
+        else
+            cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+        return;
+    }
+    reply_t r;
+    reply_begin(&r, ctx->out, f, "ok");
+    reply_next(&r, REPLY_TEXT_ONLY);
+    reply_kv_string(&r, "id", doc->id);
+    reply_key(&r, "doc");
+    reply_begin_map(&r);
+    reply_kv_string(&r, "id", doc->id);
+    reply_kv_string(&r, "title", doc->title);
+    reply_kv_string(&r, "date", doc->date);
+    reply_kv_string(&r, "source", doc->source);
+    reply_kv_string(&r, "url", doc->url);
+    put_strings(&r, "topics", doc->topics, doc->ntopics);
+    put_strings(&r, "places", doc->places, doc->nplaces);
+    reply_kv_string(&r, "body", doc->body);
+    reply_end_map(&r);
+    reply_end(&r);
+    newsidx_doc_free(doc);
+}
