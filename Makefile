@@ -161,7 +161,7 @@ $(BUILD)/lib%.a:
 	ar rcs $@ $^
 
 # The indexer allocates and frees millions of small posting-map nodes; jemalloc runs it
-# about 1.2x faster than glibc's malloc here (README.md, "Benchmarks").  Sanitizer
+# about 1.2x faster than glibc's malloc here (bench/README.md).  Sanitizer
 # builds keep their own allocator.
 bin/newsindex: PROG_LIBS = $(if $(SAN),,$(shell $(PKG_CONFIG) --libs jemalloc))
 
@@ -218,7 +218,7 @@ $(SHARDCHECK): tests/tools/shardcheck.c $(LIBS_TESTS) $(BUILD)/.flags
 test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
-# ---- fuzzing (clang + libFuzzer; see README.md, "Fuzzing") ----
+# ---- fuzzing (clang + libFuzzer; see tests/README.md, "Fuzzing") ----
 
 FUZZ_CC  ?= clang
 FUZZ_CXX ?= clang++

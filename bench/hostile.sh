@@ -21,8 +21,7 @@
 # attackers are other processes or machines, not part of the poll loop of the clients
 # whose latency is measured.  BENCH_HOSTILE_SETUP=inproc runs them inside the measuring
 # process instead (stress -H load), as tests/e2e/test_load.sh does; the two setups differ
-# little since stress's never-readers stopped spinning its poll loop (README.md, "Load and
-# hostile clients").  BENCH_HOSTILE_KINDS picks the hostile kinds (stress -K: a comma-
+# little since stress's never-readers stopped spinning its poll loop (tests/README.md).  BENCH_HOSTILE_KINDS picks the hostile kinds (stress -K: a comma-
 # separated list of slow, never, half, huge, garbage; default all), to find which one
 # costs the normal clients; BENCH_HOSTILE_KINDS=query is the hostile-queries run (2
 # clients sending the costliest queries within the caps back to back: make

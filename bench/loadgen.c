@@ -9,7 +9,7 @@
  * nor a client that serialises them.  The parsing per reply is a scan for line ends
  * and tabs: cheap enough that the daemon, not this program, sets the pace.
  *
- * Every reply is checked for the shape README.md ("newsd: the daemon and its protocol") gives it, and anything else
+ * Every reply is checked for the shape newsd(8) ("PROTOCOL") gives it, and anything else
  * is counted as an error (errors=):
  *   text  "OK total=N shown=M took_us=K", M lines of exactly 7 tab-separated fields,
  *         then "END"; an "ERR ..." line is an error reply

@@ -17,8 +17,8 @@
  * big file would be built by one thread.
  *
  * The input (about 23 MB of text for corpus/) is held in memory; the output is
- * streamed, one JSON Lines record at a time (the format newsindex reads, README.md
- * "Readers"), so a 10x corpus of ~300 MB never is.  The output depends only on the
+ * streamed, one JSON Lines record at a time (the format newsindex reads, newsindex(8),
+ * "INPUT FORMATS"), so a 10x corpus of ~300 MB never is.  The output depends only on the
  * seed, N and the input (a fixed splitmix64 generator, as make_querylog uses).
  *
  *   make_scaled [-s SEED] -x N [-f FILES] -o DIR PATH...

@@ -588,7 +588,7 @@ query_report() {
         printf "- Reading the stored fields of 10 hits (C API snippet=0 minus raw Xapian ids only, 1 thread, p50): %.0f µs from the index (no document cache), %.0f µs with the cache warm\n", cmp("nocache-inproc-fields-1", "xapian-ids-1", "p50", "-"), cmp("inproc-fields-1", "xapian-ids-1", "p50", "-")
         x = cmp("tcp-snip-32", "nocache-tcp-snip-32", "qps", "/")
         if (x != "") {
-            printf "- The document cache (README.md, \"The document cache\"): newsd at 32 connections with it / with `--doc-cache-mb 0` (a second newsd, in the same rounds): snippet=1 %.0f / %.0f queries/s (%.2fx), snippet=0 %.0f / %.0f (%.2fx)", median(all["tcp-snip-32", "qps"]), median(all["nocache-tcp-snip-32", "qps"]), x, median(all["tcp-fields-32", "qps"]), median(all["nocache-tcp-fields-32", "qps"]), cmp("tcp-fields-32", "nocache-tcp-fields-32", "qps", "/")
+            printf "- The document cache (newsd(8), \"THE DOCUMENT CACHE\"): newsd at 32 connections with it / with `--doc-cache-mb 0` (a second newsd, in the same rounds): snippet=1 %.0f / %.0f queries/s (%.2fx), snippet=0 %.0f / %.0f (%.2fx)", median(all["tcp-snip-32", "qps"]), median(all["nocache-tcp-snip-32", "qps"]), x, median(all["tcp-fields-32", "qps"]), median(all["nocache-tcp-fields-32", "qps"]), cmp("tcp-fields-32", "nocache-tcp-fields-32", "qps", "/")
             if (split(cache, cs, " ") == 4) printf "; after the rounds it held %d documents in %.1f MB (both workers) and had served %.1f%% of all hits shown", cs[3], cs[4] / 1e6, 100 * cs[1] / (cs[1] + cs[2])
             if (rss_nc != "") printf "; VmRSS without it %.1f MB", median(rss_nc) / 1024
             printf "\n"
@@ -605,7 +605,7 @@ query_report() {
     echo
     hits_report
     echo
-    echo "Why they differ (checked document by document on Reuters-21578; README.md, \"Benchmarks\"):"
+    echo "Why they differ (checked document by document on Reuters-21578; bench/README.md):"
     echo "phrases are stemmed by FTS5 and Sphinx (\`\"three month\"\` also finds \"three months\"), never"
     echo "by newsd; the two Porter algorithms conflate different words (FTS5: \`generating\` ="
     echo "\`general\`, \`quarterly\` apart from \`quarter\`; FTS5 and Sphinx: \`communications\` ="

@@ -15,7 +15,7 @@
  * run their share of the requests, starting at different places in the log so they
  * do not walk the same queries in step.
  *
- * Each reader has its document cache (README.md, "The document cache"), of the C API's
+ * Each reader has its document cache (newsd(8), "THE DOCUMENT CACHE"), of the C API's
  * default size or -C MB (0: none).  With -w each thread first runs its share once,
  * untimed, so that its cache holds what a daemon that served these queries before would
  * hold: the state newsd is in when the bench compares the two.  -T MS sets each query's

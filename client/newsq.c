@@ -5,7 +5,7 @@
  * is the exception that streams: it pipelines one ADD per JSON Lines record, at most
  * NEWSQ_ADD_WINDOW in flight, and matches the replies to the lines in order.  Over TCP
  * newsd takes writes only from a connection that sent AUTH with its token, so `add`
- * and `reindex` send AUTH first there when they have a token file (README.md, "Authority for writes").
+ * and `reindex` send AUTH first there when they have a token file (newsd(8), "AUTHORITY FOR WRITES").
  */
 #include "newsq.h"
 

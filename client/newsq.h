@@ -2,7 +2,7 @@
  * newsq.h: what the parts of newsq share.  newsq is a thin client: it parses its command
  * line (opts.c), opens one connection to newsd and exchanges request and reply lines
  * (net.c), prints replies for people (print.c), and runs the subcommands (newsq.c).  It
- * knows only the line protocol (README.md) and asks for every reply in JSON.
+ * knows only the line protocol (newsd(8)) and asks for every reply in JSON.
  */
 #ifndef NEWSQ_H
 #define NEWSQ_H

@@ -1,8 +1,8 @@
 /*
  * newsd_limits.h: every limit and default of newsd, newsq and newsindex, in one place.
  *
- * Each constant is named, has a one-line reason, and is documented in README.md
- * ("Limits").  Code never repeats one of these numbers literally.
+ * Each constant is named, has a one-line reason, and is documented in the man page of
+ * the program it bounds (newsd(8), newsindex(8), newsq(1): "LIMITS").  Code never repeats one of these numbers literally.
  */
 #ifndef NEWSD_LIMITS_H
 #define NEWSD_LIMITS_H
@@ -114,7 +114,7 @@
 /* How often --progress-json writes a progress line, in milliseconds. */
 #define NEWSD_PROGRESS_JSON_MS 500
 
-/* ---- daemon (newsd): see README.md, "Connections and limits" ---- */
+/* ---- daemon (newsd): see newsd(8), "CONNECTIONS AND LIMITS" ---- */
 
 /* TCP port of the default listener. */
 #define NEWSD_DEFAULT_PORT 7878
@@ -210,7 +210,7 @@
  * doubles from there; halved below it, the window is 0 (sleep at once). */
 #define NEWSD_BUSY_POLL_GROW_START_US 25
 
-/* ---- shards (README.md, "Sharded indexes") ---- */
+/* ---- shards (newsd(8), "SHARDED INDEXES") ---- */
 
 /* (NEWSD_MAX_SHARDS, above, also bounds newsd's --shard list and stub lines: one
  * descriptor per remote shard per worker, and every query asks each of them.) */
@@ -255,7 +255,7 @@
 /* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */
 #define NEWSD_LATENCY_BUCKETS 32
 
-/* ---- authority for writes (README.md, "Authority for writes") ---- */
+/* ---- authority for writes (newsd(8), "AUTHORITY FOR WRITES") ---- */
 
 /* Longest write token (--auth-token-file) in bytes: room for any generated secret. */
 #define NEWSD_AUTH_TOKEN_MAX_LEN 256

@@ -14,7 +14,7 @@
  * result stay valid until that result is released.  The caller's inputs are copied
  * before the call returns.
  *
- * Index layout (also in README.md, "Index layout"):
+ * Index layout (also in newsindex(8), "INDEX LAYOUT"):
  *   terms   unprefixed: body words, with positions; Z<stem>: body stems (no positions)
  *           S<word>:   title words, with positions, wdf x NEWSIDX_TITLE_WEIGHT; ZS<stem>
  *           Q<id>:     the document id (unique);  XS<source>, XT<topic>, XP<place>:
@@ -26,7 +26,7 @@
  *   data    id, title, date, source, topics, places, url and body, length-prefixed;
  *           glass deflates it with zlib on disk.
  *   metadata  user key/value pairs (newsidx_writer_set_metadata); newsindex keeps
- *           "newsd.paths" and "newsd.file:..." there (README.md, "Index layout").
+ *           "newsd.paths" and "newsd.file:..." there (newsindex(8), "INDEX LAYOUT").
  */
 #ifndef NEWSIDX_H
 #define NEWSIDX_H
@@ -101,7 +101,7 @@ void newsidx_reader_close(newsidx_reader_t *reader);
 const char *newsidx_reader_error(const newsidx_reader_t *reader);
 
 /*
- * 1 when path is a replica folder kept by xapian-replicate (README.md, "Replicas"): no
+ * 1 when path is a replica folder kept by xapian-replicate (newsd(8), "REPLICAS"): no
  * glass tables, but a stub file XAPIANDB naming the live copy inside it, which
  * xapian-replicate rewrites when it switches copies.  newsidx_reader_open reads such a
  * folder through its stub (the stub's database must be reopened by opening the folder
@@ -120,7 +120,7 @@ newsidx_status_t newsidx_reader_doc_count(newsidx_reader_t *reader, uint64_t *co
 /*
  * The document cache: a reader keeps the stored fields of the hits it has shown, decoded,
  * so that a hit shown again costs no B-tree lookup, no read of the block from the file,
- * no inflate of the data and no decoding (README.md, "The document cache").  Least
+ * no inflate of the data and no decoding (newsd(8), "THE DOCUMENT CACHE").  Least
  * recently used documents leave first; the cache is emptied whenever the reader moves to
  * another revision, so a replaced or deleted document is never shown stale.  A reader
  * opens with NEWSD_DEFAULT_DOC_CACHE_MB MiB; newsidx_reader_set_doc_cache sets the most
@@ -197,7 +197,7 @@ typedef struct newsidx_hit {
 typedef struct newsidx_results newsidx_results_t;
 
 /*
- * Runs query (Xapian query-parser syntax, see README.md "Query syntax") with opts (NULL:
+ * Runs query (Xapian query-parser syntax, see newsd(8), "QUERY SYNTAX") with opts (NULL:
  * defaults).  On NEWSIDX_OK or NEWSIDX_TIMEOUT *out holds the results (partial for a
  * timeout); otherwise *out is NULL.  NEWSIDX_BAD_QUERY and NEWSIDX_BAD_ARGUMENT are the
  * caller's errors.  If the index is modified during the search the reader reopens and
@@ -355,7 +355,7 @@ void newsidx_digest(const char *s, char out[NEWSIDX_DIGEST_LEN + 1]);
 unsigned newsidx_shard_of(const char *id, unsigned nshards);
 
 /*
- * A sharded index (README.md, "Sharded indexes") is read through one reader over several
+ * A sharded index (newsd(8), "SHARDED INDEXES") is read through one reader over several
  * shards, each a local glass folder or a remote one served by xapian-tcpsrv, searched
  * together as one Xapian database: ranking uses the statistics of all shards, so the
  * scores equal those of one index holding the same documents.

@@ -1,6 +1,6 @@
 /*
- * auth.h: the shared token that gives a TCP connection write authority (README.md,
- * "Authority for writes").  newsd reads it once at start (--auth-token-file) and newsq
+ * auth.h: the shared token that gives a TCP connection write authority (newsd(8),
+ * "AUTHORITY FOR WRITES").  newsd reads it once at start (--auth-token-file) and newsq
  * reads the same kind of file to send AUTH; both use auth_token_load so that the rules
  * for the file (and the messages) are the same.  auth_token_equal compares in time that
  * does not depend on where a guess first differs from the token.  Nothing here logs,

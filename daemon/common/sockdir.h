@@ -1,6 +1,6 @@
 /*
- * sockdir.h: where the default Unix socket lives, shared by newsd and newsq (README.md,
- * "Running it").  As tmux does, the socket is in a folder of the user's own:
+ * sockdir.h: where the default Unix socket lives, shared by newsd and newsq (newsd(8),
+ * "THE DEFAULT SOCKET").  As tmux does, the socket is in a folder of the user's own:
  * $XDG_RUNTIME_DIR/newsd when that variable is set, else /tmp/newsd-UID, created mode
  * 0700.  A folder in /tmp can be made by anyone first, so both programs refuse one that
  * is a symlink, is not owned by the user or grants group or others any access: another

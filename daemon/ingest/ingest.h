@@ -51,7 +51,7 @@ typedef struct ingest_source {
     const char *id;          /* document id for single-document formats (plain text):
                                 see ingest_walk; NULL: the file's base name */
     const char *source;      /* default source (outlet) when the record names none;
-                                NULL: derived as README.md "Readers" says */
+                                NULL: derived as newsindex(8), "INPUT FORMATS" says */
     ingest_format_t format;  /* INGEST_AUTO unless forced */
     uint64_t max_bytes;      /* bytes read (decompressed) before the file is given up
                                 (INGEST_FAIL); 0: NEWSD_MAX_FILE_BYTES */
@@ -91,7 +91,7 @@ void ingest_article_free(ingest_article_t *article);
 /*
  * Parses one JSON object (line[0..len), no line end needed) into *doc, exactly as the JSON
  * Lines reader reads a record: keys id, title, body|text, date, source, url, topics,
- * places (README.md, "Readers").  default_source (may be NULL) is used when the record
+ * places (newsindex(8), "INPUT FORMATS").  default_source (may be NULL) is used when the record
  * names none.  Returns 0 with *doc pointing into article (valid until the next parse or
  * ingest_article_free); -1 when the record is malformed, or INGEST_FAIL when out of
  * memory, with the reason (e.g. "no \"id\"") in err.

@@ -1,12 +1,12 @@
 /*
  * cmd.h: the command handlers.  cmd_execute takes one request line of a connection,
  * parses it (proto.c), runs the command on the worker's reader and appends the reply, in
- * text or JSON (reply.h; README.md, "Replies"), to the connection's output buffer.  The
+ * text or JSON (reply.h; newsd(8), "Replies"), to the connection's output buffer.  The
  * handlers live by kind: reads in cmd_read.c, writes in cmd_write.c, the rest in
  * cmd_admin.c; cmd.c dispatches and holds what they share.  A
  * write (ADD, DELETE) is handed to the writer thread instead and answered later by
  * cmd_write_reply.  A command marked PROTO_WRITE runs only on a connection with write
- * authority (a Unix socket, or AUTH with the token: README.md, "Authority for writes");
+ * authority (a Unix socket, or AUTH with the token: newsd(8), "AUTHORITY FOR WRITES");
  * one function checks that, before any handler.  Nothing here touches a socket.
  */
 #ifndef NEWSD_CMD_H
@@ -25,7 +25,7 @@ typedef enum cmd_result {
     CMD_CLOSE         /* the reply is in the output buffer; close once it is sent */
 } cmd_result_t;
 
-/* What one connection may do (README.md, "Authority for writes"). */
+/* What one connection may do (newsd(8), "AUTHORITY FOR WRITES"). */
 typedef struct cmd_auth {
     int unix_socket;          /* the connection came through a Unix socket */
     int may_write;            /* ADD, DELETE (every PROTO_WRITE command) are served */

@@ -253,7 +253,7 @@ void cmd_reindex(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     if (srv->cfg.nshards) {
         cmd_error(srv, ctx->out, f, "unsupported",
                   "REINDEX does not rebuild a sharded index: rebuild the shards with "
-                  "newsindex --shards (README.md, \"Sharded indexes\")");
+                  "newsindex --shards (newsindex(8), \"SHARDED INDEXES\")");
         return;
     }
     const char *cancel = proto_option(req, "cancel");

@@ -2,7 +2,7 @@
  * conn.c: the life of one client connection, a state machine over a libevent
  * bufferevent, run by the worker thread that owns it.  Request lines are cut with
  * evbuffer_readln (EVBUFFER_EOL_CRLF) and handed to cmd_execute one at a time; every
- * limit of README.md "Connections and limits" that concerns one connection is
+ * limit of newsd(8), "CONNECTIONS AND LIMITS" that concerns one connection is
  * enforced here: line length, read-ahead, unsent output, idle and stalled connections,
  * unfinished lines, and requests served per turn.  Each connection carries its write
  * authority (c->auth): given at accept to a Unix socket connection, by AUTH to a TCP one.

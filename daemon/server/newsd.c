@@ -1,5 +1,5 @@
 /*
- * newsd.c: the daemon's command line (README.md, "Running it").  It reads the
+ * newsd.c: the daemon's command line (newsd(8), "OPTIONS").  It reads the
  * options into a server_config_t, checks them, reads the write token
  * (--auth-token-file), and hands over to server_run.  Exit status: 0 after
  * SIGTERM/SIGINT, 1 when the index, an address, the default socket's folder or the
@@ -66,7 +66,7 @@ static void usage(FILE *f)
             "                           only Unix sockets take writes\n"
             "  -h, --help               this text\n"
             "  -V, --version            the version\n"
-            "The protocol: send HELP, or see README.md.\n",
+            "The protocol: send HELP, or see newsd(8) (man -l daemon/server/newsd.8).\n",
             NEWSD_MAX_SHARDS, NEWSD_MAX_SHARD_TIMEOUT_MS, NEWSD_DEFAULT_SHARD_TIMEOUT_MS,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_SOCKET_DIR_NAME, NEWSD_DEFAULT_SOCKET_NAME,
             NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME, NEWSD_MAX_WORKERS,

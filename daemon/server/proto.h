@@ -1,5 +1,5 @@
 /*
- * proto.h: the request-line parser of the newsd protocol (README.md,
+ * proto.h: the request-line parser of the newsd protocol (newsd(8),
  * "Requests").  It turns one line, without its line end, into a proto_request_t:
  * command, name=value options and the argument.  It never touches a socket, allocates
  * nothing and knows each command's options (the table behind HELP), so a request the
@@ -46,7 +46,7 @@ typedef enum proto_arg { PROTO_ARG_NONE = 0, PROTO_ARG_REQUIRED, PROTO_ARG_OPTIO
  * (proto_find) instead of knowing command names. */
 enum proto_flag {
     PROTO_WRITE = 1u << 0,    /* changes the index, so needs write authority (cmd.c checks
-                                 it in one place: README.md, "Authority for writes") */
+                                 it in one place: newsd(8), "AUTHORITY FOR WRITES") */
     PROTO_QUEUED = 1u << 1,   /* served by the writer thread: a connection may pipeline it
                                  behind the writes it has out (conn.c) */
     PROTO_SECRET = 1u << 2    /* its line carries a secret: never quoted in the log */

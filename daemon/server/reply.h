@@ -1,7 +1,7 @@
 /*
  * reply.h: the reply printer, after notmuch's sprinter.  A command describes its reply
  * once, as a map of keys and values (strings, numbers, lists, maps), and one of two back
- * ends prints it (README.md, "Replies"):
+ * ends prints it (newsd(8), "Replies"):
  *
  *   JSON  one object on one line, built with jansson: {"status":"ok",...}
  *   text  "OK key=value ..." for the top map's scalars, then, when a member is a list or a

@@ -597,7 +597,7 @@ static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
         strcpy(sun.sun_path, path);
         if (clear_stale_socket(path, &sun) != 0)
             return -1;
-        /* Whoever can connect here may write (README.md, "Authority for writes"): the
+        /* Whoever can connect here may write (newsd(8), "AUTHORITY FOR WRITES"): the
          * socket is born owner-only (0600), with no moment at a laxer mode.  No other
          * thread runs yet, so changing the process's umask for the bind is safe. */
         mode_t old_mask = umask(0177);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end tests of write authority (README.md, "Authority for writes"): bin/newsd with
+# End-to-end tests of write authority (newsd(8), "AUTHORITY FOR WRITES"): bin/newsd with
 # and without --auth-token-file, on a free TCP port and a Unix socket in the scratch
 # folder.  Checked: every refusal of a bad token file at start (exit 1, the reason);
 # ADD and DELETE refused on an unauthenticated TCP connection, which stays usable for

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Crash safety (README.md, "Reliability"): nothing acknowledged is lost and the index stays
+# Crash safety (tests/README.md): nothing acknowledged is lost and the index stays
 # valid whatever point a process is killed at.
 #  - newsd: CRASH_CYCLES (20) cycles of: start the daemon, check that every ADD acknowledged
 #    in any earlier cycle is there (GET), stream pipelined ADDs (tests/tools/stress.c

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The fair scheduler of a worker (README.md, "Load and hostile clients"), over TCP and the
+# The fair scheduler of a worker (tests/README.md), over TCP and the
 # Unix socket, against an index of 2,000 Reuters records.  Nothing is timed:
 #  - a client that pipelines 100 full pages with snippets and never reads gets at most
 #    1 + NEWSD_MAX_UNSENT / (page size, rounded up) of them computed (STATS' searches

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Resource faults (README.md, "Reliability"):
+# Resource faults (tests/README.md):
 #  - at start, the index folder missing, a plain file in its place, an empty folder,
 #    unreadable (chmod 000: as root, which chmod does not stop, the daemon is run as
 #    nobody through setpriv), or damaged (tables truncated or overwritten, the revision

@@ -1,5 +1,5 @@
 #!/bin/sh
-# No leaks (README.md, "Reliability"): bin/newsd serves a scripted session (every command,
+# No leaks (tests/README.md): bin/newsd serves a scripted session (every command,
 # every error reply, ADD/DELETE pipelined and committed, a too-long line, an HTTP line,
 # binary garbage, a Unix-socket client, a connection still open at SIGTERM) under
 #   valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99

@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end tests of the hard query limits (README.md, "Limits"): the cost caps of one
+# End-to-end tests of the hard query limits (newsd(8), "QUERY LIMITS"): the cost caps of one
 # query, the deadline that ends every match (COUNT included, which then says timeout and
 # never a short count), the longest reply, and a daemon that keeps answering and stops on
 # SIGTERM while every worker runs the worst queries a client may send.  The index holds

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Load and hostile clients (README.md, "Reliability"), with tests/tools/stress.c against
+# Load and hostile clients (tests/README.md), with tests/tools/stress.c against
 # the real daemon on loopback and an index of 2,000 Reuters records:
 #  - LOAD_CONNS (300) connections at once, each connecting, sending a few requests one at
 #    a time and disconnecting (churn), for LOAD_QUERIES replies; every reply must equal

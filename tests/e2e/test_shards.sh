@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end tests of a sharded newsd (README.md, "Sharded indexes"), loopback only, every
+# End-to-end tests of a sharded newsd (newsd(8), "SHARDED INDEXES"), loopback only, every
 # process started and stopped here.  Part of the Reuters corpus is written once as one
 # index and once split in 3 shards by newsidx_shard_of (tests/tools/shardtool split).
 # Checked: the option and stub-file errors; for a sample of bench/queries.txt, the ids,

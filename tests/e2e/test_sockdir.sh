@@ -1,5 +1,5 @@
 #!/bin/sh
-# The default Unix socket (daemon/common/sockdir.c, README.md "Running it"): it lives in a
+# The default Unix socket (daemon/common/sockdir.c, newsd(8), "OPTIONS"): it lives in a
 # per-user folder ($XDG_RUNTIME_DIR/newsd here), made mode 0700; newsd and newsq both
 # refuse a folder of mode 0755, a symlink, or one owned by another user (as root only:
 # chown), and try no address then.  newsd never removes a socket something answers on

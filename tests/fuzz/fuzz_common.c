@@ -33,7 +33,7 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...)
  * LeakSanitizer reads this at start-up (fuzz targets and the replay driver under
  * SANITIZE=1).  Xapian 1.4.22's query parser loses the window token of NEAR/n and ADJ/n
  * (2 x 96 bytes) on some malformed queries ("a OR NEAR/3 b", "a OR NEAR/3 topic:x"); that
- * leak is inside libxapian, not ours, and is documented in README.md ("Fuzzing").  Only
+ * leak is inside libxapian, not ours, and is documented in tests/README.md, "Fuzzing".  Only
  * leaks allocated directly by that function are ignored.
  */
 const char *__lsan_default_suppressions(void);
