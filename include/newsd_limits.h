@@ -2,7 +2,8 @@
  * newsd_limits.h: every limit and default of newsd, newsq and newsindex, in one place.
  *
  * Each constant is named, has a one-line reason, and is documented in the man page of
- * the program it bounds (newsd(8), newsindex(8), newsq(1): "LIMITS").  Code never repeats one of these numbers literally.
+ * the program it bounds (newsd(8): "QUERY LIMITS", "CONNECTIONS AND LIMITS";
+ * newsindex(8) and newsq(1): "LIMITS").  Code never repeats one of these numbers literally.
  */
 #ifndef NEWSD_LIMITS_H
 #define NEWSD_LIMITS_H
