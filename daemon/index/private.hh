@@ -248,7 +248,8 @@ namespace shim {
 newsidx_reader_t *usable(newsidx_reader_t *r);
 /* The end of a reader open: *out is set on every status but NEWSIDX_NO_MEMORY. */
 newsidx_status_t reader_opened(newsidx_reader_t *r, newsidx_status_t st, newsidx_reader_t **out);
-/* Runs f; if the database moved under it, reopens and runs it once more. */
+/* Runs f; each time the database moved under it, reopens and runs it again, at most
+ * NEWSD_MODIFIED_RETRIES times. */
 void with_retry(newsidx_reader_t *r, const std::function<void()> &f);
 
 /* ---- shards (shards.cc) ---- */

@@ -75,17 +75,22 @@ newsidx_reader_t *usable(newsidx_reader_t *r)
     return r;
 }
 
-/* Runs f; if the database moved under it, reopens (emptying the document cache) and runs
- * it once more (a second DatabaseModifiedError reaches the caller's handlers as
- * NEWSIDX_MODIFIED). */
+/* A writer's commit can overwrite the blocks of the revision a reader is reading (glass
+ * keeps two), and Xapian then throws DatabaseModifiedError; the reader moves to the
+ * latest revision (emptying the document cache) and runs f again.  Commits in quick
+ * succession can do that again: after NEWSD_MODIFIED_RETRIES reopens, one more reaches
+ * the caller's handlers as NEWSIDX_MODIFIED. */
 void with_retry(newsidx_reader_t *r, const std::function<void()> &f)
 {
-    try {
-        f();
-    } catch (const Xapian::DatabaseModifiedError &) {
-        r->docs.clear();
-        r->db.reopen();
-        f();
+    for (unsigned retries = 0;; retries++) {
+        try {
+            f();
+            return;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (retries >= NEWSD_MODIFIED_RETRIES) throw;
+            r->docs.clear();
+            r->db.reopen();
+        }
     }
 }
 
