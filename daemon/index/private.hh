@@ -53,7 +53,6 @@ struct ApiErrorMsg {
     std::string msg;
 };
 
-
 #pragma GCC visibility push(hidden)
 
 /* Stores a message without letting an allocation failure escape; returns st. */
@@ -71,28 +70,31 @@ void copy_msg(const std::string &err, char *msg, size_t msglen);
 
 }  // namespace shim
 
-
 /* The handlers of every extern "C" body, most specific first (subclasses before their
  * bases: NotFound and Version are OpeningErrors, all Database* are DatabaseErrors). */
-#define NEWSIDX_CATCH(ERR, ST)                                                         \
-    catch (const shim::ApiError &e) { ST = shim::fail(ERR, e.status, e.msg); }                     \
-    catch (const shim::ApiErrorMsg &e) { ST = shim::fail(ERR, e.status, e.msg.c_str()); }          \
-    catch (const Xapian::DatabaseLockError &e) { ST = shim::fail_x(ERR, NEWSIDX_LOCKED, e); } \
-    catch (const Xapian::DatabaseNotFoundError &e) { ST = shim::fail_x(ERR, NEWSIDX_NO_INDEX, e); } \
-    catch (const Xapian::DatabaseCorruptError &e) { ST = shim::fail_x(ERR, NEWSIDX_CORRUPT, e); } \
-    catch (const Xapian::DatabaseVersionError &e) { ST = shim::fail_x(ERR, NEWSIDX_CORRUPT, e); } \
-    catch (const Xapian::DatabaseOpeningError &e) { ST = shim::fail_x(ERR, NEWSIDX_CORRUPT, e); } \
-    catch (const Xapian::DatabaseModifiedError &e) { ST = shim::fail_x(ERR, NEWSIDX_MODIFIED, e); } \
-    catch (const Xapian::QueryParserError &e) { ST = shim::fail_x(ERR, NEWSIDX_BAD_QUERY, e); } \
-    catch (const Xapian::WildcardError &e) { ST = shim::fail_x(ERR, NEWSIDX_BAD_QUERY, e); } \
-    catch (const Xapian::InvalidArgumentError &e) { ST = shim::fail_x(ERR, NEWSIDX_BAD_ARGUMENT, e); } \
-    catch (const Xapian::RangeError &e) { ST = shim::fail_x(ERR, NEWSIDX_BAD_ARGUMENT, e); } \
-    catch (const Xapian::DatabaseError &e) { ST = shim::fail_x(ERR, shim::db_error_status(e), e); } \
-    catch (const Xapian::NetworkError &e) { ST = shim::fail_x(ERR, NEWSIDX_SHARD_UNAVAILABLE, e); } \
-    catch (const Xapian::Error &e) { ST = shim::fail_x(ERR, NEWSIDX_INTERNAL, e); }          \
+#define NEWSIDX_CATCH(ERR, ST)                                                              \
+    catch (const shim::ApiError &e) { ST = shim::fail(ERR, e.status, e.msg); }              \
+    catch (const shim::ApiErrorMsg &e) { ST = shim::fail(ERR, e.status, e.msg.c_str()); }   \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseLockError, NEWSIDX_LOCKED)                        \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseNotFoundError, NEWSIDX_NO_INDEX)                  \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseCorruptError, NEWSIDX_CORRUPT)                    \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseVersionError, NEWSIDX_CORRUPT)                    \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseOpeningError, NEWSIDX_CORRUPT)                    \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseModifiedError, NEWSIDX_MODIFIED)                  \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, QueryParserError, NEWSIDX_BAD_QUERY)                      \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, WildcardError, NEWSIDX_BAD_QUERY)                         \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, InvalidArgumentError, NEWSIDX_BAD_ARGUMENT)               \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, RangeError, NEWSIDX_BAD_ARGUMENT)                         \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, DatabaseError, shim::db_error_status(e))                  \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, NetworkError, NEWSIDX_SHARD_UNAVAILABLE)                  \
+    NEWSIDX_CATCH_XAPIAN(ERR, ST, Error, NEWSIDX_INTERNAL)                                  \
     catch (const std::bad_alloc &) { ST = shim::fail(ERR, NEWSIDX_NO_MEMORY, "out of memory"); } \
-    catch (const std::exception &e) { ST = shim::fail(ERR, NEWSIDX_INTERNAL, e.what()); }    \
+    catch (const std::exception &e) { ST = shim::fail(ERR, NEWSIDX_INTERNAL, e.what()); }   \
     catch (...) { ST = shim::fail(ERR, NEWSIDX_INTERNAL, "unknown exception"); }
+
+/* One handler of NEWSIDX_CATCH: Xapian::TYPE gives STATUS, with Xapian's message. */
+#define NEWSIDX_CATCH_XAPIAN(ERR, ST, TYPE, STATUS) \
+    catch (const Xapian::TYPE &e) { ST = shim::fail_x(ERR, STATUS, e); }
 
 namespace shim {
 

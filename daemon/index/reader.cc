@@ -202,11 +202,12 @@ void newsidx_search_opts_init(newsidx_search_opts_t *opts)
 namespace {
 
 /* Snippets (README.md, "Snippets"): without SNIPPET_BACKGROUND_MODEL, which looks up a
- * term frequency for every word of the text, many times slower.  NEWSIDX_SNIPPET_FIRST leaves out
- * SNIPPET_EXHAUSTIVE, so Xapian stops reading the body once it has a window with matches
- * and has moved past it (Xapian's default; the window may be less dense than the best one
- * further on); NEWSIDX_SNIPPET_BEST reads the whole body for the best window.  Without
- * SNIPPET_EMPTY_WITHOUT_MATCH a hit matched only in its title gets the start of the body. */
+ * term frequency for every word of the text, many times slower.  NEWSIDX_SNIPPET_FIRST
+ * leaves out SNIPPET_EXHAUSTIVE, so Xapian stops reading the body once it has a window
+ * with matches and has moved past it (Xapian's default; the window may be less dense
+ * than the best one further on); NEWSIDX_SNIPPET_BEST reads the whole body for the best
+ * window.  Without SNIPPET_EMPTY_WITHOUT_MATCH a hit matched only in its title gets the
+ * start of the body. */
 unsigned snippet_flags(int mode)
 {
     return mode == NEWSIDX_SNIPPET_BEST ? unsigned(Xapian::MSet::SNIPPET_EXHAUSTIVE) : 0u;
@@ -228,7 +229,7 @@ void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opt
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
     Xapian::Enquire enq(db);
-    enq.set_query(deadline_query(r->db, query, o, all_local(r), dl));
+    enq.set_query(deadline_query(db, query, o, all_local(r), dl));
     if (o.sort == NEWSIDX_SORT_DATE)
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
     else if (o.sort == NEWSIDX_SORT_DATE_ASC)
@@ -388,7 +389,7 @@ newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
         sharded(r, o.partial != 0, [&] {
             Xapian::Database &db = r->db;
             Xapian::Enquire enq(db);
-            enq.set_query(deadline_query(r->db, query, o, all_local(r), dl));
+            enq.set_query(deadline_query(db, query, o, all_local(r), dl));
             enq.set_weighting_scheme(Xapian::BoolWeight());
             Xapian::MSet m = enq.get_mset(0, 0, db.get_doccount());
             n = m.get_matches_estimated();
