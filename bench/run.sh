@@ -127,7 +127,7 @@ build_programs() {
     mkdir -p "$BIN" "$LOGS"
     pkg_cflags=$(pkg-config --cflags $PKGS) || die "pkg-config: missing one of $PKGS"
     pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
-    # The library holds C++ (newsidx.cc), so everything links with the C++ driver.
+    # The index library is C++ (daemon/index/), so everything links with the C++ driver.
     for obj in bench_corpus querylog sphinxql; do
         if stale "$BIN/$obj.o"; then
             $CC $BENCH_CFLAGS $pkg_cflags -c "bench/$obj.c" -o "$BIN/$obj.o" ||

@@ -41,8 +41,9 @@ mkdir -p "$WORK" || die "cannot create $WORK"
 # shellcheck disable=SC2046
 { ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibench -c bench/querylog.c \
       -o "$WORK/querylog.o" &&
-  ${CXX:-c++} -std=c++17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibench -o "$WORK/xapian_shards" \
-      bench/xapian_shards.cc "$WORK/querylog.o" $(pkg-config --cflags --libs xapian-core) \
+  ${CXX:-c++} -std=c++17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ibench -Iinclude \
+      -Idaemon/index -o "$WORK/xapian_shards" bench/xapian_shards.cc "$WORK/querylog.o" \
+      build/rel/libindex.a build/rel/libcommon.a $(pkg-config --cflags --libs xapian-core) \
       -lpthread -lm; } || die "cannot build bench/xapian_shards.cc"
 
 # shellcheck disable=SC2086

@@ -2,10 +2,9 @@
  * xapian_ids: raw Xapian in-process, top 10 document ids only: the ceiling for any
  * server built on it, and the "raw in-process Xapian (ids only)" figure of issue 7.
  * The C API has no ids-only page (newsidx_search always reads the stored fields), so
- * this talks to Xapian directly, with the query parser set up as daemon/index/newsidx.cc
- * does for the words and phrases of the log: English stemmer, STEM_SOME, default AND,
- * unfielded words searching body ("") and title ("S"), FLAG_DEFAULT | WILDCARD |
- * PURE_NOT.  No document is read: the MSet's docids are the result.
+ * this talks to Xapian directly, with the shim's own query-parser set-up
+ * (daemon/index/query.hh), so the log's queries parse as newsd parses them.  No document
+ * is read: the MSet's docids are the result.
  *
  * With -t T, T threads each open their own Database (Xapian handles are not
  * thread-safe) and run their share of the requests from different starting points.
@@ -23,7 +22,7 @@
 #include <xapian.h>
 
 #include "querylog.h"
-#include "xapian_parser.h"
+#include "query.hh"
 
 namespace {
 
@@ -51,7 +50,7 @@ void *run(void *arg)
     /* Every thread reaches the barrier, opened or not, so a failure cannot hang main. */
     try {
         db = Xapian::Database(w->index);
-        bench_setup_parser(qp, db);
+        shim::setup_query_parser(qp, db);
     } catch (const Xapian::Error &e) {
         fprintf(stderr, "xapian_ids: %s\n", e.get_description().c_str());
         w->failed = true;
@@ -65,7 +64,7 @@ void *run(void *arg)
         double t0 = bench_us();
         try {
             Xapian::Enquire enq(db);
-            enq.set_query(qp.parse_query(q, BENCH_QUERY_FLAGS));
+            enq.set_query(qp.parse_query(q, shim::QUERY_FLAGS));
             Xapian::MSet m = enq.get_mset(0, PAGE, PAGE);
             /* Read the ids, the one thing this page returns. */
             Xapian::docid sum = 0;

@@ -6,8 +6,7 @@
  *
  * Each SPEC is an index folder or tcp:HOST:PORT (a xapian-tcpsrv); all of them are
  * added to one Xapian::Database, so BM25 uses the statistics of the whole.  The parser
- * is set up as daemon/index/newsidx.cc does for the words and phrases of the log (as
- * bench/xapian_ids.cc).
+ * is the shim's own set-up (daemon/index/query.hh), as in bench/xapian_ids.cc.
  *
  * Modes (-m), each a top-10 page by relevance:
  *   ids    the document ids only: no document is read
@@ -41,7 +40,7 @@
 #include <xapian.h>
 
 #include "querylog.h"
-#include "xapian_parser.h"
+#include "query.hh"
 
 namespace {
 
@@ -110,7 +109,7 @@ Xapian::doccount page(Xapian::Database &db, std::vector<Xapian::Database> &shard
                       Xapian::QueryParser &qp, const char *q, Mode mode, size_t *bytes)
 {
     Xapian::Enquire enq(db);
-    enq.set_query(qp.parse_query(q, BENCH_QUERY_FLAGS));
+    enq.set_query(qp.parse_query(q, shim::QUERY_FLAGS));
     Xapian::MSet m = enq.get_mset(0, PAGE, PAGE);
     if (mode == MODE_PERSHARD) {
         read_by_shard(m, shards, bytes);
@@ -138,7 +137,7 @@ void *run(void *arg)
             db.add_database(open_spec(s, w->timeout_ms));
             if (w->mode == MODE_PERSHARD) shards.push_back(open_spec(s, w->timeout_ms));
         }
-        bench_setup_parser(qp, db);
+        shim::setup_query_parser(qp, db);
     } catch (const Xapian::Error &e) {
         fprintf(stderr, "xapian_shards: %s\n", e.get_description().c_str());
         w->b.failed = 1;

@@ -77,6 +77,10 @@
 #define NEWSD_DEADLINE_MIN_POSTINGS 100000
 /* Longest Xapian term in bytes (glass's hard cap); longer filter terms are cut. */
 #define NEWSD_MAX_TERM_LEN 245
+/* Times a read reopens the index and runs again when a commit moved the index under it
+ * (the index layer's retry, the only one): commits in quick succession can do that more
+ * than once; one more after these is NEWSIDX_MODIFIED. */
+#define NEWSD_MODIFIED_RETRIES 3
 
 /* ---- indexer ---- */
 

@@ -2,7 +2,7 @@
  * newsidx.h: the news index, a plain C API over Xapian.
  *
  * This is the only way newsd, newsindex and the tests reach the index.  No Xapian or
- * C++ type appears here; the implementation (daemon/index/newsidx.cc) catches every C++
+ * C++ type appears here; the implementation (daemon/index/) catches every C++
  * exception at the boundary and turns it into a newsidx_status_t, keeping the message
  * on the handle (newsidx_reader_error / newsidx_writer_error).
  *
@@ -46,7 +46,9 @@ typedef enum newsidx_status {
     NEWSIDX_NO_INDEX,       /* no index at that path */
     NEWSIDX_CORRUPT,        /* the index is damaged or not a Xapian index */
     NEWSIDX_LOCKED,         /* another writer holds the index */
-    NEWSIDX_MODIFIED,       /* the index changed under a reader twice in a row; reopen */
+    NEWSIDX_MODIFIED,       /* the index kept changing under a read: returned only after
+                               the reader reopened and ran it again NEWSD_MODIFIED_RETRIES
+                               times; callers need no retry of their own */
     NEWSIDX_IO,             /* reading or writing the disk failed (full, permissions) */
     NEWSIDX_NO_MEMORY,      /* an allocation failed */
     NEWSIDX_TIMEOUT,        /* the match hit its time limit; results are partial */
@@ -201,7 +203,8 @@ typedef struct newsidx_results newsidx_results_t;
  * defaults).  On NEWSIDX_OK or NEWSIDX_TIMEOUT *out holds the results (partial for a
  * timeout); otherwise *out is NULL.  NEWSIDX_BAD_QUERY and NEWSIDX_BAD_ARGUMENT are the
  * caller's errors.  If the index is modified during the search the reader reopens and
- * retries once; a second failure gives NEWSIDX_MODIFIED.
+ * runs it again, up to NEWSD_MODIFIED_RETRIES times (as every read of a reader does);
+ * NEWSIDX_MODIFIED only after those.
  */
 newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
                                 const newsidx_search_opts_t *opts, newsidx_results_t **out);

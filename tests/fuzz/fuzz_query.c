@@ -1,8 +1,8 @@
 /*
- * fuzz_query.c: query strings and search options into the index shim (daemon/index/newsidx.cc:
- * Xapian's query parser with the shim's prefixes and wildcard cap, date and tag filters,
- * sorting by date, snippets with highlight markers, newsidx_count and newsidx_get) on a
- * small index built once from real documents (fuzz_index).
+ * fuzz_query.c: query strings and search options into the index shim (daemon/index/query.cc
+ * and reader.cc: Xapian's query parser with the shim's prefixes and wildcard cap, date and
+ * tag filters, sorting by date, snippets with highlight markers, newsidx_count and
+ * newsidx_get) on a small index built once from real documents (fuzz_index).
  *
  * Input: FUZZ_QUERY_HEADER bytes of numeric options, then newline-separated fields: the
  * query, since, until, source, topic, highlight start, highlight end (absent or empty:

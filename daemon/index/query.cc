@@ -1,0 +1,297 @@
+/*
+ * query.cc: what a query string becomes: the one query-parser set-up (query.hh), the
+ * search options' filters, the cost caps checked before a match runs, and the deadline
+ * guard that ends a match at its time limit.
+ */
+#include "query.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "private.hh"
+
+namespace shim {
+
+namespace {
+
+/* Lowercases the value of a boolean field (source:Reuters finds XSreuters), as the
+ * indexer does; QueryParser leaves boolean values as typed. */
+class LowercaseFilter : public Xapian::FieldProcessor {
+  public:
+    explicit LowercaseFilter(const char *prefix) : prefix_(prefix) {}
+    Xapian::Query operator()(const std::string &str) override
+    {
+        return Xapian::Query(filter_term(prefix_, str));
+    }
+
+  private:
+    const char *prefix_;
+};
+
+/* The pattern of an OP_WILDCARD subquery.  Xapian 1.4 has no accessor for it; its
+ * serialisation (the remote protocol's, so stable within 1.4) is 0x0b, the expansion
+ * limit, the limit type and combiner (a byte each), then the pattern's length and bytes,
+ * lengths as in net/length.h: one byte below 255, else 0xff and a 7-bit varint. */
+std::string wildcard_pattern(const Xapian::Query &q)
+{
+    std::string s = q.serialise();
+    size_t pos = 1;
+    auto length = [&s, &pos]() {
+        if (pos >= s.size()) throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+        size_t len = static_cast<unsigned char>(s[pos++]);
+        if (len < 255) return len;
+        size_t v = 0;
+        for (unsigned shift = 0; pos < s.size() && shift < 8 * sizeof v; shift += 7) {
+            unsigned char b = static_cast<unsigned char>(s[pos++]);
+            v |= size_t(b & 0x7f) << shift;
+            if (b & 0x80) return v + 255;
+        }
+        throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+    };
+    if (s.empty() || s[0] != '\x0b') throw ApiError{NEWSIDX_INTERNAL, "not a wildcard"};
+    length();
+    pos += 2;
+    size_t n = length();
+    if (pos + n > s.size()) throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+    return s.substr(pos, n);
+}
+
+void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
+{
+    if (++c.nodes > NEWSD_MAX_QUERY_NODES)
+        throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "query too complex: more than " +
+                          std::to_string(NEWSD_MAX_QUERY_NODES) +
+                          " terms and operators (NEWSD_MAX_QUERY_NODES)"};
+    if (q.get_type() == Xapian::Query::OP_WILDCARD) {
+        std::string prefix = wildcard_pattern(q);
+        size_t matched = 0;
+        for (Xapian::TermIterator t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+            c.postings += t.get_termfreq();
+            if (++c.scanned > NEWSD_MAX_WILDCARD_SCAN)
+                throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "wildcards too broad: they match more than " +
+                                  std::to_string(NEWSD_MAX_WILDCARD_SCAN) +
+                                  " index terms (NEWSD_MAX_WILDCARD_SCAN)"};
+            matched++;
+        }
+        c.expansion += std::min<size_t>(matched, NEWSD_MAX_WILDCARD_TERMS);
+        if (c.expansion > NEWSD_MAX_QUERY_EXPANSION)
+            throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "wildcards expand to more than " +
+                              std::to_string(NEWSD_MAX_QUERY_EXPANSION) +
+                              " terms in all (NEWSD_MAX_QUERY_EXPANSION)"};
+        return;
+    }
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM:
+        for (Xapian::TermIterator t = q.get_terms_begin(); t != q.get_terms_end(); ++t)
+            c.postings += db.get_termfreq(*t);
+        break;
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_NEAR:
+        c.positional = true;
+        break;
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX:
+    case Xapian::Query::OP_SCALE_WEIGHT:
+    case Xapian::Query::OP_ELITE_SET:
+        break;
+    default:    /* value ranges, match-all, posting sources: up to a pass over the index */
+        c.postings += db.get_doccount();
+        break;
+    }
+    for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++) add_cost(db, q.get_subquery(i), c);
+}
+
+/* The query string parsed, checked against the caps; its cost added to cost. */
+Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCost &cost)
+{
+    if (!query) throw ApiError{NEWSIDX_BAD_ARGUMENT, "query is NULL"};
+    size_t n = strlen(query);
+    if (n > NEWSD_MAX_QUERY_LEN) throw ApiError{NEWSIDX_BAD_QUERY, "query too long"};
+    size_t i = 0;
+    while (i < n && (query[i] == ' ' || (query[i] >= '\t' && query[i] <= '\r'))) i++;
+    if (i == n) throw ApiError{NEWSIDX_BAD_QUERY, "empty query"};
+
+    Xapian::QueryParser qp;
+    setup_query_parser(qp, db);
+    Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
+    if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
+    add_cost(db, q, cost);
+    return q;
+}
+
+/* The parsed query with the filters of opts applied, and what it may cost. */
+Xapian::Query build_query(const Xapian::Database &db, const char *query,
+                          const newsidx_search_opts_t &o, QueryCost &cost)
+{
+    Xapian::Query q = parse_query(db, query, cost);
+    std::string since, until;
+    if (o.since && *o.since) since = parse_day_opt(o.since, "since: want YYYY-MM-DD or YYYYMMDD");
+    if (o.until && *o.until) until = parse_day_opt(o.until, "until: want YYYY-MM-DD or YYYYMMDD");
+    if (!since.empty() && !until.empty()) {
+        if (since > until) throw ApiError{NEWSIDX_BAD_ARGUMENT, "since is after until"};
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_DAY, since, until));
+    } else if (!since.empty()) {
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_GE, NEWSIDX_SLOT_DAY, since));
+    } else if (!until.empty()) {
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_LE, NEWSIDX_SLOT_DAY, until));
+    }
+    if (!since.empty() || !until.empty()) cost.postings += db.get_doccount();
+    if (o.source && *o.source) {
+        std::string t = filter_term("XS", o.source);
+        cost.postings += db.get_termfreq(t);
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(t));
+    }
+    if (o.topic && *o.topic) {
+        std::string t = filter_term("XT", o.topic);
+        cost.postings += db.get_termfreq(t);
+        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(t));
+    }
+    return q;
+}
+
+/*
+ * The hard deadline of a match.  Xapian 1.4's Enquire::set_time_limit only stops
+ * widening the count once the time is up; it never ends the match.  So every local
+ * match carries this posting source as a boolean filter that matches every document: the
+ * matcher asks it about each candidate, it reads the clock every
+ * NEWSD_DEADLINE_CHECK_EVERY questions, and once the deadline has passed it says it is at
+ * its end, which ends the match at once with what was found so far (`expired` tells the
+ * caller that the answer is short).  It claims the database's document count as its
+ * frequency, so estimates and the order of the matcher's work are those of the query
+ * alone.  Remote shards cannot run it (it has no registered name): their matches end
+ * with the shard timeout instead.
+ */
+class DeadlineSource : public Xapian::PostingSource {
+    Deadline *deadline_;
+    Xapian::docid cur_ = 0, last_ = 0;
+    unsigned ticks_ = 0;
+
+    void tick()
+    {
+        if (++ticks_ % NEWSD_DEADLINE_CHECK_EVERY == 0 && Clock::now() >= deadline_->at)
+            deadline_->expired = true;
+    }
+
+  public:
+    explicit DeadlineSource(Deadline *d) : deadline_(d) {}
+    void init(const Xapian::Database &db) override
+    {
+        cur_ = 0;
+        last_ = db.get_lastdocid();
+        set_maxweight(0);
+        Xapian::doccount n = db.get_doccount();
+        termfreq_min = termfreq_est = termfreq_max = n;
+        if (Clock::now() >= deadline_->at) deadline_->expired = true;
+    }
+    Xapian::doccount get_termfreq_min() const override { return termfreq_min; }
+    Xapian::doccount get_termfreq_est() const override { return termfreq_est; }
+    Xapian::doccount get_termfreq_max() const override { return termfreq_max; }
+    void next(double) override
+    {
+        ++cur_;
+        tick();
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        if (did > cur_) cur_ = did;
+        tick();
+    }
+    bool at_end() const override { return cur_ > last_ || deadline_->expired; }
+    Xapian::docid get_docid() const override { return cur_; }
+    DeadlineSource *clone() const override { return new DeadlineSource(deadline_); }
+    std::string get_description() const override { return "DeadlineSource"; }
+
+  private:
+    Xapian::doccount termfreq_min = 0, termfreq_est = 0, termfreq_max = 0;
+};
+
+/*
+ * A phrase or NEAR checks positions inside its own loop and may reject thousands of
+ * documents before the match above it sees one, so the guard goes into each of them as
+ * well: Xapian puts the terms of a phrase under a filter into that filter's AND, which
+ * then asks the guard about every document whose positions it would read.  Operators
+ * without a parameter are rebuilt around their guarded subqueries; the rest are kept.
+ */
+Xapian::Query guard_positional(const Xapian::Query &q, const Xapian::Query &guard, bool &changed)
+{
+    switch (q.get_type()) {
+    case Xapian::Query::OP_PHRASE:
+    case Xapian::Query::OP_NEAR:
+        changed = true;
+        return Xapian::Query(Xapian::Query::OP_FILTER, q, guard);
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX: {
+        std::vector<Xapian::Query> subs;
+        bool any = false;
+        for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++)
+            subs.push_back(guard_positional(q.get_subquery(i), guard, any));
+        if (!any) return q;
+        changed = true;
+        return Xapian::Query(q.get_type(), subs.begin(), subs.end());
+    }
+    default:
+        return q;
+    }
+}
+
+}  // namespace
+
+void setup_query_parser(Xapian::QueryParser &qp, const Xapian::Database &db)
+{
+    qp.set_stemmer(Xapian::Stem("en"));
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_AND);
+    qp.set_database(db);
+    qp.set_max_expansion(NEWSD_MAX_WILDCARD_TERMS, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                         Xapian::QueryParser::FLAG_WILDCARD);
+    /* Unfielded words search body and title; the title is indexed once, with S. */
+    qp.add_prefix("", "");
+    qp.add_prefix("", "S");
+    qp.add_prefix("title", "S");
+    qp.add_boolean_prefix("source", (new LowercaseFilter("XS"))->release());
+    qp.add_boolean_prefix("topic", (new LowercaseFilter("XT"))->release());
+    qp.add_boolean_prefix("place", (new LowercaseFilter("XP"))->release());
+    qp.add_boolean_prefix("id", "Q");
+    /* date:2021-03-01..2021-03-31 and bare 20210301..20210331, on the day slot. */
+    qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY, "date:"))->release());
+    qp.add_rangeprocessor((new Xapian::DateRangeProcessor(NEWSIDX_SLOT_DAY))->release());
+}
+
+Deadline deadline_of(const newsidx_search_opts_t &o)
+{
+    Deadline d;
+    d.at = o.timeout_ms ? Clock::now() + std::chrono::milliseconds(o.timeout_ms)
+                        : Clock::time_point::max();
+    return d;
+}
+
+Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
+                             const newsidx_search_opts_t &o, bool local, Deadline &d)
+{
+    QueryCost cost;
+    Xapian::Query q = build_query(db, query, o, cost);
+    if (d.at == Clock::time_point::max() || !local) return q;
+    if (!cost.positional && cost.postings < NEWSD_DEADLINE_MIN_POSTINGS) return q;
+    Xapian::Query guard((new DeadlineSource(&d))->release());
+    bool changed = false;
+    return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
+}
+
+}  // namespace shim

@@ -1,0 +1,78 @@
+/*
+ * query.hh: the query side of the index shim (query.cc): the one query-parser set-up
+ * (the syntax newsd accepts, used by the shim and by the bench programs that call Xapian
+ * directly), the cost caps a query is checked against before it runs, and the deadline
+ * guard that ends a long match.
+ */
+#ifndef NEWSIDX_QUERY_HH
+#define NEWSIDX_QUERY_HH
+
+#include "newsidx.h"
+
+#include <xapian.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#pragma GCC visibility push(hidden)
+
+namespace shim {
+
+using Clock = std::chrono::steady_clock;
+
+/*
+ * Query syntax.  Flags: FLAG_DEFAULT (PHRASE | BOOLEAN | LOVEHATE: "..." phrases,
+ * AND/OR/NOT/XOR in capitals with brackets, +must/-mustnot), plus FLAG_WILDCARD
+ * (prefix*, expanded against this database, at most NEWSD_MAX_WILDCARD_TERMS terms, the
+ * most frequent kept rather than an error) and FLAG_PURE_NOT ("NOT spam" alone).  Left
+ * out: BOOLEAN_ANY_CASE ("and" is a word in headlines), PARTIAL (search-as-you-type),
+ * SPELLING_CORRECTION and SYNONYM (no such data in the index), CJK_NGRAM (the indexer
+ * does not n-gram either).  Note that on a syntax error Xapian's parser retries with the
+ * operators treated as words, so few inputs fail: what does fail is NEWSIDX_BAD_QUERY.
+ */
+const unsigned QUERY_FLAGS = Xapian::QueryParser::FLAG_DEFAULT |
+                             Xapian::QueryParser::FLAG_WILDCARD |
+                             Xapian::QueryParser::FLAG_PURE_NOT;
+
+/* Sets qp up to parse against db as newsd does (parse with QUERY_FLAGS): English stems
+ * (STEM_SOME), default AND, unfielded words in body and title, the field prefixes, the
+ * date ranges and the wildcard cap. */
+void setup_query_parser(Xapian::QueryParser &qp, const Xapian::Database &db);
+
+/*
+ * The cost caps of one query, checked before it runs: its parsed tree holds at most
+ * NEWSD_MAX_QUERY_NODES subqueries, and its wildcards together expand to at most
+ * NEWSD_MAX_QUERY_EXPANSION terms (each keeps its NEWSD_MAX_WILDCARD_TERMS most frequent)
+ * after scanning at most NEWSD_MAX_WILDCARD_SCAN index terms.  Xapian 1.4 expands a
+ * wildcard when the match starts, opening a posting list for every term it keeps, so
+ * without these a short line of wildcards holds a worker and hundreds of MB.
+ */
+struct QueryCost {
+    size_t nodes = 0, expansion = 0, scanned = 0;
+    uint64_t postings = 0;      /* entries in the posting lists of its leaves, at most */
+    bool positional = false;    /* it has a phrase or NEAR, whose cost postings miss */
+};
+
+/* The deadline of one call; `expired` says that the match was cut short. */
+struct Deadline {
+    Clock::time_point at;
+    bool expired = false;
+};
+
+/* The deadline of a call with options o, from now (none when o.timeout_ms is 0). */
+Deadline deadline_of(const newsidx_search_opts_t &o);
+
+/* The parsed query with the filters of o applied, checked against the cost caps
+ * (ApiError when over one or malformed), under the deadline d when the match can run
+ * long (it reads NEWSD_DEADLINE_MIN_POSTINGS postings or more, or checks positions) and
+ * runs here (local: no remote shard, which could not run the guard).  A match reading
+ * fewer postings ends within milliseconds. */
+Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
+                             const newsidx_search_opts_t &o, bool local, Deadline &d);
+
+}  // namespace shim
+
+#pragma GCC visibility pop
+
+#endif
