@@ -38,7 +38,7 @@ newsidx_status_t newsidx_reader_get_metadata(newsidx_reader_t *reader, const cha
         newsidx_reader_t *r = usable(reader);
         check_key(key);
         std::string v;
-        /* over shards, Xapian reads metadata from the first (README.md, "Sharded indexes") */
+        /* over shards, Xapian reads metadata from the first (newsd(8), "SHARDED INDEXES") */
         sharded(r, false, [&] { v = r->db.get_metadata(key); });
         *value = c_copy(v);
     }

@@ -201,7 +201,7 @@ void newsidx_search_opts_init(newsidx_search_opts_t *opts)
 
 namespace {
 
-/* Snippets (README.md, "Snippets"): without SNIPPET_BACKGROUND_MODEL, which looks up a
+/* Snippets (newsd(8), "SEARCH"): without SNIPPET_BACKGROUND_MODEL, which looks up a
  * term frequency for every word of the text, many times slower.  NEWSIDX_SNIPPET_FIRST
  * leaves out SNIPPET_EXHAUSTIVE, so Xapian stops reading the body once it has a window
  * with matches and has moved past it (Xapian's default; the window may be less dense

@@ -356,8 +356,8 @@ bool reopen_shards(newsidx_reader_t *r)
  * round trips in a row.  Each shard's connection is independent, though: the hits are
  * grouped by shard (a combined database numbers shard j's document d as
  * (d - 1) * n + j + 1) and each remote shard's group is read by a thread of its own,
- * so the page costs as many round trips as the busiest shard holds hits (README.md,
- * "Sharded indexes", has the figures).  Local shards and plain readers read in line.
+ * so the page costs as many round trips as the busiest shard holds hits
+ * (bench/RESULTS-shards.md has the figures).  Local shards and plain readers read in line.
  * Building with -DNEWSIDX_SERIAL_FETCH reads everything in line, to measure it.
  */
 std::vector<std::string> page_data(newsidx_reader_t *r, const Xapian::MSet &m,

@@ -49,7 +49,7 @@ static void test_queries(newsidx_reader_t *r)
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
 
-    /* The README's quick-start query. */
+    /* The quick-start query of README.md. */
     newsidx_results_t *res = search(r, "\"Istanbul Convention\"", &o);
     CHECK_STR(first_id(res), SEED_ID);
     const newsidx_hit_t *h = res ? newsidx_results_hit(res, 0) : NULL;
@@ -116,7 +116,7 @@ static void test_queries(newsidx_reader_t *r)
     newsidx_results_destroy(res);
 }
 
-/* Every example of the README's query-syntax table does what the table says. */
+/* Every example of newsd(8)'s QUERY SYNTAX does what it says. */
 static void test_readme_examples(newsidx_reader_t *r)
 {
     newsidx_search_opts_t o;
