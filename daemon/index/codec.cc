@@ -11,6 +11,7 @@
 #include <new>
 
 #include "day.h"
+#include "utf8.h"
 
 namespace shim {
 
@@ -148,11 +149,7 @@ std::string parse_day_opt(const char *s, const char *what)
 std::string filter_term(const char *prefix, const std::string &name)
 {
     std::string t = prefix + Xapian::Unicode::tolower(name);
-    if (t.size() > NEWSD_MAX_TERM_LEN) {
-        size_t n = NEWSD_MAX_TERM_LEN;
-        while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80) n--;
-        t.resize(n);
-    }
+    t.resize(utf8_cut(t.data(), t.size(), NEWSD_MAX_TERM_LEN));
     return t;
 }
 

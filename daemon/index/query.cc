@@ -114,7 +114,9 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCo
 {
     if (!query) throw ApiError{NEWSIDX_BAD_ARGUMENT, "query is NULL"};
     size_t n = strlen(query);
-    if (n > NEWSD_MAX_QUERY_LEN) throw ApiError{NEWSIDX_BAD_QUERY, "query too long"};
+    if (n > NEWSD_MAX_QUERY_LEN)
+        throw ApiErrorMsg{NEWSIDX_BAD_QUERY,
+                          "query longer than " + std::to_string(NEWSD_MAX_QUERY_LEN) + " bytes"};
     size_t i = 0;
     while (i < n && (query[i] == ' ' || (query[i] >= '\t' && query[i] <= '\r'))) i++;
     if (i == n) throw ApiError{NEWSIDX_BAD_QUERY, "empty query"};
@@ -133,8 +135,8 @@ Xapian::Query build_query(const Xapian::Database &db, const char *query,
 {
     Xapian::Query q = parse_query(db, query, cost);
     std::string since, until;
-    if (o.since && *o.since) since = parse_day_opt(o.since, "since: want YYYY-MM-DD or YYYYMMDD");
-    if (o.until && *o.until) until = parse_day_opt(o.until, "until: want YYYY-MM-DD or YYYYMMDD");
+    if (o.since) since = parse_day_opt(o.since, "since must be a day, YYYY-MM-DD or YYYYMMDD");
+    if (o.until) until = parse_day_opt(o.until, "until must be a day, YYYY-MM-DD or YYYYMMDD");
     if (!since.empty() && !until.empty()) {
         if (since > until) throw ApiError{NEWSIDX_BAD_ARGUMENT, "since is after until"};
         q = Xapian::Query(Xapian::Query::OP_FILTER, q,

@@ -288,8 +288,12 @@ void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opt
 
 void check_page(const newsidx_search_opts_t &o)
 {
-    if (o.offset > NEWSD_MAX_OFFSET) throw ApiError{NEWSIDX_BAD_ARGUMENT, "offset too large"};
-    if (o.limit > NEWSD_MAX_LIMIT) throw ApiError{NEWSIDX_BAD_ARGUMENT, "limit too large"};
+    if (o.offset > NEWSD_MAX_OFFSET)
+        throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT, "offset must be a number from 0 to " +
+                                                    std::to_string(NEWSD_MAX_OFFSET)};
+    if (o.limit > NEWSD_MAX_LIMIT)
+        throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT, "limit must be a number from 0 to " +
+                                                    std::to_string(NEWSD_MAX_LIMIT)};
     if (o.snippet_len > NEWSD_MAX_SNIPPET_LEN)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "snippet length too large"};
     if (o.snippets < NEWSIDX_SNIPPET_NONE || o.snippets > NEWSIDX_SNIPPET_BEST)

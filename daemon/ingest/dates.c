@@ -10,20 +10,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "day.h"
 #include "ingest_internal.h"
-
-static int days_in_month(int year, int mon)
-{
-    static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return mon == 2 && leap ? 29 : dim[mon - 1];
-}
 
 int ingest_iso_from_fields(int year, int mon, int day, int hour, int min, int sec,
                            char out[INGEST_ISO_LEN])
 {
-    if (year < 0 || year > 9999 || mon < 1 || mon > 12 || day < 1 ||
-        day > days_in_month(year, mon) || hour < 0 || hour > 23 || min < 0 || min > 59 ||
+    if (!day_valid(year, mon, day) || hour < 0 || hour > 23 || min < 0 || min > 59 ||
         sec < 0 || sec > 60)
         return -1;
     if (sec == 60)  /* a leap second: keep the day, stay inside it */

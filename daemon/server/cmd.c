@@ -31,8 +31,9 @@ void cmd_error(server_t *srv, struct evbuffer *out, reply_format_t format, const
 
 /* ---- option values ---- */
 
-/* Parses a decimal number 0..max; -1 when v is not one. */
-static int parse_uint(const char *v, unsigned max, unsigned *out)
+/* Parses a decimal number of at most 9 digits; -1 when v is not one.  Its range is the
+ * index's rule (newsidx_search says which value is out of it). */
+static int parse_uint(const char *v, unsigned *out)
 {
     if (!*v || strlen(v) > 9)
         return -1;
@@ -42,31 +43,8 @@ static int parse_uint(const char *v, unsigned max, unsigned *out)
             return -1;
         n = n * 10 + (unsigned long)(*p - '0');
     }
-    if (n > max)
-        return -1;
     *out = (unsigned)n;
     return 0;
-}
-
-/* "YYYY-MM-DD" or "YYYYMMDD" with a plausible month and day. */
-static int valid_day(const char *v)
-{
-    char d[9];
-    size_t n = strlen(v);
-    if (n == 10 && v[4] == '-' && v[7] == '-') {
-        memcpy(d, v, 4);
-        memcpy(d + 4, v + 5, 2);
-        memcpy(d + 6, v + 8, 2);
-    } else if (n == 8) {
-        memcpy(d, v, 8);
-    } else {
-        return 0;
-    }
-    for (int i = 0; i < 8; i++)
-        if (d[i] < '0' || d[i] > '9')
-            return 0;
-    int mon = (d[4] - '0') * 10 + (d[5] - '0'), day = (d[6] - '0') * 10 + (d[7] - '0');
-    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31;
 }
 
 /* v is "0" or "1": *out gets it; -1 otherwise. */
@@ -99,11 +77,11 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
                                                  NEWSIDX_SORT_DATE_ASC };
     const char *v;
     int flag, k;
-    if ((v = proto_option(req, "limit")) && parse_uint(v, NEWSD_MAX_LIMIT, &opts->limit)) {
+    if ((v = proto_option(req, "limit")) && parse_uint(v, &opts->limit)) {
         snprintf(msg, msglen, "limit must be a number from 0 to %d", NEWSD_MAX_LIMIT);
         return -1;
     }
-    if ((v = proto_option(req, "offset")) && parse_uint(v, NEWSD_MAX_OFFSET, &opts->offset)) {
+    if ((v = proto_option(req, "offset")) && parse_uint(v, &opts->offset)) {
         snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
         return -1;
     }
@@ -134,18 +112,9 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
         }
         opts->sort = sort_modes[k];
     }
-    static const char *const days[] = { "since", "until" };
-    for (int i = 0; i < 2; i++)
-        if ((v = proto_option(req, days[i]))) {
-            if (!valid_day(v)) {
-                snprintf(msg, msglen, "%s must be a day, YYYY-MM-DD or YYYYMMDD", days[i]);
-                return -1;
-            }
-            if (i == 0)
-                opts->since = v;
-            else
-                opts->until = v;
-        }
+    /* The index checks the days (and the limit and offset ranges) and says which is wrong. */
+    opts->since = proto_option(req, "since");
+    opts->until = proto_option(req, "until");
     opts->source = proto_option(req, "source");
     opts->topic = proto_option(req, "topic");
     return 0;

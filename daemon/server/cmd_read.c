@@ -32,12 +32,6 @@ static char *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req, reply_for
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
         return NULL;
     }
-    /* The index refuses a longer query too, but its message does not name the limit. */
-    if (req->arg_len > NEWSD_MAX_QUERY_LEN) {
-        cmd_error(srv, ctx->out, f, "bad_query", "query longer than %d bytes",
-                  NEWSD_MAX_QUERY_LEN);
-        return NULL;
-    }
     char *query = strndup(req->arg, req->arg_len);
     if (!query)
         cmd_error(srv, ctx->out, f, "internal", "out of memory");
