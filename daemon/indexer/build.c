@@ -194,49 +194,52 @@ static int run_merges(merge_job_t *jobs, unsigned n, unsigned threads)
     return 0;
 }
 
-/*
- * A fresh build of opt->index with nshards shards (1: one plain index): builders write
- * their file ranges, each into one bulk writer per shard; then each shard's parts are
- * merged (in parallel) into DIR.new-PID (itself, or its shard-K folders and the stub),
- * which replaces DIR.
- */
-int build_fresh(const options_t *opt, const ingest_filelist_t *files,
-                       const file_state_t *states, counts_t *total, unsigned nshards)
-{
-    /* Room for "/shard-BB-K" below the work folder. */
-    char work[PATH_MAX - 32], newdir[PATH_MAX], olddir[PATH_MAX];
-    if (workdir_names(opt->index, work, sizeof work, newdir, olddir) != 0)
-        return -1;
-    if (mkdir(work, 0755) != 0) {
-        progress_fail("cannot create %s: %s", work, strerror(errno));
-        return -1;
-    }
+/* One fresh build: its builders, their parts, the merges, and the folders. */
+typedef struct build {
+    const options_t *opt;
+    unsigned nb, nshards;          /* builders, shards */
+    builder_t *b;
+    pthread_t *th;
+    char (*parts)[PATH_MAX];       /* builder k's part of shard s: parts[k * nshards + s] */
+    merge_job_t *merges;           /* one per shard */
+    char work[PATH_MAX - 32];      /* room for "/shard-BB-K" below it */
+    char newdir[PATH_MAX], olddir[PATH_MAX];
+} build_t;
 
-    /* A builder buffers for each of its shards' writers: the flush threshold is split
-     * between them, so that a builder holds about NEWSD_BULK_FLUSH_THRESHOLD documents
-     * in all, as in a plain build (measured on Reuters: 3 shards at 500 each cost 30%
-     * more CPU than one index, at 166 the same; 64 shards at 500 took 600 MB, at 7
-     * 110 MB).  Set before any writer exists; a value in the environment wins. */
-    if (nshards > 1 && !getenv("XAPIAN_FLUSH_THRESHOLD")) {
-        char threshold[16];
-        unsigned per = NEWSD_BULK_FLUSH_THRESHOLD / nshards;
-        snprintf(threshold, sizeof threshold, "%u", per ? per : 1);
-        setenv("XAPIAN_FLUSH_THRESHOLD", threshold, 1);
-    }
+/* A builder buffers for each of its shards' writers: the flush threshold is split
+ * between them, so that a builder holds about NEWSD_BULK_FLUSH_THRESHOLD documents in
+ * all, as in a plain build.  Set before any writer exists; a value in the environment
+ * wins. */
+static void split_flush_threshold(unsigned nshards)
+{
+    if (nshards < 2 || getenv("XAPIAN_FLUSH_THRESHOLD"))
+        return;
+    char threshold[16];
+    unsigned per = NEWSD_BULK_FLUSH_THRESHOLD / nshards;
+    snprintf(threshold, sizeof threshold, "%u", per ? per : 1);
+    setenv("XAPIAN_FLUSH_THRESHOLD", threshold, 1);
+}
+
+/* --jobs, fewer when builders x shards would pass NEWSD_MAX_SHARD_WRITERS or there are
+ * fewer files. */
+static unsigned builder_count(const options_t *opt, size_t nfiles, unsigned nshards)
+{
     unsigned nb = opt->jobs;
     if (nshards > 1 && nb > NEWSD_MAX_SHARD_WRITERS / nshards)
         nb = NEWSD_MAX_SHARD_WRITERS / nshards ? NEWSD_MAX_SHARD_WRITERS / nshards : 1;
-    if (nb > files->n)
-        nb = files->n ? (unsigned)files->n : 1;
+    if (nb > nfiles)
+        nb = nfiles ? (unsigned)nfiles : 1;
+    return nb;
+}
+
+/* Gives each builder its range of files, of about equal text, and its parts' folders. */
+static int plan_builders(build_t *bd, const ingest_filelist_t *files,
+                         const file_state_t *states)
+{
     uint64_t *sizes = calloc(files->n ? files->n : 1, sizeof *sizes);
-    builder_t *b = calloc(nb, sizeof *b);
-    pthread_t *th = calloc(nb, sizeof *th);
-    char (*parts)[PATH_MAX] = calloc((size_t)nb * nshards, sizeof *parts);
-    merge_job_t *merges = calloc(nshards, sizeof *merges);
-    int rc = -1;
-    if (!sizes || !b || !th || !parts || !merges) {
+    if (!sizes) {
         progress_fail("out of memory");
-        goto out;
+        return -1;
     }
     for (size_t i = 0; i < files->n; i++) {
         uint64_t est = build_estimated_size(&files->files[i]);
@@ -244,27 +247,35 @@ int build_fresh(const options_t *opt, const ingest_filelist_t *files,
         sizes[i] = (uint64_t)((double)est * text_share(files->files[i].path));
     }
     size_t bounds[NEWSD_MAX_BUILDERS + 1];
-    partition_ranges(sizes, files->n, nb, bounds);
-    for (unsigned k = 0; k < nb; k++) {
-        b[k].first = bounds[k];
-        b[k].last = bounds[k + 1];
-        b[k].parts = parts + (size_t)k * nshards;
-        b[k].sink.n = nshards;
-        for (unsigned s = 0; s < nshards; s++) {
-            if (nshards == 1)
-                snprintf(b[k].parts[s], PATH_MAX, "%s/shard-%02u", work, k % 100);
+    partition_ranges(sizes, files->n, bd->nb, bounds);
+    free(sizes);
+    for (unsigned k = 0; k < bd->nb; k++) {
+        builder_t *b = &bd->b[k];
+        b->opt = bd->opt;
+        b->files = files;
+        b->states = states;
+        b->first = bounds[k];
+        b->last = bounds[k + 1];
+        b->parts = bd->parts + (size_t)k * bd->nshards;
+        b->sink.n = bd->nshards;
+        for (unsigned s = 0; s < bd->nshards; s++) {
+            if (bd->nshards == 1)
+                snprintf(b->parts[s], PATH_MAX, "%s/shard-%02u", bd->work, k % 100);
             else
-                snprintf(b[k].parts[s], PATH_MAX, "%s/shard-%02u-%u", work, k % 100, s);
+                snprintf(b->parts[s], PATH_MAX, "%s/shard-%02u-%u", bd->work, k % 100, s);
         }
     }
+    return 0;
+}
 
+/* Runs the builders to their end and adds up what they read.  Returns 0, or -1 with
+ * the failure reported. */
+static int run_builders(build_t *bd, counts_t *total)
+{
     progress_set_phase(PHASE_INDEX);
     unsigned started = 0;
-    for (unsigned k = 0; k < nb; k++) {
-        b[k].opt = opt;
-        b[k].files = files;
-        b[k].states = states;
-        if (pthread_create(&th[k], NULL, builder_main, &b[k]) != 0) {
+    for (unsigned k = 0; k < bd->nb; k++) {
+        if (pthread_create(&bd->th[k], NULL, builder_main, &bd->b[k]) != 0) {
             progress_fail("cannot start a builder thread");
             indexer_stop_requested = 1;
             break;
@@ -272,94 +283,145 @@ int build_fresh(const options_t *opt, const ingest_filelist_t *files,
         started++;
     }
     for (unsigned k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
+        pthread_join(bd->th[k], NULL);
     if (indexer_stop_requested) {
-        progress_fail("interrupted; %s is unchanged", opt->index);
-        goto out;
+        progress_fail("interrupted; %s is unchanged", bd->opt->index);
+        return -1;
     }
-    if (started < nb)
-        goto out;
-
-    for (unsigned k = 0; k < nb; k++) {
-        if (b[k].status != NEWSIDX_OK) {
-            progress_fail("writing %s failed (%s): %s", nshards == 1 ? b[k].parts[0] : work,
-                     newsidx_status_name(b[k].status), b[k].msg);
-            goto out;
+    if (started < bd->nb)
+        return -1;
+    for (unsigned k = 0; k < bd->nb; k++) {
+        const builder_t *b = &bd->b[k];
+        if (b->status != NEWSIDX_OK) {
+            progress_fail("writing %s failed (%s): %s",
+                          bd->nshards == 1 ? b->parts[0] : bd->work,
+                          newsidx_status_name(b->status), b->msg);
+            return -1;
         }
-        total->added += b[k].counts.added;
-        total->skipped += b[k].counts.skipped;
-        total->errors += b[k].counts.errors;
-        total->bytes += b[k].counts.bytes;
-        total->files_indexed += b[k].counts.files_indexed;
+        total->added += b->counts.added;
+        total->skipped += b->counts.skipped;
+        total->errors += b->counts.errors;
+        total->bytes += b->counts.bytes;
+        total->files_indexed += b->counts.files_indexed;
     }
-    for (unsigned s = 0; s < nshards; s++) {
-        merges[s].n = nb;
-        for (unsigned k = 0; k < nb; k++)
-            merges[s].sources[k] = b[k].parts[s];
-        if (nshards == 1)
-            snprintf(merges[s].dest, PATH_MAX, "%s", newdir);
-        else if (shardlayout_shard_path(newdir, s, merges[s].dest, PATH_MAX) != 0) {
-            progress_fail("%s: path too long", newdir);
-            goto out;
+    return 0;
+}
+
+/* Merges each shard's parts into its folder in newdir (newdir itself for one shard).
+ * Returns 0, or -1 with the failure reported and newdir removed. */
+static int merge_parts(build_t *bd, counts_t *total)
+{
+    const options_t *opt = bd->opt;
+    for (unsigned s = 0; s < bd->nshards; s++) {
+        merge_job_t *m = &bd->merges[s];
+        m->n = bd->nb;
+        for (unsigned k = 0; k < bd->nb; k++)
+            m->sources[k] = bd->b[k].parts[s];
+        if (bd->nshards == 1)
+            snprintf(m->dest, PATH_MAX, "%s", bd->newdir);
+        else if (shardlayout_shard_path(bd->newdir, s, m->dest, PATH_MAX) != 0) {
+            progress_fail("%s: path too long", bd->newdir);
+            return -1;
         }
     }
-
-    progress_counters.nshards = nb;
+    progress_counters.nshards = bd->nb;
     progress_set_phase(PHASE_MERGE);
-    if (opt->verbose)
-        for (unsigned k = 0; k < nb; k++)
-            progress_note("builder %u: files %zu-%zu, %" PRIu64 " MB, %.2f s", k, b[k].first, b[k].last,
-                 b[k].counts.bytes / 1000000, b[k].seconds);
-    if (nshards > 1 && mkdir(newdir, 0755) != 0) {
-        progress_fail("cannot create %s: %s", newdir, strerror(errno));
-        goto out;
+    for (unsigned k = 0; opt->verbose && k < bd->nb; k++) {
+        const builder_t *b = &bd->b[k];
+        progress_note("builder %u: files %zu-%zu, %" PRIu64 " MB, %.2f s", k, b->first,
+                      b->last, b->counts.bytes / 1000000, b->seconds);
+    }
+    if (bd->nshards > 1 && mkdir(bd->newdir, 0755) != 0) {
+        progress_fail("cannot create %s: %s", bd->newdir, strerror(errno));
+        return -1;
     }
     double merge_start = progress_elapsed();
-    if (run_merges(merges, nshards, opt->jobs) != 0) {
+    if (run_merges(bd->merges, bd->nshards, opt->jobs) != 0) {
         if (indexer_stop_requested)
             progress_fail("interrupted; %s is unchanged", opt->index);
-        fsutil_remove_tree(newdir);
-        goto out;
+        fsutil_remove_tree(bd->newdir);
+        return -1;
     }
     uint64_t dups = 0;
-    for (unsigned s = 0; s < nshards; s++)
-        dups += merges[s].dups;
+    for (unsigned s = 0; s < bd->nshards; s++)
+        dups += bd->merges[s].dups;
     if (opt->verbose)
         progress_note("merged %u builder%s' output into %u shard%s in %.2f s (%" PRIu64
-             " duplicate ids)", nb, nb == 1 ? "" : "s", nshards, nshards == 1 ? "" : "s",
-             progress_elapsed() - merge_start, dups);
+                      " duplicate ids)", bd->nb, bd->nb == 1 ? "" : "s", bd->nshards,
+                      bd->nshards == 1 ? "" : "s", progress_elapsed() - merge_start, dups);
     /* A later record with the same id replaced an earlier one. */
     total->added -= dups;
     total->replaced += dups;
+    return 0;
+}
 
-    /* The merge keeps the parts' file records; the paths are set once, here. */
-    for (unsigned s = 0; s < nshards; s++)
-        if (record_commit_paths(opt, merges[s].dest) != 0) {
-            fsutil_remove_tree(newdir);
-            goto out;
-        }
+/* Records the paths in each shard of newdir (the merge keeps the parts' file records;
+ * the paths are set once, here) and writes the stub.  Returns 0, or -1 with newdir
+ * removed. */
+static int finish_newdir(const build_t *bd)
+{
     char msg[512];
-    if (nshards > 1 && shardlayout_write_stub(newdir, nshards, msg, sizeof msg) != 0) {
+    for (unsigned s = 0; s < bd->nshards; s++)
+        if (record_commit_paths(bd->opt, bd->merges[s].dest) != 0) {
+            fsutil_remove_tree(bd->newdir);
+            return -1;
+        }
+    if (bd->nshards > 1 && shardlayout_write_stub(bd->newdir, bd->nshards, msg, sizeof msg) != 0) {
         progress_fail("%s", msg);
-        fsutil_remove_tree(newdir);
-        goto out;
+        fsutil_remove_tree(bd->newdir);
+        return -1;
     }
-
     if (indexer_stop_requested) {
-        progress_fail("interrupted; %s is unchanged", opt->index);
-        fsutil_remove_tree(newdir);
-        goto out;
+        progress_fail("interrupted; %s is unchanged", bd->opt->index);
+        fsutil_remove_tree(bd->newdir);
+        return -1;
     }
-    /* The swap: from here on DIR is either the old index or the new one. */
-    if (workdir_swap_in(opt->index, newdir, olddir) != 0)
-        goto out;
-    rc = 0;
-out:
-    fsutil_remove_tree(work);
-    free(sizes);
-    free(b);
-    free(th);
-    free(parts);
-    free(merges);
+    return 0;
+}
+
+/*
+ * A fresh build of opt->index with nshards shards (1: one plain index): builders write
+ * their file ranges, each into one bulk writer per shard; then each shard's parts are
+ * merged (in parallel) into DIR.new-PID (itself, or its shard-K folders and the stub),
+ * which replaces DIR.
+ */
+int build_fresh(const options_t *opt, const ingest_filelist_t *files,
+                const file_state_t *states, counts_t *total, unsigned nshards)
+{
+    build_t *bd = calloc(1, sizeof *bd);
+    if (!bd) {
+        progress_fail("out of memory");
+        return -1;
+    }
+    bd->opt = opt;
+    bd->nshards = nshards;
+    if (workdir_names(opt->index, bd->work, sizeof bd->work, bd->newdir, bd->olddir) != 0) {
+        free(bd);
+        return -1;
+    }
+    if (mkdir(bd->work, 0755) != 0) {
+        progress_fail("cannot create %s: %s", bd->work, strerror(errno));
+        free(bd);
+        return -1;
+    }
+    split_flush_threshold(nshards);
+    bd->nb = builder_count(opt, files->n, nshards);
+    bd->b = calloc(bd->nb, sizeof *bd->b);
+    bd->th = calloc(bd->nb, sizeof *bd->th);
+    bd->parts = calloc((size_t)bd->nb * nshards, sizeof *bd->parts);
+    bd->merges = calloc(nshards, sizeof *bd->merges);
+    int rc = -1;
+    if (!bd->b || !bd->th || !bd->parts || !bd->merges)
+        progress_fail("out of memory");
+    else if (plan_builders(bd, files, states) == 0 && run_builders(bd, total) == 0 &&
+             merge_parts(bd, total) == 0 && finish_newdir(bd) == 0)
+        /* The swap: from here on DIR is either the old index or the new one. */
+        rc = workdir_swap_in(opt->index, bd->newdir, bd->olddir);
+    fsutil_remove_tree(bd->work);
+    free(bd->b);
+    free(bd->th);
+    free(bd->parts);
+    free(bd->merges);
+    free(bd);
     return rc;
 }

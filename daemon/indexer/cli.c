@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "indexer.h"
 
 static void usage(FILE *out)
@@ -48,29 +49,6 @@ static void usage(FILE *out)
             NEWSD_LOCK_TIMEOUT_S, NEWSD_UPDATE_COMMIT_EVERY, NEWSD_MAX_BUILDERS, NEWSD_MAX_SHARDS);
 }
 
-/* Parses a whole number from min to max; -1 when it is not one. */
-static int parse_number(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(s, &end, 10);
-    if (errno || end == s || *end || n < min || n > max)
-        return -1;
-    *out = n;
-    return 0;
-}
-
-/* A numeric option's value min..max into *out; else says so (what: "seconds", "a number")
- * and returns -1. */
-static int number_option(const char *name, const char *what, const char *s, long min,
-                         long max, long *out)
-{
-    if (parse_number(s, min, max, out) == 0)
-        return 0;
-    fprintf(stderr, "newsindex: %s takes %s from %ld to %ld, not '%s'\n", name, what, min, max, s);
-    return -1;
-}
-
 /* The absolute form of a command-line path: its realpath, or for one that does not exist
  * (a folder deleted since the last run, for --prune) the working folder joined to it. */
 static char *absolute_path(const char *path)
@@ -95,33 +73,36 @@ static char *absolute_path(const char *path)
     return abs;
 }
 
-int cli_parse(int argc, char **argv, options_t *opt)
+enum { OPT_INCLUDE = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SOURCE, OPT_PROGRESS, OPT_NO_PROGRESS,
+       OPT_PROGRESS_JSON, OPT_PRUNE, OPT_FORCE, OPT_COMPACT, OPT_LOCK_TIMEOUT,
+       OPT_COMMIT_EVERY, OPT_SHARDS };
+
+static const struct option longopts[] = {
+    { "index", required_argument, NULL, 'i' },
+    { "rebuild", no_argument, NULL, 'r' },
+    { "prune", no_argument, NULL, OPT_PRUNE },
+    { "force", no_argument, NULL, OPT_FORCE },
+    { "compact", no_argument, NULL, OPT_COMPACT },
+    { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+    { "commit-every", required_argument, NULL, OPT_COMMIT_EVERY },
+    { "jobs", required_argument, NULL, 'j' },
+    { "shards", required_argument, NULL, OPT_SHARDS },
+    { "include", required_argument, NULL, OPT_INCLUDE },
+    { "exclude", required_argument, NULL, OPT_EXCLUDE },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "source", required_argument, NULL, OPT_SOURCE },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+    { "progress-json", no_argument, NULL, OPT_PROGRESS_JSON },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* The defaults, and room for the --include and --exclude lists.  Returns 0 or -1. */
+static int set_defaults(int argc, options_t *opt)
 {
-    enum { OPT_INCLUDE = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SOURCE, OPT_PROGRESS, OPT_NO_PROGRESS,
-           OPT_PROGRESS_JSON, OPT_PRUNE, OPT_FORCE, OPT_COMPACT, OPT_LOCK_TIMEOUT,
-           OPT_COMMIT_EVERY, OPT_SHARDS };
-    static const struct option longopts[] = {
-        { "index", required_argument, NULL, 'i' },
-        { "rebuild", no_argument, NULL, 'r' },
-        { "prune", no_argument, NULL, OPT_PRUNE },
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "compact", no_argument, NULL, OPT_COMPACT },
-        { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
-        { "commit-every", required_argument, NULL, OPT_COMMIT_EVERY },
-        { "jobs", required_argument, NULL, 'j' },
-        { "shards", required_argument, NULL, OPT_SHARDS },
-        { "include", required_argument, NULL, OPT_INCLUDE },
-        { "exclude", required_argument, NULL, OPT_EXCLUDE },
-        { "format", required_argument, NULL, OPT_FORMAT },
-        { "source", required_argument, NULL, OPT_SOURCE },
-        { "progress", no_argument, NULL, OPT_PROGRESS },
-        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-        { "progress-json", no_argument, NULL, OPT_PROGRESS_JSON },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     opt->jobs = cores > 0 ? (unsigned)cores : 1;
     if (opt->jobs > NEWSD_MAX_BUILDERS)
@@ -135,103 +116,122 @@ int cli_parse(int argc, char **argv, options_t *opt)
         fprintf(stderr, "newsindex: out of memory\n");
         return -1;
     }
-    int c;
+    return 0;
+}
+
+/* A ranged option's value into *out (of unsigned type). */
+static int ranged(const char *name, const char *unit, const char *arg, long lo, long hi,
+                  unsigned *out)
+{
     long n;
-    const char *index = NULL;   /* opt->index is set to a copy at the end */
-    while ((c = getopt_long(argc, argv, "i:rj:vhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            index = optarg;
-            break;
-        case 'r':
-            opt->rebuild = 1;
-            break;
-        case OPT_PRUNE:
-            opt->prune = 1;
-            break;
-        case OPT_FORCE:
-            opt->force = 1;
-            break;
-        case OPT_COMPACT:
-            opt->compact = 1;
-            break;
-        case OPT_LOCK_TIMEOUT:
-            if (number_option("--lock-timeout", "seconds", optarg, 0, NEWSD_MAX_LOCK_TIMEOUT_S,
-                              &n) != 0)
-                return -1;
-            opt->lock_timeout = (unsigned)n;
-            break;
-        case OPT_COMMIT_EVERY:
-            if (number_option("--commit-every", "a number", optarg, 1, NEWSD_MAX_COMMIT_EVERY,
-                              &n) != 0)
-                return -1;
-            opt->commit_every = (uint64_t)n;
-            break;
-        case 'j':
-            if (number_option("--jobs", "a number", optarg, 1, NEWSD_MAX_BUILDERS, &n) != 0)
-                return -1;
-            opt->jobs = (unsigned)n;
-            break;
-        case OPT_SHARDS:
-            if (number_option("--shards", "a number", optarg, 1, NEWSD_MAX_SHARDS, &n) != 0)
-                return -1;
-            opt->shards = (unsigned)n;
-            break;
-        case OPT_INCLUDE:
-            opt->include[opt->ninclude++] = optarg;
-            break;
-        case OPT_EXCLUDE:
-            opt->exclude[opt->nexclude++] = optarg;
-            break;
-        case OPT_FORMAT:
-            if (ingest_format_parse(optarg, &opt->format) != 0) {
-                fprintf(stderr, "newsindex: unknown --format '%s' (auto, text, reuters, jsonl, "
-                                "trec)\n", optarg);
-                return -1;
-            }
-            break;
-        case OPT_SOURCE:
-            if (!*optarg || strlen(optarg) > NEWSD_MAX_TAG_LEN) {
-                fprintf(stderr, "newsindex: --source takes a name of 1 to %d bytes\n",
-                        NEWSD_MAX_TAG_LEN);
-                return -1;
-            }
-            opt->source = optarg;
-            break;
-        case OPT_PROGRESS:
-            opt->progress = 1;
-            break;
-        case OPT_NO_PROGRESS:
-            opt->progress = 0;
-            break;
-        case OPT_PROGRESS_JSON:
-            opt->progress_json = 1;
-            break;
-        case 'v':
-            opt->verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(EXIT_OK);
-        case 'V':
-            printf("newsindex %s (Xapian %s)\n", NEWSD_VERSION_STRING, newsidx_xapian_version());
-            exit(EXIT_OK);
-        default:
-            fprintf(stderr, "Try 'newsindex --help'.\n");
+    if (cliopt_number("newsindex", name, arg, lo, hi, unit, &n) != 0)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* The options that take a value.  Returns 0, or -1 after saying why. */
+static int value_option(int c, const char *arg, options_t *opt)
+{
+    long n;
+    switch (c) {
+    case OPT_LOCK_TIMEOUT:
+        return ranged("--lock-timeout", "seconds", arg, 0, NEWSD_MAX_LOCK_TIMEOUT_S,
+                      &opt->lock_timeout);
+    case OPT_COMMIT_EVERY:
+        if (cliopt_number("newsindex", "--commit-every", arg, 1, NEWSD_MAX_COMMIT_EVERY,
+                          "a number", &n) != 0)
+            return -1;
+        opt->commit_every = (uint64_t)n;
+        return 0;
+    case 'j':
+        return ranged("--jobs", "a number", arg, 1, NEWSD_MAX_BUILDERS, &opt->jobs);
+    case OPT_SHARDS:
+        return ranged("--shards", "a number", arg, 1, NEWSD_MAX_SHARDS, &opt->shards);
+    case OPT_INCLUDE:
+        opt->include[opt->ninclude++] = arg;
+        return 0;
+    case OPT_EXCLUDE:
+        opt->exclude[opt->nexclude++] = arg;
+        return 0;
+    case OPT_FORMAT:
+        if (ingest_format_parse(arg, &opt->format) != 0) {
+            fprintf(stderr, "newsindex: unknown --format '%s' (auto, text, reuters, jsonl, "
+                            "trec)\n", arg);
             return -1;
         }
+        return 0;
+    case OPT_SOURCE:
+        if (!*arg || strlen(arg) > NEWSD_MAX_TAG_LEN) {
+            fprintf(stderr, "newsindex: --source takes a name of 1 to %d bytes\n",
+                    NEWSD_MAX_TAG_LEN);
+            return -1;
+        }
+        opt->source = arg;
+        return 0;
     }
+    return -1;
+}
+
+/* One option of the command line (index: where --index goes).  Returns 0, or -1 after
+ * saying why; --help and --version exit here. */
+static int one_option(int c, const char *arg, options_t *opt, const char **index)
+{
+    switch (c) {
+    case 'i':
+        *index = arg;
+        return 0;
+    case 'r':
+        opt->rebuild = 1;
+        return 0;
+    case OPT_PRUNE:
+        opt->prune = 1;
+        return 0;
+    case OPT_FORCE:
+        opt->force = 1;
+        return 0;
+    case OPT_COMPACT:
+        opt->compact = 1;
+        return 0;
+    case OPT_PROGRESS:
+        opt->progress = 1;
+        return 0;
+    case OPT_NO_PROGRESS:
+        opt->progress = 0;
+        return 0;
+    case OPT_PROGRESS_JSON:
+        opt->progress_json = 1;
+        return 0;
+    case 'v':
+        opt->verbose = 1;
+        return 0;
+    case 'h':
+        usage(stdout);
+        exit(EXIT_OK);
+    case 'V':
+        printf("newsindex %s (Xapian %s)\n", NEWSD_VERSION_STRING, newsidx_xapian_version());
+        exit(EXIT_OK);
+    case '?':
+        fprintf(stderr, "Try 'newsindex --help'.\n");
+        return -1;
+    }
+    return value_option(c, arg, opt);
+}
+
+/* The checks of the options together, once all are read (paths: how many PATHs). */
+static int check_options(const options_t *opt, const char *index, int paths)
+{
     if (!index || !*index) {
         fprintf(stderr, "newsindex: --index DIR is required\nTry 'newsindex --help'.\n");
         return -1;
     }
     if (opt->compact) {
-        if (optind < argc || opt->rebuild || opt->prune || opt->force || opt->shards) {
+        if (paths || opt->rebuild || opt->prune || opt->force || opt->shards) {
             fprintf(stderr, "newsindex: --compact takes no PATH and no --rebuild, --prune, "
                             "--force or --shards\nTry 'newsindex --help'.\n");
             return -1;
         }
-    } else if (optind >= argc) {
+    } else if (!paths) {
         fprintf(stderr, "newsindex: name at least one file or folder to index\n"
                         "Try 'newsindex --help'.\n");
         return -1;
@@ -241,13 +241,19 @@ int cli_parse(int argc, char **argv, options_t *opt)
                         "reads anyway\n");
         return -1;
     }
+    return 0;
+}
+
+/* The index folder without trailing slashes, and the absolute form of each PATH. */
+static int set_paths(options_t *opt, const char *index, char **paths, int npaths)
+{
     /* A trailing slash would put the work folders inside the index folder. */
     size_t len = strlen(index);
     while (len > 1 && index[len - 1] == '/')
         len--;
     opt->index = strndup(index, len);
-    opt->paths = (const char *const *)argv + optind;
-    opt->npaths = (size_t)(argc - optind);
+    opt->paths = (const char *const *)paths;
+    opt->npaths = (size_t)npaths;
     opt->roots = calloc(opt->npaths + 1, sizeof *opt->roots);
     if (!opt->index || !opt->roots) {
         fprintf(stderr, "newsindex: out of memory\n");
@@ -262,6 +268,20 @@ int cli_parse(int argc, char **argv, options_t *opt)
         }
     }
     return 0;
+}
+
+int cli_parse(int argc, char **argv, options_t *opt)
+{
+    if (set_defaults(argc, opt) != 0)
+        return -1;
+    const char *index = NULL;   /* opt->index is set to a copy at the end */
+    int c;
+    while ((c = getopt_long(argc, argv, "i:rj:vhV", longopts, NULL)) != -1)
+        if (one_option(c, optarg, opt, &index) != 0)
+            return -1;
+    if (check_options(opt, index, argc - optind) != 0)
+        return -1;
+    return set_paths(opt, index, argv + optind, argc - optind);
 }
 
 void cli_free(options_t *opt)

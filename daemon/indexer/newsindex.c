@@ -69,6 +69,95 @@ static file_state_t *stat_files(const ingest_filelist_t *files)
 }
 
 
+/* --compact: the index compacted in place.  Returns the exit status. */
+static int run_compact(const options_t *opt, unsigned nshards, FILE *summary)
+{
+    uint64_t before = 0, after = 0;
+    int rc = compact_index(opt, nshards, &before, &after);
+    progress_set_phase(PHASE_DONE);
+    progress_stop();
+    double secs = progress_elapsed();
+    if (rc == 0)
+        fprintf(summary, "newsindex: compacted %s bytes_before=%" PRIu64 " bytes_after=%" PRIu64
+                " seconds=%.2f\n", opt->index, before, after, secs);
+    fflush(summary);
+    if (opt->progress_json)
+        progress_json_done(rc == 0, &(counts_t){ 0 }, rc == 0 ? shards_doc_count(opt->index) : 0,
+                           rc == 0 ? after : workdir_bytes(opt->index));
+    return rc == 0 ? EXIT_OK : update_locked_out ? EXIT_LOCKED : EXIT_FAILED;
+}
+
+/* Lists the input files, then builds the index afresh or updates it.  Returns 0 or -1
+ * (the failure reported). */
+static int index_files(const options_t *opt, unsigned nshards, ingest_filelist_t *files,
+                       file_state_t **states, counts_t *c)
+{
+    unsigned walk_errors = 0;
+    if (ingest_walk(opt->paths, opt->npaths, opt->ninclude ? opt->include : NULL,
+                    opt->nexclude ? opt->exclude : NULL, files, progress_warn_cb, NULL,
+                    &walk_errors) != 0 || !(*states = stat_files(files))) {
+        progress_fail("out of memory while listing files");
+        return -1;
+    }
+    c->errors = walk_errors;
+    int exists = access(opt->index, F_OK) == 0;
+    if (files->n == 0 && !(exists && opt->prune && !opt->rebuild)) {
+        progress_fail("no files to index in the paths given");
+        return -1;
+    }
+    if (!exists || opt->rebuild)
+        return build_fresh(opt, files, *states, c, nshards);
+    return update_index(opt, files, *states, c, nshards);
+}
+
+/* The summary line of an indexing run. */
+static void print_summary(FILE *summary, int rc, const counts_t *c, size_t files, uint64_t docs)
+{
+    double secs = progress_elapsed();
+    double mb = (double)c->bytes / 1e6;
+    /* The keys of earlier versions come first, in their order: scripts grep for them. */
+    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " skipped=%" PRIu64
+            " errors=%" PRIu64 " files=%zu docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f"
+            " docs_per_s=%.0f deleted=%" PRIu64 " unchanged=%" PRIu64 " files_indexed=%" PRIu64
+            " files_skipped=%" PRIu64 " files_pruned=%" PRIu64 "\n",
+            rc == 0 ? "done" : "failed", c->added, c->replaced, c->skipped, c->errors, files,
+            docs, mb, secs, secs > 0 ? mb / secs : 0,
+            secs > 0 ? (double)(c->added + c->replaced) / secs : 0, c->deleted, c->unchanged,
+            c->files_indexed, c->files_skipped, c->files_pruned);
+    fflush(summary);
+}
+
+/* An indexing run (a build or an update).  Returns the exit status. */
+static int run_index(const options_t *opt, unsigned nshards, FILE *summary)
+{
+    counts_t c = { 0 };
+    ingest_filelist_t files = { 0 };
+    file_state_t *states = NULL;
+    int rc = index_files(opt, nshards, &files, &states, &c);
+    progress_set_phase(PHASE_DONE);
+    progress_stop();
+    progress_hidden_warnings();
+    uint64_t docs = 0;
+    if (rc == 0 || access(opt->index, F_OK) == 0)
+        docs = shards_doc_count(opt->index);
+    print_summary(summary, rc, &c, files.n, docs);
+
+    int nothing_read = c.added + c.replaced + c.deleted + c.files_skipped == 0 &&
+                       (c.errors > 0 || c.skipped > 0);
+    if (rc == 0 && nothing_read)
+        progress_fail("nothing could be read from the paths given");
+    int ok = rc == 0 && !nothing_read && !indexer_stop_requested;
+    if (opt->progress_json)
+        progress_json_done(ok, &c, docs, workdir_bytes(opt->index));
+    for (size_t i = 0; states && i < files.n; i++)
+        free(states[i].real);
+    free(states);
+    ingest_filelist_free(&files);
+    if (ok)
+        return EXIT_OK;
+    return update_locked_out ? EXIT_LOCKED : EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
     options_t opt = { 0 };
@@ -87,90 +176,19 @@ int main(int argc, char **argv)
     FILE *summary = opt.progress_json ? stderr : stdout;
     progress_start(&opt);
     fsutil_remove_stale(opt.index);
-    int usage_error = 0;
+    int usage_error = 0, status;
     unsigned nshards = shards_for_run(&opt, &usage_error);
     if (nshards == 0) {
         progress_set_phase(PHASE_DONE);
         progress_stop();
         if (opt.progress_json)
             progress_json_done(0, &(counts_t){ 0 }, 0, 0);
-        cli_free(&opt);
-        return usage_error ? EXIT_USAGE : EXIT_FAILED;
-    }
-
-    counts_t c = { 0 };
-    int rc;
-    ingest_filelist_t files = { 0 };
-    file_state_t *states = NULL;
-    if (opt.compact) {
-        uint64_t before = 0, after = 0;
-        rc = compact_index(&opt, nshards, &before, &after);
-        progress_set_phase(PHASE_DONE);
-        progress_stop();
-        double secs = progress_elapsed();
-        if (rc == 0)
-            fprintf(summary, "newsindex: compacted %s bytes_before=%" PRIu64 " bytes_after=%" PRIu64
-                    " seconds=%.2f\n", opt.index, before, after, secs);
-        fflush(summary);
-        if (opt.progress_json)
-            progress_json_done(rc == 0, &c, rc == 0 ? shards_doc_count(opt.index) : 0,
-                           rc == 0 ? after : workdir_bytes(opt.index));
-        cli_free(&opt);
-        return rc == 0 ? EXIT_OK : update_locked_out ? EXIT_LOCKED : EXIT_FAILED;
-    }
-
-    unsigned walk_errors = 0;
-    if (ingest_walk(opt.paths, opt.npaths, opt.ninclude ? opt.include : NULL,
-                    opt.nexclude ? opt.exclude : NULL, &files, progress_warn_cb, NULL,
-                    &walk_errors) != 0 || !(states = stat_files(&files))) {
-        progress_fail("out of memory while listing files");
-        rc = -1;
+        status = usage_error ? EXIT_USAGE : EXIT_FAILED;
+    } else if (opt.compact) {
+        status = run_compact(&opt, nshards, summary);
     } else {
-        c.errors = walk_errors;
-        int exists = access(opt.index, F_OK) == 0;
-        if (files.n == 0 && !(exists && opt.prune && !opt.rebuild)) {
-            progress_fail("no files to index in the paths given");
-            rc = -1;
-        } else if (!exists || opt.rebuild) {
-            rc = build_fresh(&opt, &files, states, &c, nshards);
-        } else {
-            rc = update_index(&opt, &files, states, &c, nshards);
-        }
+        status = run_index(&opt, nshards, summary);
     }
-    progress_set_phase(PHASE_DONE);
-    progress_stop();
-
-    double secs = progress_elapsed();
-    progress_hidden_warnings();
-    uint64_t docs = 0;
-    if (rc == 0 || access(opt.index, F_OK) == 0)
-        docs = shards_doc_count(opt.index);
-    double mb = (double)c.bytes / 1e6;
-    /* The keys of earlier versions come first, in their order: scripts grep for them. */
-    fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " skipped=%" PRIu64
-            " errors=%" PRIu64 " files=%zu docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f"
-            " docs_per_s=%.0f deleted=%" PRIu64 " unchanged=%" PRIu64 " files_indexed=%" PRIu64
-            " files_skipped=%" PRIu64 " files_pruned=%" PRIu64 "\n",
-            rc == 0 ? "done" : "failed", c.added, c.replaced, c.skipped, c.errors, files.n, docs,
-            mb, secs, secs > 0 ? mb / secs : 0,
-            secs > 0 ? (double)(c.added + c.replaced) / secs : 0, c.deleted, c.unchanged,
-            c.files_indexed, c.files_skipped, c.files_pruned);
-    fflush(summary);
-
-    int nothing_read = c.added + c.replaced + c.deleted + c.files_skipped == 0 &&
-                       (c.errors > 0 || c.skipped > 0);
-    if (rc == 0 && nothing_read) {
-        progress_fail("nothing could be read from the paths given");
-    }
-    int ok = rc == 0 && !nothing_read && !indexer_stop_requested;
-    if (opt.progress_json)
-        progress_json_done(ok, &c, docs, workdir_bytes(opt.index));
-    for (size_t i = 0; states && i < files.n; i++)
-        free(states[i].real);
-    free(states);
-    ingest_filelist_free(&files);
     cli_free(&opt);
-    if (ok)
-        return EXIT_OK;
-    return update_locked_out ? EXIT_LOCKED : EXIT_FAILED;
+    return status;
 }
