@@ -188,7 +188,7 @@ static int run_merges(merge_job_t *jobs, unsigned n, unsigned threads)
     for (unsigned k = 0; k < n; k++)
         if (jobs[k].status != NEWSIDX_OK) {
             progress_fail("merging into %s failed (%s): %s", jobs[k].dest,
-                     newsidx_status_name(jobs[k].status), jobs[k].msg);
+                          newsidx_status_name(jobs[k].status), jobs[k].msg);
             return -1;
         }
     return 0;

@@ -123,7 +123,8 @@ static void format_eta(char *buf, size_t len, double seconds)
 /* Fraction done and the ETA in seconds (-1: unknown yet). */
 static double progress_fraction(double secs, double *eta)
 {
-    uint64_t bytes = atomic_load(&progress_counters.bytes), total = atomic_load(&progress_counters.total_bytes);
+    uint64_t bytes = atomic_load(&progress_counters.bytes);
+    uint64_t total = atomic_load(&progress_counters.total_bytes);
     double frac = total ? (double)bytes / (double)total : 0;
     if (frac > 1)
         frac = 1;
@@ -147,7 +148,8 @@ static void show_progress(phase_t phase)
     pthread_mutex_unlock(&shared.lock);
     if (phase != PHASE_INDEX)
         return;
-    uint64_t docs = atomic_load(&progress_counters.docs), bytes = atomic_load(&progress_counters.bytes);
+    uint64_t docs = atomic_load(&progress_counters.docs);
+    uint64_t bytes = atomic_load(&progress_counters.bytes);
     double secs = progress_elapsed(), eta;
     double frac = progress_fraction(secs, &eta);
     double rate = secs > 0 ? (double)docs / secs : 0;
@@ -169,7 +171,8 @@ static void show_progress(phase_t phase)
 
 static void emit_json_progress(phase_t phase)
 {
-    uint64_t docs = atomic_load(&progress_counters.docs), bytes = atomic_load(&progress_counters.bytes);
+    uint64_t docs = atomic_load(&progress_counters.docs);
+    uint64_t bytes = atomic_load(&progress_counters.bytes);
     double secs = progress_elapsed(), eta;
     progress_fraction(secs, &eta);
     char etabuf[32] = "null";
@@ -177,7 +180,8 @@ static void emit_json_progress(phase_t phase)
         snprintf(etabuf, sizeof etabuf, "%.1f", eta);
     printf("{\"phase\":\"%s\",\"docs\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"total_bytes\":%" PRIu64
            ",\"elapsed_s\":%.3f,\"mb_per_s\":%.2f,\"eta_s\":%s}\n",
-           phase_names[phase], docs, bytes, (uint64_t)atomic_load(&progress_counters.total_bytes), secs,
+           phase_names[phase], docs, bytes,
+           (uint64_t)atomic_load(&progress_counters.total_bytes), secs,
            secs > 0 ? (double)bytes / 1e6 / secs : 0, etabuf);
     fflush(stdout);
 }

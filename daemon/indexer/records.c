@@ -132,7 +132,7 @@ int record_commit_paths(const options_t *opt, const char *dir)
     }
     if (st != NEWSIDX_OK) {
         progress_fail("recording the paths in %s failed (%s): %s", dir, newsidx_status_name(st),
-                 w ? newsidx_writer_error(w) : "");
+                      w ? newsidx_writer_error(w) : "");
         newsidx_writer_abandon(w);
         return -1;
     }

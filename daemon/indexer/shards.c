@@ -70,19 +70,19 @@ unsigned shards_for_run(const options_t *opt, int *usage)
     }
     if (fresh) {
         if (!opt->shards && have > 1 && !opt->compact)
-            progress_note("%s has %u shards: the rebuild makes as many (--shards 1 makes one index)",
-                 opt->index, have);
+            progress_note("%s has %u shards: the rebuild makes as many (--shards 1 makes one "
+                          "index)", opt->index, have);
         return opt->shards ? opt->shards : have;
     }
     if (opt->shards && opt->shards != have) {
         *usage = 1;
         if (layout == 1)
             progress_fail("%s has %u shards, not %u; an update cannot move documents between "
-                     "shards: rebuild with --rebuild --shards %u", opt->index, have,
-                     opt->shards, opt->shards);
+                          "shards: rebuild with --rebuild --shards %u", opt->index, have,
+                          opt->shards, opt->shards);
         else
             progress_fail("%s is one index, not %u shards; an update cannot split it: rebuild "
-                     "with --rebuild --shards %u", opt->index, opt->shards, opt->shards);
+                          "with --rebuild --shards %u", opt->index, opt->shards, opt->shards);
         return 0;
     }
     return have;

@@ -117,7 +117,7 @@ static int index_file(const options_t *opt, const ingest_file_t *f, sink_t *sink
             char id[NEWSD_MAX_ID_LEN * 4 + 8];
             const char *raw = doc.id ? doc.id : "";
             progress_warn("%s: %s: %s", f->path, log_escape(id, sizeof id, raw, strlen(raw)),
-                 newsidx_writer_error(w));
+                          newsidx_writer_error(w));
             c->skipped++;
             continue;
         }

@@ -37,7 +37,7 @@ newsidx_writer_t *update_open_writer(const options_t *opt, const char *dir)
         }
         if (st != NEWSIDX_LOCKED) {
             progress_fail("cannot open %s for writing (%s): %s", dir, newsidx_status_name(st),
-                     w ? newsidx_writer_error(w) : "out of memory");
+                          w ? newsidx_writer_error(w) : "out of memory");
             newsidx_writer_abandon(w);
             return NULL;
         }
@@ -49,12 +49,12 @@ newsidx_writer_t *update_open_writer(const options_t *opt, const char *dir)
         if (progress_elapsed() >= deadline) {
             update_locked_out = 1;
             progress_fail("%s is still locked by another writer (a running newsd or newsindex) "
-                     "after %u s; giving up", dir, opt->lock_timeout);
+                          "after %u s; giving up", dir, opt->lock_timeout);
             return NULL;
         }
         if (!announced) {
-            progress_note("%s is locked by another writer (a running newsd or newsindex); waiting up "
-                 "to %u s", dir, opt->lock_timeout);
+            progress_note("%s is locked by another writer (a running newsd or newsindex); "
+                          "waiting up to %u s", dir, opt->lock_timeout);
             announced = 1;
         }
         struct timespec ts = { 0, NEWSD_LOCK_RETRY_MS * 1000000L };
@@ -127,8 +127,28 @@ static int scan_records(const options_t *opt, sink_t *sink, const ingest_filelis
             }
         }
         if (fs->changed)
-            atomic_fetch_add(&progress_counters.total_bytes, build_estimated_size(&files->files[i]));
+            atomic_fetch_add(&progress_counters.total_bytes,
+                             build_estimated_size(&files->files[i]));
     }
+    return 0;
+}
+
+/* Looks for recorded files under the paths given that are gone: deletes their documents
+ * with --prune, else counts them and says so.  Returns 0, or -1 (sink->failed set). */
+static int prune_pass(const options_t *opt, sink_t *sink, counts_t *total)
+{
+    for (unsigned k = 0; k < sink->n; k++) {
+        prune_ctx_t p = { .opt = opt, .w = sink->w[k], .c = total, .count_files = k == 0 };
+        if (newsidx_writer_list_metadata(sink->w[k], FILE_KEY_PREFIX, prune_one, &p) !=
+                NEWSIDX_OK || p.failed) {
+            sink->failed = k;
+            return -1;
+        }
+    }
+    if (total->files_missing)
+        progress_note("%" PRIu64 " file%s recorded under the paths given no longer exist%s; "
+                      "the documents stay until a run with --prune", total->files_missing,
+                      total->files_missing == 1 ? "" : "s", total->files_missing == 1 ? "s" : "");
     return 0;
 }
 
@@ -181,20 +201,8 @@ int update_index(const options_t *opt, const ingest_filelist_t *files,
             since_commit = 0;
         }
     }
-    if (!indexer_stop_requested) {
-        for (unsigned k = 0; k < nshards; k++) {
-            prune_ctx_t p = { .opt = opt, .w = sink.w[k], .c = total, .count_files = k == 0 };
-            if (newsidx_writer_list_metadata(sink.w[k], FILE_KEY_PREFIX, prune_one, &p) !=
-                    NEWSIDX_OK || p.failed) {
-                sink.failed = k;
-                goto failed;
-            }
-        }
-        if (total->files_missing)
-            progress_note("%" PRIu64 " file%s recorded under the paths given no longer exist%s; the "
-                 "documents stay until a run with --prune", total->files_missing,
-                 total->files_missing == 1 ? "" : "s", total->files_missing == 1 ? "s" : "");
-    }
+    if (!indexer_stop_requested && prune_pass(opt, &sink, total) != 0)
+        goto failed;
     /* Work done before an interrupt is committed: every document written is whole, and
      * a file cut short has no new record, so the next run reads it again. */
     for (unsigned k = 0; k < nshards; k++) {
