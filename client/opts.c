@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "newsd_limits.h"
 
 void opts_usage(FILE *f)
@@ -76,6 +77,15 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return NQ_EXIT_ERROR;
 }
 
+/* A count out of its range: "NAME must be a number from LO to HI" (cliopt's range text,
+ * in newsq's wording). */
+static int range_error(const char *name, long lo, long hi)
+{
+    char range[96];
+    cliopt_range_text(range, sizeof range, "a number", lo, hi);
+    return usage_error("%s must be %s", name, range);
+}
+
 static bool is_ctl(unsigned char ch) { return ch < 0x20 || ch == 0x7f; }
 
 /* A value sent as name=value must be one token of printable bytes. */
@@ -84,16 +94,6 @@ static bool is_token(const char *s)
     if (!*s) return false;
     for (; *s; s++)
         if (*s == ' ' || is_ctl((unsigned char)*s)) return false;
-    return true;
-}
-
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi || *s == '+' || *s == ' ') return false;
-    *out = v;
     return true;
 }
 
@@ -190,12 +190,12 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
 {
     switch (id) {
     case O_LIMIT:
-        if (!parse_long(v, 0, NEWSD_MAX_LIMIT, &o->limit))
-            return usage_error("%s must be a number from 0 to %d", name, NEWSD_MAX_LIMIT);
+        if (cliopt_parse_long(v, 0, NEWSD_MAX_LIMIT, &o->limit) != 0)
+            return range_error(name, 0, NEWSD_MAX_LIMIT);
         break;
     case O_OFFSET:
-        if (!parse_long(v, 0, NEWSD_MAX_OFFSET, &o->offset))
-            return usage_error("%s must be a number from 0 to %d", name, NEWSD_MAX_OFFSET);
+        if (cliopt_parse_long(v, 0, NEWSD_MAX_OFFSET, &o->offset) != 0)
+            return range_error(name, 0, NEWSD_MAX_OFFSET);
         break;
     case O_SORT:
         if (strcmp(v, "rank") && strcmp(v, "date") && strcmp(v, "date_asc"))
@@ -219,16 +219,11 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
         if (!*v) return usage_error("%s needs an address", name);
         o->addr = v;
         break;
-    case O_TIMEOUT: {
-        char *end;
-        errno = 0;
-        double t = strtod(v, &end);
-        if (errno || end == v || *end || !(t > 0) || t > NEWSQ_MAX_TIMEOUT_S)
+    case O_TIMEOUT:
+        if (cliopt_parse_real_above(v, 0, NEWSQ_MAX_TIMEOUT_S, &o->timeout_s) != 0)
             return usage_error("%s must be a number of seconds above 0 and up to %d", name,
                                NEWSQ_MAX_TIMEOUT_S);
-        o->timeout_s = t;
         break;
-    }
     case O_TOKEN:
         if (!*v) return usage_error("%s needs a path", name);
         o->token_file = v;

@@ -244,6 +244,8 @@
 /* Niceness of the newsindex child a REINDEX runs, so queries keep their CPU
  * (--reindex-nice). */
 #define NEWSD_REINDEX_NICE 10
+/* Largest --reindex-nice: the highest niceness Linux gives (the lowest priority). */
+#define NEWSD_MAX_REINDEX_NICE 19
 /* Most ms a swap waits for every worker to leave the old index before removing it (a
  * worker busy past this still reads it safely: its open files outlive the removal). */
 #define NEWSD_REINDEX_DRAIN_MS 30000

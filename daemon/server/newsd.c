@@ -6,6 +6,7 @@
  * token file fails, 2 for usage.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "cliopt.h"
 #include "log.h"
 #include "newsd_limits.h"
 #include "newsidx.h"
@@ -56,7 +58,7 @@ static void usage(FILE *f)
             "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores,\n"
             "                           at most %d)\n"
-            "      --reindex-nice N     its niceness, 0 to 19 (default %d)\n"
+            "      --reindex-nice N     its niceness, 0 to %d (default %d)\n"
             "      --corpus-root DIR    REINDEX reads only regular files and folders under\n"
             "                           DIR, repeatable (up to %d; default: the paths the\n"
             "                           index was built from)\n"
@@ -75,17 +77,7 @@ static void usage(FILE *f)
             NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT, NEWSD_MAX_REPLY_BYTES,
             NEWSD_MAX_BUSY_POLL_US, NEWSD_DEFAULT_BUSY_POLL_US, NEWSD_MAX_DOC_CACHE_MB,
             NEWSD_DEFAULT_DOC_CACHE_MB, NEWSD_MAX_BUILDERS, NEWSD_MAX_BUILDERS,
-            NEWSD_REINDEX_NICE, NEWSD_MAX_CORPUS_ROOTS);
-}
-
-/* A decimal number lo..hi; -1 otherwise. */
-static long number(const char *s, long lo, long hi)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    return v;
+            NEWSD_MAX_REINDEX_NICE, NEWSD_REINDEX_NICE, NEWSD_MAX_CORPUS_ROOTS);
 }
 
 /* --index names a sharded index when it is a stub file, or a folder that holds no glass
@@ -106,211 +98,244 @@ static int sharded_index(const char *path)
     return stat(file, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+/* "newsd: MESSAGE" and the pointer to --help on stderr; returns the exit status 2. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "newsd: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n(newsd --help for usage)\n");
+    va_end(ap);
     return 2;
+}
+
+/* A ranged option's value into *out; 0, or 2 after cliopt's message and the pointer to
+ * --help. */
+static int ranged(const char *name, const char *unit, const char *arg, long lo, long hi,
+                  unsigned *out)
+{
+    long v;
+    if (cliopt_number("newsd", name, arg, lo, hi, unit, &v) != 0) {
+        fprintf(stderr, "(newsd --help for usage)\n");
+        return 2;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
+       OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
+       OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY, OPT_CORPUS_ROOT };
+
+static const struct option longopts[] = {
+    { "index", required_argument, NULL, 'i' },
+    { "shard", required_argument, NULL, 's' },
+    { "shard-timeout", required_argument, NULL, OPT_SHARD_TIMEOUT },
+    { "listen", required_argument, NULL, 'l' },
+    { "workers", required_argument, NULL, 'w' },
+    { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+    { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
+    { "idle-timeout", required_argument, NULL, OPT_IDLE },
+    { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
+    { "max-reply-bytes", required_argument, NULL, OPT_MAX_REPLY },
+    { "indexer", required_argument, NULL, OPT_INDEXER },
+    { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
+    { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
+    { "corpus-root", required_argument, NULL, OPT_CORPUS_ROOT },
+    { "busy-poll-us", required_argument, NULL, OPT_BUSY_POLL },
+    { "doc-cache-mb", required_argument, NULL, OPT_DOC_CACHE },
+    { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* What the command line gives beyond server_config_t. */
+typedef struct cmdline {
+    const char *token_file;
+    const char *shard_args[NEWSD_MAX_SHARDS];
+    size_t nshard_args;
+} cmdline_t;
+
+static void set_defaults(server_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->workers = cores < 1 ? 1 : cores > NEWSD_MAX_WORKERS ? NEWSD_MAX_WORKERS : (unsigned)cores;
+    cfg->max_connections = NEWSD_MAX_CONNECTIONS;
+    cfg->idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
+    cfg->query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
+    cfg->max_reply_bytes = NEWSD_MAX_REPLY_BYTES;
+    cfg->busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
+    cfg->doc_cache_mb = NEWSD_DEFAULT_DOC_CACHE_MB;
+    /* newsindex runs at most NEWSD_MAX_BUILDERS builders, and refuses --jobs above it */
+    cfg->reindex_jobs = cores < 1 ? 1 : cores > NEWSD_MAX_BUILDERS ? NEWSD_MAX_BUILDERS
+                                                                    : (unsigned)cores;
+    cfg->reindex_nice = NEWSD_REINDEX_NICE;
+    cfg->shard_timeout_ms = NEWSD_DEFAULT_SHARD_TIMEOUT_MS;
+}
+
+/* The options with a number in a range.  Returns 0 or the exit status 2; -1 when c is
+ * not one of them. */
+static int ranged_option(int c, const char *arg, server_config_t *cfg)
+{
+    unsigned v;
+    int rc;
+    switch (c) {
+    case OPT_SHARD_TIMEOUT:
+        return ranged("--shard-timeout", "milliseconds", arg, 1, NEWSD_MAX_SHARD_TIMEOUT_MS,
+                      &cfg->shard_timeout_ms);
+    case 'w':
+        return ranged("--workers", "a number", arg, 1, NEWSD_MAX_WORKERS, &cfg->workers);
+    case OPT_MAX_CONNS:
+        return ranged("--max-connections", "a number", arg, 1, NEWSD_MAX_CONNECTIONS_LIMIT,
+                      &cfg->max_connections);
+    case OPT_IDLE:
+        return ranged("--idle-timeout", "seconds", arg, 1, NEWSD_MAX_IDLE_TIMEOUT_S,
+                      &cfg->idle_timeout_s);
+    case OPT_QUERY_TIMEOUT:
+        return ranged("--query-timeout", "milliseconds", arg, 1, NEWSD_MAX_QUERY_TIMEOUT_MS,
+                      &cfg->query_timeout_ms);
+    case OPT_MAX_REPLY:
+        rc = ranged("--max-reply-bytes", "bytes", arg, NEWSD_MIN_REPLY_BYTES,
+                    NEWSD_MAX_REPLY_BYTES_LIMIT, &v);
+        if (rc == 0)
+            cfg->max_reply_bytes = v;
+        return rc;
+    case OPT_REINDEX_JOBS:
+        return ranged("--reindex-jobs", "a number", arg, 1, NEWSD_MAX_BUILDERS,
+                      &cfg->reindex_jobs);
+    case OPT_REINDEX_NICE:
+        return ranged("--reindex-nice", "a number", arg, 0, NEWSD_MAX_REINDEX_NICE,
+                      &cfg->reindex_nice);
+    case OPT_BUSY_POLL:
+        return ranged("--busy-poll-us", "microseconds", arg, 0, NEWSD_MAX_BUSY_POLL_US,
+                      &cfg->busy_poll_us);
+    case OPT_DOC_CACHE:
+        return ranged("--doc-cache-mb", "MiB", arg, 0, NEWSD_MAX_DOC_CACHE_MB,
+                      &cfg->doc_cache_mb);
+    }
+    return -1;
+}
+
+/* One option (c from getopt_long, arg its value).  Returns 0, or the exit status: 2 for
+ * a usage error, 0 after --help or --version (*done set). */
+static int one_option(int c, const char *arg, char **argv, server_config_t *cfg,
+                      cmdline_t *cl, int *done)
+{
+    struct stat st;
+    switch (c) {
+    case 'i':
+        cfg->index_path = arg;
+        return 0;
+    case 's':
+        if (cl->nshard_args == NEWSD_MAX_SHARDS)
+            return usage_error("at most %d --shard options", NEWSD_MAX_SHARDS);
+        cl->shard_args[cl->nshard_args++] = arg;
+        return 0;
+    case 'l':
+        if (cfg->nlisten == NEWSD_MAX_LISTENERS)
+            return usage_error("at most %d --listen addresses", NEWSD_MAX_LISTENERS);
+        cfg->listen[cfg->nlisten++] = arg;
+        return 0;
+    case OPT_LOG_LEVEL:
+        if (log_level_parse(arg, &log_threshold) != 0)
+            return usage_error("--log-level takes error, warn, info or debug, not '%s'", arg);
+        return 0;
+    case OPT_INDEXER:
+        if (access(arg, X_OK) != 0)
+            return usage_error("--indexer: '%s' is not an executable program", arg);
+        cfg->indexer = arg;
+        return 0;
+    case OPT_CORPUS_ROOT:
+        if (cfg->ncorpus_roots == NEWSD_MAX_CORPUS_ROOTS)
+            return usage_error("at most %d --corpus-root folders", NEWSD_MAX_CORPUS_ROOTS);
+        if (arg[0] != '/' || stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+            return usage_error("--corpus-root takes an absolute path to a folder, not '%s'",
+                               arg);
+        cfg->corpus_roots[cfg->ncorpus_roots++] = arg;
+        return 0;
+    case OPT_AUTH_TOKEN_FILE:
+        if (!*arg)
+            return usage_error("--auth-token-file needs a path");
+        cl->token_file = arg;
+        return 0;
+    case 'h':
+        usage(stdout);
+        *done = 1;
+        return 0;
+    case 'V':
+        printf("newsd %s (Xapian %s)\n", NEWSD_VERSION, newsidx_xapian_version());
+        *done = 1;
+        return 0;
+    case ':':
+        return usage_error("%s needs a value", argv[optind - 1]);
+    }
+    int rc = ranged_option(c, arg, cfg);
+    return rc >= 0 ? rc : usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
+/* Reads the command line into cfg and cl.  Returns -1 to go on, or the exit status. */
+static int parse_options(int argc, char **argv, server_config_t *cfg, cmdline_t *cl)
+{
+    set_defaults(cfg);
+    int c, done = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:s:l:w:hV", longopts, NULL)) != -1) {
+        int rc = one_option(c, optarg, argv, cfg, cl, &done);
+        if (rc != 0 || done)
+            return rc;
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (cfg->index_path && cl->nshard_args)
+        return usage_error("--index and --shard do not go together: name the shards with "
+                           "--shard alone, or a sharded index with --index");
+    if (!cfg->index_path && !cl->nshard_args)
+        return usage_error("--index DIR is required (or --shard SPEC, repeated)");
+    return -1;
+}
+
+/* The shards of --shard, or of a sharded --index, into cfg.  Returns -1 to go on, or
+ * the exit status. */
+static int expand_shards(server_config_t *cfg, cmdline_t *cl)
+{
+    const char *sharded = NULL;    /* --index named a sharded index: this one */
+    if (cfg->index_path && sharded_index(cfg->index_path)) {
+        sharded = cl->shard_args[cl->nshard_args++] = cfg->index_path;
+        cfg->index_path = NULL;
+    }
+    if (!cl->nshard_args)
+        return -1;
+    char msg[600];
+    newsidx_status_t st = newsidx_shards_expand(cl->shard_args, cl->nshard_args, &cfg->shards,
+                                                &cfg->nshards, msg, sizeof msg);
+    /* a bad --index is an index that cannot be opened (a plain file that is no stub,
+     * say), as for an unsharded one; a bad --shard is a usage error */
+    if (st != NEWSIDX_OK && sharded) {
+        fprintf(stderr, "newsd: cannot open the index %s: %s\n", sharded, msg);
+        return 1;
+    }
+    if (st == NEWSIDX_BAD_ARGUMENT)
+        return usage_error("%s", msg);
+    if (st != NEWSIDX_OK) {
+        fprintf(stderr, "newsd: %s\n", msg);
+        return 1;
+    }
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
-           OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
-           OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY, OPT_CORPUS_ROOT };
-    static const struct option longopts[] = {
-        { "index", required_argument, NULL, 'i' },
-        { "shard", required_argument, NULL, 's' },
-        { "shard-timeout", required_argument, NULL, OPT_SHARD_TIMEOUT },
-        { "listen", required_argument, NULL, 'l' },
-        { "workers", required_argument, NULL, 'w' },
-        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-        { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
-        { "idle-timeout", required_argument, NULL, OPT_IDLE },
-        { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
-        { "max-reply-bytes", required_argument, NULL, OPT_MAX_REPLY },
-        { "indexer", required_argument, NULL, OPT_INDEXER },
-        { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
-        { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
-        { "corpus-root", required_argument, NULL, OPT_CORPUS_ROOT },
-        { "busy-poll-us", required_argument, NULL, OPT_BUSY_POLL },
-        { "doc-cache-mb", required_argument, NULL, OPT_DOC_CACHE },
-        { "auth-token-file", required_argument, NULL, OPT_AUTH_TOKEN_FILE },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
     server_config_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg.workers = cores < 1 ? 1 : cores > NEWSD_MAX_WORKERS ? NEWSD_MAX_WORKERS : (unsigned)cores;
-    cfg.max_connections = NEWSD_MAX_CONNECTIONS;
-    cfg.idle_timeout_s = NEWSD_IDLE_TIMEOUT_S;
-    cfg.query_timeout_ms = NEWSD_DEFAULT_QUERY_TIMEOUT_MS;
-    cfg.max_reply_bytes = NEWSD_MAX_REPLY_BYTES;
-    cfg.busy_poll_us = NEWSD_DEFAULT_BUSY_POLL_US;
-    cfg.doc_cache_mb = NEWSD_DEFAULT_DOC_CACHE_MB;
-    /* newsindex runs at most NEWSD_MAX_BUILDERS builders, and refuses --jobs above it */
-    cfg.reindex_jobs = cores < 1 ? 1 : cores > NEWSD_MAX_BUILDERS ? NEWSD_MAX_BUILDERS
-                                                                   : (unsigned)cores;
-    cfg.reindex_nice = NEWSD_REINDEX_NICE;
-    cfg.shard_timeout_ms = NEWSD_DEFAULT_SHARD_TIMEOUT_MS;
-    const char *token_file = NULL;
-    const char *shard_args[NEWSD_MAX_SHARDS];
-    size_t nshard_args = 0;
-    int c;
-    long v;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:s:l:w:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            cfg.index_path = optarg;
-            break;
-        case 's':
-            if (nshard_args == NEWSD_MAX_SHARDS)
-                return usage_error("at most 64 --shard options%s", "");
-            shard_args[nshard_args++] = optarg;
-            break;
-        case OPT_SHARD_TIMEOUT:
-            if ((v = number(optarg, 1, NEWSD_MAX_SHARD_TIMEOUT_MS)) < 0)
-                return usage_error("--shard-timeout takes milliseconds from 1 to 60000, not '%s'",
-                                   optarg);
-            cfg.shard_timeout_ms = (unsigned)v;
-            break;
-        case 'l':
-            if (cfg.nlisten == NEWSD_MAX_LISTENERS)
-                return usage_error("at most 16 --listen addresses%s", "");
-            cfg.listen[cfg.nlisten++] = optarg;
-            break;
-        case 'w':
-            if ((v = number(optarg, 1, NEWSD_MAX_WORKERS)) < 0)
-                return usage_error("--workers takes a number from 1 to 64, not '%s'", optarg);
-            cfg.workers = (unsigned)v;
-            break;
-        case OPT_LOG_LEVEL:
-            if (log_level_parse(optarg, &log_threshold) != 0)
-                return usage_error("--log-level takes error, warn, info or debug, not '%s'",
-                                   optarg);
-            break;
-        case OPT_MAX_CONNS:
-            if ((v = number(optarg, 1, NEWSD_MAX_CONNECTIONS_LIMIT)) < 0)
-                return usage_error("--max-connections takes a number from 1 to 100000, not '%s'",
-                                   optarg);
-            cfg.max_connections = (unsigned)v;
-            break;
-        case OPT_IDLE:
-            if ((v = number(optarg, 1, NEWSD_MAX_IDLE_TIMEOUT_S)) < 0)
-                return usage_error("--idle-timeout takes seconds from 1 to 86400, not '%s'",
-                                   optarg);
-            cfg.idle_timeout_s = (unsigned)v;
-            break;
-        case OPT_QUERY_TIMEOUT:
-            if ((v = number(optarg, 1, NEWSD_MAX_QUERY_TIMEOUT_MS)) < 0)
-                return usage_error("--query-timeout takes milliseconds from 1 to 60000, not '%s'",
-                                   optarg);
-            cfg.query_timeout_ms = (unsigned)v;
-            break;
-        case OPT_MAX_REPLY:
-            if ((v = number(optarg, NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT)) < 0) {
-                char fmt[96];
-                snprintf(fmt, sizeof fmt, "--max-reply-bytes takes bytes from %u to %u, not '%%s'",
-                         NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT);
-                return usage_error(fmt, optarg);
-            }
-            cfg.max_reply_bytes = (size_t)v;
-            break;
-        case OPT_INDEXER:
-            if (access(optarg, X_OK) != 0)
-                return usage_error("--indexer: '%s' is not an executable program", optarg);
-            cfg.indexer = optarg;
-            break;
-        case OPT_REINDEX_JOBS:
-            if ((v = number(optarg, 1, NEWSD_MAX_BUILDERS)) < 0) {
-                char msg[200];
-                snprintf(msg, sizeof msg, "--reindex-jobs takes a number from 1 to %d, not '%s'",
-                         NEWSD_MAX_BUILDERS, optarg);
-                return usage_error("%s", msg);
-            }
-            cfg.reindex_jobs = (unsigned)v;
-            break;
-        case OPT_REINDEX_NICE:
-            if ((v = number(optarg, 0, 19)) < 0)
-                return usage_error("--reindex-nice takes a number from 0 to 19, not '%s'",
-                                   optarg);
-            cfg.reindex_nice = (unsigned)v;
-            break;
-        case OPT_CORPUS_ROOT: {
-            struct stat st;
-            char msg[200];
-            if (cfg.ncorpus_roots == NEWSD_MAX_CORPUS_ROOTS) {
-                snprintf(msg, sizeof msg, "at most %d --corpus-root folders",
-                         NEWSD_MAX_CORPUS_ROOTS);
-                return usage_error("%s", msg);
-            }
-            if (optarg[0] != '/' || stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
-                return usage_error("--corpus-root takes an absolute path to a folder, not '%s'",
-                                   optarg);
-            cfg.corpus_roots[cfg.ncorpus_roots++] = optarg;
-            break;
-        }
-        case OPT_BUSY_POLL:
-            if ((v = number(optarg, 0, NEWSD_MAX_BUSY_POLL_US)) < 0)
-                return usage_error("--busy-poll-us takes microseconds from 0 to 10000, not '%s'",
-                                   optarg);
-            cfg.busy_poll_us = (unsigned)v;
-            break;
-        case OPT_DOC_CACHE:
-            if ((v = number(optarg, 0, NEWSD_MAX_DOC_CACHE_MB)) < 0)
-                return usage_error("--doc-cache-mb takes MiB from 0 to 65536, not '%s'", optarg);
-            cfg.doc_cache_mb = (unsigned)v;
-            break;
-        case OPT_AUTH_TOKEN_FILE:
-            if (!*optarg)
-                return usage_error("--auth-token-file needs a path%s", "");
-            token_file = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("newsd %s (Xapian %s)\n", NEWSD_VERSION, newsidx_xapian_version());
-            return 0;
-        case ':':
-            return usage_error("%s needs a value", argv[optind - 1]);
-        default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
-    if (cfg.index_path && nshard_args)
-        return usage_error("--index and --shard do not go together: name the shards with "
-                           "--shard alone, or a sharded index with --index%s", "");
-    if (!cfg.index_path && !nshard_args)
-        return usage_error("--index DIR is required (or --shard SPEC, repeated)%s", "");
-    const char *sharded = NULL;    /* --index named a sharded index: this one */
-    if (cfg.index_path && sharded_index(cfg.index_path)) {
-        sharded = shard_args[nshard_args++] = cfg.index_path;
-        cfg.index_path = NULL;
-    }
-    if (nshard_args) {
-        char msg[600];
-        newsidx_status_t st = newsidx_shards_expand(shard_args, nshard_args, &cfg.shards,
-                                                    &cfg.nshards, msg, sizeof msg);
-        /* a bad --index is an index that cannot be opened (a plain file that is no stub,
-         * say), as for an unsharded one; a bad --shard is a usage error */
-        if (st != NEWSIDX_OK && sharded) {
-            fprintf(stderr, "newsd: cannot open the index %s: %s\n", sharded, msg);
-            return 1;
-        }
-        if (st == NEWSIDX_BAD_ARGUMENT)
-            return usage_error("%s", msg);
-        if (st != NEWSIDX_OK) {
-            fprintf(stderr, "newsd: %s\n", msg);
-            return 1;
-        }
-    }
+    cmdline_t cl = { 0 };
+    int rc = parse_options(argc, argv, &cfg, &cl);
+    if (rc < 0)
+        rc = expand_shards(&cfg, &cl);
+    if (rc >= 0)
+        return rc;
+    const char *token_file = cl.token_file;
     if (token_file) {
         char err[600];
         if (auth_token_load(token_file, cfg.auth_token, &cfg.auth_token_len, err,
@@ -331,7 +356,7 @@ int main(int argc, char **argv)
         cfg.listen[cfg.nlisten++] = tcp;
         cfg.listen[cfg.nlisten++] = unix_addr;
     }
-    int rc = server_run(&cfg);
+    rc = server_run(&cfg);
     newsidx_shards_free(cfg.shards, cfg.nshards);
     return rc;
 }
