@@ -27,10 +27,10 @@
 
 #define NEWSD_VERSION_STRING "0.1.0"
 
-/* Exit statuses (README.md, "newsindex"). */
+/* Exit statuses (newsindex(8), "EXIT STATUS"). */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 3 };
 
-/* Metadata keys (README.md, "Index layout"). */
+/* Metadata keys (newsindex(8), "INDEX LAYOUT"). */
 #define PATHS_KEY NEWSD_PATHS_METADATA_KEY
 #define FILE_KEY_PREFIX "newsd.file:"
 

@@ -132,6 +132,12 @@ struct server {
  * cannot be opened or an address cannot be bound). */
 int server_run(const server_config_t *cfg);
 
+/* The worker threads' life (worker.c): set up before the thread starts (0, or -1 with the
+ * reason logged), the thread's body, and what is freed after it has been joined. */
+int worker_init(worker_t *w, server_t *srv, unsigned id);
+void *worker_main(void *arg);
+void worker_finish(worker_t *w);
+
 /* Monotonic microseconds. */
 uint64_t server_now_us(void);
 
