@@ -234,8 +234,10 @@ void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opt
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
     else if (o.sort == NEWSIDX_SORT_DATE_ASC)
         enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, false);
-    /* Remote shards get the time limit too: it ends their widening of the count. */
-    if (o.timeout_ms) enq.set_time_limit(o.timeout_ms / 1000.0);
+    /* No Enquire::set_time_limit: Xapian 1.4 arms a POSIX timer whose SIGEV_THREAD
+     * callback may still write its flag into the match's stack frame after the match
+     * has returned (timer_delete does not wait for it), and the deadline guard ends the
+     * match at that very moment.  Remote shards end at --shard-timeout instead. */
     /* At least one candidate is checked even for a count-only page (limit 0): with
      * check_at_least 0 Xapian may skip the match and estimate 0 matches. */
     Xapian::doccount check = o.exact_total ? db.get_doccount() : o.offset + o.limit;
