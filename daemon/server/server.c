@@ -220,90 +220,112 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sun)
     return 0;
 }
 
+/* Binds unix:PATH, the socket born owner-only.  Returns 0 or -1 (message printed). */
+static int bind_unix(main_ctx_t *m, const char *addr, unsigned flags, listener_t *l)
+{
+    const char *path = addr + 5;
+    struct sockaddr_un sun;
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    if (!*path || strlen(path) >= sizeof sun.sun_path) {
+        fprintf(stderr, "newsd: bad unix socket path '%s' (1 to %zu bytes)\n", path,
+                sizeof sun.sun_path - 1);
+        return -1;
+    }
+    strcpy(sun.sun_path, path);
+    if (clear_stale_socket(path, &sun) != 0)
+        return -1;
+    /* Whoever can connect here may write (newsd(8), "AUTHORITY FOR WRITES"): the
+     * socket is born owner-only (0600), with no moment at a laxer mode.  No other
+     * thread runs yet, so changing the process's umask for the bind is safe. */
+    mode_t old_mask = umask(0177);
+    l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
+                                     (struct sockaddr *)&sun, sizeof sun);
+    umask(old_mask);
+    if (!l->lev) {
+        fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        l->unix_dev = st.st_dev;
+        l->unix_ino = st.st_ino;
+    }
+    snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
+    snprintf(l->name, sizeof l->name, "unix:%s", path);
+    return 0;
+}
+
+/* Resolves HOST:PORT, with an IPv6 host in brackets and HOST a number or a name, into
+ * *ss and *sslen.  Returns 0 or -1 (message printed). */
+static int resolve_host_port(const char *addr, struct sockaddr_storage *ss, int *sslen)
+{
+    memset(ss, 0, sizeof *ss);
+    const char *colon = strrchr(addr, ':');
+    const char *h = addr, *hend = colon;
+    char host[256];
+    if (colon && addr[0] == '[' && colon > addr && colon[-1] == ']') {
+        h = addr + 1;
+        hend = colon - 1;
+    }
+    if (!colon || hend <= h || (size_t)(hend - h) >= sizeof host || !colon[1]) {
+        fprintf(stderr, "newsd: bad --listen address '%s' (HOST:PORT or unix:PATH)\n",
+                addr);
+        return -1;
+    }
+    memcpy(host, h, (size_t)(hend - h));
+    host[hend - h] = '\0';
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai ||
+        ai->ai_addrlen > sizeof *ss) {
+        fprintf(stderr, "newsd: cannot resolve --listen address '%s'\n", addr);
+        if (ai)
+            freeaddrinfo(ai);
+        return -1;
+    }
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = (int)ai->ai_addrlen;
+    freeaddrinfo(ai);
+    if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6) {
+        fprintf(stderr, "newsd: bad --listen address '%s'\n", addr);
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds HOST:PORT; the name printed is the address bound (port 0 gets a real one).
+ * Returns 0 or -1 (message printed). */
+static int bind_tcp(main_ctx_t *m, const char *addr, unsigned flags, listener_t *l)
+{
+    struct sockaddr_storage ss;
+    int sslen;
+    if (resolve_host_port(addr, &ss, &sslen) != 0)
+        return -1;
+    l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
+                                     (struct sockaddr *)&ss, sslen);
+    if (!l->lev) {
+        fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&bound, &blen);
+    format_peer((struct sockaddr *)&bound, l->name, sizeof l->name);
+    return 0;
+}
+
 /* Binds one --listen address.  Returns 0 or -1 (message printed). */
 static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
 {
     unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-    if (strncmp(addr, "unix:", 5) == 0) {
-        const char *path = addr + 5;
-        struct sockaddr_un sun;
-        memset(&sun, 0, sizeof sun);
-        sun.sun_family = AF_UNIX;
-        if (!*path || strlen(path) >= sizeof sun.sun_path) {
-            fprintf(stderr, "newsd: bad unix socket path '%s' (1 to %zu bytes)\n", path,
-                    sizeof sun.sun_path - 1);
-            return -1;
-        }
-        strcpy(sun.sun_path, path);
-        if (clear_stale_socket(path, &sun) != 0)
-            return -1;
-        /* Whoever can connect here may write (newsd(8), "AUTHORITY FOR WRITES"): the
-         * socket is born owner-only (0600), with no moment at a laxer mode.  No other
-         * thread runs yet, so changing the process's umask for the bind is safe. */
-        mode_t old_mask = umask(0177);
-        l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
-                                         (struct sockaddr *)&sun, sizeof sun);
-        umask(old_mask);
-        if (!l->lev) {
-            fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
-            return -1;
-        }
-        struct stat st;
-        if (stat(path, &st) == 0) {
-            l->unix_dev = st.st_dev;
-            l->unix_ino = st.st_ino;
-        }
-        snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
-        snprintf(l->name, sizeof l->name, "unix:%s", path);
-    } else {
-        /* HOST:PORT, with an IPv6 host in brackets; HOST a number or a name */
-        struct sockaddr_storage ss;
-        int sslen;
-        memset(&ss, 0, sizeof ss);
-        const char *colon = strrchr(addr, ':');
-        const char *h = addr, *hend = colon;
-        char host[256];
-        if (colon && addr[0] == '[' && colon > addr && colon[-1] == ']') {
-            h = addr + 1;
-            hend = colon - 1;
-        }
-        if (!colon || hend <= h || (size_t)(hend - h) >= sizeof host || !colon[1]) {
-            fprintf(stderr, "newsd: bad --listen address '%s' (HOST:PORT or unix:PATH)\n",
-                    addr);
-            return -1;
-        }
-        memcpy(host, h, (size_t)(hend - h));
-        host[hend - h] = '\0';
-        struct addrinfo hints, *ai = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-        if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai ||
-            ai->ai_addrlen > sizeof ss) {
-            fprintf(stderr, "newsd: cannot resolve --listen address '%s'\n", addr);
-            if (ai)
-                freeaddrinfo(ai);
-            return -1;
-        }
-        memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-        sslen = (int)ai->ai_addrlen;
-        freeaddrinfo(ai);
-        if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
-            fprintf(stderr, "newsd: bad --listen address '%s'\n", addr);
-            return -1;
-        }
-        l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
-                                         (struct sockaddr *)&ss, sslen);
-        if (!l->lev) {
-            fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
-            return -1;
-        }
-        struct sockaddr_storage bound;
-        socklen_t blen = sizeof bound;
-        getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&bound, &blen);
-        format_peer((struct sockaddr *)&bound, l->name, sizeof l->name);
-    }
+    int rc = strncmp(addr, "unix:", 5) == 0 ? bind_unix(m, addr, flags, l)
+                                            : bind_tcp(m, addr, flags, l);
+    if (rc != 0)
+        return -1;
     evconnlistener_set_error_cb(l->lev, accept_error_cb);
     return 0;
 }
