@@ -353,34 +353,34 @@ static void drain(reindex_t *r, uint64_t epoch)
     }
 }
 
-static void *job_main(void *arg)
+/* Sends the writer one control request without arguments. */
+static void writer_simple_control(writer_t *w, writer_ctl_op_t op)
 {
-    reindex_t *r = arg;
-    server_t *srv = r->srv;
     writer_ctl_t ctl;
     memset(&ctl, 0, sizeof ctl);
-    ctl.op = WRITER_JOURNAL_BEGIN;
-    writer_control(srv->writer, &ctl);
+    ctl.op = op;
+    writer_control(w, &ctl);
+}
 
-    char final_msg[200] = "";
-    int final_ok = 0;
-    int fd = spawn(r);
-    if (fd < 0) {
-        int e = errno;
-        finish(r, REINDEX_FAILED, "cannot start %s: %s", r->indexer, strerror(e));
-        goto fail;
-    }
+/* Reads the child's progress lines until it closes its stdout. */
+static void read_progress(reindex_t *r, int fd, char *final_msg, size_t msglen, int *final_ok)
+{
     FILE *in = fdopen(fd, "r");
     if (!in) {
         close(fd);
-    } else {
-        char *line = NULL;
-        size_t cap = 0;
-        while (getline(&line, &cap, in) > 0)
-            take_progress(r, line, final_msg, sizeof final_msg, &final_ok);
-        free(line);
-        fclose(in);
+        return;
     }
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) > 0)
+        take_progress(r, line, final_msg, msglen, final_ok);
+    free(line);
+    fclose(in);
+}
+
+/* Reaps the child; returns its wait status, and in *cancel whether a cancel came. */
+static int reap_child(reindex_t *r, int *cancel)
+{
     int status = 0;
     pid_t child;
     pthread_mutex_lock(&r->lock);
@@ -390,11 +390,29 @@ static void *job_main(void *arg)
         ;
     pthread_mutex_lock(&r->lock);
     r->child = 0;
-    int cancel = r->cancel;
+    *cancel = r->cancel;
     pthread_mutex_unlock(&r->lock);
+    return status;
+}
+
+/* Runs newsindex into r->new_index.  Returns 0 when it built the index, or -1 after
+ * finish() said why not. */
+static int build(reindex_t *r)
+{
+    char final_msg[200] = "";
+    int final_ok = 0;
+    int fd = spawn(r);
+    if (fd < 0) {
+        int e = errno;
+        finish(r, REINDEX_FAILED, "cannot start %s: %s", r->indexer, strerror(e));
+        return -1;
+    }
+    read_progress(r, fd, final_msg, sizeof final_msg, &final_ok);
+    int cancel;
+    int status = reap_child(r, &cancel);
     if (cancel) {
         finish(r, REINDEX_FAILED, "cancelled; the index was left as it was");
-        goto fail;
+        return -1;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !final_ok) {
         if (final_msg[0])
@@ -406,20 +424,27 @@ static void *job_main(void *arg)
         else
             finish(r, REINDEX_FAILED, "newsindex exited with status %d",
                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        goto fail;
+        return -1;
     }
+    return 0;
+}
 
+/* Has the writer put the rebuilt index in place, waits for the workers to leave the old
+ * one and removes it.  Returns 0 (the job is done), or -1 after finish() said why not. */
+static int switch_index(reindex_t *r)
+{
     pthread_mutex_lock(&r->lock);
     r->st.state = REINDEX_SWITCHING;
     pthread_mutex_unlock(&r->lock);
+    writer_ctl_t ctl;
     memset(&ctl, 0, sizeof ctl);
     ctl.op = WRITER_SWITCH;
     ctl.new_index = r->new_index;
     ctl.old_parking = r->parking;
-    writer_control(srv->writer, &ctl);
+    writer_control(r->srv->writer, &ctl);
     if (ctl.failed) {
         finish(r, REINDEX_FAILED, "%s; the index was left as it was", ctl.message);
-        goto fail;
+        return -1;
     }
     LOG(LOG_INFO, "reindex_switch", "job=%" PRIu64 " epoch=%" PRIu64 " docs=%" PRIu64
         " live_writes=%" PRIu64, r->st.job, ctl.epoch, ctl.docs, ctl.carried);
@@ -432,12 +457,16 @@ static void *job_main(void *arg)
     snprintf(r->st.phase, sizeof r->st.phase, "done");
     pthread_mutex_unlock(&r->lock);
     finish(r, REINDEX_DONE, NULL);
-    return NULL;
+    return 0;
+}
 
-fail:
-    memset(&ctl, 0, sizeof ctl);
-    ctl.op = WRITER_JOURNAL_END;
-    writer_control(srv->writer, &ctl);
+static void *job_main(void *arg)
+{
+    reindex_t *r = arg;
+    writer_simple_control(r->srv->writer, WRITER_JOURNAL_BEGIN);
+    if (build(r) == 0 && switch_index(r) == 0)
+        return NULL;
+    writer_simple_control(r->srv->writer, WRITER_JOURNAL_END);
     fsutil_remove_tree(r->workdir);
     return NULL;
 }
