@@ -616,6 +616,96 @@ static int check_list(const reindex_t *r, char **list, size_t n, const char **co
     return 0;
 }
 
+/* The job's paths as a new NULL-terminated list (*out, *nout): those requested, else
+ * those the index records, each resolved after check_path.  Returns 0, or -1 with *code
+ * and err set. */
+static int job_paths(reindex_t *r, const char *const *paths, size_t npaths,
+                     char ***out, size_t *nout, const char **code, char *err, size_t errlen)
+{
+    char **list = NULL;
+    size_t n = 0;
+    if (npaths == 0) {
+        if (recorded_paths(r, &list, &n, err, errlen) != 0)
+            return -1;
+    } else {
+        list = calloc(npaths + 1, sizeof *list);
+        for (size_t i = 0; list && i < npaths; i++)
+            if (!(list[n++] = strdup(paths[i]))) {
+                free_list(list, n);
+                list = NULL;
+            }
+        if (!list) {
+            *code = "internal";
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    /* checked again, resolved, and the resolved paths are what the indexer gets: the
+     * paths may have changed since reindex_start's first check */
+    if (check_list(r, list, n, code, err, errlen) != 0)
+        return -1;
+    *out = list;
+    *nout = n;
+    return 0;
+}
+
+/* Finds the indexer, names the job's folders and creates the work folder afresh.
+ * Returns 0, or -1 with *code and err set. */
+static int prepare_folders(reindex_t *r, const char **code, char *err, size_t errlen)
+{
+    const char *index = r->srv->cfg.index_path;
+    long pid = (long)getpid();
+    if (find_indexer(r, err, errlen) != 0 ||
+        snprintf(r->workdir, sizeof r->workdir, "%s.new-%ld", index, pid) >= (int)sizeof r->workdir ||
+        snprintf(r->new_index, sizeof r->new_index, "%s/index", r->workdir) >= (int)sizeof r->new_index ||
+        snprintf(r->parking, sizeof r->parking, "%s.old-%ld", index, pid) >= (int)sizeof r->parking) {
+        if (!err[0])
+            snprintf(err, errlen, "the index path is too long");
+        *code = "internal";
+        return -1;
+    }
+    fsutil_remove_tree(r->workdir);     /* a failed job of ours may have left them */
+    fsutil_remove_tree(r->parking);
+    if (mkdir(r->workdir, 0755) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", r->workdir, strerror(errno));
+        *code = "internal";
+        return -1;
+    }
+    return 0;
+}
+
+/* A fresh status for the next job, then its thread.  Returns 0, or -1 with *code and
+ * err set (the status says the job failed; the work folder is removed). */
+static int start_job_thread(reindex_t *r, const char **code, char *err, size_t errlen)
+{
+    uint64_t job = r->st.job + 1;
+    memset(&r->st, 0, sizeof r->st);
+    r->st.job = job;
+    r->st.state = REINDEX_RUNNING;
+    r->st.eta_s = -1;
+    r->st.npaths = (unsigned)r->npaths;
+    snprintf(r->st.phase, sizeof r->st.phase, "start");
+    r->started_us = server_now_us();
+    r->cancel = 0;
+    r->child = 0;
+    /* the job's thread (and so its child until exec) starts with every signal blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int created = pthread_create(&r->thread, NULL, job_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (created != 0) {
+        r->st.state = REINDEX_FAILED;
+        snprintf(r->st.message, sizeof r->st.message, "cannot start a thread");
+        snprintf(err, errlen, "cannot start a thread");
+        *code = "internal";
+        fsutil_remove_tree(r->workdir);
+        return -1;
+    }
+    r->thread_live = 1;
+    return 0;
+}
+
 uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
                        const char **code, char *err, size_t errlen)
 {
@@ -635,84 +725,21 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
         pthread_mutex_unlock(&r->lock);
         return 0;
     }
-    char **list = NULL;
-    size_t n = 0;
-    if (npaths == 0) {
-        if (recorded_paths(r, &list, &n, err, errlen) != 0) {
-            pthread_mutex_unlock(&r->lock);
-            return 0;
-        }
-    } else {
-        list = calloc(npaths + 1, sizeof *list);
-        for (size_t i = 0; list && i < npaths; i++)
-            if (!(list[n++] = strdup(paths[i]))) {
-                free_list(list, n);
-                list = NULL;
-            }
-        if (!list) {
-            *code = "internal";
-            snprintf(err, errlen, "out of memory");
-            pthread_mutex_unlock(&r->lock);
-            return 0;
-        }
-    }
-    /* checked again, resolved, and the resolved paths are what the indexer gets: the
-     * paths may have changed since the check above */
-    if (check_list(r, list, n, code, err, errlen) != 0) {
+    char **list;
+    size_t n;
+    if (job_paths(r, paths, npaths, &list, &n, code, err, errlen) != 0) {
         pthread_mutex_unlock(&r->lock);
         return 0;
     }
     r->paths = list;
     r->npaths = n;
-    const char *index = r->srv->cfg.index_path;
-    long pid = (long)getpid();
-    if (find_indexer(r, err, errlen) != 0 ||
-        snprintf(r->workdir, sizeof r->workdir, "%s.new-%ld", index, pid) >= (int)sizeof r->workdir ||
-        snprintf(r->new_index, sizeof r->new_index, "%s/index", r->workdir) >= (int)sizeof r->new_index ||
-        snprintf(r->parking, sizeof r->parking, "%s.old-%ld", index, pid) >= (int)sizeof r->parking) {
-        if (!err[0])
-            snprintf(err, errlen, "the index path is too long");
-        *code = "internal";
+    if (prepare_folders(r, code, err, errlen) != 0 ||
+        start_job_thread(r, code, err, errlen) != 0) {
         free_paths(r);
         pthread_mutex_unlock(&r->lock);
         return 0;
     }
-    fsutil_remove_tree(r->workdir);     /* a failed job of ours may have left them */
-    fsutil_remove_tree(r->parking);
-    if (mkdir(r->workdir, 0755) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", r->workdir, strerror(errno));
-        *code = "internal";
-        free_paths(r);
-        pthread_mutex_unlock(&r->lock);
-        return 0;
-    }
-    uint64_t job = r->st.job + 1;
-    memset(&r->st, 0, sizeof r->st);
-    r->st.job = job;
-    r->st.state = REINDEX_RUNNING;
-    r->st.eta_s = -1;
-    r->st.npaths = (unsigned)n;
-    snprintf(r->st.phase, sizeof r->st.phase, "start");
-    r->started_us = server_now_us();
-    r->cancel = 0;
-    r->child = 0;
-    /* the job's thread (and so its child until exec) starts with every signal blocked */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int created = pthread_create(&r->thread, NULL, job_main, r);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (created != 0) {
-        r->st.state = REINDEX_FAILED;
-        snprintf(r->st.message, sizeof r->st.message, "cannot start a thread");
-        snprintf(err, errlen, "cannot start a thread");
-        *code = "internal";
-        free_paths(r);
-        fsutil_remove_tree(r->workdir);
-        pthread_mutex_unlock(&r->lock);
-        return 0;
-    }
-    r->thread_live = 1;
+    uint64_t job = r->st.job;
     pthread_mutex_unlock(&r->lock);
     LOG(LOG_INFO, "reindex_start", "job=%" PRIu64 " paths=%zu indexer=%s", job, n, r->indexer);
     return job;
