@@ -240,8 +240,8 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     return 0;
 }
 
-/* Sorts argv into options and words, then reads the subcommand off the words. */
-int opts_parse(struct nq_opts *o, int argc, char **argv)
+/* The defaults, then the environment's address and token file. */
+static void set_defaults(struct nq_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->cmd = NQ_SEARCH;
@@ -252,22 +252,30 @@ int opts_parse(struct nq_opts *o, int argc, char **argv)
     if (env && *env) o->addr = env;
     env = getenv("NEWSQ_AUTH_TOKEN_FILE");
     if (env && *env) o->token_file = env;
+}
 
-    char **words = calloc((size_t)argc + 1, sizeof *words);
-    if (!words) return usage_error("out of memory");
-    int nwords = 0, before_dashdash = -1;
-    bool help = false, version = false, count_flag = false;
-    const char *search_only = NULL;
+/* The command line sorted: the words in order, and what the options said that the
+ * subcommand decides about. */
+struct sorted_args {
+    char **words;
+    int nwords;
+    int before_dashdash;        /* words before "--"; -1 when there is none */
+    bool help, version, count_flag;
+    const char *search_only;    /* the first search option given, by its long name */
+};
+
+/* Sorts argv into options (set on o) and words (into a, whose words the caller frees). */
+static int sort_args(struct nq_opts *o, int argc, char **argv, struct sorted_args *a)
+{
     int rc = 0;
-
     for (int i = 1; i < argc && rc == 0; i++) {
         const char *arg = argv[i];
-        if (before_dashdash < 0 && strcmp(arg, "--") == 0) {
-            before_dashdash = nwords;
+        if (a->before_dashdash < 0 && strcmp(arg, "--") == 0) {
+            a->before_dashdash = a->nwords;
             continue;
         }
-        if (before_dashdash >= 0 || arg[0] != '-' || arg[1] == '\0') {
-            words[nwords++] = argv[i];
+        if (a->before_dashdash >= 0 || arg[0] != '-' || arg[1] == '\0') {
+            a->words[a->nwords++] = argv[i];
             continue;
         }
         const char *val;
@@ -284,91 +292,105 @@ int opts_parse(struct nq_opts *o, int argc, char **argv)
             }
             val = argv[++i];
         }
-        if (OPTS[k].search_only && !search_only) search_only = OPTS[k].lng;
-        if (OPTS[k].id == O_HELP) help = true;
-        else if (OPTS[k].id == O_VERSION) version = true;
+        if (OPTS[k].search_only && !a->search_only) a->search_only = OPTS[k].lng;
+        if (OPTS[k].id == O_HELP) a->help = true;
+        else if (OPTS[k].id == O_VERSION) a->version = true;
         else rc = set_opt(o, OPTS[k].id, arg[1] == '-' ? OPTS[k].lng : OPTS[k].shrt, val);
-        if (OPTS[k].id == O_COUNT) count_flag = true;
+        if (OPTS[k].id == O_COUNT) a->count_flag = true;
     }
     if (!rc && o->no_snippet && o->best_snippet)
         rc = usage_error("--no-snippet and --best-snippet exclude each other");
-    if (rc) goto out;
-    if (help || version) {
-        o->cmd = help ? NQ_HELP : NQ_VERSION;
-        goto out;
-    }
-    if (before_dashdash < 0) before_dashdash = nwords;
+    return rc;
+}
 
-    char **rest = words;
-    int nrest = nwords;
-    const char *sub = before_dashdash > 0 ? words[0] : "";
-    if ((o->detach || o->cancel) && strcmp(sub, "reindex") != 0) {
-        rc = usage_error("%s applies only to 'reindex'", o->detach ? "--detach" : "--cancel");
-        goto out;
+/* reindex [PATH...] and status. */
+static int parse_reindex_status(struct nq_opts *o, const char *sub, const struct sorted_args *a)
+{
+    if (a->search_only)
+        return usage_error("%s does not apply to '%s'", a->search_only, sub);
+    if (sub[0] == 's') {
+        o->cmd = NQ_STATUS;
+        return a->nwords != 1 ? usage_error("'status' takes no argument") : 0;
     }
-    if (strcmp(sub, "reindex") == 0 || strcmp(sub, "status") == 0) {
-        if (search_only) {
-            rc = usage_error("%s does not apply to '%s'", search_only, sub);
-            goto out;
-        }
-        if (sub[0] == 's') {
-            o->cmd = NQ_STATUS;
-            if (nwords != 1) rc = usage_error("'status' takes no argument");
-            goto out;
-        }
-        o->cmd = NQ_REINDEX;
-        if (o->cancel && nwords > 1) {
-            rc = usage_error("--cancel takes no paths");
-            goto out;
-        }
-        rc = resolve_paths(o, words + 1, nwords - 1);
-        goto out;
+    o->cmd = NQ_REINDEX;
+    if (o->cancel && a->nwords > 1)
+        return usage_error("--cancel takes no paths");
+    return resolve_paths(o, a->words + 1, a->nwords - 1);
+}
+
+/* get ID, stats and add FILE|-. */
+static int parse_get_stats_add(struct nq_opts *o, const char *sub, const struct sorted_args *a)
+{
+    if (a->search_only)
+        return usage_error("%s does not apply to '%s'", a->search_only, sub);
+    int want = strcmp(sub, "stats") == 0 ? 1 : 2;
+    if (a->nwords != want)
+        return usage_error("'%s' takes %s", sub,
+                           want == 1 ? "no argument"
+                           : sub[0] == 'g' ? "one argument, the id" : "one argument, FILE or -");
+    if (sub[0] == 's') {
+        o->cmd = NQ_STATS;
+    } else if (sub[0] == 'a') {
+        o->cmd = NQ_ADD;
+        o->file = a->words[1];
+    } else {
+        o->cmd = NQ_GET;
+        o->id = a->words[1];
+        for (const char *s = o->id; *s; s++)
+            if (is_ctl((unsigned char)*s))
+                return usage_error("an id cannot hold control characters");
+        if (strspn(o->id, " ") == strlen(o->id))
+            return usage_error("'get' needs an id");
     }
-    if (strcmp(sub, "get") == 0 || strcmp(sub, "stats") == 0 || strcmp(sub, "add") == 0) {
-        if (search_only) {
-            rc = usage_error("%s does not apply to '%s'", search_only, sub);
-            goto out;
-        }
-        int want = strcmp(sub, "stats") == 0 ? 1 : 2;
-        if (nwords != want) {
-            rc = usage_error("'%s' takes %s", sub,
-                             want == 1 ? "no argument"
-                             : sub[0] == 'g' ? "one argument, the id" : "one argument, FILE or -");
-            goto out;
-        }
-        if (sub[0] == 's') o->cmd = NQ_STATS;
-        else if (sub[0] == 'a') {
-            o->cmd = NQ_ADD;
-            o->file = words[1];
-        } else {
-            o->cmd = NQ_GET;
-            o->id = words[1];
-            for (const char *s = o->id; *s; s++)
-                if (is_ctl((unsigned char)*s)) {
-                    rc = usage_error("an id cannot hold control characters");
-                    goto out;
-                }
-            if (strspn(o->id, " ") == strlen(o->id)) {
-                rc = usage_error("'get' needs an id");
-                goto out;
-            }
-        }
-        goto out;
-    }
+    return 0;
+}
+
+/* A search or a count: the words (after "count" or "search", if named) form the query. */
+static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_args *a)
+{
+    char **rest = a->words;
+    int nrest = a->nwords;
     if (strcmp(sub, "count") == 0 || strcmp(sub, "search") == 0) {
         if (sub[0] == 'c') o->cmd = NQ_COUNT;
         rest++;
         nrest--;
     }
-    if (count_flag) o->cmd = NQ_COUNT;
-    if (nrest == 0) {
-        rc = usage_error("no query");
-        goto out;
-    }
+    if (a->count_flag) o->cmd = NQ_COUNT;
+    if (nrest == 0)
+        return usage_error("no query");
     o->query = join_words(rest, nrest);
-    if (!o->query) rc = usage_error("the query is empty");
-out:
-    free(words);
+    return o->query ? 0 : usage_error("the query is empty");
+}
+
+/* Reads the subcommand off the sorted words; only a word before "--" can name one. */
+static int parse_subcommand(struct nq_opts *o, struct sorted_args *a)
+{
+    if (a->help || a->version) {
+        o->cmd = a->help ? NQ_HELP : NQ_VERSION;
+        return 0;
+    }
+    if (a->before_dashdash < 0) a->before_dashdash = a->nwords;
+    const char *sub = a->before_dashdash > 0 ? a->words[0] : "";
+    if ((o->detach || o->cancel) && strcmp(sub, "reindex") != 0)
+        return usage_error("%s applies only to 'reindex'", o->detach ? "--detach" : "--cancel");
+    if (strcmp(sub, "reindex") == 0 || strcmp(sub, "status") == 0)
+        return parse_reindex_status(o, sub, a);
+    if (strcmp(sub, "get") == 0 || strcmp(sub, "stats") == 0 || strcmp(sub, "add") == 0)
+        return parse_get_stats_add(o, sub, a);
+    return parse_query(o, sub, a);
+}
+
+/* Sorts argv into options and words, then reads the subcommand off the words. */
+int opts_parse(struct nq_opts *o, int argc, char **argv)
+{
+    set_defaults(o);
+    struct sorted_args a = { .before_dashdash = -1 };
+    a.words = calloc((size_t)argc + 1, sizeof *a.words);
+    if (!a.words) return usage_error("out of memory");
+    int rc = sort_args(o, argc, argv, &a);
+    if (rc == 0)
+        rc = parse_subcommand(o, &a);
+    free(a.words);
     return rc;
 }
 

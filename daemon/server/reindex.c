@@ -353,34 +353,34 @@ static void drain(reindex_t *r, uint64_t epoch)
     }
 }
 
-static void *job_main(void *arg)
+/* Sends the writer one control request without arguments. */
+static void writer_simple_control(writer_t *w, writer_ctl_op_t op)
 {
-    reindex_t *r = arg;
-    server_t *srv = r->srv;
     writer_ctl_t ctl;
     memset(&ctl, 0, sizeof ctl);
-    ctl.op = WRITER_JOURNAL_BEGIN;
-    writer_control(srv->writer, &ctl);
+    ctl.op = op;
+    writer_control(w, &ctl);
+}
 
-    char final_msg[200] = "";
-    int final_ok = 0;
-    int fd = spawn(r);
-    if (fd < 0) {
-        int e = errno;
-        finish(r, REINDEX_FAILED, "cannot start %s: %s", r->indexer, strerror(e));
-        goto fail;
-    }
+/* Reads the child's progress lines until it closes its stdout. */
+static void read_progress(reindex_t *r, int fd, char *final_msg, size_t msglen, int *final_ok)
+{
     FILE *in = fdopen(fd, "r");
     if (!in) {
         close(fd);
-    } else {
-        char *line = NULL;
-        size_t cap = 0;
-        while (getline(&line, &cap, in) > 0)
-            take_progress(r, line, final_msg, sizeof final_msg, &final_ok);
-        free(line);
-        fclose(in);
+        return;
     }
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) > 0)
+        take_progress(r, line, final_msg, msglen, final_ok);
+    free(line);
+    fclose(in);
+}
+
+/* Reaps the child; returns its wait status, and in *cancel whether a cancel came. */
+static int reap_child(reindex_t *r, int *cancel)
+{
     int status = 0;
     pid_t child;
     pthread_mutex_lock(&r->lock);
@@ -390,11 +390,29 @@ static void *job_main(void *arg)
         ;
     pthread_mutex_lock(&r->lock);
     r->child = 0;
-    int cancel = r->cancel;
+    *cancel = r->cancel;
     pthread_mutex_unlock(&r->lock);
+    return status;
+}
+
+/* Runs newsindex into r->new_index.  Returns 0 when it built the index, or -1 after
+ * finish() said why not. */
+static int build(reindex_t *r)
+{
+    char final_msg[200] = "";
+    int final_ok = 0;
+    int fd = spawn(r);
+    if (fd < 0) {
+        int e = errno;
+        finish(r, REINDEX_FAILED, "cannot start %s: %s", r->indexer, strerror(e));
+        return -1;
+    }
+    read_progress(r, fd, final_msg, sizeof final_msg, &final_ok);
+    int cancel;
+    int status = reap_child(r, &cancel);
     if (cancel) {
         finish(r, REINDEX_FAILED, "cancelled; the index was left as it was");
-        goto fail;
+        return -1;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !final_ok) {
         if (final_msg[0])
@@ -406,20 +424,27 @@ static void *job_main(void *arg)
         else
             finish(r, REINDEX_FAILED, "newsindex exited with status %d",
                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        goto fail;
+        return -1;
     }
+    return 0;
+}
 
+/* Has the writer put the rebuilt index in place, waits for the workers to leave the old
+ * one and removes it.  Returns 0 (the job is done), or -1 after finish() said why not. */
+static int switch_index(reindex_t *r)
+{
     pthread_mutex_lock(&r->lock);
     r->st.state = REINDEX_SWITCHING;
     pthread_mutex_unlock(&r->lock);
+    writer_ctl_t ctl;
     memset(&ctl, 0, sizeof ctl);
     ctl.op = WRITER_SWITCH;
     ctl.new_index = r->new_index;
     ctl.old_parking = r->parking;
-    writer_control(srv->writer, &ctl);
+    writer_control(r->srv->writer, &ctl);
     if (ctl.failed) {
         finish(r, REINDEX_FAILED, "%s; the index was left as it was", ctl.message);
-        goto fail;
+        return -1;
     }
     LOG(LOG_INFO, "reindex_switch", "job=%" PRIu64 " epoch=%" PRIu64 " docs=%" PRIu64
         " live_writes=%" PRIu64, r->st.job, ctl.epoch, ctl.docs, ctl.carried);
@@ -432,12 +457,16 @@ static void *job_main(void *arg)
     snprintf(r->st.phase, sizeof r->st.phase, "done");
     pthread_mutex_unlock(&r->lock);
     finish(r, REINDEX_DONE, NULL);
-    return NULL;
+    return 0;
+}
 
-fail:
-    memset(&ctl, 0, sizeof ctl);
-    ctl.op = WRITER_JOURNAL_END;
-    writer_control(srv->writer, &ctl);
+static void *job_main(void *arg)
+{
+    reindex_t *r = arg;
+    writer_simple_control(r->srv->writer, WRITER_JOURNAL_BEGIN);
+    if (build(r) == 0 && switch_index(r) == 0)
+        return NULL;
+    writer_simple_control(r->srv->writer, WRITER_JOURNAL_END);
     fsutil_remove_tree(r->workdir);
     return NULL;
 }
@@ -587,6 +616,96 @@ static int check_list(const reindex_t *r, char **list, size_t n, const char **co
     return 0;
 }
 
+/* The job's paths as a new NULL-terminated list (*out, *nout): those requested, else
+ * those the index records, each resolved after check_path.  Returns 0, or -1 with *code
+ * and err set. */
+static int job_paths(reindex_t *r, const char *const *paths, size_t npaths,
+                     char ***out, size_t *nout, const char **code, char *err, size_t errlen)
+{
+    char **list = NULL;
+    size_t n = 0;
+    if (npaths == 0) {
+        if (recorded_paths(r, &list, &n, err, errlen) != 0)
+            return -1;
+    } else {
+        list = calloc(npaths + 1, sizeof *list);
+        for (size_t i = 0; list && i < npaths; i++)
+            if (!(list[n++] = strdup(paths[i]))) {
+                free_list(list, n);
+                list = NULL;
+            }
+        if (!list) {
+            *code = "internal";
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    /* checked again, resolved, and the resolved paths are what the indexer gets: the
+     * paths may have changed since reindex_start's first check */
+    if (check_list(r, list, n, code, err, errlen) != 0)
+        return -1;
+    *out = list;
+    *nout = n;
+    return 0;
+}
+
+/* Finds the indexer, names the job's folders and creates the work folder afresh.
+ * Returns 0, or -1 with *code and err set. */
+static int prepare_folders(reindex_t *r, const char **code, char *err, size_t errlen)
+{
+    const char *index = r->srv->cfg.index_path;
+    long pid = (long)getpid();
+    if (find_indexer(r, err, errlen) != 0 ||
+        snprintf(r->workdir, sizeof r->workdir, "%s.new-%ld", index, pid) >= (int)sizeof r->workdir ||
+        snprintf(r->new_index, sizeof r->new_index, "%s/index", r->workdir) >= (int)sizeof r->new_index ||
+        snprintf(r->parking, sizeof r->parking, "%s.old-%ld", index, pid) >= (int)sizeof r->parking) {
+        if (!err[0])
+            snprintf(err, errlen, "the index path is too long");
+        *code = "internal";
+        return -1;
+    }
+    fsutil_remove_tree(r->workdir);     /* a failed job of ours may have left them */
+    fsutil_remove_tree(r->parking);
+    if (mkdir(r->workdir, 0755) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", r->workdir, strerror(errno));
+        *code = "internal";
+        return -1;
+    }
+    return 0;
+}
+
+/* A fresh status for the next job, then its thread.  Returns 0, or -1 with *code and
+ * err set (the status says the job failed; the work folder is removed). */
+static int start_job_thread(reindex_t *r, const char **code, char *err, size_t errlen)
+{
+    uint64_t job = r->st.job + 1;
+    memset(&r->st, 0, sizeof r->st);
+    r->st.job = job;
+    r->st.state = REINDEX_RUNNING;
+    r->st.eta_s = -1;
+    r->st.npaths = (unsigned)r->npaths;
+    snprintf(r->st.phase, sizeof r->st.phase, "start");
+    r->started_us = server_now_us();
+    r->cancel = 0;
+    r->child = 0;
+    /* the job's thread (and so its child until exec) starts with every signal blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int created = pthread_create(&r->thread, NULL, job_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (created != 0) {
+        r->st.state = REINDEX_FAILED;
+        snprintf(r->st.message, sizeof r->st.message, "cannot start a thread");
+        snprintf(err, errlen, "cannot start a thread");
+        *code = "internal";
+        fsutil_remove_tree(r->workdir);
+        return -1;
+    }
+    r->thread_live = 1;
+    return 0;
+}
+
 uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
                        const char **code, char *err, size_t errlen)
 {
@@ -606,84 +725,21 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
         pthread_mutex_unlock(&r->lock);
         return 0;
     }
-    char **list = NULL;
-    size_t n = 0;
-    if (npaths == 0) {
-        if (recorded_paths(r, &list, &n, err, errlen) != 0) {
-            pthread_mutex_unlock(&r->lock);
-            return 0;
-        }
-    } else {
-        list = calloc(npaths + 1, sizeof *list);
-        for (size_t i = 0; list && i < npaths; i++)
-            if (!(list[n++] = strdup(paths[i]))) {
-                free_list(list, n);
-                list = NULL;
-            }
-        if (!list) {
-            *code = "internal";
-            snprintf(err, errlen, "out of memory");
-            pthread_mutex_unlock(&r->lock);
-            return 0;
-        }
-    }
-    /* checked again, resolved, and the resolved paths are what the indexer gets: the
-     * paths may have changed since the check above */
-    if (check_list(r, list, n, code, err, errlen) != 0) {
+    char **list;
+    size_t n;
+    if (job_paths(r, paths, npaths, &list, &n, code, err, errlen) != 0) {
         pthread_mutex_unlock(&r->lock);
         return 0;
     }
     r->paths = list;
     r->npaths = n;
-    const char *index = r->srv->cfg.index_path;
-    long pid = (long)getpid();
-    if (find_indexer(r, err, errlen) != 0 ||
-        snprintf(r->workdir, sizeof r->workdir, "%s.new-%ld", index, pid) >= (int)sizeof r->workdir ||
-        snprintf(r->new_index, sizeof r->new_index, "%s/index", r->workdir) >= (int)sizeof r->new_index ||
-        snprintf(r->parking, sizeof r->parking, "%s.old-%ld", index, pid) >= (int)sizeof r->parking) {
-        if (!err[0])
-            snprintf(err, errlen, "the index path is too long");
-        *code = "internal";
+    if (prepare_folders(r, code, err, errlen) != 0 ||
+        start_job_thread(r, code, err, errlen) != 0) {
         free_paths(r);
         pthread_mutex_unlock(&r->lock);
         return 0;
     }
-    fsutil_remove_tree(r->workdir);     /* a failed job of ours may have left them */
-    fsutil_remove_tree(r->parking);
-    if (mkdir(r->workdir, 0755) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", r->workdir, strerror(errno));
-        *code = "internal";
-        free_paths(r);
-        pthread_mutex_unlock(&r->lock);
-        return 0;
-    }
-    uint64_t job = r->st.job + 1;
-    memset(&r->st, 0, sizeof r->st);
-    r->st.job = job;
-    r->st.state = REINDEX_RUNNING;
-    r->st.eta_s = -1;
-    r->st.npaths = (unsigned)n;
-    snprintf(r->st.phase, sizeof r->st.phase, "start");
-    r->started_us = server_now_us();
-    r->cancel = 0;
-    r->child = 0;
-    /* the job's thread (and so its child until exec) starts with every signal blocked */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int created = pthread_create(&r->thread, NULL, job_main, r);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (created != 0) {
-        r->st.state = REINDEX_FAILED;
-        snprintf(r->st.message, sizeof r->st.message, "cannot start a thread");
-        snprintf(err, errlen, "cannot start a thread");
-        *code = "internal";
-        free_paths(r);
-        fsutil_remove_tree(r->workdir);
-        pthread_mutex_unlock(&r->lock);
-        return 0;
-    }
-    r->thread_live = 1;
+    uint64_t job = r->st.job;
     pthread_mutex_unlock(&r->lock);
     LOG(LOG_INFO, "reindex_start", "job=%" PRIu64 " paths=%zu indexer=%s", job, n, r->indexer);
     return job;

@@ -51,6 +51,7 @@ typedef struct main_ctx {
     size_t nlisteners;
     unsigned next_worker;
     struct event *accept_retry_ev;  /* listens again after running out of descriptors */
+    struct event *signals[3];       /* SIGTERM, SIGINT, SIGHUP */
 } main_ctx_t;
 
 static void format_peer(const struct sockaddr *sa, char *out, size_t outlen)
@@ -220,90 +221,112 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sun)
     return 0;
 }
 
+/* Binds unix:PATH, the socket born owner-only.  Returns 0 or -1 (message printed). */
+static int bind_unix(main_ctx_t *m, const char *addr, unsigned flags, listener_t *l)
+{
+    const char *path = addr + 5;
+    struct sockaddr_un sun;
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    if (!*path || strlen(path) >= sizeof sun.sun_path) {
+        fprintf(stderr, "newsd: bad unix socket path '%s' (1 to %zu bytes)\n", path,
+                sizeof sun.sun_path - 1);
+        return -1;
+    }
+    strcpy(sun.sun_path, path);
+    if (clear_stale_socket(path, &sun) != 0)
+        return -1;
+    /* Whoever can connect here may write (newsd(8), "AUTHORITY FOR WRITES"): the
+     * socket is born owner-only (0600), with no moment at a laxer mode.  No other
+     * thread runs yet, so changing the process's umask for the bind is safe. */
+    mode_t old_mask = umask(0177);
+    l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
+                                     (struct sockaddr *)&sun, sizeof sun);
+    umask(old_mask);
+    if (!l->lev) {
+        fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        l->unix_dev = st.st_dev;
+        l->unix_ino = st.st_ino;
+    }
+    snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
+    snprintf(l->name, sizeof l->name, "unix:%s", path);
+    return 0;
+}
+
+/* Resolves HOST:PORT, with an IPv6 host in brackets and HOST a number or a name, into
+ * *ss and *sslen.  Returns 0 or -1 (message printed). */
+static int resolve_host_port(const char *addr, struct sockaddr_storage *ss, int *sslen)
+{
+    memset(ss, 0, sizeof *ss);
+    const char *colon = strrchr(addr, ':');
+    const char *h = addr, *hend = colon;
+    char host[256];
+    if (colon && addr[0] == '[' && colon > addr && colon[-1] == ']') {
+        h = addr + 1;
+        hend = colon - 1;
+    }
+    if (!colon || hend <= h || (size_t)(hend - h) >= sizeof host || !colon[1]) {
+        fprintf(stderr, "newsd: bad --listen address '%s' (HOST:PORT or unix:PATH)\n",
+                addr);
+        return -1;
+    }
+    memcpy(host, h, (size_t)(hend - h));
+    host[hend - h] = '\0';
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai ||
+        ai->ai_addrlen > sizeof *ss) {
+        fprintf(stderr, "newsd: cannot resolve --listen address '%s'\n", addr);
+        if (ai)
+            freeaddrinfo(ai);
+        return -1;
+    }
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = (int)ai->ai_addrlen;
+    freeaddrinfo(ai);
+    if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6) {
+        fprintf(stderr, "newsd: bad --listen address '%s'\n", addr);
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds HOST:PORT; the name printed is the address bound (port 0 gets a real one).
+ * Returns 0 or -1 (message printed). */
+static int bind_tcp(main_ctx_t *m, const char *addr, unsigned flags, listener_t *l)
+{
+    struct sockaddr_storage ss;
+    int sslen;
+    if (resolve_host_port(addr, &ss, &sslen) != 0)
+        return -1;
+    l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
+                                     (struct sockaddr *)&ss, sslen);
+    if (!l->lev) {
+        fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&bound, &blen);
+    format_peer((struct sockaddr *)&bound, l->name, sizeof l->name);
+    return 0;
+}
+
 /* Binds one --listen address.  Returns 0 or -1 (message printed). */
 static int bind_one(main_ctx_t *m, const char *addr, listener_t *l)
 {
     unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-    if (strncmp(addr, "unix:", 5) == 0) {
-        const char *path = addr + 5;
-        struct sockaddr_un sun;
-        memset(&sun, 0, sizeof sun);
-        sun.sun_family = AF_UNIX;
-        if (!*path || strlen(path) >= sizeof sun.sun_path) {
-            fprintf(stderr, "newsd: bad unix socket path '%s' (1 to %zu bytes)\n", path,
-                    sizeof sun.sun_path - 1);
-            return -1;
-        }
-        strcpy(sun.sun_path, path);
-        if (clear_stale_socket(path, &sun) != 0)
-            return -1;
-        /* Whoever can connect here may write (newsd(8), "AUTHORITY FOR WRITES"): the
-         * socket is born owner-only (0600), with no moment at a laxer mode.  No other
-         * thread runs yet, so changing the process's umask for the bind is safe. */
-        mode_t old_mask = umask(0177);
-        l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
-                                         (struct sockaddr *)&sun, sizeof sun);
-        umask(old_mask);
-        if (!l->lev) {
-            fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
-            return -1;
-        }
-        struct stat st;
-        if (stat(path, &st) == 0) {
-            l->unix_dev = st.st_dev;
-            l->unix_ino = st.st_ino;
-        }
-        snprintf(l->unix_path, sizeof l->unix_path, "%s", path);
-        snprintf(l->name, sizeof l->name, "unix:%s", path);
-    } else {
-        /* HOST:PORT, with an IPv6 host in brackets; HOST a number or a name */
-        struct sockaddr_storage ss;
-        int sslen;
-        memset(&ss, 0, sizeof ss);
-        const char *colon = strrchr(addr, ':');
-        const char *h = addr, *hend = colon;
-        char host[256];
-        if (colon && addr[0] == '[' && colon > addr && colon[-1] == ']') {
-            h = addr + 1;
-            hend = colon - 1;
-        }
-        if (!colon || hend <= h || (size_t)(hend - h) >= sizeof host || !colon[1]) {
-            fprintf(stderr, "newsd: bad --listen address '%s' (HOST:PORT or unix:PATH)\n",
-                    addr);
-            return -1;
-        }
-        memcpy(host, h, (size_t)(hend - h));
-        host[hend - h] = '\0';
-        struct addrinfo hints, *ai = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-        if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai ||
-            ai->ai_addrlen > sizeof ss) {
-            fprintf(stderr, "newsd: cannot resolve --listen address '%s'\n", addr);
-            if (ai)
-                freeaddrinfo(ai);
-            return -1;
-        }
-        memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-        sslen = (int)ai->ai_addrlen;
-        freeaddrinfo(ai);
-        if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
-            fprintf(stderr, "newsd: bad --listen address '%s'\n", addr);
-            return -1;
-        }
-        l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
-                                         (struct sockaddr *)&ss, sslen);
-        if (!l->lev) {
-            fprintf(stderr, "newsd: cannot listen on %s: %s\n", addr, strerror(errno));
-            return -1;
-        }
-        struct sockaddr_storage bound;
-        socklen_t blen = sizeof bound;
-        getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&bound, &blen);
-        format_peer((struct sockaddr *)&bound, l->name, sizeof l->name);
-    }
+    int rc = strncmp(addr, "unix:", 5) == 0 ? bind_unix(m, addr, flags, l)
+                                            : bind_tcp(m, addr, flags, l);
+    if (rc != 0)
+        return -1;
     evconnlistener_set_error_cb(l->lev, accept_error_cb);
     return 0;
 }
@@ -352,42 +375,49 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
 
 /* ---- the whole run ---- */
 
-int server_run(const server_config_t *cfg)
+/* The server as configured, before anything is opened.  A daemon killed during a
+ * REINDEX leaves its work folder (or, between the two renames of the swap, the live
+ * index parked aside: put back). */
+static void server_init(server_t *srv, main_ctx_t *m, const server_config_t *cfg)
 {
-    static server_t srv_storage;
-    server_t *srv = &srv_storage;
-    main_ctx_t m;
-    memset(&m, 0, sizeof m);
+    memset(m, 0, sizeof *m);
     memset(srv, 0, sizeof *srv);
     srv->cfg = *cfg;
     srv->cfg.replica = newsidx_is_replica(cfg->index_path);
     srv->started_us = server_now_us();
-    m.srv = srv;
+    m->srv = srv;
     signal(SIGPIPE, SIG_IGN);
     pthread_rwlock_init(&srv->swap_lock, NULL);
-    /* a daemon killed during a REINDEX leaves its work folder (or, between the two renames
-     * of the swap, the live index parked aside: put back) */
     if (cfg->index_path)
         fsutil_remove_stale(cfg->index_path);
+}
 
-    int rc = 1;
-    unsigned started = 0;
-    struct event *sigs[3] = { NULL, NULL, NULL };
-    raise_fd_limit(cfg->max_connections);
-    srv->workers = calloc(cfg->workers, sizeof *srv->workers);
-    m.base = event_base_new();
-    if (!srv->workers || !m.base)
-        goto out;
-    m.accept_retry_ev = evtimer_new(m.base, accept_retry_cb, &m);
-    if (!m.accept_retry_ev)
-        goto out;
-    for (unsigned i = 0; i < cfg->workers; i++)
+/* The main thread's event base and every worker's state (each opens its reader), no
+ * thread yet.  Returns 0 or -1. */
+static int open_workers(main_ctx_t *m)
+{
+    server_t *srv = m->srv;
+    raise_fd_limit(srv->cfg.max_connections);
+    srv->workers = calloc(srv->cfg.workers, sizeof *srv->workers);
+    m->base = event_base_new();
+    if (!srv->workers || !m->base)
+        return -1;
+    m->accept_retry_ev = evtimer_new(m->base, accept_retry_cb, m);
+    if (!m->accept_retry_ev)
+        return -1;
+    for (unsigned i = 0; i < srv->cfg.workers; i++)
         if (worker_init(&srv->workers[i], srv, i) != 0)
-            goto out;
+            return -1;
+    return 0;
+}
+
+/* The documents the ready line counts, from the first worker's reader: of a sharded
+ * index, those of the shards that are up (a down one must not stop the start). */
+static uint64_t count_docs(server_t *srv)
+{
     uint64_t docs = 0;
-    if (cfg->nshards) {
-        /* the documents of the shards that are up: a down one must not stop the start */
-        for (size_t k = 0; k < cfg->nshards; k++) {
+    if (srv->cfg.nshards) {
+        for (size_t k = 0; k < srv->cfg.nshards; k++) {
             newsidx_shard_info_t info;
             if (newsidx_reader_shard_info(srv->workers[0].reader, k, &info) == NEWSIDX_OK)
                 docs += info.docs;
@@ -395,77 +425,142 @@ int server_run(const server_config_t *cfg)
     } else {
         newsidx_reader_doc_count(srv->workers[0].reader, &docs);
     }
+    return docs;
+}
+
+/* Binds every --listen address.  Returns 0 or -1 (message printed). */
+static int open_listeners(main_ctx_t *m)
+{
+    const server_config_t *cfg = &m->srv->cfg;
     for (size_t i = 0; i < cfg->nlisten; i++) {
-        if (bind_one(&m, cfg->listen[i], &m.listeners[i]) != 0)
-            goto out;
-        m.nlisteners++;
+        if (bind_one(m, cfg->listen[i], &m->listeners[i]) != 0)
+            return -1;
+        m->nlisteners++;
     }
+    return 0;
+}
+
+/* The writer thread and the REINDEX job's state.  Returns 0 or -1. */
+static int start_writer(server_t *srv)
+{
     srv->writer = writer_start(srv);
     if (!srv->writer)
-        goto out;
+        return -1;
     srv->reindex = reindex_new(srv);
     if (!srv->reindex)
-        goto out;
+        return -1;
     LOG(LOG_INFO, "write_authority", "unix=always tcp=%s",
-        cfg->auth_token_len ? "after_auth" : "never");
+        srv->cfg.auth_token_len ? "after_auth" : "never");
+    return 0;
+}
 
-    /* only this thread takes the signals: the others start with them blocked */
+/* SIGTERM and SIGINT stop the daemon, SIGHUP reopens the index.  Returns 0 or -1. */
+static int add_signal_events(main_ctx_t *m)
+{
+    m->signals[0] = evsignal_new(m->base, SIGTERM, stop_cb, m);
+    m->signals[1] = evsignal_new(m->base, SIGINT, stop_cb, m);
+    m->signals[2] = evsignal_new(m->base, SIGHUP, hup_cb, m);
+    for (int i = 0; i < 3; i++)
+        if (!m->signals[i] || evsignal_add(m->signals[i], NULL) != 0)
+            return -1;
+    return 0;
+}
+
+/* Starts the worker threads; returns how many started.  Only the main thread takes the
+ * signals: the others start with them blocked. */
+static unsigned start_worker_threads(server_t *srv)
+{
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGHUP);
-    sigs[0] = evsignal_new(m.base, SIGTERM, stop_cb, &m);
-    sigs[1] = evsignal_new(m.base, SIGINT, stop_cb, &m);
-    sigs[2] = evsignal_new(m.base, SIGHUP, hup_cb, &m);
-    for (int i = 0; i < 3; i++)
-        if (!sigs[i] || evsignal_add(sigs[i], NULL) != 0)
-            goto out;
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (; started < cfg->workers; started++)
+    unsigned started = 0;
+    for (; started < srv->cfg.workers; started++)
         if (pthread_create(&srv->workers[started].thread, NULL, worker_main,
                            &srv->workers[started]) != 0)
             break;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (started < cfg->workers) {
+    return started;
+}
+
+/* "newsd: ready listen=... workers=N docs=N [shards=N]": what the tests and scripts wait
+ * for before they connect. */
+static void print_ready_line(const main_ctx_t *m, uint64_t docs)
+{
+    const server_config_t *cfg = &m->srv->cfg;
+    char line[NEWSD_LOG_LINE_LEN];
+    size_t len = (size_t)snprintf(line, sizeof line, "newsd: ready");
+    for (size_t i = 0; i < m->nlisteners && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, " listen=%s",
+                                m->listeners[i].name);
+    if (len < sizeof line)
+        len += (size_t)snprintf(line + len, sizeof line - len, " workers=%u docs=%" PRIu64,
+                                cfg->workers, docs);
+    if (cfg->nshards && len < sizeof line)
+        snprintf(line + len, sizeof line - len, " shards=%zu", cfg->nshards);
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+}
+
+/* Starts the workers and runs the main loop until a stop signal; every worker thread
+ * started is joined.  Returns 0, or 1 when the workers could not all start. */
+static int serve(main_ctx_t *m, uint64_t docs)
+{
+    server_t *srv = m->srv;
+    int rc = 1;
+    unsigned started = start_worker_threads(srv);
+    if (started < srv->cfg.workers) {
         fprintf(stderr, "newsd: cannot start worker threads\n");
-        stop_cb(SIGTERM, 0, &m);
+        stop_cb(SIGTERM, 0, m);
     } else {
-        char line[NEWSD_LOG_LINE_LEN];
-        size_t len = (size_t)snprintf(line, sizeof line, "newsd: ready");
-        for (size_t i = 0; i < m.nlisteners && len < sizeof line; i++)
-            len += (size_t)snprintf(line + len, sizeof line - len, " listen=%s",
-                                    m.listeners[i].name);
-        if (len < sizeof line)
-            len += (size_t)snprintf(line + len, sizeof line - len, " workers=%u docs=%" PRIu64,
-                                    cfg->workers, docs);
-        if (cfg->nshards && len < sizeof line)
-            snprintf(line + len, sizeof line - len, " shards=%zu", cfg->nshards);
-        fprintf(stderr, "%s\n", line);
-        fflush(stderr);
-        event_base_dispatch(m.base);
+        print_ready_line(m, docs);
+        event_base_dispatch(m->base);
         rc = 0;
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(srv->workers[i].thread, NULL);
-out:
-    close_listeners(&m);
+    return rc;
+}
+
+/* The orderly end, after a run or a failed start: whatever was opened is closed, in the
+ * order that lets the writer answer what is queued. */
+static void server_teardown(main_ctx_t *m)
+{
+    server_t *srv = m->srv;
+    close_listeners(m);
     reindex_free(srv->reindex);  /* cancels a rebuild still running; before the writer */
     srv->reindex = NULL;
     writer_stop(srv->writer);   /* commits what is queued; answers go to the queues */
     srv->writer = NULL;
     if (srv->workers)
-        for (unsigned i = 0; i < cfg->workers; i++)
+        for (unsigned i = 0; i < srv->cfg.workers; i++)
             worker_finish(&srv->workers[i]);
     for (int i = 0; i < 3; i++)
-        if (sigs[i])
-            event_free(sigs[i]);
-    if (m.accept_retry_ev)
-        event_free(m.accept_retry_ev);
-    if (m.base)
-        event_base_free(m.base);
+        if (m->signals[i])
+            event_free(m->signals[i]);
+    if (m->accept_retry_ev)
+        event_free(m->accept_retry_ev);
+    if (m->base)
+        event_base_free(m->base);
     free(srv->workers);
     pthread_rwlock_destroy(&srv->swap_lock);
+}
+
+int server_run(const server_config_t *cfg)
+{
+    static server_t srv_storage;
+    server_t *srv = &srv_storage;
+    main_ctx_t m;
+    int rc = 1;
+    server_init(srv, &m, cfg);
+    if (open_workers(&m) == 0) {
+        uint64_t docs = count_docs(srv);
+        if (open_listeners(&m) == 0 && start_writer(srv) == 0 && add_signal_events(&m) == 0)
+            rc = serve(&m, docs);
+    }
+    server_teardown(&m);
     if (rc == 0)
         LOG(LOG_INFO, "exit", "status=0 requests=%" PRIuFAST64 " writes=%" PRIuFAST64,
             atomic_load(&srv->stats.requests), atomic_load(&srv->stats.writes));

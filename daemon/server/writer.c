@@ -331,17 +331,16 @@ static int sync_folder(const char *path)
     return rc;
 }
 
-/* WRITER_SWITCH (see the top of the file). */
-static void do_switch(writer_t *w, writer_ctl_t *ctl)
+/* The rebuilt index made ready to go live: the journal's writes carried into it,
+ * committed, closed and flushed to disk.  Returns 0, or -1 after ctl_fail. */
+static int finish_rebuilt(writer_t *w, writer_ctl_t *ctl)
 {
-    server_t *srv = w->srv;
-    const char *index = srv->cfg.index_path;
     char msg[200];
     if (w->journal_overflow) {
         snprintf(msg, sizeof msg, "more than %d writes arrived during the rebuild",
                  NEWSD_REINDEX_JOURNAL_MAX);
         ctl_fail(ctl, "the rebuilt index would miss live writes", msg);
-        return;
+        return -1;
     }
     newsidx_writer_t *nw = NULL;
     newsidx_status_t st = newsidx_writer_open(ctl->new_index, 0, &nw);
@@ -349,50 +348,55 @@ static void do_switch(writer_t *w, writer_ctl_t *ctl)
         ctl_fail(ctl, "cannot open the rebuilt index",
                  nw ? newsidx_writer_error(nw) : newsidx_status_name(st));
         newsidx_writer_abandon(nw);
-        return;
+        return -1;
     }
     if (w->njournal > 0 && ensure_handle(w, msg, sizeof msg) != NEWSIDX_OK) {
         ctl_fail(ctl, "cannot carry live writes over", msg);
         newsidx_writer_abandon(nw);
-        return;
+        return -1;
     }
     for (size_t i = 0; i < w->njournal; i++)
         if (newsidx_writer_copy_doc(nw, w->handle, w->journal[i], NULL) != NEWSIDX_OK) {
             ctl_fail(ctl, "cannot carry a live write over", newsidx_writer_error(nw));
             newsidx_writer_abandon(nw);
-            return;
+            return -1;
         }
     if ((st = newsidx_writer_commit(nw)) != NEWSIDX_OK ||
         (st = newsidx_writer_doc_count(nw, &ctl->docs)) != NEWSIDX_OK) {
         ctl_fail(ctl, "cannot commit the rebuilt index", newsidx_writer_error(nw));
         newsidx_writer_abandon(nw);
-        return;
+        return -1;
     }
     if ((st = newsidx_writer_close(nw)) != NEWSIDX_OK) {
         ctl_fail(ctl, "cannot close the rebuilt index", newsidx_status_name(st));
-        return;
+        return -1;
     }
     /* an index that may not be on disk must not go live: a crash after the swap would
      * lose it and the old one both */
     if (sync_fault_injected()) {
         errno = EIO;
         ctl_fail(ctl, "cannot flush the rebuilt index to disk", strerror(errno));
-        return;
+        return -1;
     }
     if (sync_folder(ctl->new_index) != 0) {
         ctl_fail(ctl, "cannot flush the rebuilt index to disk", strerror(errno));
-        return;
+        return -1;
     }
-    /* every batch commits before the next request, so the live handle has nothing pending */
-    if (w->handle) {
-        newsidx_writer_close(w->handle);
-        w->handle = NULL;
-    }
+    return 0;
+}
+
+/* The two renames, under swap_lock (see server.h); a new epoch and generation send the
+ * workers to the new folder.  Returns 0, or -1 after ctl_fail (the old index put back
+ * when it can be). */
+static int swap_folders(writer_t *w, writer_ctl_t *ctl)
+{
+    server_t *srv = w->srv;
+    const char *index = srv->cfg.index_path;
     pthread_rwlock_wrlock(&srv->swap_lock);
     if (rename(index, ctl->old_parking) != 0) {
         pthread_rwlock_unlock(&srv->swap_lock);
         ctl_fail(ctl, "cannot move the old index aside", strerror(errno));
-        return;
+        return -1;
     }
     if (rename(ctl->new_index, index) != 0) {
         int e = errno;
@@ -401,7 +405,7 @@ static void do_switch(writer_t *w, writer_ctl_t *ctl)
                 strerror(errno));
         pthread_rwlock_unlock(&srv->swap_lock);
         ctl_fail(ctl, "cannot put the rebuilt index in place", strerror(e));
-        return;
+        return -1;
     }
     ctl->epoch = atomic_fetch_add(&srv->index_epoch, 1) + 1;
     atomic_fetch_add(&srv->index_gen, 1);
@@ -411,6 +415,21 @@ static void do_switch(writer_t *w, writer_ctl_t *ctl)
         (void)sync_folder(dirname(dcopy));   /* the renames themselves (already live) */
         free(dcopy);
     }
+    return 0;
+}
+
+/* WRITER_SWITCH (see the top of the file). */
+static void do_switch(writer_t *w, writer_ctl_t *ctl)
+{
+    if (finish_rebuilt(w, ctl) != 0)
+        return;
+    /* every batch commits before the next request, so the live handle has nothing pending */
+    if (w->handle) {
+        newsidx_writer_close(w->handle);
+        w->handle = NULL;
+    }
+    if (swap_folders(w, ctl) != 0)
+        return;
     ctl->carried = w->njournal;
     w->journaling = 0;
     journal_clear(w);
