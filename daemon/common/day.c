@@ -16,7 +16,7 @@ int day_valid(int y, int m, int d)
 }
 
 /* The n digits at s as a number, or -1 when one is not a digit. */
-static int digits(const char *s, size_t n)
+static int decimal(const char *s, size_t n)
 {
     int v = 0;
     for (size_t i = 0; i < n; i++) {
@@ -41,7 +41,7 @@ int day_parse(const char *s, size_t len, char out[9])
     } else {
         return -1;
     }
-    int y = digits(day, 4), m = digits(day + 4, 2), d = digits(day + 6, 2);
+    int y = decimal(day, 4), m = decimal(day + 4, 2), d = decimal(day + 6, 2);
     if (y < 0 || m < 0 || d < 0 || !day_valid(y, m, d))
         return -1;
     memcpy(out, day, 8);

@@ -19,13 +19,13 @@
  *    recorded files that are gone are deleted.  A file's record is written in the same
  *    commit as its documents, so a run killed at any point is finished by the next.
  *  - --compact: a compacted copy beside DIR, swapped in by the same renames.
- *  - --shards N (README.md, "Sharded indexes"): a fresh build writes DIR/shard-K and the
+ *  - --shards N (newsd(8), "SHARDED INDEXES"): a fresh build writes DIR/shard-K and the
  *    stub DIR/shards.stub (shardlayout.h); each builder keeps one bulk writer per shard
  *    and routes every record by newsidx_shard_of, and each shard's parts are
  *    merged on their own.  An update or compaction of a sharded DIR works shard by
  *    shard, with one writer per shard (sink.c).
  *
- * Every run records its state in the index's metadata (README.md, "Index layout"):
+ * Every run records its state in the index's metadata (newsindex(8), "INDEX LAYOUT"):
  * "newsd.paths", the command line's paths, and per source file "newsd.file:<path>".
  * This file holds main, the run's outline; indexer.h lists the files that do each part.
  *

@@ -1,5 +1,5 @@
 /*
- * records.c: what a run records in the index's metadata (README.md, "Index layout"):
+ * records.c: what a run records in the index's metadata (newsindex(8), "INDEX LAYOUT"):
  * per source file "newsd.file:<path>" = "<size> <mtime_ns> <docs> <path>", written in
  * the same commit as the file's documents so that an update can skip a file whose size
  * and mtime match; and "newsd.paths", the JSON array of the paths the index was built

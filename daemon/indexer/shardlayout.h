@@ -1,5 +1,5 @@
 /*
- * shardlayout.h: the folder a sharded build writes (README.md, "Sharded indexes").
+ * shardlayout.h: the folder a sharded build writes (newsd(8), "SHARDED INDEXES").
  *
  *   DIR/shard-0 .. DIR/shard-(N-1)   glass indexes; shard k holds exactly the documents
  *                                    whose id has newsidx_shard_of(id, N) == k

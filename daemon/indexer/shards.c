@@ -1,5 +1,5 @@
 /*
- * shards.c: the shards a run works on (README.md, "Sharded indexes"): a fresh build
+ * shards.c: the shards a run works on (newsd(8), "SHARDED INDEXES"): a fresh build
  * writes --shards N (default: as many as DIR has), an update or compaction the shards
  * DIR has; and the folder and the documents of each.
  */
