@@ -196,9 +196,10 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COM
 # The load and crash tests' client (tests/tools/stress.c): libc only, and never built
 # with the sanitizers: it is not what the tests examine, and it must run at full speed.
 STRESS := $(BUILD)/tools/stress
-$(STRESS): tests/tools/stress.c tests/tools/dial.h include/newsd_limits.h $(BUILD)/.flags
+$(STRESS): tests/tools/stress.c tests/tools/stress_load.c tests/tools/stress.h tests/tools/dial.h \
+           include/newsd_limits.h $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Iinclude $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(BASE_CFLAGS) -Iinclude $(CFLAGS) -o $@ $(filter %.c,$^) $(LDFLAGS)
 
 # The shard suite's helper (tests/tools/shardtool.c): splits a corpus into one index and
 # N shards, and compares results over the C API.  Built like the unit tests.

@@ -68,7 +68,7 @@ STRESS=$WORK/stress
 if [ -n "${BENCH_HOSTILE_STRESS:-}" ]; then
     cp "$BENCH_HOSTILE_STRESS" "$STRESS" || die "BENCH_HOSTILE_STRESS: cannot copy $BENCH_HOSTILE_STRESS"
 else
-    ${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -o "$STRESS" tests/tools/stress.c || die "cannot build stress"
+    ${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -o "$STRESS" tests/tools/stress.c tests/tools/stress_load.c || die "cannot build stress"
 fi
 
 # ---- the daemons: this tree's, and the base revision's when it differs ----

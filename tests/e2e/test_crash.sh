@@ -20,7 +20,7 @@ trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 STRESS=$ROOT/${BUILD:-build/rel}/tools/stress
 if [ ! -x "$STRESS" ]; then     # run by hand, outside make test
     STRESS=$T/stress
-    ${CC:-cc} -O2 -D_GNU_SOURCE -I"$ROOT/include" -o "$STRESS" "$ROOT/tests/tools/stress.c"
+    ${CC:-cc} -O2 -D_GNU_SOURCE -I"$ROOT/include" -o "$STRESS" "$ROOT/tests/tools/stress.c" "$ROOT/tests/tools/stress_load.c"
 fi
 check "the stress client is there" [ -x "$STRESS" ]
 
