@@ -58,6 +58,25 @@ std::string wildcard_pattern(const Xapian::Query &q)
     return s.substr(pos, n);
 }
 
+/* An operator that only combines its subqueries, with no parameter of its own (so it can
+ * be rebuilt from them): the ones the parser and the filters make. */
+bool plain_operator(Xapian::Query::op op)
+{
+    switch (op) {
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_OR:
+    case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_XOR:
+    case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+    case Xapian::Query::OP_MAX:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
 {
     if (++c.nodes > NEWSD_MAX_QUERY_NODES)
@@ -82,29 +101,16 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
                               " terms in all (NEWSD_MAX_QUERY_EXPANSION)"};
         return;
     }
-    switch (q.get_type()) {
-    case Xapian::Query::LEAF_TERM:
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::LEAF_TERM) {
         for (Xapian::TermIterator t = q.get_terms_begin(); t != q.get_terms_end(); ++t)
             c.postings += db.get_termfreq(*t);
-        break;
-    case Xapian::Query::OP_PHRASE:
-    case Xapian::Query::OP_NEAR:
+    } else if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
         c.positional = true;
-        break;
-    case Xapian::Query::OP_AND:
-    case Xapian::Query::OP_OR:
-    case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_XOR:
-    case Xapian::Query::OP_AND_MAYBE:
-    case Xapian::Query::OP_FILTER:
-    case Xapian::Query::OP_SYNONYM:
-    case Xapian::Query::OP_MAX:
-    case Xapian::Query::OP_SCALE_WEIGHT:
-    case Xapian::Query::OP_ELITE_SET:
-        break;
-    default:    /* value ranges, match-all, posting sources: up to a pass over the index */
+    } else if (!plain_operator(op) && op != Xapian::Query::OP_SCALE_WEIGHT &&
+               op != Xapian::Query::OP_ELITE_SET) {
+        /* value ranges, match-all, posting sources: up to a pass over the index */
         c.postings += db.get_doccount();
-        break;
     }
     for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++) add_cost(db, q.get_subquery(i), c);
 }
@@ -227,30 +233,19 @@ class DeadlineSource : public Xapian::PostingSource {
  */
 Xapian::Query guard_positional(const Xapian::Query &q, const Xapian::Query &guard, bool &changed)
 {
-    switch (q.get_type()) {
-    case Xapian::Query::OP_PHRASE:
-    case Xapian::Query::OP_NEAR:
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
         changed = true;
         return Xapian::Query(Xapian::Query::OP_FILTER, q, guard);
-    case Xapian::Query::OP_AND:
-    case Xapian::Query::OP_OR:
-    case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_XOR:
-    case Xapian::Query::OP_AND_MAYBE:
-    case Xapian::Query::OP_FILTER:
-    case Xapian::Query::OP_SYNONYM:
-    case Xapian::Query::OP_MAX: {
-        std::vector<Xapian::Query> subs;
-        bool any = false;
-        for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++)
-            subs.push_back(guard_positional(q.get_subquery(i), guard, any));
-        if (!any) return q;
-        changed = true;
-        return Xapian::Query(q.get_type(), subs.begin(), subs.end());
     }
-    default:
-        return q;
-    }
+    if (!plain_operator(op)) return q;
+    std::vector<Xapian::Query> subs;
+    bool any = false;
+    for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++)
+        subs.push_back(guard_positional(q.get_subquery(i), guard, any));
+    if (!any) return q;
+    changed = true;
+    return Xapian::Query(op, subs.begin(), subs.end());
 }
 
 }  // namespace
