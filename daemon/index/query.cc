@@ -103,8 +103,7 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
     }
     Xapian::Query::op op = q.get_type();
     if (op == Xapian::Query::LEAF_TERM) {
-        for (Xapian::TermIterator t = q.get_terms_begin(); t != q.get_terms_end(); ++t)
-            c.postings += db.get_termfreq(*t);
+        c.terms++;
     } else if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
         c.positional = true;
     } else if (!plain_operator(op) && op != Xapian::Query::OP_SCALE_WEIGHT &&
@@ -279,13 +278,35 @@ Deadline deadline_of(const newsidx_search_opts_t &o)
     return d;
 }
 
+/* The entries in the posting lists of the plain terms of q. */
+uint64_t term_postings(const Xapian::Database &db, const Xapian::Query &q)
+{
+    uint64_t n = 0;
+    if (q.get_type() == Xapian::Query::LEAF_TERM)
+        for (Xapian::TermIterator t = q.get_terms_begin(); t != q.get_terms_end(); ++t)
+            n += db.get_termfreq(*t);
+    for (size_t i = 0, k = q.get_num_subqueries(); i < k; i++) n += term_postings(db, q.get_subquery(i));
+    return n;
+}
+
+/* Whether the match of q may run long.  The terms' frequencies are looked up only when
+ * the terms could reach the threshold were each in every document: most queries cost
+ * no lookup of their own. */
+bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const QueryCost &c)
+{
+    if (c.positional) return true;
+    uint64_t bound = c.postings + c.terms * db.get_doccount();
+    if (bound < NEWSD_DEADLINE_MIN_POSTINGS) return false;
+    return c.postings + term_postings(db, q) >= NEWSD_DEADLINE_MIN_POSTINGS;
+}
+
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d)
 {
     QueryCost cost;
     Xapian::Query q = build_query(db, query, o, cost);
     if (d.at == Clock::time_point::max() || !local) return q;
-    if (!cost.positional && cost.postings < NEWSD_DEADLINE_MIN_POSTINGS) return q;
+    if (!may_run_long(db, q, cost)) return q;
     Xapian::Query guard((new DeadlineSource(&d))->release());
     bool changed = false;
     return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);

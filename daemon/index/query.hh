@@ -50,7 +50,10 @@ void setup_query_parser(Xapian::QueryParser &qp, const Xapian::Database &db);
  */
 struct QueryCost {
     size_t nodes = 0, expansion = 0, scanned = 0;
-    uint64_t postings = 0;      /* entries in the posting lists of its leaves, at most */
+    uint64_t postings = 0;      /* entries in the posting lists of its leaves, at most,
+                                   not counting its plain terms: */
+    uint64_t terms = 0;         /* plain terms, whose frequencies are looked up only when
+                                   they could matter (term_postings) */
     bool positional = false;    /* it has a phrase or NEAR, whose cost postings miss */
 };
 
