@@ -105,6 +105,16 @@ static void put_hit(reply_t *r, const newsidx_hit_t *h, int snippets)
     reply_end_map(r);
 }
 
+/* The reply to a read the index refused: a shard that is down, or the index's status. */
+static void read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
+                       newsidx_status_t st)
+{
+    if (st == NEWSIDX_SHARD_UNAVAILABLE)
+        cmd_shard_error(ctx, f, reader);
+    else
+        cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+}
+
 void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
 {
     server_t *srv = ctx->worker->srv;
@@ -122,10 +132,7 @@ void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     worker_cache_published(ctx->worker);
     if (st != NEWSIDX_OK) {
         newsidx_results_destroy(res);
-        if (st == NEWSIDX_SHARD_UNAVAILABLE)
-            cmd_shard_error(ctx, f, reader);
-        else
-            cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+        read_error(ctx, f, reader, st);
         return;
     }
     record_latency(srv, took);
@@ -159,10 +166,7 @@ void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     free(query);
     atomic_fetch_add(&srv->stats.searches, 1);
     if (st != NEWSIDX_OK) {
-        if (st == NEWSIDX_SHARD_UNAVAILABLE)
-            cmd_shard_error(ctx, f, reader);
-        else
-            cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+        read_error(ctx, f, reader, st);
         return;
     }
     reply_t r;
@@ -200,10 +204,7 @@ void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
         return;
     }
     if (st != NEWSIDX_OK) {
-        if (st == NEWSIDX_SHARD_UNAVAILABLE)
-            cmd_shard_error(ctx, f, reader);
-        else
-            cmd_index_error(ctx, f, st, newsidx_reader_error(reader));
+        read_error(ctx, f, reader, st);
         return;
     }
     reply_t r;
