@@ -57,6 +57,15 @@
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
 /* Largest --query-timeout newsd accepts, in milliseconds. */
 #define NEWSD_MAX_QUERY_TIMEOUT_MS 60000
+/* Values per source, topic and place facet when the caller does not say (facet_limit=). */
+#define NEWSD_DEFAULT_FACET_LIMIT 10
+/* Most values per source, topic and place facet one request may ask for. */
+#define NEWSD_MAX_FACET_LIMIT 1000
+/* Most buckets a time facet (year, month, day) may span from first to last match: a
+ * day facet over 27 years; narrower with since= and until=. */
+#define NEWSD_MAX_FACET_BUCKETS 10000
+/* Most comma-separated values in one filter (source=, topic=, place= and not_ forms). */
+#define NEWSD_MAX_FILTER_VALUES 64
 /* Longest snippet a caller may ask for, in bytes of source text. */
 #define NEWSD_MAX_SNIPPET_LEN 4096
 /* Most index terms one wildcard (prefix*) expands to; the most frequent are kept. */

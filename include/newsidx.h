@@ -21,12 +21,17 @@
  *           boolean filters, lowercased
  *           XF<path>:  the source file a document was read from (newsidx_writer_set_origin);
  *           XF#<digest> when "XF"+path would pass NEWSD_MAX_TERM_LEN
- *   values  slot 0 (NEWSIDX_SLOT_DAY):  "YYYYMMDD" (UTC), for date ranges
+ *   values  slot 0 (NEWSIDX_SLOT_DAY):  "YYYYMMDD" (UTC), for date ranges and time facets
  *           slot 1 (NEWSIDX_SLOT_TIME): "YYYYMMDDhhmmss" (UTC), for sorting by date
+ *           slot 2 (NEWSIDX_SLOT_SOURCE): the source, lowercased (the filter form)
+ *           slot 3 (NEWSIDX_SLOT_TOPICS), slot 4 (NEWSIDX_SLOT_PLACES): the topics and
+ *           the places, lowercased, each followed by a NUL byte, for facets
  *   data    id, title, date, source, topics, places, url and body, length-prefixed;
  *           glass deflates it with zlib on disk.
  *   metadata  user key/value pairs (newsidx_writer_set_metadata); newsindex keeps
- *           "newsd.paths" and "newsd.file:..." there (newsindex(8), "INDEX LAYOUT").
+ *           "newsd.paths" and "newsd.file:..." there (newsindex(8), "INDEX LAYOUT");
+ *           the shim keeps the layout's version, NEWSIDX_FORMAT, under
+ *           NEWSIDX_FORMAT_METADATA_KEY.
  */
 #ifndef NEWSIDX_H
 #define NEWSIDX_H
@@ -53,8 +58,11 @@ typedef enum newsidx_status {
     NEWSIDX_NO_MEMORY,      /* an allocation failed */
     NEWSIDX_TIMEOUT,        /* the match hit its time limit; results are partial */
     NEWSIDX_INTERNAL,       /* anything else; the message says what */
-    NEWSIDX_SHARD_UNAVAILABLE /* a remote shard is down or did not answer in time; the
+    NEWSIDX_SHARD_UNAVAILABLE, /* a remote shard is down or did not answer in time; the
                                message (and newsidx_reader_failed_shard) names it */
+    NEWSIDX_OLD_FORMAT      /* the index was written in an older layout (or a newer one)
+                               than this library's NEWSIDX_FORMAT; the message says what
+                               to do: newsidx_upgrade (newsindex --upgrade) or a rebuild */
 } newsidx_status_t;
 
 /* A short, stable, lowercase name for a status ("bad_query", "not_found", ...). */
@@ -63,7 +71,19 @@ const char *newsidx_status_name(newsidx_status_t status);
 /* Value slots and weights (documented above). */
 #define NEWSIDX_SLOT_DAY 0
 #define NEWSIDX_SLOT_TIME 1
+#define NEWSIDX_SLOT_SOURCE 2
+#define NEWSIDX_SLOT_TOPICS 3
+#define NEWSIDX_SLOT_PLACES 4
 #define NEWSIDX_TITLE_WEIGHT 3
+
+/*
+ * The version of the index layout this library reads and writes, kept in the index's
+ * metadata under NEWSIDX_FORMAT_METADATA_KEY ("2"; an index without the key is format 1,
+ * which had no slots 2 to 4).  Readers and writers refuse another format with
+ * NEWSIDX_OLD_FORMAT, except a writer opened with NEWSIDX_UPGRADE.
+ */
+#define NEWSIDX_FORMAT 2
+#define NEWSIDX_FORMAT_METADATA_KEY "newsd.format"
 
 /* ---- documents ---- */
 
@@ -162,7 +182,42 @@ enum {
     NEWSIDX_SNIPPET_BEST = 2
 };
 
-/* Search options.  Start from newsidx_search_opts_init(); NULL strings mean "no filter". */
+/*
+ * Facets: per facet, how many matching documents have each value (newsd(8), "FACETS").
+ * SOURCE, TOPIC and PLACE give the values with the most documents, most first, ties by
+ * value, at most opts.facet_limit of them; YEAR ("YYYY"), MONTH ("YYYY-MM") and DAY
+ * ("YYYY-MM-DD") give every bucket from the first matching date to the last in date
+ * order, empty buckets included, at most NEWSD_MAX_FACET_BUCKETS (more is
+ * NEWSIDX_BAD_ARGUMENT).  Documents without the field are not counted in that facet.
+ * Counts are exact: a search with facets runs its match over every matching document,
+ * within the same deadline (NEWSIDX_TIMEOUT, and no facets, when it runs out).
+ */
+typedef enum newsidx_facet {
+    NEWSIDX_FACET_SOURCE = 0,
+    NEWSIDX_FACET_TOPIC,
+    NEWSIDX_FACET_PLACE,
+    NEWSIDX_FACET_YEAR,
+    NEWSIDX_FACET_MONTH,
+    NEWSIDX_FACET_DAY,
+    NEWSIDX_FACETS          /* how many facets there are */
+} newsidx_facet_t;
+
+/* The bit of facet f in newsidx_search_opts_t.facets. */
+#define NEWSIDX_FACET_BIT(f) (1u << (f))
+
+/* The facet's name ("source", "topic", "place", "year", "month", "day"); NULL when out
+ * of range. */
+const char *newsidx_facet_name(newsidx_facet_t f);
+/* The facet named name[0..len) (case-sensitive), or -1. */
+int newsidx_facet_parse(const char *name, size_t len);
+
+/*
+ * Search options.  Start from newsidx_search_opts_init(); NULL strings mean "no filter".
+ * The filters source, topic and place (and their not_ forms) are lists: values separated
+ * by commas, matched case-insensitively, any of them matching ("reuters,bbc"); at most
+ * NEWSD_MAX_FILTER_VALUES values, none empty (else NEWSIDX_BAD_ARGUMENT).  A not_ list
+ * leaves out the documents that have any of its values.  Filters never change ranking.
+ */
 typedef struct newsidx_search_opts {
     unsigned offset;        /* hits to skip, <= NEWSD_MAX_OFFSET */
     unsigned limit;         /* hits to return, 0..NEWSD_MAX_LIMIT (0: count only) */
@@ -173,8 +228,15 @@ typedef struct newsidx_search_opts {
     const char *hi_end;     /*  and "</b>"; the rest of the snippet is HTML-escaped */
     const char *since;      /* "YYYY-MM-DD" or "YYYYMMDD", inclusive */
     const char *until;      /* likewise, inclusive */
-    const char *source;     /* exact source, case-insensitive */
-    const char *topic;      /* exact topic, case-insensitive */
+    const char *source;     /* sources, any of (see above) */
+    const char *topic;      /* topics, any of */
+    const char *place;      /* places, any of */
+    const char *not_source; /* sources to leave out */
+    const char *not_topic;  /* topics to leave out */
+    const char *not_place;  /* places to leave out */
+    unsigned facets;        /* OR of NEWSIDX_FACET_BIT(f): the facets to count */
+    unsigned facet_limit;   /* values per SOURCE/TOPIC/PLACE facet, 1..NEWSD_MAX_FACET_LIMIT
+                               (default NEWSD_DEFAULT_FACET_LIMIT) */
     unsigned timeout_ms;    /* match time limit; 0: none */
     int exact_total;        /* 1: total is exact (costs a full match) */
     int partial;            /* sharded reader: 1 answers from the shards that are up
@@ -218,6 +280,18 @@ size_t newsidx_results_count(const newsidx_results_t *results);
 const newsidx_hit_t *newsidx_results_hit(const newsidx_results_t *results, size_t i);
 void newsidx_results_destroy(newsidx_results_t *results);
 
+/* One value of a facet and the number of matching documents that have it. */
+typedef struct newsidx_facet_value {
+    const char *value;
+    uint64_t count;
+} newsidx_facet_value_t;
+
+/* The values of facet f in results (0 when f was not asked for), and the i-th of them
+ * (0-based, in the order described above; NULL when out of range). */
+size_t newsidx_results_facet_size(const newsidx_results_t *results, newsidx_facet_t f);
+const newsidx_facet_value_t *newsidx_results_facet_value(const newsidx_results_t *results,
+                                                         newsidx_facet_t f, size_t i);
+
 /* Shards a partial search (opts.partial) left out because they were down, and the name
  * of the i-th (0-based; NULL when out of range), as newsidx_reader_shard_info names it.
  * 0 for a complete answer. */
@@ -244,6 +318,7 @@ enum {
     NEWSIDX_BULK = 4,       /* fast build: no fsync, one transaction until commit, and
                                newsidx_writer_put appends without looking up the id (the
                                caller guarantees ids are new); for building fresh indexes */
+    NEWSIDX_UPGRADE = 8,    /* open an index of an older format (for newsidx_upgrade) */
 };
 
 /*
@@ -441,6 +516,16 @@ newsidx_status_t newsidx_writer_open_shard(const char *spec, unsigned timeout_ms
  */
 newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char *dest,
                                uint64_t *duplicates, char *msg, size_t msglen);
+
+/*
+ * Rewrites every document of the index at path in this library's layout (NEWSIDX_FORMAT)
+ * from its stored data, then records the format; the index stays readable by the old
+ * layout's readers until the final commit.  *upgraded (if not NULL) gets the number of
+ * documents rewritten (0 for an index already in this format, which is left alone).
+ * NEWSIDX_OLD_FORMAT for an index of a newer format.  msg as for newsidx_merge.
+ */
+newsidx_status_t newsidx_upgrade(const char *path, uint64_t *upgraded, char *msg,
+                                 size_t msglen);
 
 /* Compacts the index at src into dest (which must not exist). */
 newsidx_status_t newsidx_compact(const char *src, const char *dest, char *msg, size_t msglen);

@@ -85,6 +85,7 @@ const char *newsidx_status_name(newsidx_status_t status)
     case NEWSIDX_TIMEOUT: return "timeout";
     case NEWSIDX_INTERNAL: return "internal";
     case NEWSIDX_SHARD_UNAVAILABLE: return "shard_unavailable";
+    case NEWSIDX_OLD_FORMAT: return "old_format";
     }
     return "unknown";
 }
