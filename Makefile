@@ -30,6 +30,11 @@ PKGS := xapian-core libevent zlib jansson
 INDEX ?= var/index
 CORPUS ?= corpus
 
+# Where `make install` puts things; newsd reads $(sysconfdir)/newsd.conf by default, so
+# the folder is built into bin/newsd (NEWSD_SYSCONFDIR).
+PREFIX ?= /usr/local
+sysconfdir ?= $(PREFIX)/etc
+
 DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq valgrind iproute2 man-db
 # Only `make fuzz` needs these (libclang-rt-dev: libFuzzer and the sanitizer runtimes of
 # Debian's default clang); `make fuzz-deps` installs them.
@@ -133,10 +138,11 @@ deps:
 	echo "deps: installing$$missing"; \
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing
 
-# Flags are recorded so that changing them (e.g. SANITIZE) rebuilds everything.
+# Flags are recorded so that changing them (e.g. SANITIZE, or sysconfdir) rebuilds everything.
+FLAGS_RECORD = $(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS) sysconfdir=$(sysconfdir)
 $(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@
+	@echo '$(FLAGS_RECORD)' | cmp -s - $@ || echo '$(FLAGS_RECORD)' > $@
 bin/.flags: $(BUILD)/.flags FORCE
 	@mkdir -p bin
 	@cmp -s $< $@ || cp $< $@
@@ -145,10 +151,12 @@ FORCE:
 # Each folder's sources see the include list of its layer (INC, per folder).
 $(foreach l,$(LAYERS),$(eval $(BUILD)/daemon/$(l)/%.o: INC = $(INC_$(l))))
 $(BUILD)/client/%.o: INC = $(INC_client)
+# Only newsd's main needs to know where its default configuration file lives.
+$(BUILD)/daemon/server/newsd.o: DEFS = -DNEWSD_SYSCONFDIR='"$(sysconfdir)"'
 
 $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(INC) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(INC) $(DEFS) -MMD -MP -c $< -o $@
 
 $(BUILD)/%.o: %.cc $(BUILD)/.flags
 	@mkdir -p $(dir $@)

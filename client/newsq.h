@@ -13,7 +13,9 @@
 
 #include <jansson.h>
 
-#define NEWSQ_VERSION "0.1.0"
+#include "version.h"
+
+#define NEWSQ_VERSION NEWSD_VERSION
 
 /* Exit statuses, as grep's. */
 enum {

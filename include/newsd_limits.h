@@ -281,6 +281,25 @@
 /* Failed AUTH requests one connection may make; the last one's reply closes it. */
 #define NEWSD_AUTH_MAX_FAILURES 3
 
+/* ---- running as a service (newsd(8), "CONFIGURATION FILE", "SIGNALS") ---- */
+
+/* The configuration file newsd reads when --config does not name one, in the folder
+ * the build's sysconfdir names (make sysconfdir=..., default $(PREFIX)/etc). */
+#define NEWSD_CONFIG_FILE_NAME "newsd.conf"
+/* Longest line of a configuration file in bytes, its line end included: room for any
+ * key and a path of PATH_MAX (4096) bytes. */
+#define NEWSD_CONFIG_MAX_LINE 8192
+/* Largest configuration file in bytes: a file of every key with long comments is some
+ * 10 KiB; anything near this is not a configuration file. */
+#define NEWSD_CONFIG_MAX_BYTES (1024 * 1024)
+/* Mode a new log file (--log) is created with: the owner writes, the group (adm, say)
+ * reads; the umask may take more away. */
+#define NEWSD_LOG_FILE_MODE 0640
+/* Mode a new pid file (--pidfile) is created with: anyone may read which process it is. */
+#define NEWSD_PIDFILE_MODE 0644
+/* Longest sd_notify datagram newsd sends (a few KEY=VALUE lines). */
+#define NEWSD_NOTIFY_MAX_LEN 512
+
 /* ---- client (newsq) ---- */
 
 /* Seconds newsq waits to connect, and then for each reply, unless --timeout says otherwise. */

@@ -1,7 +1,12 @@
 /*
  * log.c: the daemon's log lines (see log.h).  Each line is formatted into one buffer and
  * written with a single write(2), so lines from different threads never interleave.
+ * With a log file, the descriptor lines go to keeps its number for the whole run: a
+ * reopen puts the new file under that number with dup2(2), which is atomic, so a thread
+ * writing meanwhile writes whole lines to the old file or to the new one.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +16,55 @@
 #include "newsd_limits.h"
 
 log_level_t log_threshold = LOG_INFO;
+
+static int log_fd = STDERR_FILENO;
+static const char *log_path;         /* the log file, NULL for standard error */
+
+/* The log file at path, opened for appending; -1 with the message in err. */
+static int open_log_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+                  NEWSD_LOG_FILE_MODE);
+    if (fd < 0)
+        snprintf(err, errlen, "cannot open the log file %s: %s", path, strerror(errno));
+    return fd;
+}
+
+int log_open(const char *path, char *err, size_t errlen)
+{
+    int fd = open_log_file(path, err, errlen);
+    if (fd < 0)
+        return -1;
+    log_fd = fd;
+    log_path = path;
+    return 0;
+}
+
+int log_reopen(char *err, size_t errlen)
+{
+    if (!log_path)
+        return 0;
+    int fd = open_log_file(log_path, err, errlen);
+    if (fd < 0)
+        return -1;
+    int rc = dup2(fd, log_fd) < 0 ? -1 : 0;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot reopen the log file %s: %s", log_path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+void log_line(const char *text)
+{
+    char line[NEWSD_LOG_LINE_LEN];
+    int n = snprintf(line, sizeof line, "%s\n", text);
+    if (n <= 0)
+        return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    line[len - 1] = '\n';
+    ssize_t w = write(log_fd, line, len);
+    (void)w;
+}
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -42,7 +96,7 @@ void log_write(log_level_t level, const char *event, const char *fmt, ...)
     if (len >= sizeof line - 1)
         len = sizeof line - 2;
     line[len++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, len);
+    ssize_t w = write(log_fd, line, len);
     (void)w;
 }
 

@@ -12,6 +12,7 @@
 
 #include "cliopt.h"
 #include "indexer.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {
@@ -209,7 +210,7 @@ static int one_option(int c, const char *arg, options_t *opt, const char **index
         usage(stdout);
         exit(EXIT_OK);
     case 'V':
-        printf("newsindex %s (Xapian %s)\n", NEWSD_VERSION_STRING, newsidx_xapian_version());
+        version_print(stdout, "newsindex", newsidx_xapian_version(), NULL);
         exit(EXIT_OK);
     case '?':
         fprintf(stderr, "Try 'newsindex --help'.\n");

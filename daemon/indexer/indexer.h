@@ -25,8 +25,6 @@
 #include "newsd_limits.h"
 #include "newsidx.h"
 
-#define NEWSD_VERSION_STRING "0.1.0"
-
 /* Exit statuses (newsindex(8), "EXIT STATUS"). */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_LOCKED = 3 };
 

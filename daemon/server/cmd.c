@@ -203,7 +203,7 @@ static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, reply_forma
         LOG(LOG_INFO, "write_refused", "conn=%" PRIu64 " peer=%s cmd=%s", ctx->conn_id,
             ctx->peer, req->command->name);
     ctx->auth->refused_logged = 1;
-    if (srv->cfg.auth_token_len)
+    if (server_auth_configured(srv))
         cmd_error(srv, ctx->out, f, "unauthorized",
                   "%s needs write authority on TCP: send AUTH with the token first, "
                   "or use the Unix socket", req->command->name);

@@ -340,20 +340,19 @@ void cmd_status(cmd_ctx_t *ctx, reply_format_t f)
 cmd_result_t cmd_auth(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
 {
     server_t *srv = ctx->worker->srv;
-    const server_config_t *cfg = &srv->cfg;
-    if (cfg->auth_token_len &&
-        auth_token_equal(cfg->auth_token, cfg->auth_token_len, req->arg, req->arg_len)) {
+    if (server_auth_matches(srv, req->arg, req->arg_len)) {
         ctx->auth->may_write = 1;
         LOG(LOG_INFO, "auth", "conn=%" PRIu64 " peer=%s", ctx->conn_id, ctx->peer);
         cmd_simple_ok(ctx, f, "reply", "auth");
         return CMD_DONE;
     }
     unsigned n = ++ctx->auth->failures;
+    int configured = server_auth_configured(srv);
     int closing = n >= NEWSD_AUTH_MAX_FAILURES;
     LOG(LOG_WARN, "auth_failed", "conn=%" PRIu64 " peer=%s reason=%s failures=%u max=%d%s",
-        ctx->conn_id, ctx->peer, cfg->auth_token_len ? "wrong_token" : "no_token_configured",
+        ctx->conn_id, ctx->peer, configured ? "wrong_token" : "no_token_configured",
         n, NEWSD_AUTH_MAX_FAILURES, closing ? " action=close" : "");
-    const char *why = cfg->auth_token_len
+    const char *why = configured
                           ? "wrong token"
                           : "newsd runs without --auth-token-file, so no token is valid; "
                             "write through its Unix socket";

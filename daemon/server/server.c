@@ -2,9 +2,11 @@
  * server.c: the daemon's main thread and its lifecycle (see server.h; the workers are
  * worker.c).  The main thread binds the listeners (backlog NEWSD_LISTEN_BACKLOG), prints the ready line, accepts,
  * enforces the connection cap and deals each socket to the next worker (round robin)
- * through the worker's queue and notification pipe.  It also owns the signals:
- * SIGTERM/SIGINT stop accepting and ask every worker to finish; SIGHUP bumps the index
- * generation so every worker reopens its reader.  Workers run until their last
+ * through the worker's queue and notification pipe.  It also owns the signals, handled
+ * on its event loop (evsignal), never in a signal handler: SIGTERM/SIGINT stop
+ * accepting and ask every worker to finish; SIGHUP reopens the log file, reads the token
+ * file again and bumps the index generation so every worker reopens its reader.  Around
+ * both it tells systemd (notify.c), and it holds the pid file (pidfile.c) for the run.  Workers run until their last
  * connection is gone (or NEWSD_SHUTDOWN_GRACE_MS), then the writer commits what is left,
  * the answered writes of closed connections are reaped, and everything is freed.
  */
@@ -29,9 +31,12 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "fsutil.h"
 #include "log.h"
+#include "notify.h"
+#include "pidfile.h"
 #include "reindex.h"
 #include "server.h"
 #include "writer.h"
@@ -52,6 +57,8 @@ typedef struct main_ctx {
     unsigned next_worker;
     struct event *accept_retry_ev;  /* listens again after running out of descriptors */
     struct event *signals[3];       /* SIGTERM, SIGINT, SIGHUP */
+    pidfile_t *pidfile;             /* --pidfile, locked from start to exit */
+    uint64_t docs;                  /* the documents counted at start (STATUS= to systemd) */
 } main_ctx_t;
 
 static void format_peer(const struct sockaddr *sa, char *out, size_t outlen)
@@ -355,6 +362,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
     server_t *srv = m->srv;
     LOG(LOG_INFO, "shutdown", "signal=%s connections=%" PRIuFAST64,
         sig == SIGINT ? "INT" : "TERM", atomic_load(&srv->stats.conns_open));
+    notify_send("STOPPING=1\nSTATUS=stopping");
     close_listeners(m);
     for (unsigned i = 0; i < srv->cfg.workers; i++) {
         worker_t *w = &srv->workers[i];
@@ -364,13 +372,62 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(m->base);
 }
 
+int server_auth_configured(server_t *srv)
+{
+    pthread_mutex_lock(&srv->auth_lock);
+    int configured = srv->cfg.auth_token_len > 0;
+    pthread_mutex_unlock(&srv->auth_lock);
+    return configured;
+}
+
+int server_auth_matches(server_t *srv, const char *guess, size_t guess_len)
+{
+    pthread_mutex_lock(&srv->auth_lock);
+    int ok = srv->cfg.auth_token_len > 0 &&
+             auth_token_equal(srv->cfg.auth_token, srv->cfg.auth_token_len, guess, guess_len);
+    pthread_mutex_unlock(&srv->auth_lock);
+    return ok;
+}
+
+/* SIGHUP's new token: the token file read again.  A file that no longer passes
+ * auth_token_load's rules changes nothing (the old token stays valid: never a daemon
+ * without a token, nor one that stopped). */
+static void reload_token(server_t *srv)
+{
+    if (!srv->cfg.auth_token_file)
+        return;
+    char token[NEWSD_AUTH_TOKEN_MAX_LEN + 1], err[600];
+    size_t len;
+    if (auth_token_load(srv->cfg.auth_token_file, token, &len, err, sizeof err) != 0) {
+        char quoted[sizeof err * 4 + 4];
+        LOG(LOG_ERROR, "auth_token_reload", "action=kept_old_token msg=\"%s\"",
+            log_escape(quoted, sizeof quoted, err, strlen(err)));
+        return;
+    }
+    pthread_mutex_lock(&srv->auth_lock);
+    memcpy(srv->cfg.auth_token, token, len + 1);
+    srv->cfg.auth_token_len = len;
+    pthread_mutex_unlock(&srv->auth_lock);
+    explicit_bzero(token, sizeof token);
+    LOG(LOG_INFO, "auth_token_reload", "file=%s", srv->cfg.auth_token_file);
+}
+
 static void hup_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
     (void)what;
     main_ctx_t *m = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
+                (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000);
+    char err[600];
+    if (log_reopen(err, sizeof err) != 0)
+        LOG(LOG_ERROR, "log_reopen", "msg=\"%s\"", err);
+    reload_token(m->srv);
     atomic_fetch_add(&m->srv->index_gen, 1);
     LOG(LOG_INFO, "reopen", "signal=HUP");
+    notify_send("READY=1\nSTATUS=serving %" PRIu64 " documents (at start)", m->docs);
 }
 
 /* ---- the whole run ---- */
@@ -388,6 +445,7 @@ static void server_init(server_t *srv, main_ctx_t *m, const server_config_t *cfg
     m->srv = srv;
     signal(SIGPIPE, SIG_IGN);
     pthread_rwlock_init(&srv->swap_lock, NULL);
+    pthread_mutex_init(&srv->auth_lock, NULL);
     if (cfg->index_path)
         fsutil_remove_stale(cfg->index_path);
 }
@@ -500,14 +558,18 @@ static void print_ready_line(const main_ctx_t *m, uint64_t docs)
                                 cfg->workers, docs);
     if (cfg->nshards && len < sizeof line)
         snprintf(line + len, sizeof line - len, " shards=%zu", cfg->nshards);
-    fprintf(stderr, "%s\n", line);
-    fflush(stderr);
+    log_line(line);
 }
 
 /* Starts the workers and runs the main loop until a stop signal; every worker thread
  * started is joined.  Returns 0, or 1 when the workers could not all start. */
 static int serve(main_ctx_t *m, uint64_t docs)
 {
+    char err[600];
+    if (m->pidfile && pidfile_write(m->pidfile, err, sizeof err) != 0) {
+        fprintf(stderr, "newsd: %s\n", err);
+        return 1;
+    }
     server_t *srv = m->srv;
     int rc = 1;
     unsigned started = start_worker_threads(srv);
@@ -516,6 +578,8 @@ static int serve(main_ctx_t *m, uint64_t docs)
         stop_cb(SIGTERM, 0, m);
     } else {
         print_ready_line(m, docs);
+        notify_send("READY=1\nSTATUS=serving %" PRIu64 " documents\nMAINPID=%ld", docs,
+                    (long)getpid());
         event_base_dispatch(m->base);
         rc = 0;
     }
@@ -546,6 +610,9 @@ static void server_teardown(main_ctx_t *m)
         event_base_free(m->base);
     free(srv->workers);
     pthread_rwlock_destroy(&srv->swap_lock);
+    pthread_mutex_destroy(&srv->auth_lock);
+    pidfile_release(m->pidfile);
+    m->pidfile = NULL;
 }
 
 int server_run(const server_config_t *cfg)
@@ -555,10 +622,13 @@ int server_run(const server_config_t *cfg)
     main_ctx_t m;
     int rc = 1;
     server_init(srv, &m, cfg);
-    if (open_workers(&m) == 0) {
-        uint64_t docs = count_docs(srv);
+    char err[600];
+    if (cfg->pidfile && !(m.pidfile = pidfile_take(cfg->pidfile, err, sizeof err)))
+        fprintf(stderr, "newsd: %s\n", err);
+    else if (open_workers(&m) == 0) {
+        m.docs = count_docs(srv);
         if (open_listeners(&m) == 0 && start_writer(srv) == 0 && add_signal_events(&m) == 0)
-            rc = serve(&m, docs);
+            rc = serve(&m, m.docs);
     }
     server_teardown(&m);
     if (rc == 0)

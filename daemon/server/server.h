@@ -57,6 +57,8 @@ typedef struct server_config {
      * auth_token_len 0: no token, so TCP connections never write */
     char auth_token[NEWSD_AUTH_TOKEN_MAX_LEN + 1];
     size_t auth_token_len;
+    const char *auth_token_file;   /* where the token was read; SIGHUP reads it again */
+    const char *pidfile;           /* --pidfile, or NULL */
     int replica;                   /* the index is a replica kept by xapian-replicate:
                                       every write is refused (set by server_run) */
 } server_config_t;
@@ -121,6 +123,9 @@ struct server {
      * reopens its old handle by a path that already names the new folder. */
     atomic_uint_fast64_t index_epoch;
     pthread_rwlock_t swap_lock;
+    /* cfg.auth_token and auth_token_len change on SIGHUP: read them under this lock, with
+     * server_auth_configured and server_auth_matches */
+    pthread_mutex_t auth_lock;
     uint64_t started_us;
     worker_t *workers;
     writer_t *writer;
@@ -161,6 +166,12 @@ void worker_cache_published(worker_t *w);
 /* A client socket accepted on a Unix socket (unix_socket 1) or TCP was closed: its
  * connection slot is free again. */
 void server_conn_closed(server_t *srv, int unix_socket);
+
+/* 1 when newsd has a write token (--auth-token-file), else 0. */
+int server_auth_configured(server_t *srv);
+/* 1 when guess[0..guess_len) is the write token (as SIGHUP last read it), else 0; in
+ * time that does not depend on the bytes (auth_token_equal). */
+int server_auth_matches(server_t *srv, const char *guess, size_t guess_len);
 
 /* Called by conn.c when a connection of w is freed. */
 void worker_conn_gone(worker_t *w);
