@@ -349,7 +349,8 @@ static int scan_command_line(int argc, char **argv, cmdline_t *cl)
         switch (c) {
         case 'c':
             cl->config = optarg;
-            cl->no_config = !*optarg;
+            if (!*optarg)
+                cl->no_config = 1;
             break;
         case OPT_NO_CONFIG:
             cl->no_config = 1;
