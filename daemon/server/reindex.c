@@ -33,6 +33,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "notify.h"
 #include "reindex.h"
 #include "writer.h"
 
@@ -209,10 +210,12 @@ static void finish(reindex_t *r, reindex_state_t state, const char *fmt, ...)
     }
     r->child = 0;
     pthread_mutex_unlock(&r->lock);
-    if (state == REINDEX_DONE)
+    if (state == REINDEX_DONE) {
         LOG(LOG_INFO, "reindex_done", "job=%" PRIu64 " docs=%" PRIu64 " live_writes=%" PRIu64
             " seconds=%.1f", r->st.job, r->st.doc_count, r->st.live_writes, r->st.elapsed_s);
-    else
+        notify_send("STATUS=serving %" PRIu64 " documents (rebuilt by REINDEX)",
+                    r->st.doc_count);
+    } else
         LOG(LOG_ERROR, "reindex_failed", "job=%" PRIu64 " msg=\"%s\"", r->st.job, r->st.message);
 }
 

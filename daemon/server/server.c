@@ -427,7 +427,7 @@ static void hup_cb(evutil_socket_t sig, short what, void *arg)
     reload_token(m->srv);
     atomic_fetch_add(&m->srv->index_gen, 1);
     LOG(LOG_INFO, "reopen", "signal=HUP");
-    notify_send("READY=1\nSTATUS=serving %" PRIu64 " documents (at start)", m->docs);
+    notify_send("READY=1");
 }
 
 /* ---- the whole run ---- */

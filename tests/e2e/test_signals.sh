@@ -7,7 +7,7 @@
 # pid while newsd runs, refuses a second newsd, takes over a stale file and is removed
 # at exit; sd_notify over a datagram socket at a path and in the abstract namespace:
 # READY=1 with the document count and MAINPID once newsd answers, RELOADING=1 then
-# READY=1 around SIGHUP, STOPPING=1 on SIGTERM.  Nothing waits on a timer: each step
+# READY=1 around SIGHUP, the new count after a REINDEX, STOPPING=1 on SIGTERM.  Nothing waits on a timer: each step
 # polls for the line or the datagram it needs, with a deadline.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
@@ -116,7 +116,8 @@ check "a folder as the pid file: message" contains "$T/err" "newsd: cannot open 
 check "a start that fails leaves no pid file" sh -c "[ $rc -eq 1 ] && [ ! -e '$T/fail.pid' ]"
 
 # ---- sd_notify ----
-# notified NAME ADDRESS: newsd under a listener at ADDRESS (NOTIFY_SOCKET's form).
+# notified NAME ADDRESS DOCS: newsd under a listener at ADDRESS (NOTIFY_SOCKET's form),
+# serving DOCS documents.
 notified() {
     out=$T/notify-$1
     python3 "$ROOT/tests/e2e/notify_listen.py" "$2" "$out" &
@@ -125,20 +126,26 @@ notified() {
     check "$1: the listener binds" wait_for 10 test -s "$out.ready"
     NOTIFY_SOCKET=$2
     export NOTIFY_SOCKET
-    start "notify-$1" --index "$T/idx" --listen 127.0.0.1:0 --workers 2
+    start "notify-$1" --index "$T/idx" --listen 127.0.0.1:0 --listen "unix:$T/n.sock" --workers 2
     unset NOTIFY_SOCKET
     N=$PID
     check "$1: newsd answers" answers_ping "$TCP"
     check "$1: READY=1 arrives" wait_for 10 grep -qx 'READY=1' "$out"
     docs=$(sed -n 's/^newsd: ready .* docs=\([0-9]*\)$/\1/p' "$T/notify-$1.log")
-    check "$1: with the document count (7: the fixture and the ADD above)" \
-        sh -c "[ '$docs' = 7 ] && grep -qx 'STATUS=serving 7 documents' '$out'"
+    check "$1: with the document count ($3)" \
+        sh -c "[ '$docs' = $3 ] && grep -qx 'STATUS=serving $3 documents' '$out'"
     check "$1: and MAINPID" grep -qx "MAINPID=$N" "$out"
     kill -HUP "$N"
     check "$1: SIGHUP: RELOADING=1" wait_for 10 grep -qx 'RELOADING=1' "$out"
     check "$1: RELOADING=1 with MONOTONIC_USEC" grep -qE '^MONOTONIC_USEC=[0-9]+$' "$out"
     check "$1: then READY=1 again" wait_for 10 sh -c "[ \$(grep -cx 'READY=1' '$out') -eq 2 ]"
     check "$1: in that order" sh -c "grep -nx -e 'READY=1' -e 'RELOADING=1' '$out' | cut -d: -f2 | tr '\n' ' ' | grep -qx 'READY=1 RELOADING=1 READY=1 '"
+    if [ "$1" = path ]; then
+        ask "unix:$T/n.sock" 'REINDEX\n' >"$T/reindex.out"
+        check "$1: REINDEX starts" grep -q '^OK job=1' "$T/reindex.out"
+        check "$1: REINDEX done: STATUS with the new count" \
+            wait_for "$DEADLINE" grep -qx 'STATUS=serving 6 documents (rebuilt by REINDEX)' "$out"
+    fi
     stop "$N"
     check "$1: exit 0" [ "$RC" -eq 0 ]
     check "$1: STOPPING=1 on SIGTERM" grep -qx 'STOPPING=1' "$out"
@@ -146,8 +153,8 @@ notified() {
     check "$1: the listener saw STOPPING=1 and ended" [ $? -eq 0 ]
     check "$1: nothing logged about notifying" lacks "$T/notify-$1.log" "event=notify"
 }
-notified path "$T/notify.sock"
-notified abstract "@newsd-test-$$-notify"
+notified path "$T/notify.sock" 7        # the fixture's 6 and the ADD above
+notified abstract "@newsd-test-$$-notify" 6    # REINDEX rebuilt the fixture's 6
 
 # a NOTIFY_SOCKET nobody listens at: a warning, and the daemon serves all the same
 NOTIFY_SOCKET=$T/nobody.sock
