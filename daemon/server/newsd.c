@@ -38,8 +38,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: newsd [--config FILE | --no-config] [--check-config]\n"
-            "             --index DIR | --shard SPEC... [--listen ADDR]... [--workers N]\n"
+            "usage: newsd --index DIR | --shard SPEC... [--listen ADDR]... [--workers N]\n"
+            "             [--config FILE | --no-config] [--check-config]\n"
             "             [--shard-timeout MS] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
             "             [--max-reply-bytes N]\n"
