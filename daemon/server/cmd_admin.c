@@ -13,7 +13,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "cmd_int.h"
 #include "log.h"
 #include "reindex.h"
