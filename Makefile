@@ -34,44 +34,17 @@ PKGS := xapian-core libevent zlib jansson
 INDEX ?= var/index
 CORPUS ?= corpus
 
-# Where `make install` puts things: the GNU directory variables (set PREFIX, or any of
-# them; DESTDIR stages a whole install under another root, e.g. for a package).
+# Where `make install` puts things; newsd reads $(sysconfdir)/newsd.conf by default, so
+# the folder is built into bin/newsd (NEWSD_SYSCONFDIR).
 PREFIX ?= /usr/local
 sysconfdir ?= $(PREFIX)/etc
-prefix ?= $(PREFIX)
-exec_prefix ?= $(prefix)
-bindir ?= $(exec_prefix)/bin
-sbindir ?= $(exec_prefix)/sbin
-libdir ?= $(exec_prefix)/lib
-includedir ?= $(prefix)/include
-datarootdir ?= $(prefix)/share
-datadir ?= $(datarootdir)
-docdir ?= $(datarootdir)/doc/newsd
-mandir ?= $(datarootdir)/man
-man1dir ?= $(mandir)/man1
-man8dir ?= $(mandir)/man8
-pkgconfigdir ?= $(libdir)/pkgconfig
-# localstatedir and runstatedir are the GNU names, kept for packagers; the service does
-# not use them: systemd's StateDirectory= and RuntimeDirectory= put the index in
-# /var/lib/newsd and the socket in /run/newsd whatever the prefix.
-localstatedir ?= $(prefix)/var
-runstatedir ?= $(localstatedir)/run
-# The units, the user and the state folder go below the prefix too, which systemd
-# searches (/usr/local/lib/systemd/system, /usr/local/lib/sysusers.d, ...), rather than
-# where `pkg-config systemd` points (always the distribution's /usr/lib), so that an
-# install under /usr/local never writes into the distribution's folders and uninstall
-# finds everything under the same prefix.
-systemdunitdir ?= $(prefix)/lib/systemd/system
-sysusersdir ?= $(prefix)/lib/sysusers.d
-tmpfilesdir ?= $(prefix)/lib/tmpfiles.d
-DESTDIR ?=
-INSTALL ?= install
 
-# systemd: systemd-analyze, with which tests/e2e/test_install.sh verifies the units.
-DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq valgrind iproute2 man-db systemd
+DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemalloc-dev pkg-config g++ make xapian-tools jq valgrind iproute2 man-db
 # Only `make fuzz` needs these (libclang-rt-dev: libFuzzer and the sanitizer runtimes of
 # Debian's default clang); `make fuzz-deps` installs them.
 FUZZ_PACKAGES := clang libclang-rt-dev
+# systemd-analyze, with which tests/e2e/test_install.sh verifies the installed units.
+DEBIAN_PACKAGES += systemd
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
@@ -144,7 +117,9 @@ PROGRAMS := bin/newsindex bin/newsd bin/newsq
 # The soname's number changes when a change to include/newsidx.h breaks programs built
 # against the previous library.
 NEWSIDX_SOVERSION := 0
-NEWSIDX_VERSION := $(shell sed -n 's/^\#define NEWSD_VERSION "\(.*\)"$$/\1/p' daemon/server/newsd.c)
+# The version of newsd (NEWSD_VERSION), wherever the tree defines it.
+NEWSIDX_VERSION := $(shell sed -n 's/^\#define NEWSD_VERSION "\(.*\)"$$/\1/p' \
+  $(wildcard daemon/common/version.h daemon/server/newsd.c) | head -n 1)
 SHLIB_NAME := libnewsidx.so.$(NEWSIDX_SOVERSION)
 SHLIB := $(BUILD)/$(SHLIB_NAME)
 PIC_BUILD := $(BUILD)/pic
@@ -299,6 +274,38 @@ test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK)
 # Installing to / as root (no DESTDIR) also creates the newsd user and the state folder
 # and tells ldconfig and a running systemd about the new files; the units are not
 # enabled or started.
+
+# The GNU directory variables beside PREFIX and sysconfdir (top of this file): set PREFIX,
+# or any of them; DESTDIR stages a whole install under another root (a package's).
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+sbindir ?= $(exec_prefix)/sbin
+libdir ?= $(exec_prefix)/lib
+includedir ?= $(prefix)/include
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+docdir ?= $(datarootdir)/doc/newsd
+mandir ?= $(datarootdir)/man
+man1dir ?= $(mandir)/man1
+man8dir ?= $(mandir)/man8
+pkgconfigdir ?= $(libdir)/pkgconfig
+# localstatedir and runstatedir are the GNU names, kept for packagers; the service does
+# not use them: systemd's StateDirectory= and RuntimeDirectory= put the index in
+# /var/lib/newsd and the socket in /run/newsd whatever the prefix.
+localstatedir ?= $(prefix)/var
+runstatedir ?= $(localstatedir)/run
+# The units, the user and the state folder go below the prefix too, which systemd
+# searches (/usr/local/lib/systemd/system, /usr/local/lib/sysusers.d, ...), rather than
+# where `pkg-config systemd` points (always the distribution's /usr/lib), so that an
+# install under /usr/local never writes into the distribution's folders and uninstall
+# finds everything under the same prefix.
+systemdunitdir ?= $(prefix)/lib/systemd/system
+sysusersdir ?= $(prefix)/lib/sysusers.d
+tmpfilesdir ?= $(prefix)/lib/tmpfiles.d
+DESTDIR ?=
+INSTALL ?= install
+
 SYSTEMD_SRC := daemon/server/systemd
 CONF_EXAMPLE := daemon/server/newsd.conf.example
 GEN := $(BUILD)/install
@@ -311,7 +318,7 @@ SUBST = sed -e 's|@prefix@|$(prefix)|g' -e 's|@exec_prefix@|$(exec_prefix)|g' \
   -e 's|@includedir@|$(includedir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
   -e 's|@VERSION@|$(NEWSIDX_VERSION)|g' -e 's|@NOFILE@|$(NEWSD_NOFILE)|g'
 # What install puts under $(DESTDIR), less the config and the example (checked apart).
-INSTALLED := $(bindir)/newsq $(bindir)/newsindex $(sbindir)/newsd \
+INSTALLED = $(bindir)/newsq $(bindir)/newsindex $(sbindir)/newsd \
   $(man1dir)/newsq.1 $(man8dir)/newsd.8 $(man8dir)/newsindex.8 \
   $(includedir)/newsidx.h $(libdir)/$(SHLIB_NAME) $(libdir)/libnewsidx.so \
   $(pkgconfigdir)/newsidx.pc \
@@ -320,7 +327,7 @@ INSTALLED := $(bindir)/newsq $(bindir)/newsindex $(sbindir)/newsd \
 
 install: all
 	@[ -n "$(NEWSD_NOFILE)" ] || { echo "install: no NEWSD_MAX_CONNECTIONS_LIMIT or NEWSD_RESERVED_FDS in include/newsd_limits.h"; exit 1; }
-	@[ -n "$(NEWSIDX_VERSION)" ] || { echo "install: no NEWSD_VERSION in daemon/server/newsd.c"; exit 1; }
+	@[ -n "$(NEWSIDX_VERSION)" ] || { echo "install: no NEWSD_VERSION found (daemon/common/version.h, daemon/server/newsd.c)"; exit 1; }
 	@mkdir -p $(GEN)
 	$(SUBST) daemon/index/newsidx.pc.in >$(GEN)/newsidx.pc
 	$(SUBST) $(SYSTEMD_SRC)/newsd.service.in >$(GEN)/newsd.service
@@ -369,7 +376,7 @@ uninstall:
 	  else echo "uninstall: $$conf differs from the example installed: kept"; fi; \
 	fi
 	rm -f $(DESTDIR)$(docdir)/newsd.conf.example
-	-rmdir $(DESTDIR)$(docdir) 2>/dev/null
+	rmdir $(DESTDIR)$(docdir) 2>/dev/null || true
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 	  if command -v ldconfig >/dev/null; then echo ldconfig; ldconfig; fi; \

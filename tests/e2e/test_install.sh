@@ -7,22 +7,22 @@
 # newsidx` searches an index through the installed shared library, which exports only
 # the C API; `systemd-analyze verify` finds nothing to say about the installed units;
 # an operator's config is never overwritten nor removed; uninstall leaves nothing else.
-# What needs a real systemd (the units started, sysusers, tmpfiles) is not run here.
+# The sysusers.d and tmpfiles.d snippets are applied to a scratch root.  What needs a
+# real systemd (the units started and stopped by it) is not run here.
 # A missing tool (systemd-analyze, pkg-config) is a failure: `make deps` installs them.
 . "$(dirname "$0")/lib.sh"
 PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP_T:-}" ] || rm -rf "$T"' EXIT
-cd "$ROOT" || exit 1
 # The suite runs inside `make test`: its make must not join the parent's job server.
 unset MAKEFLAGS MFLAGS MAKELEVEL
-# The build `make test` runs on (BUILD=build/san under SANITIZE=1): installing it builds
-# nothing new.
-SAN_ARG=""
-SAN_CFLAGS=""
-if [ "${BUILD:-build/rel}" = build/san ]; then
-    SAN_ARG="SANITIZE=1"
-    SAN_CFLAGS="-fsanitize=address,undefined"
-fi
+# newsd has its default config's folder (sysconfdir, from PREFIX) built in, so an
+# install with another PREFIX builds again: the installs run in a copy of the sources,
+# never touching the tree's bin/ and build/ that the other suites run.  What is
+# installed is the release build, also when `make test SANITIZE=1` runs this suite.
+SRC=$T/src
+mkdir -p "$SRC"
+cp -a "$ROOT/Makefile" "$ROOT/include" "$ROOT/daemon" "$ROOT/client" "$SRC/"
+cd "$SRC" || exit 1
 
 has() { command -v "$1" >/dev/null; }
 check "systemd-analyze is installed (make deps installs systemd)" has systemd-analyze
@@ -31,15 +31,13 @@ check "pkg-config is installed (make deps installs it)" has pkg-config
 # inst DESTDIR LOG ARGS...: make install into DESTDIR; RC is its exit status.
 inst() {
     d=$1; log=$2; shift 2
-    # shellcheck disable=SC2086
-    make --no-print-directory install DESTDIR="$d" $SAN_ARG "$@" >"$log" 2>&1
+    make --no-print-directory -j2 install DESTDIR="$d" "$@" >"$log" 2>&1
     RC=$?
     [ "$RC" -eq 0 ] || tail -n 20 "$log" >&2
 }
 uninst() {
     d=$1; log=$2; shift 2
-    # shellcheck disable=SC2086
-    make --no-print-directory uninstall DESTDIR="$d" $SAN_ARG "$@" >"$log" 2>&1
+    make --no-print-directory uninstall DESTDIR="$d" "$@" >"$log" 2>&1
     RC=$?
     [ "$RC" -eq 0 ] || tail -n 20 "$log" >&2
 }
@@ -53,11 +51,10 @@ same_list() {
     return 1
 }
 mode_is() { [ "$(stat -c %a "$1" 2>/dev/null)" = "$2" ]; }
-VERSION=$("$BIN/newsd" --version | sed -n 's/^newsd \([0-9.]*\) .*/\1/p')
 # LimitNOFILE as the header has it: the most connections plus newsd's own files.
 NOFILE=$(awk '/^#define NEWSD_MAX_CONNECTIONS_LIMIT /{c=$3} /^#define NEWSD_RESERVED_FDS /{r=$3}
-              END{print c + r}' include/newsd_limits.h)
-EXAMPLE=daemon/server/newsd.conf.example
+              END{print c + r}' "$ROOT/include/newsd_limits.h")
+EXAMPLE=$SRC/daemon/server/newsd.conf.example
 
 # expected PREFIX SYSCONFDIR: the files install makes, relative to DESTDIR, with their
 # modes ("MODE PATH"; a symlink is "link").  The config and the example are there when
@@ -95,6 +92,7 @@ modes_ok() {
 D=$T/d1
 inst "$D" "$T/install1.log" PREFIX=/usr
 check "make install PREFIX=/usr DESTDIR=...: exit 0" is_rc 0
+VERSION=$("$D/usr/sbin/newsd" --version | sed -n 's/^newsd \([0-9.]*\) .*/\1/p')
 expected /usr /usr/etc >"$T/want1"
 awk '{ print $2 }' "$T/want1" >"$T/want1.files"
 files "$D" >"$T/got1.files"
@@ -102,9 +100,11 @@ check "PREFIX=/usr: exactly the expected files" same_list "installed files" "$T/
 check "PREFIX=/usr: every file with its mode" modes_ok "$D" "$T/want1"
 check "libnewsidx.so links to the soname's file" [ "$(readlink "$D/usr/lib/libnewsidx.so")" = libnewsidx.so.0 ]
 for p in usr/bin/newsq usr/bin/newsindex usr/sbin/newsd; do
-    check "$p is the program make built" cmp -s "$D/$p" "$BIN/$(basename "$p")"
+    check "$p is the program make built" cmp -s "$D/$p" "$SRC/bin/$(basename "$p")"
 done
-check "the man pages are the tree's" cmp -s "$D/usr/share/man/man8/newsd.8" daemon/server/newsd.8
+check "the man pages are the tree's" cmp -s "$D/usr/share/man/man8/newsd.8" "$ROOT/daemon/server/newsd.8"
+check "the installed newsd is the hardened build (BIND_NOW)" sh -c "readelf -d '$D/usr/sbin/newsd' | grep -q BIND_NOW"
+check "the installed newsd is position-independent" sh -c "readelf -h '$D/usr/sbin/newsd' | grep -q 'DYN'"
 check "no @placeholder@ left in the made files" sh -c \
     "! grep -l '@[a-z_A-Z]*@' '$D/usr/lib/pkgconfig/newsidx.pc' '$D'/usr/lib/systemd/system/*"
 U=$D/usr/lib/systemd/system
@@ -152,8 +152,14 @@ unit_cmd() {
 }
 cmd=$(unit_cmd newsd.service)
 check "newsd.service: ExecStart read" [ -n "$cmd" ]
-# Until the tree ships an example config, nothing is at --config's path to read.
-if [ ! -f "$D/usr/etc/newsd.conf" ]; then
+ND=${cmd%% *}
+# Until the tree ships an example config, nothing is at --config's path to read; once it
+# does, the installed config and the unit's command line must pass newsd's own check.
+if [ -f "$D/usr/etc/newsd.conf" ]; then
+    # shellcheck disable=SC2086
+    "$ND" ${cmd#* } --check-config >"$T/check-config.out" 2>&1; RC=$?
+    check "newsd.service's command line with the installed config passes --check-config" is_rc 0
+else
     cmd=$(printf '%s\n' "$cmd" | sed 's| --config [^ ]*||')
 fi
 env_line=$(sed -n 's/^Environment=XDG_RUNTIME_DIR=//p' "$U/newsd.service" | sed "s|%t|$RUN|")
@@ -166,7 +172,6 @@ check "newsd-reindex.service names the socket in the runtime folder" [ "$SOCK" =
 # $XDG_RUNTIME_DIR.  A fixed port may be taken on a test machine, so the test names a
 # free port, and the socket (newsq's default below checks it is the default one).
 export XDG_RUNTIME_DIR="$RUN"
-ND=${cmd%% *}
 # shellcheck disable=SC2086
 start unit ${cmd#* } --listen 127.0.0.1:0 --listen "unix:$SOCK"
 UNITPID=$PID
@@ -226,7 +231,7 @@ check "pkg-config --cflags --libs newsidx: the DESTDIR's include and lib folders
     [ "$flags" = "-I$D/usr/include -L$D/usr/lib -lnewsidx" ]
 check "pkg-config --modversion newsidx is newsd's version ($VERSION)" [ "$($PC --modversion newsidx)" = "$VERSION" ]
 # shellcheck disable=SC2086
-${CC:-cc} -std=c11 -Wall -Wextra -Werror $SAN_CFLAGS -o "$T/search" "$T/search.c" $flags >"$T/cc.out" 2>&1
+${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$T/search" "$T/search.c" $flags >"$T/cc.out" 2>&1
 check "a C program builds with pkg-config's flags alone" [ -x "$T/search" ]
 [ -s "$T/cc.out" ] && sed 's/^/    | /' "$T/cc.out" >&2
 check "the program links the shared library" sh -c "readelf -d '$T/search' | grep -q 'NEEDED.*libnewsidx.so.0'"
@@ -269,6 +274,22 @@ check "systemd-analyze security: newsd.service's exposure at most 2.0" \
     sh -c "cd '$V' && systemd-analyze security --offline=true --threshold=20 newsd.service >'$T/sec.out' 2>&1"
 check "systemd-analyze security: newsd-reindex.service's exposure at most 1.0" \
     sh -c "cd '$V' && systemd-analyze security --offline=true --threshold=10 newsd-reindex.service >'$T/sec.out' 2>&1"
+
+# ---- the user and the state folder, made in a scratch root ----
+# What `make install` runs when it installs to /: here with --root, which both tools
+# take, so that the snippets are really applied.
+R=$T/root
+mkdir -p "$R/etc"
+systemd-sysusers --root="$R" "$D/usr/lib/sysusers.d/newsd.conf" >"$T/sysusers.out" 2>&1; RC=$?
+check "systemd-sysusers takes sysusers.d/newsd.conf: exit 0" is_rc 0
+check "the user newsd: home /var/lib/newsd, no login shell" \
+    grep -q '^newsd:x:[0-9]*:[0-9]*:[^:]*:/var/lib/newsd:/usr/sbin/nologin$' "$R/etc/passwd"
+check "the group newsd" grep -q '^newsd:x:[0-9]*:$' "$R/etc/group"
+systemd-tmpfiles --root="$R" --create "$D/usr/lib/tmpfiles.d/newsd.conf" >"$T/tmpfiles.out" 2>&1; RC=$?
+check "systemd-tmpfiles takes tmpfiles.d/newsd.conf: exit 0" is_rc 0
+uid=$(sed -n 's/^newsd:x:\([0-9]*\):.*/\1/p' "$R/etc/passwd")
+check "/var/lib/newsd: mode 0750, the newsd user's" \
+    [ "$(stat -c '%a %u' "$R/var/lib/newsd" 2>/dev/null)" = "750 $uid" ]
 
 # ---- uninstall ----
 uninst "$D" "$T/uninstall1.log" PREFIX=/usr
