@@ -109,8 +109,9 @@ LIBS_TESTS     := $(foreach l,server indexer ingest index common,$(call layer_li
 PROGRAMS := bin/newsindex bin/newsd bin/newsq
 # The index as a shared library, for programs outside this tree (installed; newsd and
 # newsindex link the static layers, unchanged).
-# libnewsidx.so.$(NEWSIDX_SOVERSION) holds the index layer and the two pieces of common it
-# calls (day_parse, utf8_cut), built again position-independent in $(BUILD)/pic/.  The
+# libnewsidx.so.$(NEWSIDX_SOVERSION) holds the index layer and the pieces of common it
+# calls (those the linker takes from a position-independent libcommon.a: today the day
+# and UTF-8 rules), built again position-independent in $(BUILD)/pic/.  The
 # version script daemon/index/newsidx.map exports the newsidx_* C API and nothing else;
 # -z defs makes every symbol resolve at link time, so the library names its own
 # dependencies (Xapian, the C++ runtime) and a C program links it with -lnewsidx alone.
@@ -123,8 +124,9 @@ NEWSIDX_VERSION := $(shell sed -n 's/^\#define NEWSD_VERSION "\(.*\)"$$/\1/p' \
 SHLIB_NAME := libnewsidx.so.$(NEWSIDX_SOVERSION)
 SHLIB := $(BUILD)/$(SHLIB_NAME)
 PIC_BUILD := $(BUILD)/pic
-SHLIB_SRCS := $(call layer_srcs,index) daemon/common/day.c daemon/common/utf8.c
-SHLIB_OBJS := $(patsubst %.cc,$(PIC_BUILD)/%.o,$(patsubst %.c,$(PIC_BUILD)/%.o,$(SHLIB_SRCS)))
+pic_objs = $(patsubst %.cc,$(PIC_BUILD)/%.o,$(patsubst %.c,$(PIC_BUILD)/%.o,$(1)))
+SHLIB_OBJS := $(call pic_objs,$(call layer_srcs,index))
+SHLIB_COMMON := $(PIC_BUILD)/libcommon.a
 PIC_CFLAGS   = $(filter-out -fPIE,$(ALL_CFLAGS)) -fPIC
 PIC_CXXFLAGS = $(filter-out -fPIE,$(ALL_CXXFLAGS)) -fPIC
 CLIENT_SRCS := $(wildcard client/*.c)
@@ -220,9 +222,13 @@ $(PIC_BUILD)/%.o: %.cc $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CXX) $(PIC_CXXFLAGS) $(INC_index) -MMD -MP -c $< -o $@
 
-$(SHLIB): $(SHLIB_OBJS) daemon/index/newsidx.map
+$(SHLIB_COMMON): $(call pic_objs,$(call layer_srcs,common))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHLIB): $(SHLIB_OBJS) $(SHLIB_COMMON) daemon/index/newsidx.map
 	$(CXX) -shared -Wl,-soname,$(SHLIB_NAME) -Wl,--version-script=daemon/index/newsidx.map \
-	  -Wl,-z,defs $(filter-out -pie,$(ALL_LDFLAGS)) -o $@ $(SHLIB_OBJS) \
+	  -Wl,-z,defs $(filter-out -pie,$(ALL_LDFLAGS)) -o $@ $(SHLIB_OBJS) $(SHLIB_COMMON) \
 	  $(shell $(PKG_CONFIG) --libs xapian-core) -lm
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBS_TESTS) $(BUILD)/.flags
