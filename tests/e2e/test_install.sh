@@ -13,8 +13,12 @@
 . "$(dirname "$0")/lib.sh"
 PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP_T:-}" ] || rm -rf "$T"' EXIT
-# The suite runs inside `make test`: its make must not join the parent's job server.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# The suite runs inside `make test`: its make must not join the parent's job server,
+# nor take the variables of the parent's command line, which make puts in the
+# environment (`make test SANITIZE=1`, a PREFIX): each install below says what it sets.
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE DESTDIR PREFIX prefix exec_prefix bindir sbindir \
+    libdir includedir datarootdir datadir docdir mandir man1dir man8dir pkgconfigdir \
+    sysconfdir localstatedir runstatedir systemdunitdir sysusersdir tmpfilesdir INSTALL
 # newsd has its default config's folder (sysconfdir, from PREFIX) built in, so an
 # install with another PREFIX builds again: the installs run in a copy of the sources,
 # never touching the tree's bin/ and build/ that the other suites run.  What is
