@@ -19,6 +19,10 @@
 #   make fuzz       the libFuzzer targets (tests/fuzz/), with clang, in build/fuzz/
 #   make fuzz-run FUZZ_SECONDS=N   run each fuzz target N seconds; ends "N passed, M failed"
 #   make fuzz-deps  install clang and its sanitizer/libFuzzer runtimes (as root)
+#   make install    install the programs, man pages, the index library (libnewsidx.so,
+#                   include/newsidx.h, newsidx.pc) and the systemd units under PREFIX
+#                   (default /usr/local); DESTDIR=DIR stages them under DIR
+#   make uninstall  remove what install put there (an edited config stays)
 #
 # User CFLAGS/CXXFLAGS/LDFLAGS are appended to ours, never replace them.
 
@@ -39,6 +43,8 @@ DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemal
 # Only `make fuzz` needs these (libclang-rt-dev: libFuzzer and the sanitizer runtimes of
 # Debian's default clang); `make fuzz-deps` installs them.
 FUZZ_PACKAGES := clang libclang-rt-dev
+# systemd-analyze, with which tests/e2e/test_install.sh verifies the installed units.
+DEBIAN_PACKAGES += systemd
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
@@ -101,6 +107,28 @@ LIBS_newsq     := $(call layer_lib,common)
 LIBS_TESTS     := $(foreach l,server indexer ingest index common,$(call layer_lib,$(l)))
 
 PROGRAMS := bin/newsindex bin/newsd bin/newsq
+# The index as a shared library, for programs outside this tree (installed; newsd and
+# newsindex link the static layers, unchanged).
+# libnewsidx.so.$(NEWSIDX_SOVERSION) holds the index layer and the pieces of common it
+# calls (those the linker takes from a position-independent libcommon.a: today the day
+# and UTF-8 rules), built again position-independent in $(BUILD)/pic/.  The
+# version script daemon/index/newsidx.map exports the newsidx_* C API and nothing else;
+# -z defs makes every symbol resolve at link time, so the library names its own
+# dependencies (Xapian, the C++ runtime) and a C program links it with -lnewsidx alone.
+# The soname's number changes when a change to include/newsidx.h breaks programs built
+# against the previous library.
+NEWSIDX_SOVERSION := 0
+# The version of newsd (NEWSD_VERSION), wherever the tree defines it.
+NEWSIDX_VERSION := $(shell sed -n 's/^\#define NEWSD_VERSION "\(.*\)"$$/\1/p' \
+  $(wildcard daemon/common/version.h daemon/server/newsd.c) | head -n 1)
+SHLIB_NAME := libnewsidx.so.$(NEWSIDX_SOVERSION)
+SHLIB := $(BUILD)/$(SHLIB_NAME)
+PIC_BUILD := $(BUILD)/pic
+pic_objs = $(patsubst %.cc,$(PIC_BUILD)/%.o,$(patsubst %.c,$(PIC_BUILD)/%.o,$(1)))
+SHLIB_OBJS := $(call pic_objs,$(call layer_srcs,index))
+SHLIB_COMMON := $(PIC_BUILD)/libcommon.a
+PIC_CFLAGS   = $(filter-out -fPIE,$(ALL_CFLAGS)) -fPIC
+PIC_CXXFLAGS = $(filter-out -fPIE,$(ALL_CXXFLAGS)) -fPIC
 CLIENT_SRCS := $(wildcard client/*.c)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -113,14 +141,14 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-limits bench-peers clean \
+.PHONY: all deps run test install uninstall bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-limits bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
 # Keep object files that pattern rules make on the way to a program.
 .SECONDARY:
 
-all: check-deps $(PROGRAMS)
+all: check-deps $(PROGRAMS) $(SHLIB)
 
 check-deps:
 	@$(PKG_CONFIG) --exists $(PKGS) jemalloc 2>/dev/null || { \
@@ -187,6 +215,25 @@ bin/newsq: $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(LIBS_newsq) bin/.flags
 	@mkdir -p bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBS_newsq) $(shell $(PKG_CONFIG) --libs jansson)
 
+# ---- The index as a shared library (what it holds: beside PROGRAMS) ----
+
+$(PIC_BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(PIC_CFLAGS) $(INC_index) -MMD -MP -c $< -o $@
+
+$(PIC_BUILD)/%.o: %.cc $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CXX) $(PIC_CXXFLAGS) $(INC_index) -MMD -MP -c $< -o $@
+
+$(SHLIB_COMMON): $(call pic_objs,$(call layer_srcs,common))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHLIB): $(SHLIB_OBJS) $(SHLIB_COMMON) daemon/index/newsidx.map
+	$(CXX) -shared -Wl,-soname,$(SHLIB_NAME) -Wl,--version-script=daemon/index/newsidx.map \
+	  -Wl,-z,defs $(filter-out -pie,$(ALL_LDFLAGS)) -o $@ $(SHLIB_OBJS) $(SHLIB_COMMON) \
+	  $(shell $(PKG_CONFIG) --libs xapian-core) -lm
+
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBS_TESTS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INC_ALL) -Itests/unit -c $< -o $@.o
@@ -226,6 +273,124 @@ $(SHARDCHECK): tests/tools/shardcheck.c $(LIBS_TESTS) $(BUILD)/.flags
 
 test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+
+# ---- install, uninstall (README.md, "Run it as a service"; newsd(8), "SYSTEMD") ----
+# Everything is installed from the build `make` made (the hardened release build, unless
+# SANITIZE=1).  The units and newsidx.pc are made from their .in files with the install
+# paths, in $(BUILD)/install/.  The config (daemon/server/newsd.conf.example) goes to
+# $(sysconfdir)/newsd.conf only when no file is there: an operator's config is never
+# overwritten, and uninstall removes it only when it is still the shipped example.
+# Installing to / as root (no DESTDIR) also creates the newsd user and the state folder
+# and tells ldconfig and a running systemd about the new files; the units are not
+# enabled or started.
+
+# The GNU directory variables beside PREFIX and sysconfdir (top of this file): set PREFIX,
+# or any of them; DESTDIR stages a whole install under another root (a package's).
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+sbindir ?= $(exec_prefix)/sbin
+libdir ?= $(exec_prefix)/lib
+includedir ?= $(prefix)/include
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+docdir ?= $(datarootdir)/doc/newsd
+mandir ?= $(datarootdir)/man
+man1dir ?= $(mandir)/man1
+man8dir ?= $(mandir)/man8
+pkgconfigdir ?= $(libdir)/pkgconfig
+# localstatedir and runstatedir are the GNU names, kept for packagers; the service does
+# not use them: systemd's StateDirectory= and RuntimeDirectory= put the index in
+# /var/lib/newsd and the socket in /run/newsd whatever the prefix.
+localstatedir ?= $(prefix)/var
+runstatedir ?= $(localstatedir)/run
+# The units, the user and the state folder go below the prefix too, which systemd
+# searches (/usr/local/lib/systemd/system, /usr/local/lib/sysusers.d, ...), rather than
+# where `pkg-config systemd` points (always the distribution's /usr/lib), so that an
+# install under /usr/local never writes into the distribution's folders and uninstall
+# finds everything under the same prefix.
+systemdunitdir ?= $(prefix)/lib/systemd/system
+sysusersdir ?= $(prefix)/lib/sysusers.d
+tmpfilesdir ?= $(prefix)/lib/tmpfiles.d
+DESTDIR ?=
+INSTALL ?= install
+
+SYSTEMD_SRC := daemon/server/systemd
+CONF_EXAMPLE := daemon/server/newsd.conf.example
+GEN := $(BUILD)/install
+# LimitNOFILE of newsd.service: the most connections newsd accepts plus its own files.
+NEWSD_NOFILE = $(shell awk '/^\#define NEWSD_MAX_CONNECTIONS_LIMIT /{c=$$3} \
+  /^\#define NEWSD_RESERVED_FDS /{r=$$3} END{if (c ~ /^[0-9]+$$/ && r ~ /^[0-9]+$$/) print c + r}' \
+  include/newsd_limits.h)
+SUBST = sed -e 's|@prefix@|$(prefix)|g' -e 's|@exec_prefix@|$(exec_prefix)|g' \
+  -e 's|@bindir@|$(bindir)|g' -e 's|@sbindir@|$(sbindir)|g' -e 's|@libdir@|$(libdir)|g' \
+  -e 's|@includedir@|$(includedir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
+  -e 's|@VERSION@|$(NEWSIDX_VERSION)|g' -e 's|@NOFILE@|$(NEWSD_NOFILE)|g'
+# What install puts under $(DESTDIR), less the config and the example (checked apart).
+INSTALLED = $(bindir)/newsq $(bindir)/newsindex $(sbindir)/newsd \
+  $(man1dir)/newsq.1 $(man8dir)/newsd.8 $(man8dir)/newsindex.8 \
+  $(includedir)/newsidx.h $(libdir)/$(SHLIB_NAME) $(libdir)/libnewsidx.so \
+  $(pkgconfigdir)/newsidx.pc \
+  $(systemdunitdir)/newsd.service $(systemdunitdir)/newsd-reindex.service \
+  $(systemdunitdir)/newsd-reindex.timer $(sysusersdir)/newsd.conf $(tmpfilesdir)/newsd.conf
+
+install: all
+	@[ -n "$(NEWSD_NOFILE)" ] || { echo "install: no NEWSD_MAX_CONNECTIONS_LIMIT or NEWSD_RESERVED_FDS in include/newsd_limits.h"; exit 1; }
+	@[ -n "$(NEWSIDX_VERSION)" ] || { echo "install: no NEWSD_VERSION found (daemon/common/version.h, daemon/server/newsd.c)"; exit 1; }
+	@mkdir -p $(GEN)
+	$(SUBST) daemon/index/newsidx.pc.in >$(GEN)/newsidx.pc
+	$(SUBST) $(SYSTEMD_SRC)/newsd.service.in >$(GEN)/newsd.service
+	$(SUBST) $(SYSTEMD_SRC)/newsd-reindex.service.in >$(GEN)/newsd-reindex.service
+	$(INSTALL) -D -m 0755 bin/newsq $(DESTDIR)$(bindir)/newsq
+	$(INSTALL) -D -m 0755 bin/newsindex $(DESTDIR)$(bindir)/newsindex
+	$(INSTALL) -D -m 0755 bin/newsd $(DESTDIR)$(sbindir)/newsd
+	$(INSTALL) -D -m 0644 client/newsq.1 $(DESTDIR)$(man1dir)/newsq.1
+	$(INSTALL) -D -m 0644 daemon/server/newsd.8 $(DESTDIR)$(man8dir)/newsd.8
+	$(INSTALL) -D -m 0644 daemon/indexer/newsindex.8 $(DESTDIR)$(man8dir)/newsindex.8
+	$(INSTALL) -D -m 0644 include/newsidx.h $(DESTDIR)$(includedir)/newsidx.h
+	$(INSTALL) -D -m 0644 $(SHLIB) $(DESTDIR)$(libdir)/$(SHLIB_NAME)
+	ln -sf $(SHLIB_NAME) $(DESTDIR)$(libdir)/libnewsidx.so
+	$(INSTALL) -D -m 0644 $(GEN)/newsidx.pc $(DESTDIR)$(pkgconfigdir)/newsidx.pc
+	$(INSTALL) -D -m 0644 $(GEN)/newsd.service $(DESTDIR)$(systemdunitdir)/newsd.service
+	$(INSTALL) -D -m 0644 $(GEN)/newsd-reindex.service $(DESTDIR)$(systemdunitdir)/newsd-reindex.service
+	$(INSTALL) -D -m 0644 $(SYSTEMD_SRC)/newsd-reindex.timer $(DESTDIR)$(systemdunitdir)/newsd-reindex.timer
+	$(INSTALL) -D -m 0644 $(SYSTEMD_SRC)/newsd.sysusers $(DESTDIR)$(sysusersdir)/newsd.conf
+	$(INSTALL) -D -m 0644 $(SYSTEMD_SRC)/newsd.tmpfiles $(DESTDIR)$(tmpfilesdir)/newsd.conf
+	@if [ -f $(CONF_EXAMPLE) ]; then \
+	  echo "$(INSTALL) -D -m 0644 $(CONF_EXAMPLE) $(DESTDIR)$(docdir)/newsd.conf.example"; \
+	  $(INSTALL) -D -m 0644 $(CONF_EXAMPLE) $(DESTDIR)$(docdir)/newsd.conf.example || exit 1; \
+	  if [ -e $(DESTDIR)$(sysconfdir)/newsd.conf ]; then \
+	    echo "install: $(DESTDIR)$(sysconfdir)/newsd.conf exists: kept as it is"; \
+	  else \
+	    echo "$(INSTALL) -D -m 0644 $(CONF_EXAMPLE) $(DESTDIR)$(sysconfdir)/newsd.conf"; \
+	    $(INSTALL) -D -m 0644 $(CONF_EXAMPLE) $(DESTDIR)$(sysconfdir)/newsd.conf || exit 1; \
+	  fi; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  if command -v systemd-sysusers >/dev/null; then \
+	    echo "systemd-sysusers $(sysusersdir)/newsd.conf"; systemd-sysusers $(sysusersdir)/newsd.conf || exit 1; fi; \
+	  if command -v systemd-tmpfiles >/dev/null; then \
+	    echo "systemd-tmpfiles --create $(tmpfilesdir)/newsd.conf"; \
+	    systemd-tmpfiles --create $(tmpfilesdir)/newsd.conf || exit 1; fi; \
+	  if command -v ldconfig >/dev/null; then echo ldconfig; ldconfig; fi; \
+	  if [ -d /run/systemd/system ]; then echo "systemctl daemon-reload"; systemctl daemon-reload; fi; \
+	fi
+
+# The newsd user, its state folder (the index) and an edited config are the operator's:
+# uninstall leaves them, and says so for the config.
+uninstall:
+	@conf=$(DESTDIR)$(sysconfdir)/newsd.conf; example=$(DESTDIR)$(docdir)/newsd.conf.example; \
+	if [ -f "$$conf" ]; then \
+	  if [ -f "$$example" ] && cmp -s "$$conf" "$$example"; then echo "rm -f $$conf"; rm -f "$$conf"; \
+	  else echo "uninstall: $$conf differs from the example installed: kept"; fi; \
+	fi
+	rm -f $(DESTDIR)$(docdir)/newsd.conf.example
+	rmdir $(DESTDIR)$(docdir) 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  if command -v ldconfig >/dev/null; then echo ldconfig; ldconfig; fi; \
+	  if [ -d /run/systemd/system ]; then echo "systemctl daemon-reload"; systemctl daemon-reload; fi; \
+	fi
 
 # ---- fuzzing (clang + libFuzzer; see tests/README.md, "Fuzzing") ----
 
