@@ -118,9 +118,8 @@ PROGRAMS := bin/newsindex bin/newsd bin/newsq
 # The soname's number changes when a change to include/newsidx.h breaks programs built
 # against the previous library.
 NEWSIDX_SOVERSION := 0
-# The version of newsd (NEWSD_VERSION), wherever the tree defines it.
-NEWSIDX_VERSION := $(shell sed -n 's/^\#define NEWSD_VERSION "\(.*\)"$$/\1/p' \
-  $(wildcard daemon/common/version.h daemon/server/newsd.c) | head -n 1)
+# The version of newsd (NEWSD_VERSION in daemon/common/version.h).
+NEWSIDX_VERSION := $(shell sed -n 's/^\#define NEWSD_VERSION "\(.*\)"$$/\1/p' daemon/common/version.h)
 SHLIB_NAME := libnewsidx.so.$(NEWSIDX_SOVERSION)
 SHLIB := $(BUILD)/$(SHLIB_NAME)
 PIC_BUILD := $(BUILD)/pic
@@ -336,7 +335,7 @@ INSTALLED = $(bindir)/newsq $(bindir)/newsindex $(sbindir)/newsd \
 
 install: all
 	@[ -n "$(NEWSD_NOFILE)" ] || { echo "install: no NEWSD_MAX_CONNECTIONS_LIMIT or NEWSD_RESERVED_FDS in include/newsd_limits.h"; exit 1; }
-	@[ -n "$(NEWSIDX_VERSION)" ] || { echo "install: no NEWSD_VERSION found (daemon/common/version.h, daemon/server/newsd.c)"; exit 1; }
+	@[ -n "$(NEWSIDX_VERSION)" ] || { echo "install: no NEWSD_VERSION found in daemon/common/version.h"; exit 1; }
 	@mkdir -p $(GEN)
 	$(SUBST) daemon/index/newsidx.pc.in >$(GEN)/newsidx.pc
 	$(SUBST) $(SYSTEMD_SRC)/newsd.service.in >$(GEN)/newsd.service

@@ -74,7 +74,7 @@ static void usage(FILE *f)
             "                           adapting below it; 0 to %d, 0: never (default %d)\n"
             "      --doc-cache-mb MB    memory each worker keeps for the stored fields of\n"
             "                           hits it has shown, 0 to %d, 0: none (default %d)\n"
-            "      --indexer PATH       the newsindex REINDEX runs (default: the one beside newsd)\n"
+            "      --indexer PATH       the newsindex REINDEX runs (default: beside newsd, or ../bin)\n"
             "      --reindex-jobs N     its --jobs, 1 to %d (default: the number of cores,\n"
             "                           at most %d)\n"
             "      --reindex-nice N     its niceness, 0 to %d (default %d)\n"

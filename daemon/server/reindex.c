@@ -520,7 +520,8 @@ static int recorded_paths(reindex_t *r, char ***out, size_t *n, char *err, size_
     return 0;
 }
 
-/* The newsindex to run: --indexer, else the one beside our own executable. */
+/* The newsindex to run: --indexer, else the one beside our own executable, else the one
+ * in ../bin from it (installed, newsd is in sbin and newsindex in bin). */
 static int find_indexer(reindex_t *r, char *err, size_t errlen)
 {
     if (r->srv->cfg.indexer) {
@@ -536,11 +537,20 @@ static int find_indexer(reindex_t *r, char *err, size_t errlen)
         char *slash = strrchr(self, '/');
         if (slash)
             *slash = '\0';
-        if (snprintf(r->indexer, sizeof r->indexer, "%s/newsindex", self) >=
-            (int)sizeof r->indexer) {
-            snprintf(err, errlen, "cannot find newsindex: start newsd with --indexer PATH");
-            return -1;
+        static const char *const places[] = { "", "/../bin" };
+        for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+            if (snprintf(r->indexer, sizeof r->indexer, "%s%s/newsindex", self, places[i]) >=
+                (int)sizeof r->indexer) {
+                snprintf(err, errlen, "cannot find newsindex: start newsd with --indexer PATH");
+                return -1;
+            }
+            if (access(r->indexer, X_OK) == 0)
+                return 0;
         }
+        /* the error below names the place beside newsd (it fitted above) */
+        if (snprintf(r->indexer, sizeof r->indexer, "%s/newsindex", self) >=
+            (int)sizeof r->indexer)
+            return -1;
     }
     if (access(r->indexer, X_OK) != 0) {
         snprintf(err, errlen, "cannot run the indexer %s: %s", r->indexer, strerror(errno));
