@@ -126,8 +126,9 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
         json_t *hit;
         json_array_foreach(json_object_get(obj, "hits"), i, hit) print_hit(hit);
         /* Xapian's total is exact once the match ran out of documents before filling
-         * the page; a full page may have more behind it than the estimate says. */
-        bool about = !o->exact && shown == limit;
+         * the page, and with facets (which count every match); a full page may have more
+         * behind it than the estimate says. */
+        bool about = !o->exact && !o->facets && shown == limit;
         print_search_footer(total, shown, o->offset > 0 ? o->offset : 0, about,
                             json_int(obj, "took_us"));
         if (o->facets) print_facets(obj);

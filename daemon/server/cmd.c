@@ -335,7 +335,7 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
 {
     server_t *srv = ctx->worker->srv;
     proto_request_t req;
-    char err[256];
+    char err[512];   /* the longest message quotes a synopsis from HELP */
     proto_status_t ps = proto_parse(line, len, &req, err, sizeof err);
     if (ps == PROTO_EMPTY)
         return CMD_DONE;

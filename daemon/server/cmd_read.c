@@ -125,6 +125,8 @@ static void put_facets(reply_t *r, const newsidx_results_t *res, unsigned facets
         for (size_t i = 0; i < n; i++) {
             const newsidx_facet_value_t *v =
                 newsidx_results_facet_value(res, (newsidx_facet_t)f, i);
+            if (!v)
+                continue;
             reply_begin_map(r);
             reply_kv_string(r, "value", v->value);
             reply_kv_uint(r, "count", v->count);
@@ -142,6 +144,8 @@ static void put_facets(reply_t *r, const newsidx_results_t *res, unsigned facets
         for (size_t i = 0; i < n; i++) {
             const newsidx_facet_value_t *v =
                 newsidx_results_facet_value(res, (newsidx_facet_t)f, i);
+            if (!v)
+                continue;
             reply_begin_map(r);
             reply_kv_string(r, "kind", "facet");
             reply_kv_string(r, "facet", newsidx_facet_name((newsidx_facet_t)f));

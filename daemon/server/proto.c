@@ -29,7 +29,7 @@ static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, 0, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
       "source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. "
-      "facets=source,topic,place,year,month,day facet_limit=N exact=0|1 partial=0|1 "
+      "facets=F,.. facet_limit=N exact=0|1 partial=0|1 "
       "format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, 0, count_opts,
       "COUNT [since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. "
