@@ -1,11 +1,13 @@
 /*
  * codec.cc: the index layout of include/newsidx.h, written and read in one place: the
- * terms of a document (words, stems, the id, the boolean filters), its date values, and
- * the stored-document data (encoded here by make_document, decoded by decode), plus the
- * copies of a stored document that C receives.
+ * terms of a document (words, stems, the id, the boolean filters), its values (the
+ * dates, and the source, topics and places that facets count), and the stored-document
+ * data (encoded here by make_document, decoded by decode), plus the copies of a stored
+ * document that C receives.
  */
 #include "private.hh"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -160,6 +162,29 @@ std::string id_term(const char *id)
     return std::string("Q") + id;
 }
 
+namespace {
+
+/* The facet value of a list field: its non-empty members in their filter form (the
+ * filter term of prefix without the prefix, so a value fed back as a filter finds the
+ * same term), sorted, de-duplicated, each followed by a
+ * NUL byte, so that equal sets give equal values and a value splits without ambiguity. */
+std::string list_value(const char *prefix, const char *const *v, size_t n)
+{
+    std::vector<std::string> members;
+    for (size_t i = 0; v && i < n; i++)
+        if (v[i] && *v[i]) members.push_back(filter_term(prefix, v[i]).substr(strlen(prefix)));
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    std::string out;
+    for (const std::string &m : members) {
+        out += m;
+        out += '\0';
+    }
+    return out;
+}
+
+}  // namespace
+
 Xapian::Document make_document(Xapian::TermGenerator &tg, const newsidx_doc_t &doc,
                                const std::string &idterm)
 {
@@ -178,6 +203,12 @@ Xapian::Document make_document(Xapian::TermGenerator &tg, const newsidx_doc_t &d
         if (doc.topics[i] && *doc.topics[i]) xd.add_boolean_term(filter_term("XT", doc.topics[i]));
     for (size_t i = 0; doc.places && i < doc.nplaces; i++)
         if (doc.places[i] && *doc.places[i]) xd.add_boolean_term(filter_term("XP", doc.places[i]));
+    if (doc.source && *doc.source)
+        xd.add_value(NEWSIDX_SLOT_SOURCE, filter_term("XS", doc.source).substr(2));
+    std::string topics = list_value("XT", doc.topics, doc.ntopics);
+    if (!topics.empty()) xd.add_value(NEWSIDX_SLOT_TOPICS, topics);
+    std::string places = list_value("XP", doc.places, doc.nplaces);
+    if (!places.empty()) xd.add_value(NEWSIDX_SLOT_PLACES, places);
     if (!stamp.empty()) {
         xd.add_value(NEWSIDX_SLOT_DAY, stamp.substr(0, 8));
         xd.add_value(NEWSIDX_SLOT_TIME, stamp);

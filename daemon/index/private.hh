@@ -4,7 +4,8 @@
  * The shim implements include/newsidx.h over Xapian 1.4, one concern a file: errors.cc
  * (statuses and messages), codec.cc (the index layout: terms, dates, the stored-document
  * codec), cache.cc (the document cache, the stem memo), query.cc (the query parser, the
- * cost caps, the deadline guard), reader.cc (open, reopen and retry, search, count, get),
+ * cost caps, the deadline guard), reader.cc (open, reopen and retry, get), search.cc
+ * (search and count), facets.cc (the facets' counters),
  * shards.cc (sharded readers, remote shards), writer.cc (writers, origins) and admin.cc
  * (metadata, merge, compaction).
  *
@@ -27,6 +28,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "newsd_limits.h"
@@ -238,6 +240,9 @@ struct newsidx_results {
     std::vector<std::string> missing;   /* shards left out (opts.partial) */
     std::vector<shim::HitStrings> store;
     std::vector<newsidx_hit_t> hits; /* points into store, built once store is final */
+    /* the facets asked for (facets.hh), and the C view of them, built as hits are */
+    std::vector<std::pair<std::string, uint64_t>> facet_store[NEWSIDX_FACETS];
+    std::vector<newsidx_facet_value_t> facets[NEWSIDX_FACETS];
 };
 
 #pragma GCC visibility push(hidden)

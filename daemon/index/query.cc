@@ -134,6 +134,31 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCo
     return q;
 }
 
+/* The filter list `list` of option `name` (newsidx.h: comma-separated values, any of
+ * them): the OR of their boolean terms, whose postings are added to cost; ApiError for an
+ * empty value or more than NEWSD_MAX_FILTER_VALUES of them. */
+Xapian::Query filter_list(const Xapian::Database &db, const char *list, const char *name,
+                          const char *prefix, QueryCost &cost)
+{
+    std::vector<Xapian::Query> terms;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? size_t(comma - p) : strlen(p);
+        if (len == 0) throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT, std::string(name) + " has an empty value"};
+        if (terms.size() == NEWSD_MAX_FILTER_VALUES)
+            throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT,
+                              std::string(name) + " has more than " +
+                                  std::to_string(NEWSD_MAX_FILTER_VALUES) + " values"};
+        std::string t = filter_term(prefix, std::string(p, len));
+        cost.postings += db.get_termfreq(t);
+        terms.emplace_back(t);
+        if (!comma) break;
+        p = comma + 1;
+    }
+    return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
 /* The parsed query with the filters of opts applied, and what it may cost. */
 Xapian::Query build_query(const Xapian::Database &db, const char *query,
                           const newsidx_search_opts_t &o, QueryCost &cost)
@@ -154,15 +179,18 @@ Xapian::Query build_query(const Xapian::Database &db, const char *query,
                           Xapian::Query(Xapian::Query::OP_VALUE_LE, NEWSIDX_SLOT_DAY, until));
     }
     if (!since.empty() || !until.empty()) cost.postings += db.get_doccount();
-    if (o.source && *o.source) {
-        std::string t = filter_term("XS", o.source);
-        cost.postings += db.get_termfreq(t);
-        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(t));
-    }
-    if (o.topic && *o.topic) {
-        std::string t = filter_term("XT", o.topic);
-        cost.postings += db.get_termfreq(t);
-        q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(t));
+    struct Filter {
+        const char *list, *name, *prefix;
+        bool exclude;
+    } filters[] = {
+        {o.source, "source", "XS", false},     {o.topic, "topic", "XT", false},
+        {o.place, "place", "XP", false},       {o.not_source, "not_source", "XS", true},
+        {o.not_topic, "not_topic", "XT", true}, {o.not_place, "not_place", "XP", true},
+    };
+    for (const Filter &f : filters) {
+        if (!f.list) continue;
+        Xapian::Query any = filter_list(db, f.list, f.name, f.prefix, cost);
+        q = Xapian::Query(f.exclude ? Xapian::Query::OP_AND_NOT : Xapian::Query::OP_FILTER, q, any);
     }
     return q;
 }
@@ -306,7 +334,9 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
     QueryCost cost;
     Xapian::Query q = build_query(db, query, o, cost);
     if (d.at == Clock::time_point::max() || !local) return q;
-    if (!may_run_long(db, q, cost)) return q;
+    /* A faceted match reads every match, and its counts must not be short: it always
+     * runs under the guard. */
+    if (!o.facets && !may_run_long(db, q, cost)) return q;
     Xapian::Query guard((new DeadlineSource(&d))->release());
     bool changed = false;
     return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
