@@ -189,8 +189,10 @@ enum {
  * ("YYYY-MM-DD") give every bucket from the first matching date to the last in date
  * order, empty buckets included, at most NEWSD_MAX_FACET_BUCKETS (more is
  * NEWSIDX_BAD_ARGUMENT).  Documents without the field are not counted in that facet.
- * Counts are exact: a search with facets runs its match over every matching document,
- * within the same deadline (NEWSIDX_TIMEOUT, and no facets, when it runs out).
+ * Counts are exact: a search with facets runs its match over every matching document
+ * (so its total is exact too), within the same deadline (NEWSIDX_TIMEOUT, and no facets,
+ * when it runs out).  A bit beyond NEWSIDX_FACETS is NEWSIDX_BAD_ARGUMENT; limit 0 with
+ * facets gives the facets alone.  newsidx_count ignores facets.
  */
 typedef enum newsidx_facet {
     NEWSIDX_FACET_SOURCE = 0,
@@ -235,8 +237,8 @@ typedef struct newsidx_search_opts {
     const char *not_topic;  /* topics to leave out */
     const char *not_place;  /* places to leave out */
     unsigned facets;        /* OR of NEWSIDX_FACET_BIT(f): the facets to count */
-    unsigned facet_limit;   /* values per SOURCE/TOPIC/PLACE facet, 1..NEWSD_MAX_FACET_LIMIT
-                               (default NEWSD_DEFAULT_FACET_LIMIT) */
+    unsigned facet_limit;   /* values per SOURCE/TOPIC/PLACE facet, 1..NEWSD_MAX_FACET_LIMIT;
+                               0: NEWSD_DEFAULT_FACET_LIMIT */
     unsigned timeout_ms;    /* match time limit; 0: none */
     int exact_total;        /* 1: total is exact (costs a full match) */
     int partial;            /* sharded reader: 1 answers from the shards that are up

@@ -1,7 +1,8 @@
 /*
  * admin.cc: what is kept beside the documents and what is done to whole indexes: the
- * metadata keys (read through a reader or a writer, written by a writer), and merge and
- * compaction into a new folder.
+ * metadata keys (read through a reader or a writer, written by a writer), merge and
+ * compaction into a new folder (both keep the format key, as they keep all metadata), and
+ * the upgrade of an index in an older format.
  */
 #include "private.hh"
 
@@ -140,7 +141,9 @@ newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char 
         Xapian::Database all;
         for (size_t i = 0; i < n; i++) {
             if (!sources[i]) throw ApiError{NEWSIDX_BAD_ARGUMENT, "NULL source path"};
-            all.add_database(Xapian::Database(sources[i]));
+            Xapian::Database src(sources[i]);
+            check_format(src, sources[i], false);
+            all.add_database(src);
         }
         /* Renumbering compaction: docids become contiguous in source order. */
         all.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
@@ -163,10 +166,87 @@ newsidx_status_t newsidx_compact(const char *src, const char *dest, char *msg, s
     try {
         if (!src || !*src) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no source index"};
         check_dest(dest);
-        Xapian::Database(src).compact(dest);
+        Xapian::Database db(src);
+        check_format(db, src, false);
+        db.compact(dest);
     }
     NEWSIDX_CATCH(&err, st)
     if (st != NEWSIDX_OK) copy_msg(err, msg, msglen);
     else copy_msg(std::string(), msg, msglen);
+    return st;
+}
+
+namespace {
+
+/* The XF (origin) terms of document did: the one part of a document its stored data
+ * does not hold. */
+std::vector<std::string> origin_terms(const Xapian::Database &db, Xapian::docid did)
+{
+    std::vector<std::string> out;
+    Xapian::TermIterator t = db.termlist_begin(did);
+    for (t.skip_to("XF"); t != db.termlist_end(did) && (*t).compare(0, 2, "XF") == 0; ++t)
+        out.push_back(*t);
+    return out;
+}
+
+/* Every document of w rebuilt from its stored data (make_document), under its own docid
+ * and with its origin terms; returns how many. */
+uint64_t rewrite_all(newsidx_writer_t *w)
+{
+    std::vector<Xapian::docid> dids;
+    for (Xapian::PostingIterator p = w->db.postlist_begin(""); p != w->db.postlist_end(""); ++p)
+        dids.push_back(*p);
+    for (Xapian::docid did : dids) {
+        StoredDoc d = decode(w->db.get_document(did).get_data());
+        std::vector<const char *> topics, places;
+        for (const std::string &t : d.topics) topics.push_back(t.c_str());
+        for (const std::string &p : d.places) places.push_back(p.c_str());
+        newsidx_doc_t doc;
+        memset(&doc, 0, sizeof doc);
+        doc.id = d.id.c_str();
+        doc.title = d.title.c_str();
+        doc.body = d.body.c_str();
+        doc.source = d.source.c_str();
+        doc.url = d.url.c_str();
+        doc.date = d.date.empty() ? nullptr : d.date.c_str();
+        doc.topics = topics.data();
+        doc.ntopics = topics.size();
+        doc.places = places.data();
+        doc.nplaces = places.size();
+        Xapian::Document xd = make_document(w->tg, doc, id_term(doc.id));
+        for (const std::string &t : origin_terms(w->db, did)) xd.add_boolean_term(t);
+        w->db.replace_document(did, xd);
+    }
+    return dids.size();
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_upgrade(const char *path, uint64_t *upgraded, char *msg, size_t msglen)
+{
+    newsidx_status_t st = NEWSIDX_OK;
+    std::string err;
+    newsidx_writer_t *w = nullptr;
+    if (upgraded) *upgraded = 0;
+    try {
+        if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
+        st = newsidx_writer_open(path, NEWSIDX_UPGRADE, &w);
+        if (st != NEWSIDX_OK) throw ApiErrorMsg{st, newsidx_writer_error(w)};
+        uint64_t n = 0;
+        /* One transaction (the writer's): readers see the old documents until the
+         * commit of close, then the new ones with the format key. */
+        if (index_format(w->db, path) != NEWSIDX_FORMAT) {
+            n = rewrite_all(w);
+            w->db.set_metadata(NEWSIDX_FORMAT_METADATA_KEY, std::to_string(NEWSIDX_FORMAT));
+        }
+        newsidx_writer_t *closing = w;
+        w = nullptr;
+        st = newsidx_writer_close(closing);
+        if (st != NEWSIDX_OK) throw ApiErrorMsg{st, "committing the upgrade failed"};
+        if (upgraded) *upgraded = n;
+    }
+    NEWSIDX_CATCH(&err, st)
+    newsidx_writer_abandon(w);
+    copy_msg(st == NEWSIDX_OK ? std::string() : err, msg, msglen);
     return st;
 }

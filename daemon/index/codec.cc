@@ -291,4 +291,31 @@ char *c_copy(const std::string &v)
     return p;
 }
 
+unsigned index_format(const Xapian::Database &db, const std::string &where)
+{
+    std::string v = db.get_metadata(NEWSIDX_FORMAT_METADATA_KEY);
+    if (v.empty()) return db.get_doccount() == 0 ? NEWSIDX_FORMAT : 1;
+    if (v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos || v[0] == '0')
+        throw ApiErrorMsg{NEWSIDX_CORRUPT, "the index at " + where + " records its format as '" +
+                                               v + "' (" NEWSIDX_FORMAT_METADATA_KEY
+                                               "), which is no format number"};
+    return unsigned(std::stoul(v));
+}
+
+void check_format(const Xapian::Database &db, const std::string &where, bool older_too)
+{
+    unsigned f = index_format(db, where);
+    if (f == NEWSIDX_FORMAT || (f < NEWSIDX_FORMAT && older_too)) return;
+    std::string ours = std::to_string(NEWSIDX_FORMAT);
+    if (f > NEWSIDX_FORMAT)
+        throw ApiErrorMsg{NEWSIDX_OLD_FORMAT, "the index at " + where + " is in format " +
+                                                  std::to_string(f) +
+                                                  ", written by a newer newsd, and this newsd "
+                                                  "reads format " + ours + ": upgrade newsd"};
+    throw ApiErrorMsg{NEWSIDX_OLD_FORMAT, "the index at " + where + " is in format " +
+                                              std::to_string(f) + " and this newsd reads format " +
+                                              ours + ": run `newsindex --upgrade " + where +
+                                              "`, or rebuild it with newsindex"};
+}
+
 }  // namespace shim

@@ -129,6 +129,13 @@ StoredDoc decode(const std::string &data);
 newsidx_doc_t *doc_block(const StoredDoc &d);
 /* A malloc'd copy for C, or NULL for an absent (empty) value. */
 char *c_copy(const std::string &v);
+/* The layout version of db (NEWSIDX_FORMAT_METADATA_KEY): the recorded number, 1 for a
+ * non-empty index without one, NEWSIDX_FORMAT for an empty one; NEWSIDX_CORRUPT (naming
+ * where, the index's path or shard) when the value is no number. */
+unsigned index_format(const Xapian::Database &db, const std::string &where);
+/* NEWSIDX_OLD_FORMAT, with what to do, unless db is in NEWSIDX_FORMAT (or, with
+ * older_too, an older one). */
+void check_format(const Xapian::Database &db, const std::string &where, bool older_too);
 
 #pragma GCC visibility pop
 
@@ -281,6 +288,9 @@ std::vector<std::string> page_data(newsidx_reader_t *r, const Xapian::MSet &m,
 newsidx_writer_t *usable(newsidx_writer_t *w);
 /* What every newly opened writer does: the indexing set-up and the open transaction. */
 void writer_start(newsidx_writer_t *w);
+/* check_format (where names the index), then writer_start, then records NEWSIDX_FORMAT
+ * in an empty index that has none (committed with the writer's first commit). */
+void writer_format(newsidx_writer_t *w, const std::string &where, bool older_too);
 /* The end of a writer open: *out is set on every status but NEWSIDX_NO_MEMORY. */
 newsidx_status_t writer_opened(newsidx_writer_t *w, newsidx_status_t st, newsidx_writer_t **out);
 

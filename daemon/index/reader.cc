@@ -113,6 +113,7 @@ newsidx_status_t newsidx_reader_open(const char *path, newsidx_reader_t **out)
         } else {
             r->db = Xapian::Database(path, Xapian::DB_BACKEND_GLASS);
         }
+        check_format(r->db, path, false);
         r->open = true;
     }
     NEWSIDX_CATCH(r ? &r->error : nullptr, st)

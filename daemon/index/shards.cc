@@ -184,6 +184,7 @@ void open_shard(Shard &s, unsigned timeout_ms)
                                     std::min<unsigned>(timeout_ms, NEWSD_SHARD_CONNECT_TIMEOUT_MS));
     else
         s.db = Xapian::Database(s.name, Xapian::DB_BACKEND_GLASS);
+    check_format(s.db, s.name, false);
     s.up = true;
     s.error.clear();
 }
@@ -564,7 +565,7 @@ newsidx_status_t newsidx_writer_open_shard(const char *spec, unsigned timeout_ms
         unsigned t = shard_timeout(timeout_ms);
         w->db = Xapian::Remote::open_writable(
             host, port, t, std::min<unsigned>(t, NEWSD_SHARD_CONNECT_TIMEOUT_MS));
-        writer_start(w);
+        writer_format(w, spec, false);
     }
     NEWSIDX_CATCH(w ? &w->error : nullptr, st)
     return writer_opened(w, st, out);

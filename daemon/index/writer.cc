@@ -31,6 +31,14 @@ void writer_start(newsidx_writer_t *w)
     w->open = true;
 }
 
+void writer_format(newsidx_writer_t *w, const std::string &where, bool older_too)
+{
+    check_format(w->db, where, older_too);
+    writer_start(w);
+    if (w->db.get_doccount() == 0 && w->db.get_metadata(NEWSIDX_FORMAT_METADATA_KEY).empty())
+        w->db.set_metadata(NEWSIDX_FORMAT_METADATA_KEY, std::to_string(NEWSIDX_FORMAT));
+}
+
 /* The end of a writer open: *out is set on every status but NEWSIDX_NO_MEMORY. */
 newsidx_status_t writer_opened(newsidx_writer_t *w, newsidx_status_t st, newsidx_writer_t **out)
 {
@@ -73,7 +81,7 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
     try {
         w = new newsidx_writer_t;
         if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
-        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK))
+        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_UPGRADE))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown writer flags"};
         if (newsidx_is_replica(path))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "the index is a replica kept by "
@@ -91,7 +99,7 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
             action |= Xapian::DB_NO_SYNC;
         }
         w->db = Xapian::WritableDatabase(path, action);
-        writer_start(w);
+        writer_format(w, path, (flags & NEWSIDX_UPGRADE) != 0);
     }
     NEWSIDX_CATCH(w ? &w->error : nullptr, st)
     return writer_opened(w, st, out);

@@ -18,6 +18,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: newsindex --index DIR [options] PATH...\n"
             "       newsindex --index DIR --compact\n"
+            "       newsindex --upgrade DIR\n"
             "\n"
             "Builds or updates the news index DIR from files and folders of news:\n"
             "Reuters-21578 SGML, plain-text articles, JSON Lines and TREC, each plain or .gz.\n"
@@ -28,6 +29,7 @@ static void usage(FILE *out)
             "      --prune          delete the documents of files under PATH that are gone\n"
             "      --force          read every file again, changed or not\n"
             "      --compact        compact DIR in place (no PATH)\n"
+            "      --upgrade DIR    rewrite the index DIR in place in this version's format\n"
             "      --lock-timeout S wait up to S seconds for another writer (default %d)\n"
             "      --commit-every N documents between commits of an update (default %d)\n"
             "  -j, --jobs N         parallel builders for a fresh build (default: cores, max %d)\n"
@@ -75,7 +77,7 @@ static char *absolute_path(const char *path)
 
 enum { OPT_INCLUDE = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SOURCE, OPT_PROGRESS, OPT_NO_PROGRESS,
        OPT_PROGRESS_JSON, OPT_PRUNE, OPT_FORCE, OPT_COMPACT, OPT_LOCK_TIMEOUT,
-       OPT_COMMIT_EVERY, OPT_SHARDS };
+       OPT_COMMIT_EVERY, OPT_SHARDS, OPT_UPGRADE };
 
 static const struct option longopts[] = {
     { "index", required_argument, NULL, 'i' },
@@ -83,6 +85,7 @@ static const struct option longopts[] = {
     { "prune", no_argument, NULL, OPT_PRUNE },
     { "force", no_argument, NULL, OPT_FORCE },
     { "compact", no_argument, NULL, OPT_COMPACT },
+    { "upgrade", required_argument, NULL, OPT_UPGRADE },
     { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
     { "commit-every", required_argument, NULL, OPT_COMMIT_EVERY },
     { "jobs", required_argument, NULL, 'j' },
@@ -193,6 +196,9 @@ static int one_option(int c, const char *arg, options_t *opt, const char **index
     case OPT_COMPACT:
         opt->compact = 1;
         return 0;
+    case OPT_UPGRADE:
+        opt->upgrade = arg;
+        return 0;
     case OPT_PROGRESS:
         opt->progress = 1;
         return 0;
@@ -221,6 +227,16 @@ static int one_option(int c, const char *arg, options_t *opt, const char **index
 /* The checks of the options together, once all are read (paths: how many PATHs). */
 static int check_options(const options_t *opt, const char *index, int paths)
 {
+    if (opt->upgrade) {
+        if (index || paths || opt->compact || opt->rebuild || opt->prune || opt->force ||
+            opt->shards || !*opt->upgrade) {
+            fprintf(stderr, "newsindex: --upgrade DIR names the index itself and takes no "
+                            "--index, PATH, --compact, --rebuild, --prune, --force or --shards\n"
+                            "Try 'newsindex --help'.\n");
+            return -1;
+        }
+        return 0;
+    }
     if (!index || !*index) {
         fprintf(stderr, "newsindex: --index DIR is required\nTry 'newsindex --help'.\n");
         return -1;
@@ -281,6 +297,8 @@ int cli_parse(int argc, char **argv, options_t *opt)
             return -1;
     if (check_options(opt, index, argc - optind) != 0)
         return -1;
+    if (opt->upgrade)
+        index = opt->upgrade;
     return set_paths(opt, index, argv + optind, argc - optind);
 }
 

@@ -9,6 +9,7 @@
  *   build.c      the parallel fresh build and the merge of its parts
  *   update.c     the incremental update, --prune, and taking the write lock
  *   compact.c    --compact
+ *   upgrade.c    --upgrade
  *   workdir.c    the work folders beside the index and the swap that replaces it
  *   shards.c     the shards a run works on (--shards, DIR's layout)
  */
@@ -40,6 +41,7 @@ typedef struct options {
     int prune;                    /* delete documents of recorded files that are gone */
     int force;                    /* read every file, records or not */
     int compact;                  /* --compact: compact DIR, index nothing */
+    const char *upgrade;          /* --upgrade DIR: upgrade DIR (then also index) */
     unsigned shards;              /* --shards N; 0 when not given */
     unsigned jobs;
     unsigned lock_timeout;        /* seconds to wait for another writer's lock */
@@ -176,6 +178,13 @@ newsidx_writer_t *update_open_writer(const options_t *opt, const char *dir);
 /* An update in place of opt->index, one index or nshards shards. */
 int update_index(const options_t *opt, const ingest_filelist_t *files, file_state_t *states,
                  counts_t *total, unsigned nshards);
+
+/* ---- upgrade.c ---- */
+
+/* Rewrites the index, or each of its nshards shards in turn, in this version's format
+ * (newsidx_upgrade), adding the documents rewritten to *upgraded.  Returns 0, or -1
+ * after reporting why (*locked set when another writer held it). */
+int upgrade_index(const options_t *opt, unsigned nshards, uint64_t *upgraded, int *locked);
 
 /* ---- compact.c ---- */
 

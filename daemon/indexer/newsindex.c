@@ -3,6 +3,7 @@
  *
  *   newsindex --index DIR [options] PATH...
  *   newsindex --index DIR --compact
+ *   newsindex --upgrade DIR
  *
  * It owns the ways an index is written in bulk:
  *
@@ -85,6 +86,25 @@ static int run_compact(const options_t *opt, unsigned nshards, FILE *summary)
         progress_json_done(rc == 0, &(counts_t){ 0 }, rc == 0 ? shards_doc_count(opt->index) : 0,
                            rc == 0 ? after : workdir_bytes(opt->index));
     return rc == 0 ? EXIT_OK : update_locked_out ? EXIT_LOCKED : EXIT_FAILED;
+}
+
+/* --upgrade: the index rewritten in place in this version's format.  Returns the exit
+ * status. */
+static int run_upgrade(const options_t *opt, unsigned nshards, FILE *summary)
+{
+    uint64_t upgraded = 0;
+    int locked = 0;
+    int rc = upgrade_index(opt, nshards, &upgraded, &locked);
+    progress_set_phase(PHASE_DONE);
+    progress_stop();
+    if (rc == 0)
+        fprintf(summary, "newsindex: upgraded %s rewritten=%" PRIu64 " format=%d seconds=%.2f\n",
+                opt->index, upgraded, NEWSIDX_FORMAT, progress_elapsed());
+    fflush(summary);
+    if (opt->progress_json)
+        progress_json_done(rc == 0, &(counts_t){ 0 }, rc == 0 ? shards_doc_count(opt->index) : 0,
+                           workdir_bytes(opt->index));
+    return rc == 0 ? EXIT_OK : locked ? EXIT_LOCKED : EXIT_FAILED;
 }
 
 /* Lists the input files, then builds the index afresh or updates it.  Returns 0 or -1
@@ -186,6 +206,8 @@ int main(int argc, char **argv)
         status = usage_error ? EXIT_USAGE : EXIT_FAILED;
     } else if (opt.compact) {
         status = run_compact(&opt, nshards, summary);
+    } else if (opt.upgrade) {
+        status = run_upgrade(&opt, nshards, summary);
     } else {
         status = run_index(&opt, nshards, summary);
     }

@@ -158,6 +158,29 @@ static void test_deadline(newsidx_reader_t *r)
     CHECK_INT(newsidx_search(r, q, &o, &res), NEWSIDX_TIMEOUT);
     newsidx_results_destroy(res);
 
+    /* A faceted search cut short gives no facets (no short counts), with hits asked
+     * for or not; the same facets under the long deadline are exact. */
+    o.facets = (1u << NEWSIDX_FACETS) - 1;
+    for (unsigned limit = 0; limit <= 10; limit += 10) {
+        o.limit = limit;
+        res = NULL;
+        CHECK_INT(newsidx_search(r, q, &o, &res), NEWSIDX_TIMEOUT);
+        for (int f = 0; f < NEWSIDX_FACETS; f++)
+            CHECK_INT(newsidx_results_facet_size(res, (newsidx_facet_t)f), 0);
+        newsidx_results_destroy(res);
+    }
+    o.timeout_ms = NEWSD_MAX_QUERY_TIMEOUT_MS;
+    res = NULL;
+    CHECK_INT(newsidx_search(r, "\"the of\"", &o, &res), NEWSIDX_OK);
+    CHECK_INT(newsidx_results_facet_size(res, NEWSIDX_FACET_DAY), 1);
+    const newsidx_facet_value_t *v = newsidx_results_facet_value(res, NEWSIDX_FACET_DAY, 0);
+    CHECK_STR(v ? v->value : NULL, "1987-03-01");
+    CHECK_INT(v ? v->count : 0, SLOW_DOCS);
+    newsidx_results_destroy(res);
+    o.facets = 0;
+    o.limit = NEWSD_DEFAULT_LIMIT;
+    o.timeout_ms = 1;
+
     /* Also where the phrases sit under AND and NOT, and with a date filter. */
     char *q2 = malloc(strlen(q) + 64);
     sprintf(q2, "the AND NOT (%s)", q);
