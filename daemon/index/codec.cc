@@ -2,8 +2,9 @@
  * codec.cc: the index layout of include/newsidx.h, written and read in one place: the
  * terms of a document (words, stems, the id, the boolean filters), its values (the
  * dates, and the source, topics and places that facets count), and the stored-document
- * data (encoded here by make_document, decoded by decode), plus the copies of a stored
- * document that C receives.
+ * data (encoded here by make_document, decoded by decode), the copies of a stored
+ * document that C receives, and the layout's version recorded in the index
+ * (index_format, check_format).
  */
 #include "private.hh"
 

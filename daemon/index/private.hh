@@ -5,9 +5,9 @@
  * (statuses and messages), codec.cc (the index layout: terms, dates, the stored-document
  * codec), cache.cc (the document cache, the stem memo), query.cc (the query parser, the
  * cost caps, the deadline guard), reader.cc (open, reopen and retry, get), search.cc
- * (search and count), facets.cc (the facets' counters),
- * shards.cc (sharded readers, remote shards), writer.cc (writers, origins) and admin.cc
- * (metadata, merge, compaction).
+ * (search and count), facets.cc (the facets' counters), shards.cc (sharded readers,
+ * remote shards), writer.cc (writers, origins) and admin.cc (metadata, merge,
+ * compaction, upgrade).
  *
  * Here: the handle structs behind the C API's opaque types, the exceptions our own checks
  * throw, the one exception-to-status guard (NEWSIDX_CATCH) every extern "C" body ends

@@ -145,7 +145,8 @@ Xapian::Query filter_list(const Xapian::Database &db, const char *list, const ch
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? size_t(comma - p) : strlen(p);
-        if (len == 0) throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT, std::string(name) + " has an empty value"};
+        if (len == 0)
+            throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT, std::string(name) + " has an empty value"};
         if (terms.size() == NEWSD_MAX_FILTER_VALUES)
             throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT,
                               std::string(name) + " has more than " +
@@ -190,7 +191,9 @@ Xapian::Query build_query(const Xapian::Database &db, const char *query,
     for (const Filter &f : filters) {
         if (!f.list) continue;
         Xapian::Query any = filter_list(db, f.list, f.name, f.prefix, cost);
-        q = Xapian::Query(f.exclude ? Xapian::Query::OP_AND_NOT : Xapian::Query::OP_FILTER, q, any);
+        /* The right side of either operator adds no weight: ranking stays the query's. */
+        q = Xapian::Query(f.exclude ? Xapian::Query::OP_AND_NOT : Xapian::Query::OP_FILTER, q,
+                          any);
     }
     return q;
 }

@@ -66,11 +66,12 @@ struct Deadline {
 /* The deadline of a call with options o, from now (none when o.timeout_ms is 0). */
 Deadline deadline_of(const newsidx_search_opts_t &o);
 
-/* The parsed query with the filters of o applied, checked against the cost caps
- * (ApiError when over one or malformed), under the deadline d when the match can run
- * long (it reads NEWSD_DEADLINE_MIN_POSTINGS postings or more, or checks positions) and
- * runs here (local: no remote shard, which could not run the guard).  A match reading
- * fewer postings ends within milliseconds. */
+/* The parsed query with the filters of o applied (filter lists: newsidx.h), checked
+ * against the cost caps (ApiError when over one or malformed), under the deadline d when
+ * the match can run long (it reads NEWSD_DEADLINE_MIN_POSTINGS postings or more, or
+ * checks positions) or counts facets (it reads every match, and its counts must not come
+ * short of the deadline unnoticed), and runs here (local: no remote shard, which could
+ * not run the guard).  A match reading fewer postings ends within milliseconds. */
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d);
 

@@ -3,7 +3,8 @@
 # tests/data/format1-index, an index written by the format-1 newsindex: newsd refuses it
 # with the message that says what to do and a non-zero exit, so do updates and
 # compaction; `newsindex --upgrade` rewrites a copy in place (Xapian's own quest ranks
-# it exactly as before), and newsd then serves it.
+# it exactly as before), and newsd then serves it; the same for a shard of a sharded
+# index.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NQ=$BIN/newsq
@@ -68,5 +69,20 @@ check "newsd stops cleanly" [ "$RC" -eq 0 ]
 "$BIN/newsindex" --index "$OLD" "$ROOT/tests/data/newsd" >"$T/out" 2>"$T/err"; rc=$?
 check "update after the upgrade: exit 0" [ "$rc" -eq 0 ]
 check "update after the upgrade: the new documents added" field_is "$T/out" docs 36
+
+# ---- a sharded index: each shard refused or upgraded on its own ----
+"$BIN/newsindex" --index "$T/sh" --shards 2 "$ROOT/tests/data/newsd" >"$T/out" 2>&1
+check "sharded index built" field_is "$T/out" docs 6
+rm -rf "$T/sh/shard-1"
+cp -R "$ROOT/tests/data/format1-index" "$T/sh/shard-1"
+"$ND" --index "$T/sh" --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"; rc=$?
+check "newsd on a format-1 shard: exit 1" [ "$rc" -eq 1 ]
+check "newsd on a format-1 shard: names it" contains "$T/err" "the index at $T/sh/shard-1 is in format 1"
+"$BIN/newsindex" --upgrade "$T/sh" >"$T/out" 2>"$T/err"; rc=$?
+check "--upgrade of a sharded index: exit 0" [ "$rc" -eq 0 ]
+check "--upgrade of a sharded index: the old shard rewritten" grep -q "^newsindex: upgraded $T/sh rewritten=30 format=2" "$T/out"
+start sharded --index "$T/sh" --listen 127.0.0.1:0
+check "newsd serves the upgraded shards" [ -n "$TCP" ]
+stop "$PID"
 
 finish
