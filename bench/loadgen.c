@@ -25,6 +25,9 @@
  * result set (column count, column definitions, EOF, rows, EOF); an ERR packet, or
  * any other shape, is an error.
  *
+ * -F FACETS adds facets=FACETS to every SEARCH (JSON only, whose reply is one line): each
+ * reply must then carry a "facets" object (with -V: one list per facet asked for).
+ *
  * -f ping sends PING instead (reply "OK pong"): the round trip through the daemon's
  * event loop with no search, the floor under every SEARCH latency on this machine.
  *
@@ -47,7 +50,7 @@
  * (bench/query.sh's poll- runs).  It costs a core per client thread: one connection only.
  *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
- *           [-f text|json|sphinxql|ping] [-L LABEL] [-V] [-u STOPFILE] [-P]
+ *           [-f text|json|sphinxql|ping] [-F FACETS] [-L LABEL] [-V] [-u STOPFILE] [-P]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -108,6 +111,7 @@ static struct {
     querylog_t log;
     int snippet, json, sphinxql, ping, verify, spin;
     const char *stop_file;
+    const char *facets;      /* -F: the facets= value, or NULL */
     pthread_barrier_t start_line;
 } g;
 
@@ -204,8 +208,9 @@ static int send_request(conn_t *c)
         n = snprintf(line, sizeof line, "PING\n");
     } else {
         /* "--" ends the options, so no query is mistaken for one. */
-        n = snprintf(line, sizeof line, "SEARCH limit=%d snippet=%d format=%s -- %s\n", PAGE,
-                     g.snippet, g.json ? "json" : "text", q);
+        n = snprintf(line, sizeof line, "SEARCH limit=%d snippet=%d format=%s%s%s -- %s\n",
+                     PAGE, g.snippet, g.json ? "json" : "text", g.facets ? " facets=" : "",
+                     g.facets ? g.facets : "", q);
         if (n < 0 || (size_t)n >= sizeof line) return -1;
     }
     c->len = c->scanned = c->line_start = c->lines = c->need = 0;
@@ -254,6 +259,21 @@ static int json_reply_ok(const char *s, size_t n, unsigned shown)
              json_is_string(json_object_get(h, "title")) &&
              (json_object_get(h, "snippet") != NULL) == (g.snippet != 0);
     }
+    if (ok && g.facets) {
+        /* one list per facet asked for, each of {"value","count"} */
+        json_t *f = json_object_get(root, "facets");
+        size_t asked = 1;
+        for (const char *p = g.facets; *p; p++) asked += *p == ',';
+        ok = json_is_object(f) && json_object_size(f) == asked;
+        const char *name;
+        json_t *list;
+        json_object_foreach(f, name, list) {
+            ok = ok && json_is_array(list);
+            for (size_t i = 0; ok && i < json_array_size(list); i++)
+                ok = json_is_string(json_object_get(json_array_get(list, i), "value")) &&
+                     json_is_integer(json_object_get(json_array_get(list, i), "count"));
+        }
+    }
     json_decref(root);
     return ok;
 }
@@ -277,7 +297,8 @@ static void take_line(conn_t *c, const char *s, size_t n)
         }
         c->shown = (unsigned)strtoul(p + 8, NULL, 10);
         if ((p = memmem(s, n, "\"took_us\":", 10)) != NULL) c->took_now = strtod(p + 10, NULL);
-        if (count_hits_json(s, n) != c->shown || (g.verify && !json_reply_ok(s, n, c->shown)))
+        if (count_hits_json(s, n) != c->shown || (g.verify && !json_reply_ok(s, n, c->shown)) ||
+            (g.facets && !memmem(s, n, "\"facets\":{", 10)))
             c->bad = 1;
         return;
     }
@@ -413,7 +434,7 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:L:Vu:P")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:L:Vu:P")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -422,6 +443,7 @@ int main(int argc, char **argv)
         case 'n': requests = strtol(optarg, NULL, 10); break;
         case 's': g.snippet = atoi(optarg) != 0; break;
         case 'f': format = optarg; break;
+        case 'F': g.facets = optarg; break;
         case 'L': label = optarg; break;
         case 'V': g.verify = 1; break;
         case 'u': g.stop_file = optarg; break;
@@ -432,7 +454,8 @@ int main(int argc, char **argv)
     if (!g.addr || !qpath || conns < 1 || conns > MAX_CONNS || threads < 0 ||
         threads > MAX_THREADS || requests < 0 ||
         (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
-         strcmp(format, "sphinxql") != 0 && strcmp(format, "ping") != 0))
+         strcmp(format, "sphinxql") != 0 && strcmp(format, "ping") != 0) ||
+        (g.facets && (strcmp(format, "json") != 0 || !*g.facets || strchr(g.facets, ' '))))
         goto usage;
     g.json = strcmp(format, "json") == 0;
     g.sphinxql = strcmp(format, "sphinxql") == 0;
@@ -509,7 +532,8 @@ int main(int argc, char **argv)
     return failed || s.errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
-                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-L LABEL] [-V] "
+                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-F FACETS (json)] "
+                    "[-L LABEL] [-V] "
                     "[-u STOPFILE] [-P]\n");
     return 2;
 }

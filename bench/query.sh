@@ -14,6 +14,8 @@
 #     runs do it with a client that polls for its reply without sleeping (loadgen -P),
 #     the fair partner of an in-process loop, which never sleeps either;
 #   - newsd throughput at 1, 8 and 32 connections, snippets off and on;
+#   - SEARCH with facets=source,topic,month (JSON, snippets on) beside the same SEARCH
+#     without facets, one connection (issue 17: at most TARGET_FACETS times its p50);
 #   - SQLite FTS5 in-process (fts5_query) at 1, 8 and 32 threads;
 #   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
 #     when Sphinx is installed (make bench-peers);
@@ -32,6 +34,9 @@
 #   BENCH_SPHINX=0         leave Sphinx searchd out even when it is installed
 #   BENCH_NEWSD=P, BENCH_NEWSQ=P   the daemon and client to time (default bin/newsd,
 #                          bin/newsq; newsd must be a release build)
+#   BENCH_QUERY_RUNS="L .."  only these measurements (labels of QUERY_RUNS below), e.g.
+#                          "tcp-json-snip-1 tcp-facets-snip-1" for the facets comparison
+#                          alone
 #
 # Lists of paths, flags and commands are split on purpose.
 # shellcheck disable=SC2046,SC2086,SC2154
@@ -46,6 +51,10 @@ TARGET_LOOPBACK_US=60
 TARGET_SCALING=1.8
 TARGET_VS_FTS5=1.5
 TARGET_NEWSQ_MS=3
+# Issue 17: a SEARCH with facets=source,topic,month at most this many times the p50 of
+# the same SEARCH without.
+TARGET_FACETS=2
+FACETS=source,topic,month
 
 if [ "$QUICK" = 1 ]; then
     QROUNDS=${BENCH_QUERY_ROUNDS:-1}
@@ -65,7 +74,7 @@ fi
 # One measurement per label (WHO-WHAT-CONNECTIONS); the order keeps the runs that are
 # compared next to each other (in-process, TCP and Unix of the same queries; newsd,
 # FTS5 and Sphinx at the same concurrency).
-QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1
+QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1 tcp-facets-snip-1
             poll-tcp-snip-1 poll-unix-snip-1
             inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1 nocache-inproc-fields-1
             tcp-fields-8 tcp-fields-32 nocache-tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
@@ -73,6 +82,7 @@ QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json
             inproc-fields-32 xapian-ids-32 xapian-ids-1
             tcp-snip-8 tcp-snip-32 nocache-tcp-snip-32 fts5-snip-32 fts5-snip-8 fts5-snip-1
             newsq true"
+[ -n "${BENCH_QUERY_RUNS:-}" ] && QUERY_RUNS=$BENCH_QUERY_RUNS
 
 QTMP=
 NEWSD_PID=
@@ -220,6 +230,8 @@ query_command() {
         case $label in unix-*) addr=$UNIX_ADDR ;; esac
         echo "$BIN/loadgen -a $addr -q $QUERIES -f ping -c $conns -n $n" ;;
     tcp-json-snip-*) echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -c $conns -n $n" ;;
+    tcp-facets-snip-*)
+        echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -F $FACETS -c $conns -n $n" ;;
     tcp-* | unix-*)
         addr=$TCP_ADDR
         case $label in unix-*) addr=$UNIX_ADDR ;; esac
@@ -311,7 +323,7 @@ query_setup() {
         rm -f "$LOGS/counts-sphinx.txt"
     fi
     QVERIFY=
-    for f in "text -s 0" "text -s 1" "json -s 0 -V" "json -s 1 -V"; do
+    for f in "text -s 0" "text -s 1" "json -s 0 -V" "json -s 1 -V" "json -s 1 -V -F $FACETS"; do
         "$BIN/loadgen" -a "$TCP_ADDR" -q "$QUERIES" -n "$N1" -f $f -L "verify" > "$LOGS/query-verify.out" \
             2> "$LOGS/query-verify.err"
         QVERIFY="$QVERIFY$(sed -n 's/.* queries=\([0-9]*\) errors=\([0-9]*\).*/\1 \2/p' \
@@ -453,11 +465,11 @@ query_report() {
          "one-connection runs send the first $N1 queries of the log in order (the same as in-process);" \
          "concurrent runs $NT requests spread over the connections, connection k starting at query k*n/C"
     set -- $QVERIFY
-    echo "- Reply check before the rounds (every reply parsed; JSON also with jansson): text snippet=0 $2 errors in $1, text snippet=1 $4 in $3, JSON snippet=0 $6 in $5, JSON snippet=1 $8 in $7"
+    echo "- Reply check before the rounds (every reply parsed; JSON also with jansson): text snippet=0 $2 errors in $1, text snippet=1 $4 in $3, JSON snippet=0 $6 in $5, JSON snippet=1 $8 in $7, JSON snippet=1 facets=$FACETS ${10} in $9"
     echo
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
         -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
-        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" "$MEDIAN_AWK"'
+        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v facets="$FACETS" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
     function cmp(a, b, f, op,    r, s, x, y) {
         s = ""
@@ -492,6 +504,7 @@ query_report() {
         what["poll-tcp-snip-1"] = "newsd TCP, snippet=1, the client polls for its reply (loadgen -P)"
         what["poll-unix-snip-1"] = "newsd Unix socket, snippet=1, the client polls for its reply"
         what["tcp-json-snip-1"] = "newsd TCP loopback, snippet=1, JSON"
+        what["tcp-facets-snip-1"] = "newsd TCP loopback, snippet=1, JSON, facets=" facets
         what["tcp-fields-1"] = "newsd TCP loopback, snippet=0, text"
         what["unix-fields-1"] = "newsd Unix socket, snippet=0, text"
         what["tcp-fields-8"] = "newsd TCP, 8 connections, snippet=0"
@@ -577,6 +590,9 @@ query_report() {
             x = median(all["newsq", "p50"]) / 1000
             printf "- Issue 4: one `newsq` process against the daemon, median < %d ms: %s (%.2f ms; `/bin/true` spawned the same way: %.2f ms, so newsq costs %.2f ms more, a figure less moved by the load on the host)\n", t_nq, verdict(x < t_nq), x, median(all["true", "p50"]) / 1000, cmp("newsq", "true", "p50", "-") / 1000
         } else print "- Issue 4: `newsq` median < " t_nq " ms: not measured (no bin/newsq yet)"
+        x = cmp("tcp-facets-snip-1", "tcp-json-snip-1", "p50", "/")
+        if (x != "") printf "- Issue 17: SEARCH with facets=%s (exact counts over every match) at one connection, p50 at most %.1fx the same SEARCH without facets (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", facets, t_fa, verdict(x <= t_fa), x, median(all["tcp-facets-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-facets-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-facets-snip-1", "tcp-json-snip-1", "took", "/")
+        else print "- Issue 17: SEARCH with facets at most " t_fa "x a plain SEARCH: not measured"
         print ""
         print "Other figures:"
         print ""

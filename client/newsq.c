@@ -77,6 +77,10 @@ static void add_filters(struct req *r, const struct nq_opts *o)
     if (o->until) req_add(r, " until=%s", o->until);
     if (o->source) req_add(r, " source=%s", o->source);
     if (o->topic) req_add(r, " topic=%s", o->topic);
+    if (o->place) req_add(r, " place=%s", o->place);
+    if (o->not_source) req_add(r, " not_source=%s", o->not_source);
+    if (o->not_topic) req_add(r, " not_topic=%s", o->not_topic);
+    if (o->not_place) req_add(r, " not_place=%s", o->not_place);
 }
 
 /* A partial answer (--partial) says on stderr which shards it lacks: the hits and counts
@@ -103,6 +107,8 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     if (o->best_snippet) req_add(&r, " snippet=best");
     if (o->exact) req_add(&r, " exact=1");
     if (o->partial) req_add(&r, " partial=1");
+    if (o->facets) req_add(&r, " facets=%s", o->facets);
+    if (o->facet_limit >= 0) req_add(&r, " facet_limit=%ld", o->facet_limit);
     req_add(&r, " -- %s", o->query);
 
     json_t *obj;
@@ -120,10 +126,12 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
         json_t *hit;
         json_array_foreach(json_object_get(obj, "hits"), i, hit) print_hit(hit);
         /* Xapian's total is exact once the match ran out of documents before filling
-         * the page; a full page may have more behind it than the estimate says. */
-        bool about = !o->exact && shown == limit;
+         * the page, and with facets (which count every match); a full page may have more
+         * behind it than the estimate says. */
+        bool about = !o->exact && !o->facets && shown == limit;
         print_search_footer(total, shown, o->offset > 0 ? o->offset : 0, about,
                             json_int(obj, "took_us"));
+        if (o->facets) print_facets(obj);
     }
     json_decref(obj);
     return shown > 0 || (limit == 0 && total > 0) ? NQ_EXIT_FOUND : NQ_EXIT_NOTHING;

@@ -1,7 +1,8 @@
 /*
  * newsq.h: what the parts of newsq share.  newsq is a thin client: it parses its command
  * line (opts.c), opens one connection to newsd and exchanges request and reply lines
- * (net.c), prints replies for people (print.c), and runs the subcommands (newsq.c).  It
+ * (net.c), prints replies for people (print.c, facets.c), and runs the subcommands
+ * (newsq.c).  It
  * knows only the line protocol (newsd(8)) and asks for every reply in JSON.
  */
 #ifndef NEWSQ_H
@@ -35,6 +36,9 @@ struct nq_opts {
     long limit;              /* -1: the daemon's default */
     long offset;             /* -1: none */
     const char *sort, *since, *until, *source, *topic;  /* NULL: not given */
+    const char *place, *not_source, *not_topic, *not_place;  /* comma lists; NULL: none */
+    const char *facets;      /* --facets: comma list of facet names; NULL: none */
+    long facet_limit;        /* --facet-limit; -1: the daemon's default */
     bool exact, json, no_snippet, best_snippet;
     bool partial;         /* --partial: partial=1, missing shards named on stderr */
     enum nq_color color;
@@ -94,6 +98,14 @@ void print_search_footer(long long total, long long shown, long long offset, boo
                          long long took_us);
 void print_doc(json_t *doc);
 void print_stats(json_t *obj);
+
+/* facets.c */
+/* The reply's "facets" below the hits: the value facets as lists, the time facets (year,
+ * month, day) as one bar per bucket, as wide as print_width() allows. */
+void print_facets(json_t *obj);
+/* Columns to print in: $COLUMNS, else the terminal's width when stdout is one, else
+ * NEWSQ_DEFAULT_COLUMNS. */
+int print_width(void);
 
 /* Length-aware access to a string member ("" when absent or not a string). */
 const char *json_str(json_t *obj, const char *key, size_t *len);

@@ -34,8 +34,16 @@ void opts_usage(FILE *f)
             "      --sort ORDER    rank (default), date (newest first) or date_asc\n"
             "      --since DATE    only articles from DATE on (YYYY-MM-DD)\n"
             "      --until DATE    only articles up to DATE, inclusive\n"
-            "      --source S      only articles from source S\n"
-            "      --topic T       only articles about topic T\n"
+            "      --source S,..   only articles from one of these sources\n"
+            "      --topic T,..    only articles about one of these topics\n"
+            "      --place P,..    only articles about one of these places\n"
+            "      --not-source S,..  --not-topic T,..  --not-place P,..\n"
+            "                      leave out the articles that have one of these\n"
+            "      --facets F,..   below the hits, how many matches have each value of\n"
+            "                      the facets F: source, topic, place, year, month, day\n"
+            "                      (time facets as a bar chart)\n"
+            "      --facet-limit N values per source/topic/place facet, 1 to %d\n"
+            "                      (default %d)\n"
             "      --count         print only the exact number of matches\n"
             "      --exact         make the total exact (default: an estimate for large sets)\n"
             "      --partial       sharded index: answer from the shards that are up, and\n"
@@ -61,7 +69,8 @@ void opts_usage(FILE *f)
             "Use -- before query words that start with '-': newsq -- -foo bar\n"
             "Exit status: 0 found (or done), 1 nothing found, 2 usage, connection or server "
             "error.\n",
-            NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_SOCKET_DIR_NAME,
+            NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_MAX_FACET_LIMIT,
+            NEWSD_DEFAULT_FACET_LIMIT, NEWSD_SOCKET_DIR_NAME,
             NEWSD_DEFAULT_SOCKET_NAME, NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSQ_DEFAULT_TIMEOUT_S);
 }
@@ -139,7 +148,8 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
        O_NOSNIP, O_BESTSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
-       O_TOKEN, O_PARTIAL };
+       O_TOKEN, O_PARTIAL, O_PLACE, O_NOT_SOURCE, O_NOT_TOPIC, O_NOT_PLACE, O_FACETS,
+       O_FACET_LIMIT };
 
 static const struct {
     const char *shrt, *lng;
@@ -159,6 +169,12 @@ static const struct {
     { NULL, "--auth-token-file", O_TOKEN, true, false },
     { NULL, "--best-snippet", O_BESTSNIP, false, true },
     { NULL, "--partial", O_PARTIAL, false, true },
+    { NULL, "--place", O_PLACE, true, true },
+    { NULL, "--not-source", O_NOT_SOURCE, true, true },
+    { NULL, "--not-topic", O_NOT_TOPIC, true, true },
+    { NULL, "--not-place", O_NOT_PLACE, true, true },
+    { NULL, "--facets", O_FACETS, true, true },
+    { NULL, "--facet-limit", O_FACET_LIMIT, true, true },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -202,12 +218,22 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
             return usage_error("%s must be rank, date or date_asc, not '%s'", name, v);
         o->sort = v;
         break;
-    case O_SINCE: case O_UNTIL: case O_SOURCE: case O_TOPIC:
+    case O_SINCE: case O_UNTIL: case O_SOURCE: case O_TOPIC: case O_PLACE:
+    case O_NOT_SOURCE: case O_NOT_TOPIC: case O_NOT_PLACE: case O_FACETS:
         if (!is_token(v)) return usage_error("%s needs a value without spaces, not '%s'", name, v);
         if (id == O_SINCE) o->since = v;
         else if (id == O_UNTIL) o->until = v;
         else if (id == O_SOURCE) o->source = v;
-        else o->topic = v;
+        else if (id == O_TOPIC) o->topic = v;
+        else if (id == O_PLACE) o->place = v;
+        else if (id == O_NOT_SOURCE) o->not_source = v;
+        else if (id == O_NOT_TOPIC) o->not_topic = v;
+        else if (id == O_NOT_PLACE) o->not_place = v;
+        else o->facets = v;
+        break;
+    case O_FACET_LIMIT:
+        if (cliopt_parse_long(v, 1, NEWSD_MAX_FACET_LIMIT, &o->facet_limit) != 0)
+            return range_error(name, 1, NEWSD_MAX_FACET_LIMIT);
         break;
     case O_COLOR:
         if (strcmp(v, "auto") == 0) o->color = NQ_COLOR_AUTO;
@@ -247,6 +273,7 @@ static void set_defaults(struct nq_opts *o)
     o->cmd = NQ_SEARCH;
     o->limit = -1;
     o->offset = -1;
+    o->facet_limit = -1;
     o->timeout_s = NEWSQ_DEFAULT_TIMEOUT_S;
     const char *env = getenv("NEWSQ_ADDR");
     if (env && *env) o->addr = env;
@@ -356,6 +383,11 @@ static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_a
         nrest--;
     }
     if (a->count_flag) o->cmd = NQ_COUNT;
+    if (o->cmd == NQ_COUNT && (o->facets || o->facet_limit >= 0))
+        return usage_error("%s applies to a search, not a count",
+                           o->facets ? "--facets" : "--facet-limit");
+    if (o->facet_limit >= 0 && !o->facets)
+        return usage_error("--facet-limit needs --facets");
     if (nrest == 0)
         return usage_error("no query");
     o->query = join_words(rest, nrest);

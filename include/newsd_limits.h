@@ -312,5 +312,11 @@
 #define NEWSQ_ADD_WINDOW 64
 /* How often newsq reindex asks the daemon for the rebuild's progress (ms). */
 #define NEWSQ_REINDEX_POLL_MS 500
+/* Columns newsq prints its facet charts in when $COLUMNS is unset and stdout is no terminal. */
+#define NEWSQ_DEFAULT_COLUMNS 80
+/* Widest $COLUMNS newsq takes; wider is taken as this. */
+#define NEWSQ_MAX_COLUMNS 1000
+/* Narrowest room newsq leaves for a facet chart's bars, however narrow the terminal. */
+#define NEWSQ_MIN_BAR_COLUMNS 10
 
 #endif

@@ -65,6 +65,69 @@ static int pick(const char *v, const char *const *names)
     return -1;
 }
 
+/* "source, topic, place, year, month or day": the facet names, for messages. */
+static void facet_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int f = 0; f < NEWSIDX_FACETS && used < len; f++) {
+        const char *sep = f == 0 ? "" : f + 1 < NEWSIDX_FACETS ? ", " : " or ";
+        int n = snprintf(buf + used, len - used, "%s%s", sep,
+                         newsidx_facet_name((newsidx_facet_t)f));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* facets=a,b (a comma list of facet names, each once) and facet_limit=N, which only a
+ * request with facets= may give.  The facets' own rules (how many buckets) are the
+ * index's. */
+static int facet_options(const proto_request_t *req, newsidx_search_opts_t *opts, char *msg,
+                         size_t msglen)
+{
+    const char *v = proto_option(req, "facets"), *lim = proto_option(req, "facet_limit");
+    char names[128];
+    if (lim && !v) {
+        snprintf(msg, msglen, "facet_limit needs facets=");
+        return -1;
+    }
+    if (lim && (parse_uint(lim, &opts->facet_limit) != 0 || opts->facet_limit < 1 ||
+                opts->facet_limit > NEWSD_MAX_FACET_LIMIT)) {
+        snprintf(msg, msglen, "facet_limit must be a number from 1 to %d",
+                 NEWSD_MAX_FACET_LIMIT);
+        return -1;
+    }
+    if (!v)
+        return 0;
+    if (!*v) {
+        facet_names(names, sizeof names);
+        snprintf(msg, msglen, "facets needs a list of facet names: %s", names);
+        return -1;
+    }
+    for (const char *p = v;;) {
+        size_t n = strcspn(p, ",");
+        int f = newsidx_facet_parse(p, n);
+        if (n == 0) {
+            snprintf(msg, msglen, "facets has an empty name (two commas, or one at an end)");
+            return -1;
+        }
+        if (f < 0) {
+            facet_names(names, sizeof names);
+            snprintf(msg, msglen, "unknown facet '%.*s': facets are %s", (int)n, p, names);
+            return -1;
+        }
+        if (opts->facets & NEWSIDX_FACET_BIT(f)) {
+            snprintf(msg, msglen, "facet '%.*s' given twice", (int)n, p);
+            return -1;
+        }
+        opts->facets |= NEWSIDX_FACET_BIT(f);
+        if (!p[n])
+            return 0;
+        p += n + 1;
+    }
+}
+
 int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, char *msg,
                        size_t msglen)
 {
@@ -115,9 +178,14 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
     /* The index checks the days (and the limit and offset ranges) and says which is wrong. */
     opts->since = proto_option(req, "since");
     opts->until = proto_option(req, "until");
+    /* The lists are the index's to check (empty values, too many). */
     opts->source = proto_option(req, "source");
     opts->topic = proto_option(req, "topic");
-    return 0;
+    opts->place = proto_option(req, "place");
+    opts->not_source = proto_option(req, "not_source");
+    opts->not_topic = proto_option(req, "not_topic");
+    opts->not_place = proto_option(req, "not_place");
+    return facet_options(req, opts, msg, msglen);
 }
 
 /* The reply format of one request: format= or the connection's default. */
@@ -267,7 +335,7 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
 {
     server_t *srv = ctx->worker->srv;
     proto_request_t req;
-    char err[256];
+    char err[512];   /* the longest message quotes a synopsis from HELP */
     proto_status_t ps = proto_parse(line, len, &req, err, sizeof err);
     if (ps == PROTO_EMPTY)
         return CMD_DONE;

@@ -141,6 +141,7 @@ void cmd_stats(cmd_ctx_t *ctx, reply_format_t f)
         { "connections_rejected", atomic_load(&s->conns_rejected) },
         { "requests", atomic_load(&s->requests) },
         { "searches", atomic_load(&s->searches) },
+        { "facet_searches", atomic_load(&s->facet_searches) },
         { "writes", atomic_load(&s->writes) },
         { "commits", atomic_load(&s->commits) },
         { "errors", atomic_load(&s->errors) },

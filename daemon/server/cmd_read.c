@@ -1,7 +1,7 @@
 /*
- * cmd_read.c: the commands that read the index: SEARCH, COUNT and GET, on the worker's
- * reader.  The index checks the query; a failure is its status and message, mapped to a
- * wire error by cmd.c.
+ * cmd_read.c: the commands that read the index: SEARCH (with its facets), COUNT and GET,
+ * on the worker's reader.  The index checks the query, the filter lists and counts the
+ * facets; a failure is its status and message, mapped to a wire error by cmd.c.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -105,6 +105,58 @@ static void put_hit(reply_t *r, const newsidx_hit_t *h, int snippets)
     reply_end_map(r);
 }
 
+/*
+ * The facets asked for, in the order of newsidx_facet_t (source, topic, place, year,
+ * month, day), after the hits: JSON "facets":{"topic":[{"value":..,"count":..},..],..},
+ * every facet asked for present (maybe empty); text one line per value,
+ * "facet<TAB>name<TAB>value<TAB>count", below the hit lines.
+ */
+static void put_facets(reply_t *r, const newsidx_results_t *res, unsigned facets)
+{
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_key(r, "facets");
+    reply_begin_map(r);
+    for (int f = 0; f < NEWSIDX_FACETS; f++) {
+        if (!(facets & NEWSIDX_FACET_BIT(f)))
+            continue;
+        reply_key(r, newsidx_facet_name((newsidx_facet_t)f));
+        reply_begin_list(r);
+        size_t n = newsidx_results_facet_size(res, (newsidx_facet_t)f);
+        for (size_t i = 0; i < n; i++) {
+            const newsidx_facet_value_t *v =
+                newsidx_results_facet_value(res, (newsidx_facet_t)f, i);
+            if (!v)
+                continue;
+            reply_begin_map(r);
+            reply_kv_string(r, "value", v->value);
+            reply_kv_uint(r, "count", v->count);
+            reply_end_map(r);
+        }
+        reply_end_list(r);
+    }
+    reply_end_map(r);
+    reply_next(r, REPLY_TEXT_ONLY);
+    reply_key(r, "facet_lines");
+    reply_begin_list(r);
+    for (int f = 0; f < NEWSIDX_FACETS; f++) {
+        size_t n = facets & NEWSIDX_FACET_BIT(f)
+                       ? newsidx_results_facet_size(res, (newsidx_facet_t)f) : 0;
+        for (size_t i = 0; i < n; i++) {
+            const newsidx_facet_value_t *v =
+                newsidx_results_facet_value(res, (newsidx_facet_t)f, i);
+            if (!v)
+                continue;
+            reply_begin_map(r);
+            reply_kv_string(r, "kind", "facet");
+            reply_kv_string(r, "facet", newsidx_facet_name((newsidx_facet_t)f));
+            reply_kv_string(r, "value", v->value);
+            reply_kv_uint(r, "count", v->count);
+            reply_end_map(r);
+        }
+    }
+    reply_end_list(r);
+}
+
 /* The reply to a read the index refused: a shard that is down, or the index's status. */
 static void read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
                        newsidx_status_t st)
@@ -129,6 +181,8 @@ void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     uint64_t took = server_now_us() - t0;
     free(query);
     atomic_fetch_add(&srv->stats.searches, 1);
+    if (opts.facets)
+        atomic_fetch_add(&srv->stats.facet_searches, 1);
     worker_cache_published(ctx->worker);
     if (st != NEWSIDX_OK) {
         newsidx_results_destroy(res);
@@ -147,6 +201,8 @@ void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     for (size_t i = 0; i < n; i++)
         put_hit(&r, newsidx_results_hit(res, i), opts.snippets != NEWSIDX_SNIPPET_NONE);
     reply_end_list(&r);
+    if (opts.facets)
+        put_facets(&r, res, opts.facets);
     put_missing(&r, opts.partial, newsidx_results_missing_count(res), results_missing, res);
     reply_end(&r);
     newsidx_results_destroy(res);

@@ -13,9 +13,13 @@
 #include "utf8.h"
 
 static const char *const search_opts[] = { "limit", "offset", "snippet", "sort", "since",
-                                           "until", "source", "topic", "exact", "partial",
-                                           "format", NULL };
-static const char *const count_opts[] = { "since", "until", "source", "topic", "partial",
+                                           "until", "source", "topic", "place",
+                                           "not_source", "not_topic", "not_place", "facets",
+                                           "facet_limit", "exact", "partial", "format",
+                                           NULL };
+/* No facets on COUNT: they are a SEARCH option (limit=0 facets=... counts and facets). */
+static const char *const count_opts[] = { "since", "until", "source", "topic", "place",
+                                          "not_source", "not_topic", "not_place", "partial",
                                           "format", NULL };
 static const char *const format_only[] = { "format", NULL };
 static const char *const no_opts[] = { NULL };
@@ -24,9 +28,12 @@ static const char *const reindex_opts[] = { "cancel", "format", NULL };
 static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, 0, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
-      "source=S topic=T exact=0|1 partial=0|1 format=text|json] QUERY" },
+      "source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. "
+      "facets=F,.. facet_limit=N exact=0|1 partial=0|1 "
+      "format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, 0, count_opts,
-      "COUNT [since=DAY until=DAY source=S topic=T partial=0|1 format=F] QUERY" },
+      "COUNT [since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. "
+      "not_topic=T,.. not_place=P,.. partial=0|1 format=F] QUERY" },
     { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, 0, format_only, "GET [format=F] ID" },
     { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE | PROTO_QUEUED, format_only,
       "ADD [format=F] {\"id\":..,\"title\":..,\"body\":..,\"date\":..,\"source\":..}" },

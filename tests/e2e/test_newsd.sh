@@ -181,11 +181,11 @@ check "HELP: every command" [ "$(sed -n '2,14p' "$T/got" | cut -f 1 | tr '\n' ' 
 check "HELP: END" [ "$(sed -n 15p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
-check "STATS: names" [ "$(sed -n '2,20p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
+check "STATS: names" [ "$(sed -n '2,21p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
 check "STATS: documents" grep -q "^documents${TAB}6\$" "$T/got"
 check "STATS: workers" grep -q "^workers${TAB}2\$" "$T/got"
 check "STATS: one connection (this one)" grep -q "^connections${TAB}1\$" "$T/got"
-check "STATS: END" [ "$(sed -n 21p "$T/got")" = "END" ]
+check "STATS: END" [ "$(sed -n 22p "$T/got")" = "END" ]
 check "STATS json" grep -q '^{"status":"ok","documents":6,"index_bytes":[1-9]' "$T/got"
 expect "FORMAT switches the connection" "$TCP" 'FORMAT json
 PING
@@ -239,8 +239,8 @@ SEARCH $LONGQ
 SEARCH format=json AND
 PING
 " "${AUTHOK}ERR unknown_command unknown command 'FROB' (send HELP)
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 partial=0|1 format=text|json] QUERY
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S topic=T exact=0|1 partial=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 format=text|json] QUERY
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request offset must be a number from 0 to 10000

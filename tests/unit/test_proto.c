@@ -4,7 +4,9 @@
  * request lines, unknown and repeated options, over-long names and values, too many
  * options, missing and extra arguments; AUTH, the commands that need write authority,
  * and the lines whose text the log must not quote.  Also the reply printer (reply.c) that
- * the handlers answer through: the same calls give the text and the JSON form.
+ * the handlers answer through: the same calls give the text and the JSON form.  And the
+ * values of SEARCH's facet and filter options (cmd.c, cmd_search_options): the facet list
+ * into bits, facet_limit, the filter lists passed through to the index, and each bad value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <event2/buffer.h>
 
 #include "check.h"
+#include "cmd_int.h"
 #include "proto.h"
 #include "reply.h"
 #include "utf8.h"
@@ -341,12 +344,84 @@ static void test_reply(void)
     evbuffer_free(out);
 }
 
+/* cmd_search_options on the line; its message in err.  Returns its result. */
+static int search_options(const char *line, proto_request_t *r, newsidx_search_opts_t *o)
+{
+    CHECK_INT(parse(line, r), PROTO_OK);
+    newsidx_search_opts_init(o);
+    return cmd_search_options(r, o, err, sizeof err);
+}
+
+static void test_facet_options(void)
+{
+    proto_request_t r;
+    newsidx_search_opts_t o;
+    CHECK_INT(search_options("SEARCH facets=month,source,day oil", &r, &o), 0);
+    CHECK_INT(o.facets, NEWSIDX_FACET_BIT(NEWSIDX_FACET_MONTH) |
+                        NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE) |
+                        NEWSIDX_FACET_BIT(NEWSIDX_FACET_DAY));
+    newsidx_search_opts_t dflt;
+    newsidx_search_opts_init(&dflt);
+    CHECK_INT(o.facet_limit, dflt.facet_limit);   /* the index's default stands */
+    CHECK_INT(search_options("SEARCH facets=source,topic,place,year,month,day facet_limit=1000 "
+                             "oil", &r, &o), 0);
+    CHECK_INT(o.facets, (1u << NEWSIDX_FACETS) - 1);
+    CHECK_INT(o.facet_limit, NEWSD_MAX_FACET_LIMIT);
+    CHECK_INT(search_options("SEARCH facets=topic facet_limit=1 oil", &r, &o), 0);
+    CHECK_INT(o.facet_limit, 1);
+    CHECK_INT(search_options("SEARCH oil", &r, &o), 0);
+    CHECK_INT(o.facets, 0);
+
+    CHECK_INT(search_options("SEARCH facets=colour oil", &r, &o), -1);
+    CHECK_STR(err, "unknown facet 'colour': facets are source, topic, place, year, month or day");
+    CHECK_INT(search_options("SEARCH facets=Topic oil", &r, &o), -1);
+    CHECK_STR(err, "unknown facet 'Topic': facets are source, topic, place, year, month or day");
+    CHECK_INT(search_options("SEARCH facets= oil", &r, &o), -1);
+    CHECK_STR(err, "facets needs a list of facet names: source, topic, place, year, month or day");
+    const char *empty[] = { "SEARCH facets=topic,,month oil", "SEARCH facets=,topic oil",
+                            "SEARCH facets=topic, oil", "SEARCH facets=, oil" };
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        CHECK_INT(search_options(empty[i], &r, &o), -1);
+        CHECK_STR(err, "facets has an empty name (two commas, or one at an end)");
+    }
+    CHECK_INT(search_options("SEARCH facets=topic,month,topic oil", &r, &o), -1);
+    CHECK_STR(err, "facet 'topic' given twice");
+    const char *limits[] = { "0", "1001", "ten", "", "-1", "1e3", "99999999999" };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        char line[96];
+        snprintf(line, sizeof line, "SEARCH facets=topic facet_limit=%s oil", limits[i]);
+        CHECK_INT(search_options(line, &r, &o), -1);
+        CHECK_STR(err, "facet_limit must be a number from 1 to 1000");
+    }
+    CHECK_INT(search_options("SEARCH facet_limit=5 oil", &r, &o), -1);
+    CHECK_STR(err, "facet_limit needs facets=");
+
+    /* the filter lists go to the index as they are: it checks them */
+    CHECK_INT(search_options("SEARCH source=a,b topic=c place=d not_source=e not_topic=f,g "
+                             "not_place=h oil", &r, &o), 0);
+    CHECK_STR(o.source, "a,b");
+    CHECK_STR(o.topic, "c");
+    CHECK_STR(o.place, "d");
+    CHECK_STR(o.not_source, "e");
+    CHECK_STR(o.not_topic, "f,g");
+    CHECK_STR(o.not_place, "h");
+    CHECK_INT(search_options("COUNT place=d not_place=e oil", &r, &o), 0);
+    CHECK_STR(o.place, "d");
+    CHECK_STR(o.not_place, "e");
+    /* facets are a SEARCH option */
+    CHECK_INT(parse("COUNT facets=topic oil", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'facets' for COUNT");
+    CHECK_INT(parse("COUNT facet_limit=3 oil", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'facet_limit' for COUNT");
+}
+
 int main(void)
 {
     test_reply();
     test_commands();
     test_auth();
     test_options();
+    test_facet_options();
     test_arguments();
     test_bad_bytes();
     test_unknown_and_http();
