@@ -331,6 +331,18 @@ bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const Quer
     return c.postings + term_postings(db, q) >= NEWSD_DEADLINE_MIN_POSTINGS;
 }
 
+namespace {
+
+/* q under the deadline guard of d. */
+Xapian::Query guarded(const Xapian::Query &q, Deadline &d)
+{
+    Xapian::Query guard((new DeadlineSource(&d))->release());
+    bool changed = false;
+    return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
+}
+
+}  // namespace
+
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d)
 {
@@ -340,9 +352,19 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
     /* A faceted match reads every match, and its counts must not be short: it always
      * runs under the guard. */
     if (!o.facets && !may_run_long(db, q, cost)) return q;
-    Xapian::Query guard((new DeadlineSource(&d))->release());
-    bool changed = false;
-    return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
+    return guarded(q, d);
+}
+
+void deadline_queries(const Xapian::Database &db, const char *query,
+                      const newsidx_search_opts_t &o, bool local, Deadline &d,
+                      Xapian::Query &page, Xapian::Query &every)
+{
+    QueryCost cost;
+    Xapian::Query q = build_query(db, query, o, cost);
+    page = every = q;
+    if (d.at == Clock::time_point::max() || !local) return;
+    every = guarded(q, d);
+    if (may_run_long(db, q, cost)) page = guarded(q, d);
 }
 
 }  // namespace shim

@@ -75,6 +75,13 @@ Deadline deadline_of(const newsidx_search_opts_t &o);
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d);
 
+/* The query of deadline_query parsed once for the two matches of a faceted search:
+ * `page` as for a search without facets, `every` always under the deadline (when it
+ * runs here), for the match that counts every match. */
+void deadline_queries(const Xapian::Database &db, const char *query,
+                      const newsidx_search_opts_t &o, bool local, Deadline &d,
+                      Xapian::Query &page, Xapian::Query &every);
+
 }  // namespace shim
 
 #pragma GCC visibility pop
