@@ -218,8 +218,8 @@
 #define NEWSD_WRITER_IDLE_MS 2000
 /* Largest --busy-poll-us: how long a worker may poll for input before it sleeps. */
 #define NEWSD_MAX_BUSY_POLL_US 10000
-/* Default --busy-poll-us: the longest poll window; a client's next request on a
- * connection that sends one after another comes within about 150 us here. */
+/* Default --busy-poll-us: the longest poll window, long enough to catch the next request
+ * of a client that sends one after another (commit 5adaa78 measured the gaps). */
 #define NEWSD_DEFAULT_BUSY_POLL_US 300
 /* A worker's poll window grows from this (us) when input came soon after it slept, and
  * doubles from there; halved below it, the window is 0 (sleep at once). */
