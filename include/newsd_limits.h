@@ -85,6 +85,14 @@
  * phrase or NEAR, runs without the deadline's guard: reading them takes tens of
  * milliseconds, well inside the slack a deadline allows, and the guard is not free. */
 #define NEWSD_DEADLINE_MIN_POSTINGS 1000000
+/* Expand terms of an article newsidx_similar searches with (the best by Xapian's expand
+ * weight): more find more of the article's story, and cost more postings. */
+#define NEWSD_SIMILAR_TERMS 20
+/* Documents newsidx_similar reads to find the article's identical copies (those holding
+ * all of its rarest terms): past this many it stops looking. */
+#define NEWSD_SIMILAR_DUP_CHECK 32
+/* Rarest terms of an article that a document must hold to be compared as its copy. */
+#define NEWSD_SIMILAR_DUP_TERMS 3
 /* Longest Xapian term in bytes (glass's hard cap); longer filter terms are cut. */
 #define NEWSD_MAX_TERM_LEN 245
 /* Times a read reopens the index and runs again when a commit moved the index under it

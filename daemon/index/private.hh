@@ -245,6 +245,7 @@ struct newsidx_results {
     uint64_t total = 0;
     int exact = 0;
     std::vector<std::string> missing;   /* shards left out (opts.partial) */
+    std::vector<std::string> terms;     /* newsidx_similar: the query's terms, as typed */
     std::vector<shim::HitStrings> store;
     std::vector<newsidx_hit_t> hits; /* points into store, built once store is final */
     /* the facets asked for (facets.hh), and the C view of them, built as hits are */

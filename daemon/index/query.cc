@@ -160,11 +160,10 @@ Xapian::Query filter_list(const Xapian::Database &db, const char *list, const ch
     return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
-/* The parsed query with the filters of opts applied, and what it may cost. */
-Xapian::Query build_query(const Xapian::Database &db, const char *query,
-                          const newsidx_search_opts_t &o, QueryCost &cost)
+/* q with the filters of opts applied; their cost added to cost. */
+Xapian::Query filtered(const Xapian::Database &db, Xapian::Query q, const newsidx_search_opts_t &o,
+                       QueryCost &cost)
 {
-    Xapian::Query q = parse_query(db, query, cost);
     std::string since, until;
     if (o.since) since = parse_day_opt(o.since, "since must be a day, YYYY-MM-DD or YYYYMMDD");
     if (o.until) until = parse_day_opt(o.until, "until must be a day, YYYY-MM-DD or YYYYMMDD");
@@ -331,11 +330,13 @@ bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const Quer
     return c.postings + term_postings(db, q) >= NEWSD_DEADLINE_MIN_POSTINGS;
 }
 
-Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
-                             const newsidx_search_opts_t &o, bool local, Deadline &d)
+namespace {
+
+/* q (filtered, its cost in cost) under the deadline d when it needs the guard. */
+Xapian::Query guarded(const Xapian::Database &db, const Xapian::Query &q,
+                      const newsidx_search_opts_t &o, const QueryCost &cost, bool local,
+                      Deadline &d)
 {
-    QueryCost cost;
-    Xapian::Query q = build_query(db, query, o, cost);
     if (d.at == Clock::time_point::max() || !local) return q;
     /* A faceted match reads every match, and its counts must not be short: it always
      * runs under the guard. */
@@ -343,6 +344,25 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
     Xapian::Query guard((new DeadlineSource(&d))->release());
     bool changed = false;
     return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
+}
+
+}  // namespace
+
+Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
+                             const newsidx_search_opts_t &o, bool local, Deadline &d)
+{
+    QueryCost cost;
+    Xapian::Query q = filtered(db, parse_query(db, query, cost), o, cost);
+    return guarded(db, q, o, cost, local, d);
+}
+
+Xapian::Query deadline_query(const Xapian::Database &db, const Xapian::Query &base,
+                             const newsidx_search_opts_t &o, bool local, Deadline &d)
+{
+    QueryCost cost;
+    add_cost(db, base, cost);
+    Xapian::Query q = filtered(db, base, o, cost);
+    return guarded(db, q, o, cost, local, d);
 }
 
 }  // namespace shim

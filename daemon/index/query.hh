@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #pragma GCC visibility push(hidden)
 
@@ -74,6 +75,25 @@ Deadline deadline_of(const newsidx_search_opts_t &o);
  * not run the guard).  A match reading fewer postings ends within milliseconds. */
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d);
+
+/* The same for a query built by the shim (newsidx_similar's expand terms): the filters of
+ * o, the node cap and the deadline guard apply to it as to a parsed one. */
+Xapian::Query deadline_query(const Xapian::Database &db, const Xapian::Query &base,
+                             const newsidx_search_opts_t &o, bool local, Deadline &d);
+
+/* Whether every database of r runs its match here (no remote shard is up). */
+bool all_local(const newsidx_reader_t *r);
+
+/* What a search-shaped call matches, built afresh for each try (a retry after the index
+ * moved, a shard that failed): it may keep what it learns (the terms) in the results. */
+using QueryMaker = std::function<Xapian::Query(newsidx_reader_t *r, const newsidx_search_opts_t &o,
+                                               Deadline &dl, newsidx_results_t &res)>;
+
+/* The body of newsidx_search (search.cc) for any query make builds: the options checked,
+ * the match run (with retries and shards), its page of hits, snippets and facets; the
+ * statuses and ownership of newsidx_search. */
+newsidx_status_t run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,
+                             newsidx_results_t **out, const QueryMaker &make);
 
 }  // namespace shim
 

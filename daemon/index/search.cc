@@ -33,21 +33,13 @@ unsigned snippet_flags(int mode)
 
 const char *const SNIPPET_OMIT = "...";
 
-/* Whether every database of r runs its match here (no remote shard is up). */
-bool all_local(const newsidx_reader_t *r)
-{
-    for (size_t pos = 0; pos < r->up.size(); pos++)
-        if (r->shards[r->up[pos]].remote) return false;
-    return true;
-}
-
-void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opts_t &o,
+void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_search_opts_t &o,
                 newsidx_results &res, Deadline &dl)
 {
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
     Xapian::Enquire enq(db);
-    enq.set_query(deadline_query(db, query, o, all_local(r), dl));
+    enq.set_query(make(r, o, dl, res));
     FacetSpies spies(o.facets);
     spies.attach(enq);
     if (o.sort == NEWSIDX_SORT_DATE)
@@ -131,8 +123,25 @@ void check_page(const newsidx_search_opts_t &o)
 
 }  // namespace
 
+bool shim::all_local(const newsidx_reader_t *r)
+{
+    for (size_t pos = 0; pos < r->up.size(); pos++)
+        if (r->shards[r->up[pos]].remote) return false;
+    return true;
+}
+
 newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
                                 const newsidx_search_opts_t *opts, newsidx_results_t **out)
+{
+    return run_results(reader, opts, out,
+                       [query](newsidx_reader_t *r, const newsidx_search_opts_t &o, Deadline &dl,
+                               newsidx_results &) {
+                           return deadline_query(r->db, query, o, all_local(r), dl);
+                       });
+}
+
+newsidx_status_t shim::run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,
+                                   newsidx_results_t **out, const QueryMaker &make)
 {
     if (!out) return NEWSIDX_BAD_ARGUMENT;
     *out = nullptr;
@@ -147,7 +156,7 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
         check_page(o);
         res = new newsidx_results_t;
         Deadline dl = deadline_of(o);
-        sharded(r, o.partial != 0, [&] { run_search(r, query, o, *res, dl); });
+        sharded(r, o.partial != 0, [&] { run_search(r, make, o, *res, dl); });
         res->missing = r->missing;
         /* A search cut by its deadline (here, or by the time limit on a remote shard)
          * is reported as timed out, with what it found. */

@@ -27,6 +27,7 @@ typedef enum proto_cmd {
     PROTO_CMD_REINDEX,
     PROTO_CMD_STATUS,
     PROTO_CMD_AUTH,
+    PROTO_CMD_SIMILAR,
     PROTO_CMD_COUNT_OF        /* number of commands, not a command */
 } proto_cmd_t;
 

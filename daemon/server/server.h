@@ -71,6 +71,7 @@ typedef struct server_stats {
     atomic_uint_fast64_t requests;
     atomic_uint_fast64_t searches;
     atomic_uint_fast64_t facet_searches;   /* of the searches, SEARCHes with facets= */
+    atomic_uint_fast64_t similar_searches; /* SIMILAR requests (not in searches) */
     atomic_uint_fast64_t writes;
     atomic_uint_fast64_t commits;
     atomic_uint_fast64_t errors;

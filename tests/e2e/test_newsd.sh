@@ -181,7 +181,7 @@ check "HELP: every command" [ "$(sed -n '2,14p' "$T/got" | cut -f 1 | tr '\n' ' 
 check "HELP: END" [ "$(sed -n 15p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
-check "STATS: names" [ "$(sed -n '2,21p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
+check "STATS: names" [ "$(sed -n '2,22p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches similar_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
 check "STATS: documents" grep -q "^documents${TAB}6\$" "$T/got"
 check "STATS: workers" grep -q "^workers${TAB}2\$" "$T/got"
 check "STATS: one connection (this one)" grep -q "^connections${TAB}1\$" "$T/got"

@@ -1,0 +1,142 @@
+/*
+ * similar.cc: related stories (newsidx_similar): the article as Xapian's relevance set,
+ * its best expand terms (words of body and title, no filter or stem terms) ORed into a
+ * query, the article and its identical copies left out, then the same match, page,
+ * snippets and facets as a search (run_results, search.cc) under the same filters, caps
+ * and deadline (query.cc).  Also the accessors of the terms used.
+ */
+#include "private.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "query.hh"
+
+using namespace shim;
+
+namespace {
+
+/* Whether an expand term is a real word: an unprefixed body term or an S title term,
+ * starting with a lowercase letter (no number, no stem Z..., no filter X..., no Q id). */
+class WordDecider : public Xapian::ExpandDecider {
+  public:
+    bool operator()(const std::string &term) const override
+    {
+        size_t at = term.size() > 1 && term[0] == 'S' ? 1 : 0;
+        unsigned char c = static_cast<unsigned char>(term[at]);
+        /* UTF-8 lead bytes are words too (accented and non-Latin letters). */
+        return (c >= 'a' && c <= 'z') || c >= 0xc0;
+    }
+};
+
+/* The term as the query syntax would say it: "word" or "title:word". */
+std::string shown(const std::string &term)
+{
+    return term[0] == 'S' ? "title:" + term.substr(1) : term;
+}
+
+/*
+ * The id terms of the documents whose title and body equal the article's.  Such a copy
+ * holds all of the article's terms, so only the documents holding its
+ * NEWSD_SIMILAR_DUP_TERMS rarest terms (short posting lists) are candidates, and at most
+ * NEWSD_SIMILAR_DUP_CHECK of them are read and compared.
+ */
+std::vector<std::string> identical_copies(Xapian::Database &db, Xapian::docid did,
+                                          const StoredDoc &art)
+{
+    std::vector<std::pair<Xapian::doccount, std::string>> rare;
+    for (Xapian::TermIterator t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
+        const std::string &term = *t;
+        if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z' && term[0] != 'S')) continue;
+        rare.emplace_back(t.get_termfreq(), term);
+    }
+    std::vector<std::string> ids;
+    if (rare.empty()) return ids;
+    size_t k = std::min<size_t>(NEWSD_SIMILAR_DUP_TERMS, rare.size());
+    std::partial_sort(rare.begin(), rare.begin() + k, rare.end());
+    /* A term only the article has: it has no copy. */
+    if (rare[0].first <= 1) return ids;
+    std::vector<Xapian::Query> all;
+    for (size_t i = 0; i < k; i++) all.emplace_back(rare[i].second);
+    Xapian::Enquire enq(db);
+    enq.set_query(Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end()));
+    enq.set_weighting_scheme(Xapian::BoolWeight());
+    Xapian::MSet m = enq.get_mset(0, NEWSD_SIMILAR_DUP_CHECK + 1);
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+        if (*it == did) continue;
+        StoredDoc d = decode(it.get_document().get_data());
+        if (d.title == art.title && d.body == art.body) ids.push_back(id_term(d.id.c_str()));
+    }
+    return ids;
+}
+
+/* The query of the related stories of the article with id term idterm; its terms (as
+ * shown) into res.terms.  ApiError NEWSIDX_NOT_FOUND when no document has the id. */
+Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
+                            const newsidx_search_opts_t &o, Deadline &dl, newsidx_results &res)
+{
+    Xapian::Database &db = r->db;
+    Xapian::PostingIterator p = db.postlist_begin(idterm);
+    if (p == db.postlist_end(idterm)) throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
+    Xapian::docid did = *p;
+    Xapian::RSet rset;
+    rset.add_document(did);
+    Xapian::Enquire enq(db);
+    WordDecider words;
+    Xapian::ESet eset = enq.get_eset(NEWSD_SIMILAR_TERMS, rset, &words);
+    res.terms.clear();
+    std::vector<Xapian::Query> terms;
+    for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) {
+        terms.emplace_back(*t);
+        res.terms.push_back(shown(*t));
+    }
+    /* An article without a word (an empty body and title) is like nothing. */
+    Xapian::Query q = terms.empty() ? Xapian::Query::MatchNothing
+                                    : Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    std::vector<Xapian::Query> out{Xapian::Query(idterm)};
+    StoredDoc art = decode(db.get_document(did).get_data());
+    for (const std::string &t : identical_copies(db, did, art)) out.emplace_back(t);
+    q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
+                      Xapian::Query(Xapian::Query::OP_OR, out.begin(), out.end()));
+    return deadline_query(db, q, o, all_local(r), dl);
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_similar(newsidx_reader_t *reader, const char *id,
+                                 const newsidx_search_opts_t *opts, newsidx_results_t **out)
+{
+    if (!out) return NEWSIDX_BAD_ARGUMENT;
+    *out = nullptr;
+    if (!reader) return NEWSIDX_BAD_ARGUMENT;
+    std::string idterm;
+    newsidx_status_t st = NEWSIDX_OK;
+    try {
+        idterm = id_term(id);
+    }
+    NEWSIDX_CATCH(&reader->error, st)
+    if (st != NEWSIDX_OK) return st;
+    st = run_results(reader, opts, out,
+                     [&idterm](newsidx_reader_t *r, const newsidx_search_opts_t &o, Deadline &dl,
+                               newsidx_results &res) { return similar_query(r, idterm, o, dl, res); });
+    /* Ids are unique across shards: "not found" while a shard is down may be wrong. */
+    if (st == NEWSIDX_NOT_FOUND && !reader->missing.empty()) {
+        try {
+            shard_down(reader, first_missing(reader));
+        }
+        NEWSIDX_CATCH(&reader->error, st)
+    }
+    return st;
+}
+
+size_t newsidx_results_term_count(const newsidx_results_t *results)
+{
+    return results ? results->terms.size() : 0;
+}
+
+const char *newsidx_results_term(const newsidx_results_t *results, size_t i)
+{
+    return results && i < results->terms.size() ? results->terms[i].c_str() : nullptr;
+}
