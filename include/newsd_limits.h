@@ -87,7 +87,7 @@
 #define NEWSD_DEADLINE_MIN_POSTINGS 1000000
 /* Expand terms of an article newsidx_similar searches with (the best by Xapian's expand
  * weight): more find more of the article's story, and cost more postings. */
-#define NEWSD_SIMILAR_TERMS 20
+#define NEWSD_SIMILAR_TERMS 30
 /* Documents newsidx_similar reads to find the article's identical copies (those holding
  * all of its rarest terms): past this many it stops looking. */
 #define NEWSD_SIMILAR_DUP_CHECK 32
