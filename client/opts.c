@@ -1,7 +1,7 @@
 /*
  * opts.c: newsq's command line.  Options may come before, between or after the words;
  * "--" ends the options, so query words may start with '-'.  The first word names a
- * subcommand (get, stats, count, add, search) unless it comes after "--"; otherwise
+ * subcommand (get, stats, count, add, similar, search) unless it comes after "--"; otherwise
  * every word is part of the query.  Values that become protocol option values are
  * checked here, since a space in one would end the token on the wire.
  */
@@ -21,6 +21,9 @@ void opts_usage(FILE *f)
             "usage: newsq [options] QUERY...        search; the words form one query\n"
             "       newsq [options] count QUERY...  the exact number of matches\n"
             "       newsq [options] get ID          one article, every field, body last\n"
+            "       newsq [options] similar ID      related stories: articles like that one,\n"
+            "                                       with the words searched for (search options\n"
+            "                                       apply, but --sort and --count)\n"
             "       newsq [options] stats           the daemon's counters\n"
             "       newsq [options] add FILE|-      add JSON Lines articles (- = stdin)\n"
             "       newsq [options] reindex [PATH...]  rebuild the daemon's index from PATHs\n"
@@ -372,6 +375,24 @@ static int parse_get_stats_add(struct nq_opts *o, const char *sub, const struct 
     return 0;
 }
 
+/* similar ID: a search for the articles like one, with the search options but --sort
+ * (related stories come best first) and --count. */
+static int parse_similar(struct nq_opts *o, const struct sorted_args *a)
+{
+    if (o->sort || a->count_flag)
+        return usage_error("%s does not apply to 'similar'", o->sort ? "--sort" : "--count");
+    if (o->facet_limit >= 0 && !o->facets)
+        return usage_error("--facet-limit needs --facets");
+    if (a->nwords != 2)
+        return usage_error("'similar' takes one argument, the id");
+    o->cmd = NQ_SIMILAR;
+    o->id = a->words[1];
+    for (const char *s = o->id; *s; s++)
+        if (is_ctl((unsigned char)*s) || *s == ' ')
+            return usage_error("an id for 'similar' cannot hold spaces or control characters");
+    return 0;
+}
+
 /* A search or a count: the words (after "count" or "search", if named) form the query. */
 static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_args *a)
 {
@@ -409,6 +430,8 @@ static int parse_subcommand(struct nq_opts *o, struct sorted_args *a)
         return parse_reindex_status(o, sub, a);
     if (strcmp(sub, "get") == 0 || strcmp(sub, "stats") == 0 || strcmp(sub, "add") == 0)
         return parse_get_stats_add(o, sub, a);
+    if (strcmp(sub, "similar") == 0)
+        return parse_similar(o, a);
     return parse_query(o, sub, a);
 }
 
