@@ -85,7 +85,10 @@ Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
     rset.add_document(did);
     Xapian::Enquire enq(db);
     WordDecider words;
-    Xapian::ESet eset = enq.get_eset(NEWSD_SIMILAR_TERMS, rset, &words);
+    /* Exact term frequencies: over shards Xapian would otherwise estimate them, and the
+     * terms would not be those of one index. */
+    Xapian::ESet eset = enq.get_eset(NEWSD_SIMILAR_TERMS, rset, Xapian::Enquire::USE_EXACT_TERMFREQ,
+                                     &words);
     res.terms.clear();
     std::vector<Xapian::Query> terms;
     for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) {
