@@ -16,6 +16,7 @@
 typedef enum proto_cmd {
     PROTO_CMD_SEARCH = 0,
     PROTO_CMD_COUNT,
+    PROTO_CMD_SIMILAR,
     PROTO_CMD_GET,
     PROTO_CMD_ADD,
     PROTO_CMD_DELETE,
@@ -27,7 +28,6 @@ typedef enum proto_cmd {
     PROTO_CMD_REINDEX,
     PROTO_CMD_STATUS,
     PROTO_CMD_AUTH,
-    PROTO_CMD_SIMILAR,
     PROTO_CMD_COUNT_OF        /* number of commands, not a command */
 } proto_cmd_t;
 
