@@ -446,6 +446,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@if [ -d "$(INDEX)" ]; then \
 	  echo "run: reusing the index in $(INDEX) (delete it, or run bin/newsindex --rebuild, to rebuild)"; \
+	  bin/newsindex --upgrade $(INDEX) || exit 1; \
 	else \
 	  mkdir -p $(dir $(INDEX)) && bin/newsindex --index $(INDEX) $(CORPUS); \
 	fi

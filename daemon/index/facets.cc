@@ -184,28 +184,43 @@ void check_facets(const newsidx_search_opts_t &o)
                                                     std::to_string(NEWSD_MAX_FACET_LIMIT)};
 }
 
-FacetSpies::FacetSpies(unsigned facets)
+FacetSpies::FacetSpies(unsigned facets, const Xapian::Database &db, bool local)
     : facets_(facets),
       source_(NEWSIDX_SLOT_SOURCE),
       topics_(NEWSIDX_SLOT_TOPICS),
       places_(NEWSIDX_SLOT_PLACES),
       day_(NEWSIDX_SLOT_DAY)
 {
+    /* Reading a slot for every match is most of a facet's cost, and an index of one
+     * source (one corpus) is common.  The value statistics say so exactly: every
+     * document has a value and the least equals the greatest.  Remote shards would
+     * cost a round trip each for them, so only a local db is asked. */
+    if (local && (facets & NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE)) && db.get_doccount() &&
+        db.get_value_freq(NEWSIDX_SLOT_SOURCE) == db.get_doccount()) {
+        std::string lo = db.get_value_lower_bound(NEWSIDX_SLOT_SOURCE);
+        if (!lo.empty() && lo == db.get_value_upper_bound(NEWSIDX_SLOT_SOURCE))
+            only_source_ = lo;
+    }
 }
 
 void FacetSpies::attach(Xapian::Enquire &enq)
 {
-    if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE)) enq.add_matchspy(&source_);
+    if ((facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE)) && only_source_.empty())
+        enq.add_matchspy(&source_);
     if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_TOPIC)) enq.add_matchspy(&topics_);
     if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_PLACE)) enq.add_matchspy(&places_);
     if (facets_ & TIME_FACETS) enq.add_matchspy(&day_);
 }
 
-void FacetSpies::collect(unsigned limit, FacetList out[NEWSIDX_FACETS]) const
+void FacetSpies::collect(unsigned limit, uint64_t total, FacetList out[NEWSIDX_FACETS]) const
 {
     if (limit == 0) limit = NEWSD_DEFAULT_FACET_LIMIT;
-    if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE))
+    if ((facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE)) && !only_source_.empty()) {
+        out[NEWSIDX_FACET_SOURCE].clear();
+        if (total) out[NEWSIDX_FACET_SOURCE].emplace_back(only_source_, total);
+    } else if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE)) {
         count_facet(source_, false, limit, out[NEWSIDX_FACET_SOURCE]);
+    }
     if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_TOPIC))
         count_facet(topics_, true, limit, out[NEWSIDX_FACET_TOPIC]);
     if (facets_ & NEWSIDX_FACET_BIT(NEWSIDX_FACET_PLACE))

@@ -33,14 +33,19 @@ void check_facets(const newsidx_search_opts_t &o);
  */
 class FacetSpies {
   public:
-    explicit FacetSpies(unsigned facets);
+    /* The spies of facets for a match over db; local: db has no remote shard. */
+    FacetSpies(unsigned facets, const Xapian::Database &db, bool local);
     void attach(Xapian::Enquire &enq);
-    /* The facets asked for, from the counts (ApiError when a time facet would pass
-     * NEWSD_MAX_FACET_BUCKETS); count facets cut to limit values. */
-    void collect(unsigned limit, FacetList out[NEWSIDX_FACETS]) const;
+    /* The facets asked for, from the counts and total, the exact number of matches
+     * (ApiError when a time facet would pass NEWSD_MAX_FACET_BUCKETS); count facets cut
+     * to limit values. */
+    void collect(unsigned limit, uint64_t total, FacetList out[NEWSIDX_FACETS]) const;
 
   private:
     unsigned facets_;
+    /* The one source of every document of a local db that has one, else empty: the
+     * source facet is then that source with the total, and its spy is left out. */
+    std::string only_source_;
     Xapian::ValueCountMatchSpy source_, topics_, places_, day_;
 };
 

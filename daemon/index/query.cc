@@ -332,15 +332,9 @@ bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const Quer
 
 namespace {
 
-/* q (filtered, its cost in cost) under the deadline d when it needs the guard. */
-Xapian::Query guarded(const Xapian::Database &db, const Xapian::Query &q,
-                      const newsidx_search_opts_t &o, const QueryCost &cost, bool local,
-                      Deadline &d)
+/* q under the deadline guard of d. */
+Xapian::Query guarded(const Xapian::Query &q, Deadline &d)
 {
-    if (d.at == Clock::time_point::max() || !local) return q;
-    /* A faceted match reads every match, and its counts must not be short: it always
-     * runs under the guard. */
-    if (!o.facets && !may_run_long(db, q, cost)) return q;
     Xapian::Query guard((new DeadlineSource(&d))->release());
     bool changed = false;
     return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
@@ -348,21 +342,38 @@ Xapian::Query guarded(const Xapian::Database &db, const Xapian::Query &q,
 
 }  // namespace
 
+Xapian::Query filtered_query(const Xapian::Database &db, const char *query,
+                             const newsidx_search_opts_t &o, QueryCost &cost)
+{
+    return filtered(db, parse_query(db, query, cost), o, cost);
+}
+
+Xapian::Query filtered_query(const Xapian::Database &db, const Xapian::Query &base,
+                             const newsidx_search_opts_t &o, QueryCost &cost)
+{
+    add_cost(db, base, cost);
+    return filtered(db, base, o, cost);
+}
+
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d)
 {
     QueryCost cost;
-    Xapian::Query q = filtered(db, parse_query(db, query, cost), o, cost);
-    return guarded(db, q, o, cost, local, d);
+    Xapian::Query q = filtered_query(db, query, o, cost);
+    if (d.at == Clock::time_point::max() || !local) return q;
+    /* A faceted match reads every match, and its counts must not be short: it always
+     * runs under the guard. */
+    if (!o.facets && !may_run_long(db, q, cost)) return q;
+    return guarded(q, d);
 }
 
-Xapian::Query deadline_query(const Xapian::Database &db, const Xapian::Query &base,
-                             const newsidx_search_opts_t &o, bool local, Deadline &d)
+void guard_queries(const Xapian::Database &db, const Xapian::Query &q, const QueryCost &cost,
+                   bool local, Deadline &d, Xapian::Query &page, Xapian::Query &every)
 {
-    QueryCost cost;
-    add_cost(db, base, cost);
-    Xapian::Query q = filtered(db, base, o, cost);
-    return guarded(db, q, o, cost, local, d);
+    page = every = q;
+    if (d.at == Clock::time_point::max() || !local) return;
+    every = guarded(q, d);
+    if (may_run_long(db, q, cost)) page = guarded(q, d);
 }
 
 }  // namespace shim

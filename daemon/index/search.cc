@@ -1,11 +1,13 @@
 /*
- * search.cc: search and count over a reader (plain or sharded): the match, its page of
- * hits copied out of Xapian (through the document cache), snippets, facets, and the
- * accessors of a result set.  Each extern "C" body is one try block ending in
- * NEWSIDX_CATCH (private.hh).
+ * search.cc: search and count over a reader (plain or sharded): the ranked match of any
+ * query a QueryMaker builds (a search's, newsidx_similar's), its page of hits copied out
+ * of Xapian (through the document cache), snippets, facets (an unranked second match
+ * over every match), and the accessors of a result set.  Each extern "C" body is one try
+ * block ending in NEWSIDX_CATCH (private.hh).
  */
 #include "private.hh"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -38,32 +40,53 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
 {
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
-    Xapian::Enquire enq(db);
-    enq.set_query(make(r, o, dl, res));
-    FacetSpies spies(o.facets);
-    spies.attach(enq);
-    if (o.sort == NEWSIDX_SORT_DATE)
-        enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
-    else if (o.sort == NEWSIDX_SORT_DATE_ASC)
-        enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, false);
+    QueryCost cost;
+    Xapian::Query q = make(r, o, res, cost), page_query, every_query;
+    guard_queries(db, q, cost, all_local(r), dl, page_query, every_query);
+    for (FacetList &f : res.facet_store) f.clear();
+    res.store.clear();
+    res.hits.clear();
+    res.total = 0;
+    res.exact = false;
     /* No Enquire::set_time_limit: Xapian 1.4 arms a POSIX timer whose SIGEV_THREAD
      * callback may still write its flag into the match's stack frame after the match
      * has returned (timer_delete does not wait for it), and the deadline guard ends the
      * match at that very moment.  Remote shards end at --shard-timeout instead. */
-    /* At least one candidate is checked even for a count-only page (limit 0): with
-     * check_at_least 0 Xapian may skip the match and estimate 0 matches. */
-    /* Facets count every match, which also makes the total exact. */
-    Xapian::doccount check = o.exact_total || o.facets ? db.get_doccount() : o.offset + o.limit;
-    if (check == 0) check = 1;
-    Xapian::MSet m = enq.get_mset(o.offset, o.limit, check);
-
-    res.store.clear();
-    res.hits.clear();
-    res.total = m.get_matches_estimated();
-    res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
-    for (FacetList &f : res.facet_store) f.clear();
-    /* Counts cut short by the deadline are no answer: the caller gets none. */
-    if (o.facets && !dl.expired) spies.collect(o.facet_limit, res.facet_store);
+    /* The page: the ranked match, which stops early once it has checked enough
+     * candidates.  A faceted search with limit 0 has no page and skips it. */
+    Xapian::Enquire enq(db);
+    Xapian::MSet m;
+    if (!o.facets || o.limit > 0) {
+        enq.set_query(page_query);
+        if (o.sort == NEWSIDX_SORT_DATE)
+            enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
+        else if (o.sort == NEWSIDX_SORT_DATE_ASC)
+            enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, false);
+        /* At least one candidate is checked even for a count-only page (limit 0): with
+         * check_at_least 0 Xapian may skip the match and estimate 0 matches.  A faceted
+         * search has its exact total from the counting match below. */
+        Xapian::doccount check = o.exact_total && !o.facets ? db.get_doccount() : o.offset + o.limit;
+        if (check == 0) check = 1;
+        m = enq.get_mset(o.offset, o.limit, check);
+        res.total = m.get_matches_estimated();
+        res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+    }
+    /* The facets: a second match of the same query over every match, unranked
+     * (BoolWeight: no weight is computed), with the spies; its count is the exact
+     * total.  Counts cut short by the deadline are no answer: the caller gets none. */
+    if (o.facets && !dl.expired) {
+        Xapian::Enquire counter(db);
+        counter.set_query(every_query);
+        counter.set_weighting_scheme(Xapian::BoolWeight());
+        FacetSpies spies(o.facets, db, all_local(r));
+        spies.attach(counter);
+        Xapian::MSet all = counter.get_mset(0, 0, std::max(db.get_doccount(), Xapian::doccount(1)));
+        if (!dl.expired || o.limit == 0) {
+            res.total = all.get_matches_estimated();
+            res.exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
+        }
+        if (!dl.expired) spies.collect(o.facet_limit, res.total, res.facet_store);
+    }
     res.store.reserve(m.size());
     /* Hits in the document cache are not read; the others are read (remote shards' in
      * parallel), decoded and kept.  Each hit is finished before the next is kept, since
@@ -134,10 +157,8 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
                                 const newsidx_search_opts_t *opts, newsidx_results_t **out)
 {
     return run_results(reader, opts, out,
-                       [query](newsidx_reader_t *r, const newsidx_search_opts_t &o, Deadline &dl,
-                               newsidx_results &) {
-                           return deadline_query(r->db, query, o, all_local(r), dl);
-                       });
+                       [query](newsidx_reader_t *r, const newsidx_search_opts_t &o, newsidx_results &,
+                               QueryCost &cost) { return filtered_query(r->db, query, o, cost); });
 }
 
 newsidx_status_t shim::run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,

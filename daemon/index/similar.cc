@@ -75,7 +75,7 @@ std::vector<std::string> identical_copies(Xapian::Database &db, Xapian::docid di
 /* The query of the related stories of the article with id term idterm; its terms (as
  * shown) into res.terms.  ApiError NEWSIDX_NOT_FOUND when no document has the id. */
 Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
-                            const newsidx_search_opts_t &o, Deadline &dl, newsidx_results &res)
+                            const newsidx_search_opts_t &o, newsidx_results &res, QueryCost &cost)
 {
     Xapian::Database &db = r->db;
     Xapian::PostingIterator p = db.postlist_begin(idterm);
@@ -103,7 +103,7 @@ Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
     for (const std::string &t : identical_copies(db, did, art)) out.emplace_back(t);
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
                       Xapian::Query(Xapian::Query::OP_OR, out.begin(), out.end()));
-    return deadline_query(db, q, o, all_local(r), dl);
+    return filtered_query(db, q, o, cost);
 }
 
 }  // namespace
@@ -122,8 +122,8 @@ newsidx_status_t newsidx_similar(newsidx_reader_t *reader, const char *id,
     NEWSIDX_CATCH(&reader->error, st)
     if (st != NEWSIDX_OK) return st;
     st = run_results(reader, opts, out,
-                     [&idterm](newsidx_reader_t *r, const newsidx_search_opts_t &o, Deadline &dl,
-                               newsidx_results &res) { return similar_query(r, idterm, o, dl, res); });
+                     [&idterm](newsidx_reader_t *r, const newsidx_search_opts_t &o, newsidx_results &res,
+                               QueryCost &cost) { return similar_query(r, idterm, o, res, cost); });
     /* Ids are unique across shards: "not found" while a shard is down may be wrong. */
     if (st == NEWSIDX_NOT_FOUND && !reader->missing.empty()) {
         try {

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "notify.h"
 #include "reindex.h"
+#include "reindex_paths.h"
 #include "writer.h"
 
 struct reindex {
@@ -50,8 +51,7 @@ struct reindex {
     size_t npaths;
     char workdir[PATH_MAX], new_index[PATH_MAX], parking[PATH_MAX];
     char indexer[PATH_MAX];
-    char **roots;                  /* the corpus roots, resolved; read-only after new */
-    size_t nroots;
+    reindex_roots_t roots;         /* the corpus roots, resolved; read-only after new */
 };
 
 const char *reindex_state_name(reindex_state_t s)
@@ -66,55 +66,7 @@ const char *reindex_state_name(reindex_state_t s)
     return "?";
 }
 
-static int recorded_paths(reindex_t *r, char ***out, size_t *n, char *err, size_t errlen);
 
-static void free_list(char **list, size_t n)
-{
-    for (size_t i = 0; list && i < n; i++)
-        free(list[i]);
-    free(list);
-}
-
-/* The corpus roots, resolved: --corpus-root, else the paths the index was built from.
- * A root that cannot be resolved is logged and left out; with no root at all every
- * REINDEX is forbidden.  Returns -1 when out of memory. */
-static int resolve_roots(reindex_t *r)
-{
-    const server_config_t *cfg = &r->srv->cfg;
-    char **given = NULL;
-    size_t ngiven = 0;
-    const char *const *names = cfg->corpus_roots;
-    if (cfg->ncorpus_roots == 0) {
-        char err[300];
-        if (!cfg->index_path)
-            return 0;   /* a sharded index: REINDEX does not rebuild it */
-        if (recorded_paths(r, &given, &ngiven, err, sizeof err) != 0) {
-            LOG(LOG_WARN, "corpus_roots", "roots=0 msg=\"%s; REINDEX is refused without "
-                "--corpus-root\"", err);
-            return 0;
-        }
-        names = (const char *const *)given;
-    } else {
-        ngiven = cfg->ncorpus_roots;
-    }
-    r->roots = calloc(ngiven + 1, sizeof *r->roots);
-    if (!r->roots) {
-        free_list(given, ngiven);
-        return -1;
-    }
-    for (size_t i = 0; i < ngiven; i++) {
-        char *resolved = realpath(names[i], NULL);
-        if (!resolved) {
-            LOG(LOG_WARN, "corpus_roots", "root=%s errno=%d msg=\"left out: %s\"", names[i],
-                errno, strerror(errno));
-            continue;
-        }
-        r->roots[r->nroots++] = resolved;
-        LOG(LOG_INFO, "corpus_roots", "root=%s", resolved);
-    }
-    free_list(given, ngiven);
-    return 0;
-}
 
 reindex_t *reindex_new(server_t *srv)
 {
@@ -124,7 +76,7 @@ reindex_t *reindex_new(server_t *srv)
     r->srv = srv;
     pthread_mutex_init(&r->lock, NULL);
     r->st.eta_s = -1;
-    if (resolve_roots(r) != 0) {
+    if (reindex_roots_resolve(&srv->cfg, &r->roots) != 0) {
         pthread_mutex_destroy(&r->lock);
         free(r);
         return NULL;
@@ -164,7 +116,7 @@ void reindex_free(reindex_t *r)
     if (live)
         pthread_join(t, NULL);
     free_paths(r);
-    free_list(r->roots, r->nroots);
+    reindex_free_list(r->roots.roots, r->roots.n);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -476,49 +428,6 @@ static void *job_main(void *arg)
 
 /* ---- starting a job ---- */
 
-/* The paths the index records (newsindex keeps them as a JSON array in its metadata). */
-static int recorded_paths(reindex_t *r, char ***out, size_t *n, char *err, size_t errlen)
-{
-    newsidx_reader_t *rd = NULL;
-    char *value = NULL;
-    *out = NULL;
-    *n = 0;
-    newsidx_status_t st = newsidx_reader_open(r->srv->cfg.index_path, &rd);
-    if (st == NEWSIDX_OK)
-        st = newsidx_reader_get_metadata(rd, NEWSD_PATHS_METADATA_KEY, &value);
-    newsidx_reader_close(rd);
-    if (st != NEWSIDX_OK) {
-        snprintf(err, errlen, "cannot read the paths the index was built from: %s",
-                 newsidx_status_name(st));
-        return -1;
-    }
-    json_t *arr = value ? json_loads(value, 0, NULL) : NULL;
-    free(value);
-    if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        json_decref(arr);
-        snprintf(err, errlen, "the index records no paths it was built from: name them");
-        return -1;
-    }
-    size_t count = json_array_size(arr);
-    char **paths = calloc(count + 1, sizeof *paths);
-    for (size_t i = 0; paths && i < count; i++) {
-        const char *s = json_string_value(json_array_get(arr, i));
-        if (!s || !(paths[i] = strdup(s))) {
-            for (size_t k = 0; k < i; k++)
-                free(paths[k]);
-            free(paths);
-            paths = NULL;
-        }
-    }
-    json_decref(arr);
-    if (!paths) {
-        snprintf(err, errlen, "the paths the index records are not a list of strings");
-        return -1;
-    }
-    *out = paths;
-    *n = count;
-    return 0;
-}
 
 /* The newsindex to run: --indexer, else the one beside our own executable, else the one
  * in ../bin from it (installed, newsd is in sbin and newsindex in bin). */
@@ -559,108 +468,9 @@ static int find_indexer(reindex_t *r, char *err, size_t errlen)
     return 0;
 }
 
-/* 1 when path (resolved) is root or lies below it, component by component: /corpus2 is
- * not below /corpus. */
-static int under_root(const char *path, const char *root)
-{
-    size_t len = strlen(root);
-    while (len > 0 && root[len - 1] == '/')
-        len--;                         /* "/" itself: every absolute path is below it */
-    return strncmp(path, root, len) == 0 && (path[len] == '\0' || path[len] == '/');
-}
 
-/* Resolves one requested path into a new string (*out) and checks it may be read: a
- * regular file or a folder under a corpus root.  A FIFO, a device or /proc would hang
- * the build or leak what it holds; a symlink is judged by where it leads.  Returns 0,
- * or -1 with *code and err set (nothing of the path is read). */
-static int check_path(const reindex_t *r, const char *path, char **out, const char **code,
-                      char *err, size_t errlen)
-{
-    *out = NULL;
-    *code = "bad_request";
-    if (path[0] != '/') {
-        snprintf(err, errlen, "paths must be absolute, not '%s'", path);
-        return -1;
-    }
-    char *resolved = realpath(path, NULL);
-    if (!resolved) {
-        if (errno == ENOMEM)
-            *code = "internal";
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t k = 0;
-    while (k < r->nroots && !under_root(resolved, r->roots[k]))
-        k++;
-    *code = "forbidden";
-    if (k == r->nroots) {
-        if (r->nroots == 0)
-            snprintf(err, errlen, "%s: newsd has no corpus root to read from; start it with "
-                     "--corpus-root DIR", path);
-        else
-            snprintf(err, errlen, "%s is outside the corpus roots (--corpus-root)", path);
-        free(resolved);
-        return -1;
-    }
-    struct stat st;
-    if (stat(resolved, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-        snprintf(err, errlen, "%s is not a regular file or a folder", path);
-        free(resolved);
-        return -1;
-    }
-    *out = resolved;
-    return 0;
-}
 
-/* Replaces every path of list (n, NULL-terminated, owned) by its resolved form after
- * check_path; on failure frees the list. */
-static int check_list(const reindex_t *r, char **list, size_t n, const char **code,
-                      char *err, size_t errlen)
-{
-    for (size_t i = 0; i < n; i++) {
-        char *resolved;
-        if (check_path(r, list[i], &resolved, code, err, errlen) != 0) {
-            free_list(list, n);
-            return -1;
-        }
-        free(list[i]);
-        list[i] = resolved;
-    }
-    return 0;
-}
 
-/* The job's paths as a new NULL-terminated list (*out, *nout): those requested, else
- * those the index records, each resolved after check_path.  Returns 0, or -1 with *code
- * and err set. */
-static int job_paths(reindex_t *r, const char *const *paths, size_t npaths,
-                     char ***out, size_t *nout, const char **code, char *err, size_t errlen)
-{
-    char **list = NULL;
-    size_t n = 0;
-    if (npaths == 0) {
-        if (recorded_paths(r, &list, &n, err, errlen) != 0)
-            return -1;
-    } else {
-        list = calloc(npaths + 1, sizeof *list);
-        for (size_t i = 0; list && i < npaths; i++)
-            if (!(list[n++] = strdup(paths[i]))) {
-                free_list(list, n);
-                list = NULL;
-            }
-        if (!list) {
-            *code = "internal";
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-    }
-    /* checked again, resolved, and the resolved paths are what the indexer gets: the
-     * paths may have changed since reindex_start's first check */
-    if (check_list(r, list, n, code, err, errlen) != 0)
-        return -1;
-    *out = list;
-    *nout = n;
-    return 0;
-}
 
 /* Finds the indexer, names the job's folders and creates the work folder afresh.
  * Returns 0, or -1 with *code and err set. */
@@ -725,7 +535,7 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
     *code = "bad_request";
     for (size_t i = 0; i < npaths; i++) {
         char *resolved;
-        if (check_path(r, paths[i], &resolved, code, err, errlen) != 0)
+        if (reindex_check_path(&r->roots, paths[i], &resolved, code, err, errlen) != 0)
             return 0;
         free(resolved);
     }
@@ -740,7 +550,8 @@ uint64_t reindex_start(reindex_t *r, const char *const *paths, size_t npaths,
     }
     char **list;
     size_t n;
-    if (job_paths(r, paths, npaths, &list, &n, code, err, errlen) != 0) {
+    if (reindex_job_paths(r->srv->cfg.index_path, &r->roots, paths, npaths, &list, &n, code,
+                          err, errlen) != 0) {
         pthread_mutex_unlock(&r->lock);
         return 0;
     }

@@ -95,6 +95,21 @@ static void build_tiny(const char *path)
     CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
 }
 
+/* Documents of one source (written two ways), split over two indexes: the source facet
+ * then comes from the value statistics instead of a spy. */
+static void build_one_source(const char *a, const char *b)
+{
+    newsidx_writer_t *w = NULL;
+    const char *t[] = { "oil" };
+    CHECK_INT(newsidx_writer_open(a, NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    put(w, "s1", "2001-01-01", "Wire", t, 1, NULL, 0);
+    put(w, "s2", "2002-01-01", "wire", NULL, 0, NULL, 0);
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    CHECK_INT(newsidx_writer_open(b, NEWSIDX_CREATE, &w), NEWSIDX_OK);
+    put(w, "s3", "2003-01-01", "WIRE", t, 1, NULL, 0);
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+}
+
 /* ---- helpers ---- */
 
 static uint64_t count(newsidx_reader_t *r, const char *q, const newsidx_search_opts_t *o)
@@ -497,6 +512,41 @@ static void test_tiny(newsidx_reader_t *r)
     CHECK_INT(newsidx_results_facet_size(NULL, NEWSIDX_FACET_SOURCE), 0);
 }
 
+/* The source facet of an index of one source is that source with the exact total,
+ * with and without hits, under filters, and on a sharded reader. */
+static void test_one_source(newsidx_reader_t *r, uint64_t docs)
+{
+    newsidx_search_opts_t o;
+    newsidx_search_opts_init(&o);
+    o.facets = NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE) | NEWSIDX_FACET_BIT(NEWSIDX_FACET_TOPIC);
+    for (unsigned limit = 0; limit <= 1; limit++) {
+        o.limit = limit;
+        o.since = NULL;
+        newsidx_results_t *res = search(r, "common", &o);
+        CHECK_INT(newsidx_results_total(res), docs);
+        CHECK(newsidx_results_total_exact(res));
+        CHECK_INT(newsidx_results_count(res), limit);
+        CHECK_INT(newsidx_results_facet_size(res, NEWSIDX_FACET_SOURCE), 1);
+        const newsidx_facet_value_t *v = newsidx_results_facet_value(res, NEWSIDX_FACET_SOURCE, 0);
+        CHECK_STR(v ? v->value : NULL, "wire");
+        CHECK_INT(v ? v->count : 0, docs);
+        newsidx_results_destroy(res);
+
+        o.since = "2002-01-01";
+        res = search(r, "common", &o);
+        CHECK_INT(newsidx_results_total(res), docs - 1);
+        v = newsidx_results_facet_value(res, NEWSIDX_FACET_SOURCE, 0);
+        CHECK_INT(v ? v->count : 0, docs - 1);
+        CHECK_INT(v ? v->count : 0, count(r, "common", &o));
+        newsidx_results_destroy(res);
+
+        res = search(r, "nosuchword", &o);
+        CHECK_INT(newsidx_results_total(res), 0);
+        CHECK_INT(newsidx_results_facet_size(res, NEWSIDX_FACET_SOURCE), 0);
+        newsidx_results_destroy(res);
+    }
+}
+
 static void test_names(void)
 {
     for (int f = 0; f < NEWSIDX_FACETS; f++) {
@@ -528,6 +578,10 @@ int main(void)
     for (int k = 0; k < NSHARDS; k++)
         snprintf(shards[k], sizeof shards[k], "%s/shard-%d", tmpdir, k);
     build_tiny(tiny);
+    char wire[2][128];
+    path_in(wire[0], sizeof wire[0], "wire-a");
+    path_in(wire[1], sizeof wire[1], "wire-b");
+    build_one_source(wire[0], wire[1]);
     build_corpus(single, shards);
 
     newsidx_reader_t *t = NULL, *one = NULL, *sharded = NULL;
@@ -542,6 +596,16 @@ int main(void)
         test_filters_keep_scores(one);
         test_facets_equal_counts(one, sharded);
     }
+    newsidx_reader_t *w1 = NULL, *w2 = NULL;
+    const char *wspecs[2] = { wire[0], wire[1] };
+    CHECK_INT(newsidx_reader_open(wire[0], &w1), NEWSIDX_OK);
+    CHECK_INT(newsidx_reader_open_shards(wspecs, 2, 0, &w2), NEWSIDX_OK);
+    if (w1 && w2) {
+        test_one_source(w1, 2);
+        test_one_source(w2, 3);
+    }
+    newsidx_reader_close(w1);
+    newsidx_reader_close(w2);
     newsidx_reader_close(t);
     newsidx_reader_close(one);
     newsidx_reader_close(sharded);
