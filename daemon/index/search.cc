@@ -14,6 +14,7 @@
 
 #include "facets.hh"
 #include "query.hh"
+#include "recency.hh"
 
 using namespace shim;
 
@@ -47,7 +48,8 @@ void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opt
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
     Xapian::Enquire enq(db);
-    enq.set_query(deadline_query(db, query, o, all_local(r), dl));
+    bool local = all_local(r);
+    enq.set_query(with_recency(db, deadline_query(db, query, o, local, dl), o, local));
     FacetSpies spies(o.facets);
     spies.attach(enq);
     if (o.sort == NEWSIDX_SORT_DATE)
@@ -127,6 +129,7 @@ void check_page(const newsidx_search_opts_t &o)
     if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
     check_facets(o);
+    check_recency(o);
 }
 
 }  // namespace
