@@ -73,6 +73,8 @@ class RecencySource : public Xapian::ValuePostingSource {
     unsigned halflife_;
 };
 
+const char *const BAD_NOW = "recency now must be a day, YYYY-MM-DD or YYYYMMDD";
+
 }  // namespace
 
 void check_recency(const newsidx_search_opts_t &o)
@@ -80,7 +82,7 @@ void check_recency(const newsidx_search_opts_t &o)
     if (o.recency_days > NEWSD_MAX_RECENCY_DAYS)
         throw ApiErrorMsg{NEWSIDX_BAD_ARGUMENT, "recency must be a number of days from 0 to " +
                                                     std::to_string(NEWSD_MAX_RECENCY_DAYS)};
-    if (o.recency_now) parse_day_opt(o.recency_now, "recency now must be a day, YYYY-MM-DD or YYYYMMDD");
+    if (o.recency_now) parse_day_opt(o.recency_now, BAD_NOW);
     if (o.recency_days && o.sort != NEWSIDX_SORT_RANK)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "recency ranks by relevance and age: not with sort by date"};
 }
@@ -93,7 +95,7 @@ Xapian::Query with_recency(const Xapian::Database &db, const Xapian::Query &q,
         throw ApiError{NEWSIDX_BAD_ARGUMENT,
                        "recency needs every shard local: a remote shard (xapian-tcpsrv) cannot "
                        "run its weighting"};
-    std::string now = o.recency_now ? parse_day_opt(o.recency_now, "recency now must be a day")
+    std::string now = o.recency_now ? parse_day_opt(o.recency_now, BAD_NOW)
                                     : db.get_value_upper_bound(NEWSIDX_SLOT_DAY);
     long origin;
     if (!day_number(now, origin)) return q; /* no article has a date: nothing to weigh */
