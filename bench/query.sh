@@ -18,6 +18,8 @@
 #     without facets, one connection (issue 17: at most TARGET_FACETS times its p50);
 #   - SIMILAR of the top hit of each query (JSON, snippets on) beside that SEARCH, one
 #     connection (issue 19: at most TARGET_SIMILAR times its p50);
+#   - SEARCH with recency=RECENCY_DAYS (JSON, snippets on) beside the same SEARCH without,
+#     one connection (issue 19: at most TARGET_RECENCY times its p50);
 #   - SQLite FTS5 in-process (fts5_query) at 1, 8 and 32 threads;
 #   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
 #     when Sphinx is installed (make bench-peers);
@@ -59,6 +61,10 @@ TARGET_FACETS=2
 FACETS=source,topic,month
 # Issue 19: SIMILAR of an article at most this many times the p50 of a plain SEARCH.
 TARGET_SIMILAR=3
+# Issue 19: a SEARCH with recency=RECENCY_DAYS at most this many times the p50 of the
+# same SEARCH without.
+TARGET_RECENCY=1.2
+RECENCY_DAYS=30
 
 if [ "$QUICK" = 1 ]; then
     QROUNDS=${BENCH_QUERY_ROUNDS:-1}
@@ -79,7 +85,7 @@ fi
 # compared next to each other (in-process, TCP and Unix of the same queries; newsd,
 # FTS5 and Sphinx at the same concurrency).
 QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1 tcp-facets-snip-1
-            tcp-similar-snip-1
+            tcp-similar-snip-1 tcp-recency-snip-1
             poll-tcp-snip-1 poll-unix-snip-1
             inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1 nocache-inproc-fields-1
             tcp-fields-8 tcp-fields-32 nocache-tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
@@ -239,6 +245,8 @@ query_command() {
         echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -F $FACETS -c $conns -n $n" ;;
     tcp-similar-snip-*)
         echo "$BIN/loadgen -a $TCP_ADDR -q $QTMP/similar-ids -f json -s 1 -S -c $conns -n $n" ;;
+    tcp-recency-snip-*)
+        echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -R $RECENCY_DAYS -c $conns -n $n" ;;
     tcp-* | unix-*)
         addr=$TCP_ADDR
         case $label in unix-*) addr=$UNIX_ADDR ;; esac
@@ -499,7 +507,8 @@ query_report() {
     echo
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
         -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
-        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v t_si="$TARGET_SIMILAR" -v facets="$FACETS" "$MEDIAN_AWK"'
+        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v t_si="$TARGET_SIMILAR" -v facets="$FACETS" \
+        -v t_re="$TARGET_RECENCY" -v recency="$RECENCY_DAYS" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
     function cmp(a, b, f, op,    r, s, x, y) {
         s = ""
@@ -536,6 +545,7 @@ query_report() {
         what["tcp-json-snip-1"] = "newsd TCP loopback, snippet=1, JSON"
         what["tcp-facets-snip-1"] = "newsd TCP loopback, snippet=1, JSON, facets=" facets
         what["tcp-similar-snip-1"] = "newsd TCP loopback, snippet=1, JSON, SIMILAR of the top hit of each query"
+        what["tcp-recency-snip-1"] = "newsd TCP loopback, snippet=1, JSON, recency=" recency
         what["tcp-fields-1"] = "newsd TCP loopback, snippet=0, text"
         what["unix-fields-1"] = "newsd Unix socket, snippet=0, text"
         what["tcp-fields-8"] = "newsd TCP, 8 connections, snippet=0"
@@ -627,6 +637,9 @@ query_report() {
         x = cmp("tcp-similar-snip-1", "tcp-json-snip-1", "p50", "/")
         if (x != "") printf "- Issue 19: SIMILAR of the top hit of each query at one connection, p50 at most %.1fx the SEARCH of the queries (both JSON, snippet=1, in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", t_si, verdict(x <= t_si), x, median(all["tcp-similar-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-similar-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-similar-snip-1", "tcp-json-snip-1", "took", "/")
         else print "- Issue 19: SIMILAR at most " t_si "x a plain SEARCH: not measured"
+        x = cmp("tcp-recency-snip-1", "tcp-json-snip-1", "p50", "/")
+        if (x != "") printf "- Issue 19: SEARCH with recency=%s at one connection, p50 at most %.1fx the same SEARCH without recency (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", recency, t_re, verdict(x <= t_re), x, median(all["tcp-recency-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-recency-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-recency-snip-1", "tcp-json-snip-1", "took", "/")
+        else print "- Issue 19: SEARCH with recency at most " t_re "x a plain SEARCH: not measured"
         print ""
         print "Other figures:"
         print ""

@@ -112,6 +112,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     if (o->partial) req_add(&r, " partial=1");
     if (o->facets) req_add(&r, " facets=%s", o->facets);
     if (o->facet_limit >= 0) req_add(&r, " facet_limit=%ld", o->facet_limit);
+    if (o->recent) req_add(&r, " recency=%ld", o->recent);
     req_add(&r, " -- %s", similar ? o->id : o->query);
 
     json_t *obj;

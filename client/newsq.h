@@ -39,6 +39,7 @@ struct nq_opts {
     const char *place, *not_source, *not_topic, *not_place;  /* comma lists; NULL: none */
     const char *facets;      /* --facets: comma list of facet names; NULL: none */
     long facet_limit;        /* --facet-limit; -1: the daemon's default */
+    long recent;             /* --recent[=DAYS]: recency half-life; 0: relevance alone */
     bool exact, json, no_snippet, best_snippet;
     bool partial;         /* --partial: partial=1, missing shards named on stderr */
     enum nq_color color;

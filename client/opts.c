@@ -47,6 +47,8 @@ void opts_usage(FILE *f)
             "                      (time facets as a bar chart)\n"
             "      --facet-limit N values per source/topic/place facet, 1 to %d\n"
             "                      (default %d)\n"
+            "      --recent[=DAYS] rank newer articles higher: relevance plus a weight\n"
+            "                      halving every DAYS days of age, 1 to %d (default %d)\n"
             "      --count         print only the exact number of matches\n"
             "      --exact         make the total exact (default: an estimate for large sets)\n"
             "      --partial       sharded index: answer from the shards that are up, and\n"
@@ -73,7 +75,8 @@ void opts_usage(FILE *f)
             "Exit status: 0 found (or done), 1 nothing found, 2 usage, connection or server "
             "error.\n",
             NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_MAX_FACET_LIMIT,
-            NEWSD_DEFAULT_FACET_LIMIT, NEWSD_SOCKET_DIR_NAME,
+            NEWSD_DEFAULT_FACET_LIMIT, NEWSD_MAX_RECENCY_DAYS, NEWSQ_DEFAULT_RECENT_DAYS,
+            NEWSD_SOCKET_DIR_NAME,
             NEWSD_DEFAULT_SOCKET_NAME, NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSQ_DEFAULT_TIMEOUT_S);
 }
@@ -152,7 +155,7 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
        O_NOSNIP, O_BESTSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
        O_TOKEN, O_PARTIAL, O_PLACE, O_NOT_SOURCE, O_NOT_TOPIC, O_NOT_PLACE, O_FACETS,
-       O_FACET_LIMIT };
+       O_FACET_LIMIT, O_RECENT };
 
 static const struct {
     const char *shrt, *lng;
@@ -178,6 +181,7 @@ static const struct {
     { NULL, "--not-place", O_NOT_PLACE, true, true },
     { NULL, "--facets", O_FACETS, true, true },
     { NULL, "--facet-limit", O_FACET_LIMIT, true, true },
+    { NULL, "--recent", O_RECENT, false, true },  /* its =DAYS is optional */
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -189,7 +193,7 @@ static int find_opt(const char *arg, const char **inline_val)
         size_t ln = strlen(OPTS[i].lng);
         if (strncmp(arg, OPTS[i].lng, ln) == 0) {
             if (arg[ln] == '\0') return (int)i;
-            if (arg[ln] == '=' && OPTS[i].value) {
+            if (arg[ln] == '=' && (OPTS[i].value || OPTS[i].id == O_RECENT)) {
                 *inline_val = arg + ln + 1;
                 return (int)i;
             }
@@ -237,6 +241,12 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     case O_FACET_LIMIT:
         if (cliopt_parse_long(v, 1, NEWSD_MAX_FACET_LIMIT, &o->facet_limit) != 0)
             return range_error(name, 1, NEWSD_MAX_FACET_LIMIT);
+        break;
+    case O_RECENT:
+        o->recent = NEWSQ_DEFAULT_RECENT_DAYS;
+        if (v && cliopt_parse_long(v, 1, NEWSD_MAX_RECENCY_DAYS, &o->recent) != 0)
+            return usage_error("%s takes a half-life in days, 1 to %d, not '%s'", name,
+                               NEWSD_MAX_RECENCY_DAYS, v);
         break;
     case O_COLOR:
         if (strcmp(v, "auto") == 0) o->color = NQ_COLOR_AUTO;
@@ -404,6 +414,10 @@ static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_a
         nrest--;
     }
     if (a->count_flag) o->cmd = NQ_COUNT;
+    if (o->cmd == NQ_COUNT && o->recent)
+        return usage_error("--recent applies to a search, not a count");
+    if (o->recent && o->sort && strcmp(o->sort, "rank") != 0)
+        return usage_error("--recent ranks by relevance and age: not with --sort %s", o->sort);
     if (o->cmd == NQ_COUNT && (o->facets || o->facet_limit >= 0))
         return usage_error("%s applies to a search, not a count",
                            o->facets ? "--facets" : "--facet-limit");

@@ -57,6 +57,14 @@
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
 /* Largest --query-timeout newsd accepts, in milliseconds. */
 #define NEWSD_MAX_QUERY_TIMEOUT_MS 60000
+/* Longest recency half-life a search may ask for, in days (recency=): a century. */
+#define NEWSD_MAX_RECENCY_DAYS 36500
+/* The recency weight of an article as new as the origin (halved every half-life), added
+ * to its BM25 relevance: enough to reorder near-equal matches, not to lift a weak match
+ * over a strong one (newsd(8), "RECENCY"). */
+#define NEWSD_RECENCY_WEIGHT 3.0
+/* The half-life newsq --recent asks for when it gives no number, in days. */
+#define NEWSQ_DEFAULT_RECENT_DAYS 30
 /* Values per source, topic and place facet when the caller does not say (facet_limit=). */
 #define NEWSD_DEFAULT_FACET_LIMIT 10
 /* Most values per source, topic and place facet one request may ask for. */

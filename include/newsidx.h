@@ -244,6 +244,11 @@ typedef struct newsidx_search_opts {
     int partial;            /* sharded reader: 1 answers from the shards that are up
                                (newsidx_results_missing_* says which were left out);
                                0 fails with NEWSIDX_SHARD_UNAVAILABLE instead */
+    unsigned recency_days;  /* 1..NEWSD_MAX_RECENCY_DAYS: blend relevance with age, this
+                               half-life in days (newsd(8), "RECENCY"); 0: relevance
+                               alone.  Only with sort RANK, only on local shards */
+    const char *recency_now;/* the day ages count from, "YYYY-MM-DD" or "YYYYMMDD";
+                               NULL: the newest day in the index */
 } newsidx_search_opts_t;
 
 void newsidx_search_opts_init(newsidx_search_opts_t *opts);
@@ -251,7 +256,8 @@ void newsidx_search_opts_init(newsidx_search_opts_t *opts);
 /* One hit.  Strings are never NULL ("" when absent); owned by the results. */
 typedef struct newsidx_hit {
     unsigned rank;          /* 1-based, counting the offset */
-    double score;           /* BM25 weight; 0 when sorted by date only */
+    double score;           /* BM25 weight (plus the recency weight with recency_days);
+                               0 when sorted by date only */
     const char *id;
     const char *title;
     const char *date;       /* "YYYY-MM-DDThh:mm:ssZ" or "" */

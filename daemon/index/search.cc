@@ -16,6 +16,7 @@
 
 #include "facets.hh"
 #include "query.hh"
+#include "recency.hh"
 
 using namespace shim;
 
@@ -43,6 +44,8 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
     QueryCost cost;
     Xapian::Query q = make(r, o, res, cost), page_query, every_query;
     guard_queries(db, q, cost, all_local(r), dl, page_query, every_query);
+    /* Recency only reorders the page: the counting match sees the query alone. */
+    page_query = with_recency(db, page_query, o, all_local(r));
     for (FacetList &f : res.facet_store) f.clear();
     res.store.clear();
     res.hits.clear();
@@ -142,6 +145,7 @@ void check_page(const newsidx_search_opts_t &o)
     if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
     check_facets(o);
+    check_recency(o);
 }
 
 }  // namespace

@@ -144,6 +144,12 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
         snprintf(msg, msglen, "limit must be a number from 0 to %d", NEWSD_MAX_LIMIT);
         return -1;
     }
+    /* The range and the sort it goes with are the index's to check. */
+    if ((v = proto_option(req, "recency")) && parse_uint(v, &opts->recency_days)) {
+        snprintf(msg, msglen, "recency must be a number of days from 0 to %d",
+                 NEWSD_MAX_RECENCY_DAYS);
+        return -1;
+    }
     if ((v = proto_option(req, "offset")) && parse_uint(v, &opts->offset)) {
         snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
         return -1;

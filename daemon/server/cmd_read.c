@@ -28,6 +28,7 @@ static char *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req, reply_for
     char msg[256];
     newsidx_search_opts_init(opts);
     opts->timeout_ms = srv->cfg.query_timeout_ms;
+    opts->recency_now = srv->cfg.recency_now;
     if (cmd_search_options(req, opts, msg, sizeof msg) != 0) {
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
         return NULL;
