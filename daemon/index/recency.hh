@@ -7,6 +7,7 @@
 #define NEWSIDX_RECENCY_HH
 
 #include "newsidx.h"
+#include "private.hh"
 
 #include <xapian.h>
 
@@ -19,9 +20,11 @@ namespace shim {
 void check_recency(const newsidx_search_opts_t &o);
 
 /* q blended with recency (o.recency_days > 0; else q itself), ages counted from
- * o.recency_now or else the newest day in db (all its shards).  local is false when a
- * remote shard is up: its server cannot run our posting source, NEWSIDX_BAD_ARGUMENT. */
-Xapian::Query with_recency(const Xapian::Database &db, const Xapian::Query &q,
+ * o.recency_now or else the newest day in r's index (all its shards).  The days come
+ * from r's day tables, read from each database's day slot at the first recency search
+ * after it moved.  local is false when a remote shard is up: its server cannot run our
+ * posting source, NEWSIDX_BAD_ARGUMENT. */
+Xapian::Query with_recency(newsidx_reader_t *r, const Xapian::Query &q,
                            const newsidx_search_opts_t &o, bool local);
 
 }  // namespace shim

@@ -45,7 +45,7 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
     Xapian::Query q = make(r, o, res, cost), page_query, every_query;
     guard_queries(db, q, cost, all_local(r), dl, page_query, every_query);
     /* Recency only reorders the page: the counting match sees the query alone. */
-    page_query = with_recency(db, page_query, o, all_local(r));
+    page_query = with_recency(r, page_query, o, all_local(r));
     for (FacetList &f : res.facet_store) f.clear();
     res.store.clear();
     res.hits.clear();

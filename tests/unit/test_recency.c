@@ -3,8 +3,10 @@
  * over a small index with controlled dates: equal relevance ranks the newer article
  * first, recency never adds or drops a match, the score is relevance plus
  * NEWSD_RECENCY_WEIGHT * 2^(-age / halflife), a huge half-life keeps the relevance order,
- * recency 0 changes nothing, bad values are NEWSIDX_BAD_ARGUMENT, and three local shards
- * rank and score as the one index does.
+ * recency 0 changes nothing, bad values are NEWSIDX_BAD_ARGUMENT, three local shards
+ * rank and score as the one index does, and an article re-dated after a recency search
+ * ranks by its new day once the reader reopens (the reader's day tables follow the
+ * index).
  */
 #include <math.h>
 
@@ -215,6 +217,35 @@ static void test_sharded(newsidx_reader_t *one, newsidx_reader_t *sharded)
     }
 }
 
+/* Re-putting e1 with the newest day moves it to the top once the reader reopens; the
+ * one of the shards that holds it moves too, and the shards still rank as one index. */
+static void test_redated(const char *one, char shards[NSHARDS][128], newsidx_reader_t *r,
+                         newsidx_reader_t *sharded)
+{
+    page_t before, after, sh;
+    CHECK_INT(run(r, "identical", 10, NULL, &before), NEWSIDX_OK);
+    CHECK_STR(joined(&before), "e5,e4,e3,e2,e1,nodate");
+    newsidx_doc_t d = rdocs[0];
+    d.date = "2021-03-10";
+    const char *paths[2] = {one, shards[newsidx_shard_of(d.id, NSHARDS)]};
+    for (int k = 0; k < 2; k++) {
+        newsidx_writer_t *w = NULL;
+        CHECK_INT(newsidx_writer_open(paths[k], 0, &w), NEWSIDX_OK);
+        CHECK_INT(newsidx_writer_put(w, &d, NULL), NEWSIDX_OK);
+        CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    }
+    int changed = 0;
+    CHECK_INT(newsidx_reader_reopen(r, &changed), NEWSIDX_OK);
+    CHECK_INT(changed, 1);
+    CHECK_INT(newsidx_reader_reopen(sharded, &changed), NEWSIDX_OK);
+    CHECK_INT(run(r, "identical", 10, NULL, &after), NEWSIDX_OK);
+    CHECK_STR(joined(&after), "e1,e5,e4,e3,e2,nodate");
+    CHECK_INT(run(sharded, "identical", 10, NULL, &sh), NEWSIDX_OK);
+    CHECK_STR(joined(&sh), joined(&after));
+    for (size_t i = 0; i < sh.n && i < after.n; i++)
+        CHECK(fabs(sh.score[i] - after.score[i]) < 1e-9);
+}
+
 int main(void)
 {
     if (fixture_begin() != 0) return 1;
@@ -233,6 +264,7 @@ int main(void)
         test_huge_halflife_and_off(r);
         test_bad_values(r);
         test_sharded(r, sharded);
+        test_redated(one, shards, r, sharded);
     }
     newsidx_reader_close(r);
     newsidx_reader_close(sharded);
