@@ -10,6 +10,7 @@
  *           closest the C API comes to "ids only" (it has no ids-only page)
  *   exact   newsidx_count, the exact number of matches: the hit totals compared with
  *           the other systems' (hits= is then the sum of the exact counts)
+ *   similar newsidx_similar with snippets, each line of the log an article's id
  *
  * With -t T, T threads each open their own reader (handles are not thread-safe) and
  * run their share of the requests, starting at different places in the log so they
@@ -40,7 +41,7 @@
 #define MAX_THREADS 64
 #define PAGE 10
 
-typedef enum mode { MODE_SNIP, MODE_FIELDS, MODE_COUNT, MODE_EXACT } mode_t_;
+typedef enum mode { MODE_SNIP, MODE_FIELDS, MODE_COUNT, MODE_EXACT, MODE_SIMILAR } mode_t_;
 
 typedef struct worker {
     bench_thread_t b;       /* first: see bench_run_threads */
@@ -70,12 +71,16 @@ static void *run(void *arg)
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
     o.limit = w->mode == MODE_COUNT ? 0 : PAGE;
-    o.snippets = w->mode == MODE_SNIP;
+    o.snippets = w->mode == MODE_SNIP || w->mode == MODE_SIMILAR;
     if (w->timeout_ms >= 0) o.timeout_ms = (unsigned)w->timeout_ms;
     o.recency_days = (unsigned)w->recency_days;
     for (size_t i = 0; w->warm && !w->b.failed && w->mode != MODE_EXACT && i < w->b.count; i++) {
         newsidx_results_t *res = NULL;
-        newsidx_search(r, w->b.log->q[(w->b.first + i) % w->b.log->n], &o, &res);
+        const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
+        if (w->mode == MODE_SIMILAR)
+            newsidx_similar(r, q, &o, &res);
+        else
+            newsidx_search(r, q, &o, &res);
         newsidx_results_destroy(res);
     }
     pthread_barrier_wait(w->b.start);
@@ -87,7 +92,8 @@ static void *run(void *arg)
             st = newsidx_count(r, q, &o, &n);
         } else {
             newsidx_results_t *res = NULL;
-            st = newsidx_search(r, q, &o, &res);
+            st = w->mode == MODE_SIMILAR ? newsidx_similar(r, q, &o, &res)
+                                         : newsidx_search(r, q, &o, &res);
             if (res) {
                 n = w->mode == MODE_COUNT ? newsidx_results_total(res)
                                           : newsidx_results_count(res);
@@ -114,8 +120,8 @@ static void *run(void *arg)
 
 static int parse_mode(const char *s, mode_t_ *m)
 {
-    static const char *const names[] = {"snip", "fields", "count", "exact"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"snip", "fields", "count", "exact", "similar"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(s, names[i]) == 0) {
             *m = (mode_t_)i;
             return 0;

@@ -96,10 +96,15 @@
 /* Expand terms of an article newsidx_similar searches with (the best by Xapian's expand
  * weight): more find more of the article's story, and cost more postings. */
 #define NEWSD_SIMILAR_TERMS 30
+/* Of those held by other documents too, the best this many: a related story holds at
+ * least one of them, and the rest only add to its weight (fewer candidates than any of
+ * all NEWSD_SIMILAR_TERMS). */
+#define NEWSD_SIMILAR_CORE_TERMS 5
 /* Documents newsidx_similar reads to find the article's identical copies (those holding
- * all of its rarest terms): past this many it stops looking. */
+ * the rarest of its expand terms): past this many it stops looking. */
 #define NEWSD_SIMILAR_DUP_CHECK 32
-/* Rarest terms of an article that a document must hold to be compared as its copy. */
+/* Rarest of an article's expand terms that a document must hold to be compared as its
+ * copy. */
 #define NEWSD_SIMILAR_DUP_TERMS 3
 /* Longest Xapian term in bytes (glass's hard cap); longer filter terms are cut. */
 #define NEWSD_MAX_TERM_LEN 245

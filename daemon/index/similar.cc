@@ -1,7 +1,8 @@
 /*
  * similar.cc: related stories (newsidx_similar): the article as Xapian's relevance set,
- * its best expand terms (words of body and title, no filter or stem terms) ORed into a
- * query, the article and its identical copies left out, then the same match, page,
+ * its best expand terms (words of body and title, no filter or stem terms) made into a
+ * query (any of the best few, weighed by all), the article and its identical copies left
+ * out, then the same match, page,
  * snippets and facets as a search (run_results, search.cc) under the same filters, caps
  * and deadline (query.cc).  Also the accessors of the terms used.
  */
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "query.hh"
@@ -39,19 +41,14 @@ std::string shown(const std::string &term)
 
 /*
  * The id terms of the documents whose title and body equal the article's.  Such a copy
- * holds all of the article's terms, so only the documents holding its
- * NEWSD_SIMILAR_DUP_TERMS rarest terms (short posting lists) are candidates, and at most
- * NEWSD_SIMILAR_DUP_CHECK of them are read and compared.
+ * holds every term of the article, its expand terms among them, so only the documents
+ * holding the NEWSD_SIMILAR_DUP_TERMS rarest expand terms (short posting lists; rare
+ * holds each with its frequency) are candidates, and at most NEWSD_SIMILAR_DUP_CHECK of
+ * them are read and compared.
  */
 std::vector<std::string> identical_copies(Xapian::Database &db, Xapian::docid did,
-                                          const StoredDoc &art)
+                                          std::vector<std::pair<Xapian::doccount, std::string>> rare)
 {
-    std::vector<std::pair<Xapian::doccount, std::string>> rare;
-    for (Xapian::TermIterator t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
-        const std::string &term = *t;
-        if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z' && term[0] != 'S')) continue;
-        rare.emplace_back(t.get_termfreq(), term);
-    }
     std::vector<std::string> ids;
     if (rare.empty()) return ids;
     size_t k = std::min<size_t>(NEWSD_SIMILAR_DUP_TERMS, rare.size());
@@ -64,6 +61,7 @@ std::vector<std::string> identical_copies(Xapian::Database &db, Xapian::docid di
     enq.set_query(Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end()));
     enq.set_weighting_scheme(Xapian::BoolWeight());
     Xapian::MSet m = enq.get_mset(0, NEWSD_SIMILAR_DUP_CHECK + 1);
+    StoredDoc art = decode(db.get_document(did).get_data());
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
         if (*it == did) continue;
         StoredDoc d = decode(it.get_document().get_data());
@@ -89,18 +87,28 @@ Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
      * terms would not be those of one index. */
     Xapian::ESet eset = enq.get_eset(NEWSD_SIMILAR_TERMS, rset, Xapian::Enquire::USE_EXACT_TERMFREQ,
                                      &words);
+    std::vector<std::pair<Xapian::doccount, std::string>> freq;
+    for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t)
+        freq.emplace_back(db.get_termfreq(*t), *t);
+    std::vector<std::string> copies = identical_copies(db, did, freq);
+    /* A term only the article and its copies hold finds nothing: it is left out. */
+    std::vector<std::string> expand;
     res.terms.clear();
-    std::vector<Xapian::Query> terms;
-    for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) {
-        terms.emplace_back(*t);
-        res.terms.push_back(shown(*t));
+    for (const auto &f : freq) {
+        if (f.first <= 1 + copies.size()) continue;
+        expand.push_back(f.second);
+        res.terms.push_back(shown(f.second));
     }
-    /* An article without a word (an empty body and title) is like nothing. */
-    Xapian::Query q = terms.empty() ? Xapian::Query::MatchNothing
-                                    : Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    /* The best NEWSD_SIMILAR_CORE_TERMS pick the candidates; the others weigh them.  An
+     * article without a word others have is like nothing. */
+    size_t core = std::min<size_t>(NEWSD_SIMILAR_CORE_TERMS, expand.size());
+    Xapian::Query q(Xapian::Query::OP_OR, expand.begin(), expand.begin() + core);
+    if (expand.empty()) q = Xapian::Query::MatchNothing;
+    if (core < expand.size())
+        q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
+                          Xapian::Query(Xapian::Query::OP_OR, expand.begin() + core, expand.end()));
     std::vector<Xapian::Query> out{Xapian::Query(idterm)};
-    StoredDoc art = decode(db.get_document(did).get_data());
-    for (const std::string &t : identical_copies(db, did, art)) out.emplace_back(t);
+    for (const std::string &t : copies) out.emplace_back(t);
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
                       Xapian::Query(Xapian::Query::OP_OR, out.begin(), out.end()));
     return filtered_query(db, q, o, cost);

@@ -48,6 +48,8 @@ for addr in "$TCP" "$UNIX"; do
         ([.hits[].id] | sort) == ["a2","a4"] and (.hits[0].snippet | type) == "string" and
         .shown == 2 and (.total | type) == "number"' "$T/json"
     check "$addr json: no number among the terms" jq -e >/dev/null '[.terms[] | test("^(title:)?[0-9]")] | any | not' "$T/json"
+    check "$addr json: no term that only the article and its copy hold" \
+        jq -e >/dev/null '.terms | index("traded") == null' "$T/json"
 done
 
 # filters, paging and facets as SEARCH's
