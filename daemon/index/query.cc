@@ -327,6 +327,7 @@ bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const Quer
     if (c.positional) return true;
     uint64_t bound = c.postings + c.terms * db.get_doccount();
     if (bound < NEWSD_DEADLINE_MIN_POSTINGS) return false;
+    if (c.terms == 0) return true; /* every posting is counted in c.postings */
     return c.postings + term_postings(db, q) >= NEWSD_DEADLINE_MIN_POSTINGS;
 }
 
@@ -349,9 +350,13 @@ Xapian::Query filtered_query(const Xapian::Database &db, const char *query,
 }
 
 Xapian::Query filtered_query(const Xapian::Database &db, const Xapian::Query &base,
-                             const newsidx_search_opts_t &o, QueryCost &cost)
+                             uint64_t known_postings, const newsidx_search_opts_t &o,
+                             QueryCost &cost)
 {
+    uint64_t terms = cost.terms;
     add_cost(db, base, cost);
+    cost.terms = terms;
+    cost.postings += known_postings;
     return filtered(db, base, o, cost);
 }
 

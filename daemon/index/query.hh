@@ -82,9 +82,11 @@ Xapian::Query filtered_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, QueryCost &cost);
 
 /* The same for a query built by the shim (newsidx_similar's expand terms): the filters of
- * o and the node cap apply to it as to a parsed one. */
+ * o and the node cap apply to it as to a parsed one.  The shim has looked up its plain
+ * terms' frequencies already: known_postings is their sum, and counts as their cost. */
 Xapian::Query filtered_query(const Xapian::Database &db, const Xapian::Query &base,
-                             const newsidx_search_opts_t &o, QueryCost &cost);
+                             uint64_t known_postings, const newsidx_search_opts_t &o,
+                             QueryCost &cost);
 
 /* The two matches of a search, from the filtered query q: `page` as deadline_query
  * guards a search without facets, `every` always under the deadline (when it runs here),

@@ -109,9 +109,12 @@ Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
                           Xapian::Query(Xapian::Query::OP_OR, expand.begin() + core, expand.end()));
     std::vector<Xapian::Query> out{Xapian::Query(idterm)};
     for (const std::string &t : copies) out.emplace_back(t);
+    uint64_t postings = out.size(); /* an id term is in one document */
+    for (const auto &f : freq)
+        if (f.first > 1 + copies.size()) postings += f.first;
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
                       Xapian::Query(Xapian::Query::OP_OR, out.begin(), out.end()));
-    return filtered_query(db, q, o, cost);
+    return filtered_query(db, q, postings, o, cost);
 }
 
 }  // namespace
