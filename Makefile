@@ -13,6 +13,8 @@
 #                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make bench-hostile-queries  the same with clients sending the costliest queries,
 #                   writes bench/RESULTS-hostile-queries.md
+#   make bench-similar  SIMILAR's related stories against a title search (a shared
+#                   topic), writes bench/RESULTS-similar.md
 #   make bench-limits  the deadline's overshoot, PING, RSS and SIGTERM under the
 #                   costliest queries, writes bench/RESULTS-limits.md
 #   make SANITIZE=1 ...   the same with AddressSanitizer + UndefinedBehaviorSanitizer
@@ -140,7 +142,7 @@ FUZZ_COMMON := tests/fuzz/fuzz_common.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_DEFS := -Itests/fuzz -DFUZZ_SRCDIR='"$(CURDIR)"'
 
-.PHONY: all deps run test install uninstall bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-limits bench-peers clean \
+.PHONY: all deps run test install uninstall bench bench-quick bench-scale bench-reindex bench-shards bench-hostile bench-hostile-queries bench-limits bench-similar bench-peers clean \
         check-deps FORCE \
         fuzz fuzz-run fuzz-deps
 .DEFAULT_GOAL := all
@@ -485,6 +487,9 @@ bench-hostile-queries: all
 # beside them, RSS under four connections of them for a minute, SIGTERM: about 3 minutes.
 bench-limits: all
 	@python3 bench/limits.py > bench/RESULTS-limits.md.tmp && mv bench/RESULTS-limits.md.tmp bench/RESULTS-limits.md && cat bench/RESULTS-limits.md
+
+bench-similar: all
+	@python3 bench/similar.py > bench/RESULTS-similar.md.tmp && mv bench/RESULTS-similar.md.tmp bench/RESULTS-similar.md && cat bench/RESULTS-similar.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
 bench-peers:

@@ -28,6 +28,11 @@
  * -F FACETS adds facets=FACETS to every SEARCH (JSON only, whose reply is one line): each
  * reply must then carry a "facets" object (with -V: one list per facet asked for).
  *
+ * -S sends SIMILAR (JSON only) instead of SEARCH: each line of the -q file is then an
+ * article's id, and the reply has the shape of SEARCH's (plus its "terms").
+ * -R DAYS adds recency=DAYS to every SEARCH (newsd(8), RECENCY): the same replies, ranked
+ * with age.
+ *
  * -f ping sends PING instead (reply "OK pong"): the round trip through the daemon's
  * event loop with no search, the floor under every SEARCH latency on this machine.
  *
@@ -50,7 +55,8 @@
  * (bench/query.sh's poll- runs).  It costs a core per client thread: one connection only.
  *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
- *           [-f text|json|sphinxql|ping] [-F FACETS] [-L LABEL] [-V] [-u STOPFILE] [-P]
+ *           [-f text|json|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V] [-u STOPFILE]
+ *           [-P] [-S]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -112,6 +118,8 @@ static struct {
     int snippet, json, sphinxql, ping, verify, spin;
     const char *stop_file;
     const char *facets;      /* -F: the facets= value, or NULL */
+    int similar;             /* -S: SIMILAR ID instead of SEARCH QUERY */
+    long recency;            /* -R: the recency= value; 0: none */
     pthread_barrier_t start_line;
 } g;
 
@@ -208,9 +216,12 @@ static int send_request(conn_t *c)
         n = snprintf(line, sizeof line, "PING\n");
     } else {
         /* "--" ends the options, so no query is mistaken for one. */
-        n = snprintf(line, sizeof line, "SEARCH limit=%d snippet=%d format=%s%s%s -- %s\n",
-                     PAGE, g.snippet, g.json ? "json" : "text", g.facets ? " facets=" : "",
-                     g.facets ? g.facets : "", q);
+        char recency[32] = "";
+        if (g.recency) snprintf(recency, sizeof recency, " recency=%ld", g.recency);
+        n = snprintf(line, sizeof line, "%s limit=%d snippet=%d format=%s%s%s%s -- %s\n",
+                     g.similar ? "SIMILAR" : "SEARCH", PAGE, g.snippet,
+                     g.json ? "json" : "text", g.facets ? " facets=" : "",
+                     g.facets ? g.facets : "", recency, q);
         if (n < 0 || (size_t)n >= sizeof line) return -1;
     }
     c->len = c->scanned = c->line_start = c->lines = c->need = 0;
@@ -434,7 +445,7 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:L:Vu:P")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PS")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -444,18 +455,22 @@ int main(int argc, char **argv)
         case 's': g.snippet = atoi(optarg) != 0; break;
         case 'f': format = optarg; break;
         case 'F': g.facets = optarg; break;
+        case 'R': g.recency = strtol(optarg, NULL, 10); break;
         case 'L': label = optarg; break;
         case 'V': g.verify = 1; break;
         case 'u': g.stop_file = optarg; break;
         case 'P': g.spin = 1; break;
+        case 'S': g.similar = 1; break;
         default: goto usage;
         }
     }
     if (!g.addr || !qpath || conns < 1 || conns > MAX_CONNS || threads < 0 ||
-        threads > MAX_THREADS || requests < 0 ||
+        threads > MAX_THREADS || requests < 0 || g.recency < 0 ||
+        (g.recency && (g.ping || strcmp(format, "sphinxql") == 0)) ||
         (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
          strcmp(format, "sphinxql") != 0 && strcmp(format, "ping") != 0) ||
-        (g.facets && (strcmp(format, "json") != 0 || !*g.facets || strchr(g.facets, ' '))))
+        (g.facets && (strcmp(format, "json") != 0 || !*g.facets || strchr(g.facets, ' '))) ||
+        (g.similar && strcmp(format, "json") != 0))
         goto usage;
     g.json = strcmp(format, "json") == 0;
     g.sphinxql = strcmp(format, "sphinxql") == 0;
@@ -532,8 +547,8 @@ int main(int argc, char **argv)
     return failed || s.errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
-                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-F FACETS (json)] "
+                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
                     "[-L LABEL] [-V] "
-                    "[-u STOPFILE] [-P]\n");
+                    "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)]\n");
     return 2;
 }

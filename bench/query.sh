@@ -16,6 +16,10 @@
 #   - newsd throughput at 1, 8 and 32 connections, snippets off and on;
 #   - SEARCH with facets=source,topic,month (JSON, snippets on) beside the same SEARCH
 #     without facets, one connection (issue 17: at most TARGET_FACETS times its p50);
+#   - SIMILAR of the top hit of each query (JSON, snippets on) beside that SEARCH, one
+#     connection (issue 19: at most TARGET_SIMILAR times its p50);
+#   - SEARCH with recency=RECENCY_DAYS (JSON, snippets on) beside the same SEARCH without,
+#     one connection (issue 19: at most TARGET_RECENCY times its p50);
 #   - SQLite FTS5 in-process (fts5_query) at 1, 8 and 32 threads;
 #   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
 #     when Sphinx is installed (make bench-peers);
@@ -55,6 +59,12 @@ TARGET_NEWSQ_MS=3
 # the same SEARCH without.
 TARGET_FACETS=2
 FACETS=source,topic,month
+# Issue 19: SIMILAR of an article at most this many times the p50 of a plain SEARCH.
+TARGET_SIMILAR=3
+# Issue 19: a SEARCH with recency=RECENCY_DAYS at most this many times the p50 of the
+# same SEARCH without.
+TARGET_RECENCY=1.2
+RECENCY_DAYS=30
 
 if [ "$QUICK" = 1 ]; then
     QROUNDS=${BENCH_QUERY_ROUNDS:-1}
@@ -75,6 +85,7 @@ fi
 # compared next to each other (in-process, TCP and Unix of the same queries; newsd,
 # FTS5 and Sphinx at the same concurrency).
 QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1 tcp-facets-snip-1
+            tcp-similar-snip-1 tcp-recency-snip-1
             poll-tcp-snip-1 poll-unix-snip-1
             inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1 nocache-inproc-fields-1
             tcp-fields-8 tcp-fields-32 nocache-tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
@@ -232,6 +243,10 @@ query_command() {
     tcp-json-snip-*) echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -c $conns -n $n" ;;
     tcp-facets-snip-*)
         echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -F $FACETS -c $conns -n $n" ;;
+    tcp-similar-snip-*)
+        echo "$BIN/loadgen -a $TCP_ADDR -q $QTMP/similar-ids -f json -s 1 -S -c $conns -n $n" ;;
+    tcp-recency-snip-*)
+        echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -R $RECENCY_DAYS -c $conns -n $n" ;;
     tcp-* | unix-*)
         addr=$TCP_ADDR
         case $label in unix-*) addr=$UNIX_ADDR ;; esac
@@ -322,6 +337,29 @@ query_setup() {
         echo "bench: query: sphinx_count failed; see $LOGS/query-sphinx-count.out" >&2
         rm -f "$LOGS/counts-sphinx.txt"
     fi
+    # SIMILAR's articles: the top hit of each query of the log (a reader asking for the
+    # stories related to the first result), as many as the queries.
+    python3 - "$TCP_ADDR" "$QUERIES" > "$QTMP/similar-ids" <<'PY' ||
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+f = s.makefile("rb")
+queries = [q for q in open(sys.argv[2], encoding="utf-8").read().split("\n") if q]
+ids = []
+for q in queries:
+    s.sendall(("SEARCH limit=1 snippet=0 -- %s\n" % q).encode())
+    line = f.readline().decode()
+    if not line.startswith("OK"):
+        continue
+    while True:
+        line = f.readline().decode().rstrip("\n")
+        if line == "END":
+            break
+        ids.append(line.split("\t")[1])
+for i in range(len(queries)):
+    print(ids[i % len(ids)])
+PY
+        die "cannot list the articles for SIMILAR"
     QVERIFY=
     for f in "text -s 0" "text -s 1" "json -s 0 -V" "json -s 1 -V" "json -s 1 -V -F $FACETS"; do
         "$BIN/loadgen" -a "$TCP_ADDR" -q "$QUERIES" -n "$N1" -f $f -L "verify" > "$LOGS/query-verify.out" \
@@ -469,7 +507,8 @@ query_report() {
     echo
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
         -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
-        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v facets="$FACETS" "$MEDIAN_AWK"'
+        -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v t_si="$TARGET_SIMILAR" -v facets="$FACETS" \
+        -v t_re="$TARGET_RECENCY" -v recency="$RECENCY_DAYS" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
     function cmp(a, b, f, op,    r, s, x, y) {
         s = ""
@@ -505,6 +544,8 @@ query_report() {
         what["poll-unix-snip-1"] = "newsd Unix socket, snippet=1, the client polls for its reply"
         what["tcp-json-snip-1"] = "newsd TCP loopback, snippet=1, JSON"
         what["tcp-facets-snip-1"] = "newsd TCP loopback, snippet=1, JSON, facets=" facets
+        what["tcp-similar-snip-1"] = "newsd TCP loopback, snippet=1, JSON, SIMILAR of the top hit of each query"
+        what["tcp-recency-snip-1"] = "newsd TCP loopback, snippet=1, JSON, recency=" recency
         what["tcp-fields-1"] = "newsd TCP loopback, snippet=0, text"
         what["unix-fields-1"] = "newsd Unix socket, snippet=0, text"
         what["tcp-fields-8"] = "newsd TCP, 8 connections, snippet=0"
@@ -593,6 +634,12 @@ query_report() {
         x = cmp("tcp-facets-snip-1", "tcp-json-snip-1", "p50", "/")
         if (x != "") printf "- Issue 17: SEARCH with facets=%s (exact counts over every match) at one connection, p50 at most %.1fx the same SEARCH without facets (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", facets, t_fa, verdict(x <= t_fa), x, median(all["tcp-facets-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-facets-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-facets-snip-1", "tcp-json-snip-1", "took", "/")
         else print "- Issue 17: SEARCH with facets at most " t_fa "x a plain SEARCH: not measured"
+        x = cmp("tcp-similar-snip-1", "tcp-json-snip-1", "p50", "/")
+        if (x != "") printf "- Issue 19: SIMILAR of the top hit of each query at one connection, p50 at most %.1fx the SEARCH of the queries (both JSON, snippet=1, in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", t_si, verdict(x <= t_si), x, median(all["tcp-similar-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-similar-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-similar-snip-1", "tcp-json-snip-1", "took", "/")
+        else print "- Issue 19: SIMILAR at most " t_si "x a plain SEARCH: not measured"
+        x = cmp("tcp-recency-snip-1", "tcp-json-snip-1", "p50", "/")
+        if (x != "") printf "- Issue 19: SEARCH with recency=%s at one connection, p50 at most %.1fx the same SEARCH without recency (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", recency, t_re, verdict(x <= t_re), x, median(all["tcp-recency-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-recency-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-recency-snip-1", "tcp-json-snip-1", "took", "/")
+        else print "- Issue 19: SEARCH with recency at most " t_re "x a plain SEARCH: not measured"
         print ""
         print "Other figures:"
         print ""

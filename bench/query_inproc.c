@@ -10,6 +10,7 @@
  *           closest the C API comes to "ids only" (it has no ids-only page)
  *   exact   newsidx_count, the exact number of matches: the hit totals compared with
  *           the other systems' (hits= is then the sum of the exact counts)
+ *   similar newsidx_similar with snippets, each line of the log an article's id
  *
  * With -t T, T threads each open their own reader (handles are not thread-safe) and
  * run their share of the requests, starting at different places in the log so they
@@ -19,10 +20,11 @@
  * default size or -C MB (0: none).  With -w each thread first runs its share once,
  * untimed, so that its cache holds what a daemon that served these queries before would
  * hold: the state newsd is in when the bench compares the two.  -T MS sets each query's
- * deadline (0: none, as the C API allows), to measure what the deadline's guard costs.
+ * deadline (0: none, as the C API allows), to measure what the deadline's guard costs;
+ * -R DAYS ranks with recency=DAYS, to measure what the blend costs.
  *
  *   query_inproc -i INDEX -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-o COUNTS]
- *                [-w] [-C MB] [-T MS]
+ *                [-w] [-C MB] [-T MS] [-R DAYS]
  * prints one "inproc: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
  * only) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
  */
@@ -39,7 +41,7 @@
 #define MAX_THREADS 64
 #define PAGE 10
 
-typedef enum mode { MODE_SNIP, MODE_FIELDS, MODE_COUNT, MODE_EXACT } mode_t_;
+typedef enum mode { MODE_SNIP, MODE_FIELDS, MODE_COUNT, MODE_EXACT, MODE_SIMILAR } mode_t_;
 
 typedef struct worker {
     bench_thread_t b;       /* first: see bench_run_threads */
@@ -48,6 +50,7 @@ typedef struct worker {
     int warm;               /* -w: one untimed pass first */
     long cache_mb;          /* -C: document cache size, or -1 for the default */
     long timeout_ms;        /* -T: each query's deadline (0: none), or -1 for the default */
+    long recency_days;      /* -R: SEARCH recency= half-life in days (0: plain relevance) */
     uint64_t *counts;       /* -o: each request's count, in order (one thread) */
 } worker_t;
 
@@ -68,11 +71,16 @@ static void *run(void *arg)
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
     o.limit = w->mode == MODE_COUNT ? 0 : PAGE;
-    o.snippets = w->mode == MODE_SNIP;
+    o.snippets = w->mode == MODE_SNIP || w->mode == MODE_SIMILAR;
     if (w->timeout_ms >= 0) o.timeout_ms = (unsigned)w->timeout_ms;
+    o.recency_days = (unsigned)w->recency_days;
     for (size_t i = 0; w->warm && !w->b.failed && w->mode != MODE_EXACT && i < w->b.count; i++) {
         newsidx_results_t *res = NULL;
-        newsidx_search(r, w->b.log->q[(w->b.first + i) % w->b.log->n], &o, &res);
+        const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
+        if (w->mode == MODE_SIMILAR)
+            newsidx_similar(r, q, &o, &res);
+        else
+            newsidx_search(r, q, &o, &res);
         newsidx_results_destroy(res);
     }
     pthread_barrier_wait(w->b.start);
@@ -84,7 +92,8 @@ static void *run(void *arg)
             st = newsidx_count(r, q, &o, &n);
         } else {
             newsidx_results_t *res = NULL;
-            st = newsidx_search(r, q, &o, &res);
+            st = w->mode == MODE_SIMILAR ? newsidx_similar(r, q, &o, &res)
+                                         : newsidx_search(r, q, &o, &res);
             if (res) {
                 n = w->mode == MODE_COUNT ? newsidx_results_total(res)
                                           : newsidx_results_count(res);
@@ -111,8 +120,8 @@ static void *run(void *arg)
 
 static int parse_mode(const char *s, mode_t_ *m)
 {
-    static const char *const names[] = {"snip", "fields", "count", "exact"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"snip", "fields", "count", "exact", "similar"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(s, names[i]) == 0) {
             *m = (mode_t_)i;
             return 0;
@@ -123,11 +132,11 @@ static int parse_mode(const char *s, mode_t_ *m)
 int main(int argc, char **argv)
 {
     const char *index = NULL, *qpath = NULL, *mode_name = "snip", *out = NULL;
-    long threads = 1, requests = 0, cache_mb = -1, timeout_ms = -1;
+    long threads = 1, requests = 0, cache_mb = -1, timeout_ms = -1, recency_days = 0;
     int warm = 0;
     mode_t_ mode = MODE_SNIP;
     int opt;
-    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:wC:T:")) != -1) {
+    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:wC:T:R:")) != -1) {
         switch (opt) {
         case 'i': index = optarg; break;
         case 'q': qpath = optarg; break;
@@ -138,12 +147,14 @@ int main(int argc, char **argv)
         case 'w': warm = 1; break;
         case 'C': cache_mb = strtol(optarg, NULL, 10); break;
         case 'T': timeout_ms = strtol(optarg, NULL, 10); break;
+        case 'R': recency_days = strtol(optarg, NULL, 10); break;
         default: goto usage;
         }
     }
     if (!index || !qpath || parse_mode(mode_name, &mode) != 0 || threads < 1 ||
         threads > MAX_THREADS || requests < 0 || (out && threads != 1) || cache_mb < -1 ||
-        timeout_ms < -1 || timeout_ms > NEWSD_MAX_QUERY_TIMEOUT_MS)
+        timeout_ms < -1 || timeout_ms > NEWSD_MAX_QUERY_TIMEOUT_MS || recency_days < 0 ||
+        recency_days > NEWSD_MAX_RECENCY_DAYS)
         goto usage;
     querylog_t log;
     if (querylog_load(qpath, &log) != 0) return 1;
@@ -157,6 +168,7 @@ int main(int argc, char **argv)
         w[t].warm = warm;
         w[t].cache_mb = cache_mb;
         w[t].timeout_ms = timeout_ms;
+        w[t].recency_days = recency_days;
     }
     uint64_t *counts = NULL;
     if (out && !(counts = w[0].counts = calloc((size_t)requests, sizeof *counts))) {

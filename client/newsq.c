@@ -95,10 +95,13 @@ static void warn_missing(json_t *obj)
                 json_is_string(name) ? json_string_value(name) : "?");
 }
 
+/* SEARCH QUERY, or SIMILAR ID (o->cmd NQ_SIMILAR), which prints a "terms:" line, the
+ * words the daemon searched for, below the hits. */
 static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
 {
     static struct req r;
-    req_add(&r, "SEARCH format=json");
+    bool similar = o->cmd == NQ_SIMILAR;
+    req_add(&r, "%s format=json", similar ? "SIMILAR" : "SEARCH");
     if (o->limit >= 0) req_add(&r, " limit=%ld", o->limit);
     if (o->offset >= 0) req_add(&r, " offset=%ld", o->offset);
     if (o->sort) req_add(&r, " sort=%s", o->sort);
@@ -109,14 +112,18 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     if (o->partial) req_add(&r, " partial=1");
     if (o->facets) req_add(&r, " facets=%s", o->facets);
     if (o->facet_limit >= 0) req_add(&r, " facet_limit=%ld", o->facet_limit);
-    req_add(&r, " -- %s", o->query);
+    if (o->recent) req_add(&r, " recency=%ld", o->recent);
+    req_add(&r, " -- %s", similar ? o->id : o->query);
 
     json_t *obj;
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
     if (rc != 0) {
+        /* an unknown id finds nothing, as for get (code lives in obj) */
+        int status = rc == 1 && similar && strcmp(code, "not_found") == 0 ? NQ_EXIT_NOTHING
+                                                                           : NQ_EXIT_ERROR;
         json_decref(obj);
-        return NQ_EXIT_ERROR;
+        return status;
     }
     warn_missing(obj);
     long long total = json_int(obj, "total"), shown = json_int(obj, "shown");
@@ -131,6 +138,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
         bool about = !o->exact && !o->facets && shown == limit;
         print_search_footer(total, shown, o->offset > 0 ? o->offset : 0, about,
                             json_int(obj, "took_us"));
+        if (similar) print_terms(obj);
         if (o->facets) print_facets(obj);
     }
     json_decref(obj);
@@ -520,7 +528,8 @@ int main(int argc, char **argv)
     rc = net_open(&c, o.addr, o.timeout_s);
     if (rc == 0) {
         switch (o.cmd) {
-        case NQ_SEARCH: rc = cmd_search(&o, &c); break;
+        case NQ_SEARCH:
+        case NQ_SIMILAR: rc = cmd_search(&o, &c); break;
         case NQ_COUNT: rc = cmd_count(&o, &c); break;
         case NQ_GET: rc = cmd_get(&o, &c); break;
         case NQ_STATS: rc = cmd_rows(&o, &c, "STATS"); break;

@@ -25,7 +25,7 @@ enum {
     NQ_EXIT_ERROR = 2,    /* usage, connection or server error */
 };
 
-enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_REINDEX, NQ_STATUS, NQ_HELP,
+enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_REINDEX, NQ_STATUS, NQ_SIMILAR, NQ_HELP,
               NQ_VERSION };
 enum nq_color { NQ_COLOR_AUTO, NQ_COLOR_ALWAYS, NQ_COLOR_NEVER };
 
@@ -39,6 +39,7 @@ struct nq_opts {
     const char *place, *not_source, *not_topic, *not_place;  /* comma lists; NULL: none */
     const char *facets;      /* --facets: comma list of facet names; NULL: none */
     long facet_limit;        /* --facet-limit; -1: the daemon's default */
+    long recent;             /* --recent[=DAYS]: recency half-life; 0: relevance alone */
     bool exact, json, no_snippet, best_snippet;
     bool partial;         /* --partial: partial=1, missing shards named on stderr */
     enum nq_color color;
@@ -94,6 +95,8 @@ void print_init(FILE *out, enum nq_color when);
 /* Text from the daemon, with control characters made spaces (keep_newlines: body text). */
 void print_text(const char *s, size_t n, bool keep_newlines);
 void print_hit(json_t *hit);
+/* "terms: w title:w ...": the words a SIMILAR reply searched for. */
+void print_terms(json_t *obj);
 void print_search_footer(long long total, long long shown, long long offset, bool about,
                          long long took_us);
 void print_doc(json_t *doc);

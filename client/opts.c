@@ -1,7 +1,7 @@
 /*
  * opts.c: newsq's command line.  Options may come before, between or after the words;
  * "--" ends the options, so query words may start with '-'.  The first word names a
- * subcommand (get, stats, count, add, search) unless it comes after "--"; otherwise
+ * subcommand (get, stats, count, add, similar, search) unless it comes after "--"; otherwise
  * every word is part of the query.  Values that become protocol option values are
  * checked here, since a space in one would end the token on the wire.
  */
@@ -21,6 +21,9 @@ void opts_usage(FILE *f)
             "usage: newsq [options] QUERY...        search; the words form one query\n"
             "       newsq [options] count QUERY...  the exact number of matches\n"
             "       newsq [options] get ID          one article, every field, body last\n"
+            "       newsq [options] similar ID      related stories: articles like that one,\n"
+            "                                       with the words searched for (search options\n"
+            "                                       apply, but --sort and --count)\n"
             "       newsq [options] stats           the daemon's counters\n"
             "       newsq [options] add FILE|-      add JSON Lines articles (- = stdin)\n"
             "       newsq [options] reindex [PATH...]  rebuild the daemon's index from PATHs\n"
@@ -44,6 +47,8 @@ void opts_usage(FILE *f)
             "                      (time facets as a bar chart)\n"
             "      --facet-limit N values per source/topic/place facet, 1 to %d\n"
             "                      (default %d)\n"
+            "      --recent[=DAYS] rank newer articles higher: relevance plus a weight\n"
+            "                      halving every DAYS days of age, 1 to %d (default %d)\n"
             "      --count         print only the exact number of matches\n"
             "      --exact         make the total exact (default: an estimate for large sets)\n"
             "      --partial       sharded index: answer from the shards that are up, and\n"
@@ -70,7 +75,8 @@ void opts_usage(FILE *f)
             "Exit status: 0 found (or done), 1 nothing found, 2 usage, connection or server "
             "error.\n",
             NEWSD_MAX_LIMIT, NEWSD_DEFAULT_LIMIT, NEWSD_MAX_OFFSET, NEWSD_MAX_FACET_LIMIT,
-            NEWSD_DEFAULT_FACET_LIMIT, NEWSD_SOCKET_DIR_NAME,
+            NEWSD_DEFAULT_FACET_LIMIT, NEWSD_MAX_RECENCY_DAYS, NEWSQ_DEFAULT_RECENT_DAYS,
+            NEWSD_SOCKET_DIR_NAME,
             NEWSD_DEFAULT_SOCKET_NAME, NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSQ_DEFAULT_TIMEOUT_S);
 }
@@ -149,7 +155,7 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
        O_NOSNIP, O_BESTSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
        O_TOKEN, O_PARTIAL, O_PLACE, O_NOT_SOURCE, O_NOT_TOPIC, O_NOT_PLACE, O_FACETS,
-       O_FACET_LIMIT };
+       O_FACET_LIMIT, O_RECENT };
 
 static const struct {
     const char *shrt, *lng;
@@ -175,6 +181,7 @@ static const struct {
     { NULL, "--not-place", O_NOT_PLACE, true, true },
     { NULL, "--facets", O_FACETS, true, true },
     { NULL, "--facet-limit", O_FACET_LIMIT, true, true },
+    { NULL, "--recent", O_RECENT, false, true },  /* its =DAYS is optional */
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -186,7 +193,7 @@ static int find_opt(const char *arg, const char **inline_val)
         size_t ln = strlen(OPTS[i].lng);
         if (strncmp(arg, OPTS[i].lng, ln) == 0) {
             if (arg[ln] == '\0') return (int)i;
-            if (arg[ln] == '=' && OPTS[i].value) {
+            if (arg[ln] == '=' && (OPTS[i].value || OPTS[i].id == O_RECENT)) {
                 *inline_val = arg + ln + 1;
                 return (int)i;
             }
@@ -234,6 +241,12 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     case O_FACET_LIMIT:
         if (cliopt_parse_long(v, 1, NEWSD_MAX_FACET_LIMIT, &o->facet_limit) != 0)
             return range_error(name, 1, NEWSD_MAX_FACET_LIMIT);
+        break;
+    case O_RECENT:
+        o->recent = NEWSQ_DEFAULT_RECENT_DAYS;
+        if (v && cliopt_parse_long(v, 1, NEWSD_MAX_RECENCY_DAYS, &o->recent) != 0)
+            return usage_error("%s takes a half-life in days, 1 to %d, not '%s'", name,
+                               NEWSD_MAX_RECENCY_DAYS, v);
         break;
     case O_COLOR:
         if (strcmp(v, "auto") == 0) o->color = NQ_COLOR_AUTO;
@@ -372,6 +385,24 @@ static int parse_get_stats_add(struct nq_opts *o, const char *sub, const struct 
     return 0;
 }
 
+/* similar ID: a search for the articles like one, with the search options but --sort
+ * (related stories come best first) and --count. */
+static int parse_similar(struct nq_opts *o, const struct sorted_args *a)
+{
+    if (o->sort || a->count_flag)
+        return usage_error("%s does not apply to 'similar'", o->sort ? "--sort" : "--count");
+    if (o->facet_limit >= 0 && !o->facets)
+        return usage_error("--facet-limit needs --facets");
+    if (a->nwords != 2)
+        return usage_error("'similar' takes one argument, the id");
+    o->cmd = NQ_SIMILAR;
+    o->id = a->words[1];
+    for (const char *s = o->id; *s; s++)
+        if (is_ctl((unsigned char)*s) || *s == ' ')
+            return usage_error("an id for 'similar' cannot hold spaces or control characters");
+    return 0;
+}
+
 /* A search or a count: the words (after "count" or "search", if named) form the query. */
 static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_args *a)
 {
@@ -383,6 +414,10 @@ static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_a
         nrest--;
     }
     if (a->count_flag) o->cmd = NQ_COUNT;
+    if (o->cmd == NQ_COUNT && o->recent)
+        return usage_error("--recent applies to a search, not a count");
+    if (o->recent && o->sort && strcmp(o->sort, "rank") != 0)
+        return usage_error("--recent ranks by relevance and age: not with --sort %s", o->sort);
     if (o->cmd == NQ_COUNT && (o->facets || o->facet_limit >= 0))
         return usage_error("%s applies to a search, not a count",
                            o->facets ? "--facets" : "--facet-limit");
@@ -409,6 +444,8 @@ static int parse_subcommand(struct nq_opts *o, struct sorted_args *a)
         return parse_reindex_status(o, sub, a);
     if (strcmp(sub, "get") == 0 || strcmp(sub, "stats") == 0 || strcmp(sub, "add") == 0)
         return parse_get_stats_add(o, sub, a);
+    if (strcmp(sub, "similar") == 0)
+        return parse_similar(o, a);
     return parse_query(o, sub, a);
 }
 

@@ -192,6 +192,18 @@ void print_search_footer(long long total, long long shown, long long offset, boo
     fprintf(out, ", took %.3f ms\n", (double)took_us / 1000.0);
 }
 
+void print_terms(json_t *obj)
+{
+    size_t i;
+    json_t *v;
+    fputs("terms:", out);
+    json_array_foreach(json_object_get(obj, "terms"), i, v) {
+        fputc(' ', out);
+        if (json_is_string(v)) print_text(json_string_value(v), json_string_length(v), false);
+    }
+    fputc('\n', out);
+}
+
 static void print_list(json_t *arr)
 {
     size_t i;

@@ -57,6 +57,14 @@
 #define NEWSD_DEFAULT_QUERY_TIMEOUT_MS 2000
 /* Largest --query-timeout newsd accepts, in milliseconds. */
 #define NEWSD_MAX_QUERY_TIMEOUT_MS 60000
+/* Longest recency half-life a search may ask for, in days (recency=): a century. */
+#define NEWSD_MAX_RECENCY_DAYS 36500
+/* The recency weight of an article as new as the origin (halved every half-life), added
+ * to its BM25 relevance: enough to reorder near-equal matches, not to lift a weak match
+ * over a strong one (newsd(8), "RECENCY"). */
+#define NEWSD_RECENCY_WEIGHT 3.0
+/* The half-life newsq --recent asks for when it gives no number, in days. */
+#define NEWSQ_DEFAULT_RECENT_DAYS 30
 /* Values per source, topic and place facet when the caller does not say (facet_limit=). */
 #define NEWSD_DEFAULT_FACET_LIMIT 10
 /* Most values per source, topic and place facet one request may ask for. */
@@ -85,6 +93,19 @@
  * phrase or NEAR, runs without the deadline's guard: reading them takes tens of
  * milliseconds, well inside the slack a deadline allows, and the guard is not free. */
 #define NEWSD_DEADLINE_MIN_POSTINGS 1000000
+/* Expand terms of an article newsidx_similar searches with (the best by Xapian's expand
+ * weight): more find more of the article's story, and cost more postings. */
+#define NEWSD_SIMILAR_TERMS 30
+/* Of those held by other documents too, the best this many: a related story holds at
+ * least one of them, and the rest only add to its weight (fewer candidates than any of
+ * all NEWSD_SIMILAR_TERMS). */
+#define NEWSD_SIMILAR_CORE_TERMS 5
+/* Documents newsidx_similar reads to find the article's identical copies (those holding
+ * the rarest of its expand terms): past this many it stops looking. */
+#define NEWSD_SIMILAR_DUP_CHECK 32
+/* Rarest of an article's expand terms that a document must hold to be compared as its
+ * copy. */
+#define NEWSD_SIMILAR_DUP_TERMS 3
 /* Longest Xapian term in bytes (glass's hard cap); longer filter terms are cut. */
 #define NEWSD_MAX_TERM_LEN 245
 /* Times a read reopens the index and runs again when a commit moved the index under it

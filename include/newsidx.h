@@ -244,6 +244,11 @@ typedef struct newsidx_search_opts {
     int partial;            /* sharded reader: 1 answers from the shards that are up
                                (newsidx_results_missing_* says which were left out);
                                0 fails with NEWSIDX_SHARD_UNAVAILABLE instead */
+    unsigned recency_days;  /* 1..NEWSD_MAX_RECENCY_DAYS: blend relevance with age, this
+                               half-life in days (newsd(8), "RECENCY"); 0: relevance
+                               alone.  Only with sort RANK, only on local shards */
+    const char *recency_now;/* the day ages count from, "YYYY-MM-DD" or "YYYYMMDD";
+                               NULL: the newest day in the index */
 } newsidx_search_opts_t;
 
 void newsidx_search_opts_init(newsidx_search_opts_t *opts);
@@ -251,7 +256,8 @@ void newsidx_search_opts_init(newsidx_search_opts_t *opts);
 /* One hit.  Strings are never NULL ("" when absent); owned by the results. */
 typedef struct newsidx_hit {
     unsigned rank;          /* 1-based, counting the offset */
-    double score;           /* BM25 weight; 0 when sorted by date only */
+    double score;           /* BM25 weight (plus the recency weight with recency_days);
+                               0 when sorted by date only */
     const char *id;
     const char *title;
     const char *date;       /* "YYYY-MM-DDThh:mm:ssZ" or "" */
@@ -272,6 +278,25 @@ typedef struct newsidx_results newsidx_results_t;
  */
 newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
                                 const newsidx_search_opts_t *opts, newsidx_results_t **out);
+
+/*
+ * Related stories: the documents most like the one with this id, by Xapian's relevance
+ * feedback (the document as the relevance set, its NEWSD_SIMILAR_TERMS best expand terms
+ * ORed as the query).  The terms are words of its body and title, never filter terms,
+ * stems or numbers; newsidx_results_term gives them.  The document itself and the
+ * documents whose title and body equal its own (identical copies) are left out.  opts
+ * and the result set are as for newsidx_search (opts.sort included), with its statuses,
+ * plus NEWSIDX_NOT_FOUND when no document has the id and NEWSIDX_BAD_ARGUMENT for an
+ * empty or over-long id.  A sharded reader answers as one index would.
+ */
+newsidx_status_t newsidx_similar(newsidx_reader_t *reader, const char *id,
+                                 const newsidx_search_opts_t *opts, newsidx_results_t **out);
+
+/* The terms newsidx_similar searched with, best first, as the query syntax writes them
+ * ("word", "title:word"), and the i-th (0-based; NULL when out of range); 0 for the
+ * results of newsidx_search.  Owned by the results. */
+size_t newsidx_results_term_count(const newsidx_results_t *results);
+const char *newsidx_results_term(const newsidx_results_t *results, size_t i);
 
 /* Number of matching documents: an estimate unless opts.exact_total was set
  * (newsidx_results_total_exact says which). */

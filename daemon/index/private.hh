@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -207,6 +209,15 @@ struct Shard {
     std::string error;                  /* down: why */
 };
 
+/* The day number (days since 1970-01-01) of each document of one database, by docid,
+ * at one revision of it (recency.cc). */
+struct DayTable {
+    Xapian::rev revision = 0;
+    std::vector<int32_t> day;
+    Xapian::doccount with_day = 0;      /* documents that have a day */
+};
+using DayTables = std::map<std::string, DayTable>; /* by database UUID */
+
 struct HitStrings {
     unsigned rank;
     double score;
@@ -228,6 +239,7 @@ struct newsidx_reader {
     unsigned timeout_ms = 0;
     std::vector<std::string> missing;   /* shards the last partial count/search left out */
     std::string failed_shard;           /* named by the last NEWSIDX_SHARD_UNAVAILABLE */
+    std::shared_ptr<const shim::DayTables> day_tables; /* recency's, built on first use */
 };
 
 struct newsidx_writer {
@@ -245,6 +257,7 @@ struct newsidx_results {
     uint64_t total = 0;
     int exact = 0;
     std::vector<std::string> missing;   /* shards left out (opts.partial) */
+    std::vector<std::string> terms;     /* newsidx_similar: the query's terms, as typed */
     std::vector<shim::HitStrings> store;
     std::vector<newsidx_hit_t> hits; /* points into store, built once store is final */
     /* the facets asked for (facets.hh), and the C view of them, built as hits are */

@@ -160,11 +160,10 @@ Xapian::Query filter_list(const Xapian::Database &db, const char *list, const ch
     return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
-/* The parsed query with the filters of opts applied, and what it may cost. */
-Xapian::Query build_query(const Xapian::Database &db, const char *query,
-                          const newsidx_search_opts_t &o, QueryCost &cost)
+/* q with the filters of opts applied; their cost added to cost. */
+Xapian::Query filtered(const Xapian::Database &db, Xapian::Query q, const newsidx_search_opts_t &o,
+                       QueryCost &cost)
 {
-    Xapian::Query q = parse_query(db, query, cost);
     std::string since, until;
     if (o.since) since = parse_day_opt(o.since, "since must be a day, YYYY-MM-DD or YYYYMMDD");
     if (o.until) until = parse_day_opt(o.until, "until must be a day, YYYY-MM-DD or YYYYMMDD");
@@ -328,6 +327,7 @@ bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const Quer
     if (c.positional) return true;
     uint64_t bound = c.postings + c.terms * db.get_doccount();
     if (bound < NEWSD_DEADLINE_MIN_POSTINGS) return false;
+    if (c.terms == 0) return true; /* every posting is counted in c.postings */
     return c.postings + term_postings(db, q) >= NEWSD_DEADLINE_MIN_POSTINGS;
 }
 
@@ -343,11 +343,28 @@ Xapian::Query guarded(const Xapian::Query &q, Deadline &d)
 
 }  // namespace
 
+Xapian::Query filtered_query(const Xapian::Database &db, const char *query,
+                             const newsidx_search_opts_t &o, QueryCost &cost)
+{
+    return filtered(db, parse_query(db, query, cost), o, cost);
+}
+
+Xapian::Query filtered_query(const Xapian::Database &db, const Xapian::Query &base,
+                             uint64_t known_postings, const newsidx_search_opts_t &o,
+                             QueryCost &cost)
+{
+    uint64_t terms = cost.terms;
+    add_cost(db, base, cost);
+    cost.terms = terms;
+    cost.postings += known_postings;
+    return filtered(db, base, o, cost);
+}
+
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d)
 {
     QueryCost cost;
-    Xapian::Query q = build_query(db, query, o, cost);
+    Xapian::Query q = filtered_query(db, query, o, cost);
     if (d.at == Clock::time_point::max() || !local) return q;
     /* A faceted match reads every match, and its counts must not be short: it always
      * runs under the guard. */
@@ -355,12 +372,9 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
     return guarded(q, d);
 }
 
-void deadline_queries(const Xapian::Database &db, const char *query,
-                      const newsidx_search_opts_t &o, bool local, Deadline &d,
-                      Xapian::Query &page, Xapian::Query &every)
+void guard_queries(const Xapian::Database &db, const Xapian::Query &q, const QueryCost &cost,
+                   bool local, Deadline &d, Xapian::Query &page, Xapian::Query &every)
 {
-    QueryCost cost;
-    Xapian::Query q = build_query(db, query, o, cost);
     page = every = q;
     if (d.at == Clock::time_point::max() || !local) return;
     every = guarded(q, d);

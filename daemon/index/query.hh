@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #pragma GCC visibility push(hidden)
 
@@ -75,12 +76,38 @@ Deadline deadline_of(const newsidx_search_opts_t &o);
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d);
 
-/* The query of deadline_query parsed once for the two matches of a faceted search:
- * `page` as for a search without facets, `every` always under the deadline (when it
- * runs here), for the match that counts every match. */
-void deadline_queries(const Xapian::Database &db, const char *query,
-                      const newsidx_search_opts_t &o, bool local, Deadline &d,
-                      Xapian::Query &page, Xapian::Query &every);
+/* The query string parsed (its cost in cost, checked against the caps) with the filters
+ * of o applied: what deadline_query guards. */
+Xapian::Query filtered_query(const Xapian::Database &db, const char *query,
+                             const newsidx_search_opts_t &o, QueryCost &cost);
+
+/* The same for a query built by the shim (newsidx_similar's expand terms): the filters of
+ * o and the node cap apply to it as to a parsed one.  The shim has looked up its plain
+ * terms' frequencies already: known_postings is their sum, and counts as their cost. */
+Xapian::Query filtered_query(const Xapian::Database &db, const Xapian::Query &base,
+                             uint64_t known_postings, const newsidx_search_opts_t &o,
+                             QueryCost &cost);
+
+/* The two matches of a search, from the filtered query q: `page` as deadline_query
+ * guards a search without facets, `every` always under the deadline (when it runs here),
+ * for the match that counts every match. */
+void guard_queries(const Xapian::Database &db, const Xapian::Query &q, const QueryCost &cost,
+                   bool local, Deadline &d, Xapian::Query &page, Xapian::Query &every);
+
+/* Whether every database of r runs its match here (no remote shard is up). */
+bool all_local(const newsidx_reader_t *r);
+
+/* What a search-shaped call matches, built afresh for each try (a retry after the index
+ * moved, a shard that failed), filtered but not guarded, its cost in cost: it may keep
+ * what it learns (the terms) in the results. */
+using QueryMaker = std::function<Xapian::Query(newsidx_reader_t *r, const newsidx_search_opts_t &o,
+                                               newsidx_results_t &res, QueryCost &cost)>;
+
+/* The body of newsidx_search (search.cc) for any query make builds: the options checked,
+ * the matches run (with retries and shards), its page of hits, snippets and facets; the
+ * statuses and ownership of newsidx_search. */
+newsidx_status_t run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,
+                             newsidx_results_t **out, const QueryMaker &make);
 
 }  // namespace shim
 

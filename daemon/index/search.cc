@@ -1,8 +1,9 @@
 /*
- * search.cc: search and count over a reader (plain or sharded): the ranked match, its
- * page of hits copied out of Xapian (through the document cache), snippets, facets (an
- * unranked second match over every match), and the accessors of a result set.  Each extern "C" body is one try block ending in
- * NEWSIDX_CATCH (private.hh).
+ * search.cc: search and count over a reader (plain or sharded): the ranked match of any
+ * query a QueryMaker builds (a search's, newsidx_similar's), its page of hits copied out
+ * of Xapian (through the document cache), snippets, facets (an unranked second match
+ * over every match), and the accessors of a result set.  Each extern "C" body is one try
+ * block ending in NEWSIDX_CATCH (private.hh).
  */
 #include "private.hh"
 
@@ -15,6 +16,7 @@
 
 #include "facets.hh"
 #include "query.hh"
+#include "recency.hh"
 
 using namespace shim;
 
@@ -34,24 +36,16 @@ unsigned snippet_flags(int mode)
 
 const char *const SNIPPET_OMIT = "...";
 
-/* Whether every database of r runs its match here (no remote shard is up). */
-bool all_local(const newsidx_reader_t *r)
-{
-    for (size_t pos = 0; pos < r->up.size(); pos++)
-        if (r->shards[r->up[pos]].remote) return false;
-    return true;
-}
-
-void run_search(newsidx_reader_t *r, const char *query, const newsidx_search_opts_t &o,
+void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_search_opts_t &o,
                 newsidx_results &res, Deadline &dl)
 {
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
-    Xapian::Query page_query, every_query;
-    if (o.facets)
-        deadline_queries(db, query, o, all_local(r), dl, page_query, every_query);
-    else
-        page_query = deadline_query(db, query, o, all_local(r), dl);
+    QueryCost cost;
+    Xapian::Query q = make(r, o, res, cost), page_query, every_query;
+    guard_queries(db, q, cost, all_local(r), dl, page_query, every_query);
+    /* Recency only reorders the page: the counting match sees the query alone. */
+    page_query = with_recency(r, page_query, o, all_local(r));
     for (FacetList &f : res.facet_store) f.clear();
     res.store.clear();
     res.hits.clear();
@@ -151,12 +145,28 @@ void check_page(const newsidx_search_opts_t &o)
     if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
     check_facets(o);
+    check_recency(o);
 }
 
 }  // namespace
 
+bool shim::all_local(const newsidx_reader_t *r)
+{
+    for (size_t pos = 0; pos < r->up.size(); pos++)
+        if (r->shards[r->up[pos]].remote) return false;
+    return true;
+}
+
 newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
                                 const newsidx_search_opts_t *opts, newsidx_results_t **out)
+{
+    return run_results(reader, opts, out,
+                       [query](newsidx_reader_t *r, const newsidx_search_opts_t &o, newsidx_results &,
+                               QueryCost &cost) { return filtered_query(r->db, query, o, cost); });
+}
+
+newsidx_status_t shim::run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,
+                                   newsidx_results_t **out, const QueryMaker &make)
 {
     if (!out) return NEWSIDX_BAD_ARGUMENT;
     *out = nullptr;
@@ -171,7 +181,7 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
         check_page(o);
         res = new newsidx_results_t;
         Deadline dl = deadline_of(o);
-        sharded(r, o.partial != 0, [&] { run_search(r, query, o, *res, dl); });
+        sharded(r, o.partial != 0, [&] { run_search(r, make, o, *res, dl); });
         res->missing = r->missing;
         /* A search cut by its deadline (here, or by the time limit on a remote shard)
          * is reported as timed out, with what it found. */

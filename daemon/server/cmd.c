@@ -144,6 +144,12 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
         snprintf(msg, msglen, "limit must be a number from 0 to %d", NEWSD_MAX_LIMIT);
         return -1;
     }
+    /* The range and the sort it goes with are the index's to check. */
+    if ((v = proto_option(req, "recency")) && parse_uint(v, &opts->recency_days)) {
+        snprintf(msg, msglen, "recency must be a number of days from 0 to %d",
+                 NEWSD_MAX_RECENCY_DAYS);
+        return -1;
+    }
     if ((v = proto_option(req, "offset")) && parse_uint(v, &opts->offset)) {
         snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
         return -1;
@@ -284,7 +290,7 @@ static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, reply_forma
 
 /* ---- dispatch ---- */
 
-/* Runs a command whose reply has no fixed bound (SEARCH, GET) into a buffer of its own, so
+/* Runs a command whose reply has no fixed bound (SEARCH, SIMILAR, GET) into a buffer of its own, so
  * that a reply longer than --max-reply-bytes is replaced by ERR reply_too_large before any
  * of it is sent. */
 static void capped(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
@@ -360,6 +366,7 @@ cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
     case PROTO_CMD_SEARCH: capped(ctx, &req, f, cmd_search); break;
     case PROTO_CMD_COUNT: cmd_count(ctx, &req, f); break;
     case PROTO_CMD_GET: capped(ctx, &req, f, cmd_get); break;
+    case PROTO_CMD_SIMILAR: capped(ctx, &req, f, cmd_similar); break;
     case PROTO_CMD_ADD:
     case PROTO_CMD_DELETE: return cmd_write(ctx, &req, f);
     case PROTO_CMD_STATS: cmd_stats(ctx, f); break;

@@ -142,6 +142,7 @@ void cmd_stats(cmd_ctx_t *ctx, reply_format_t f)
         { "requests", atomic_load(&s->requests) },
         { "searches", atomic_load(&s->searches) },
         { "facet_searches", atomic_load(&s->facet_searches) },
+        { "similar_searches", atomic_load(&s->similar_searches) },
         { "writes", atomic_load(&s->writes) },
         { "commits", atomic_load(&s->commits) },
         { "errors", atomic_load(&s->errors) },

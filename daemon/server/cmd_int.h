@@ -17,6 +17,17 @@
 void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
 void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
 void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
+/* The reply of a search-shaped read: OK total= shown= took_us=, then what extra (if not
+ * NULL) adds, then the hits, the facets asked for and the missing shards. */
+void cmd_results_reply(cmd_ctx_t *ctx, reply_format_t f, const newsidx_results_t *res,
+                       const newsidx_search_opts_t *opts, uint64_t took,
+                       void (*extra)(reply_t *, const newsidx_results_t *));
+/* The reply to a read the index refused: a shard that is down, or the index's status. */
+void cmd_read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
+                    newsidx_status_t st);
+
+/* related stories: cmd_similar.c */
+void cmd_similar(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
 
 /* writes: cmd_write.c (the reply is cmd_write_reply, in cmd.h) */
 cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);

@@ -28,6 +28,7 @@ static char *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req, reply_for
     char msg[256];
     newsidx_search_opts_init(opts);
     opts->timeout_ms = srv->cfg.query_timeout_ms;
+    opts->recency_now = srv->cfg.recency_now;
     if (cmd_search_options(req, opts, msg, sizeof msg) != 0) {
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
         return NULL;
@@ -157,9 +158,8 @@ static void put_facets(reply_t *r, const newsidx_results_t *res, unsigned facets
     reply_end_list(r);
 }
 
-/* The reply to a read the index refused: a shard that is down, or the index's status. */
-static void read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
-                       newsidx_status_t st)
+void cmd_read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
+                    newsidx_status_t st)
 {
     if (st == NEWSIDX_SHARD_UNAVAILABLE)
         cmd_shard_error(ctx, f, reader);
@@ -186,26 +186,35 @@ void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     worker_cache_published(ctx->worker);
     if (st != NEWSIDX_OK) {
         newsidx_results_destroy(res);
-        read_error(ctx, f, reader, st);
+        cmd_read_error(ctx, f, reader, st);
         return;
     }
     record_latency(srv, took);
+    cmd_results_reply(ctx, f, res, &opts, took, NULL);
+    newsidx_results_destroy(res);
+}
+
+void cmd_results_reply(cmd_ctx_t *ctx, reply_format_t f, const newsidx_results_t *res,
+                       const newsidx_search_opts_t *opts, uint64_t took,
+                       void (*extra)(reply_t *, const newsidx_results_t *))
+{
     size_t n = newsidx_results_count(res);
     reply_t r;
     reply_begin(&r, ctx->out, f, "ok");
     reply_kv_uint(&r, "total", newsidx_results_total(res));
     reply_kv_uint(&r, "shown", n);
     reply_kv_uint(&r, "took_us", took);
+    if (extra)
+        extra(&r, res);
     reply_key(&r, "hits");
     reply_begin_list(&r);
     for (size_t i = 0; i < n; i++)
-        put_hit(&r, newsidx_results_hit(res, i), opts.snippets != NEWSIDX_SNIPPET_NONE);
+        put_hit(&r, newsidx_results_hit(res, i), opts->snippets != NEWSIDX_SNIPPET_NONE);
     reply_end_list(&r);
-    if (opts.facets)
-        put_facets(&r, res, opts.facets);
-    put_missing(&r, opts.partial, newsidx_results_missing_count(res), results_missing, res);
+    if (opts->facets)
+        put_facets(&r, res, opts->facets);
+    put_missing(&r, opts->partial, newsidx_results_missing_count(res), results_missing, res);
     reply_end(&r);
-    newsidx_results_destroy(res);
 }
 
 void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
@@ -222,7 +231,7 @@ void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     free(query);
     atomic_fetch_add(&srv->stats.searches, 1);
     if (st != NEWSIDX_OK) {
-        read_error(ctx, f, reader, st);
+        cmd_read_error(ctx, f, reader, st);
         return;
     }
     reply_t r;
@@ -260,7 +269,7 @@ void cmd_get(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
         return;
     }
     if (st != NEWSIDX_OK) {
-        read_error(ctx, f, reader, st);
+        cmd_read_error(ctx, f, reader, st);
         return;
     }
     reply_t r;

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "cliopt.h"
 #include "config.h"
+#include "day.h"
 #include "log.h"
 #include "newsd_limits.h"
 #include "newsidx.h"
@@ -42,7 +43,7 @@ static void usage(FILE *f)
             "             [--config FILE | --no-config] [--check-config]\n"
             "             [--shard-timeout MS] [--log-level L]\n"
             "             [--max-connections N] [--idle-timeout SECONDS] [--query-timeout MS]\n"
-            "             [--max-reply-bytes N]\n"
+            "             [--max-reply-bytes N] [--recency-now DAY]\n"
             "             [--busy-poll-us US] [--doc-cache-mb MB]\n"
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--corpus-root DIR]...\n"
@@ -70,6 +71,8 @@ static void usage(FILE *f)
             "      --query-timeout MS   milliseconds a match (SEARCH, COUNT) may run, 1 to %d\n"
             "                           (default %d)\n"
             "      --max-reply-bytes N  the longest reply, %u to %u (default %u)\n"
+            "      --recency-now DAY    the day SEARCH recency= counts ages from, YYYY-MM-DD\n"
+            "                           (default: the newest article's day in the index)\n"
             "      --busy-poll-us US    the longest a worker polls for input before sleeping,\n"
             "                           adapting below it; 0 to %d, 0: never (default %d)\n"
             "      --doc-cache-mb MB    memory each worker keeps for the stored fields of\n"
@@ -163,7 +166,7 @@ static int ranged(const char *name, const char *unit, const char *arg, long lo, 
 enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
        OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
        OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY, OPT_CORPUS_ROOT, OPT_NO_CONFIG,
-       OPT_CHECK_CONFIG, OPT_LOG, OPT_PIDFILE };
+       OPT_CHECK_CONFIG, OPT_LOG, OPT_PIDFILE, OPT_RECENCY_NOW };
 
 /* The options; every one that takes a value, but --config, is also a key of the
  * configuration file. */
@@ -178,6 +181,7 @@ static const struct option longopts[] = {
     { "idle-timeout", required_argument, NULL, OPT_IDLE },
     { "query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT },
     { "max-reply-bytes", required_argument, NULL, OPT_MAX_REPLY },
+    { "recency-now", required_argument, NULL, OPT_RECENCY_NOW },
     { "indexer", required_argument, NULL, OPT_INDEXER },
     { "reindex-jobs", required_argument, NULL, OPT_REINDEX_JOBS },
     { "reindex-nice", required_argument, NULL, OPT_REINDEX_NICE },
@@ -323,6 +327,13 @@ static int apply_option(int c, const char *arg, server_config_t *cfg, cmdline_t 
             return bad(msg, len, "--log needs a path");
         cl->log_path = arg;
         return 0;
+    case OPT_RECENCY_NOW: {
+        char day[9];
+        if (day_parse(arg, strlen(arg), day) != 0)
+            return bad(msg, len, "--recency-now takes a day, YYYY-MM-DD, not '%s'", arg);
+        cfg->recency_now = arg;
+        return 0;
+    }
     case OPT_PIDFILE:
         if (!*arg)
             return bad(msg, len, "--pidfile needs a path");

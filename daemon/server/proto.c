@@ -16,11 +16,16 @@ static const char *const search_opts[] = { "limit", "offset", "snippet", "sort",
                                            "until", "source", "topic", "place",
                                            "not_source", "not_topic", "not_place", "facets",
                                            "facet_limit", "exact", "partial", "format",
-                                           NULL };
+                                           "recency", NULL };
 /* No facets on COUNT: they are a SEARCH option (limit=0 facets=... counts and facets). */
 static const char *const count_opts[] = { "since", "until", "source", "topic", "place",
                                           "not_source", "not_topic", "not_place", "partial",
                                           "format", NULL };
+/* SEARCH's options but sort: related stories come best first. */
+static const char *const similar_opts[] = { "limit", "offset", "snippet", "since", "until",
+                                            "source", "topic", "place", "not_source",
+                                            "not_topic", "not_place", "facets", "facet_limit",
+                                            "exact", "partial", "format", NULL };
 static const char *const format_only[] = { "format", NULL };
 static const char *const no_opts[] = { NULL };
 static const char *const reindex_opts[] = { "cancel", "format", NULL };
@@ -29,11 +34,15 @@ static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, 0, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
       "source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. "
-      "facets=F,.. facet_limit=N exact=0|1 partial=0|1 "
+      "facets=F,.. facet_limit=N exact=0|1 partial=0|1 recency=DAYS "
       "format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, 0, count_opts,
       "COUNT [since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. "
       "not_topic=T,.. not_place=P,.. partial=0|1 format=F] QUERY" },
+    { "SIMILAR", PROTO_CMD_SIMILAR, PROTO_ARG_REQUIRED, 0, similar_opts,
+      "SIMILAR [limit=N offset=N snippet=0|1|best since=DAY until=DAY source=S,.. topic=T,.. "
+      "place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N "
+      "exact=0|1 partial=0|1 format=F] ID" },
     { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, 0, format_only, "GET [format=F] ID" },
     { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE | PROTO_QUEUED, format_only,
       "ADD [format=F] {\"id\":..,\"title\":..,\"body\":..,\"date\":..,\"source\":..}" },

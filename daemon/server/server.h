@@ -42,6 +42,8 @@ typedef struct server_config {
     unsigned idle_timeout_s;
     unsigned query_timeout_ms;     /* a match past this is cut short: ERR timeout */
     size_t max_reply_bytes;        /* a longer reply is ERR reply_too_large instead */
+    const char *recency_now;       /* the day SEARCH recency= counts ages from (NULL:
+                                      the newest in the index) */
     unsigned busy_poll_us;         /* a worker polls this long for more input before it
                                       sleeps (0: it sleeps at once) */
     unsigned doc_cache_mb;         /* each worker's reader keeps this many MiB of hits'
@@ -71,6 +73,7 @@ typedef struct server_stats {
     atomic_uint_fast64_t requests;
     atomic_uint_fast64_t searches;
     atomic_uint_fast64_t facet_searches;   /* of the searches, SEARCHes with facets= */
+    atomic_uint_fast64_t similar_searches; /* SIMILAR requests (not in searches) */
     atomic_uint_fast64_t writes;
     atomic_uint_fast64_t commits;
     atomic_uint_fast64_t errors;

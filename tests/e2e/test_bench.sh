@@ -98,6 +98,9 @@ check "-C below 0 refused" [ $? = 2 ]
 "$T/query_inproc" -i "$T/idx" -q "$T/q1" -C 70000 > /dev/null 2> "$T/err"
 check "-C over the C API's limit: a failure" [ $? = 1 ]
 check "-C over the C API's limit: named" contains "$T/err" "document cache over"
+check "query_inproc -R 30: the same hits" [ "$(hits_qi -R 30)" = "$h" ]
+"$T/query_inproc" -i "$T/idx" -q "$T/q1" -R 36501 > /dev/null 2>&1
+check "-R over NEWSD_MAX_RECENCY_DAYS refused" [ $? = 2 ]
 
 # xapian_shards (bench/shards.sh's figures): the same hits over one index and over its
 # shards, in every mode; usage errors; a shard that cannot be reached is a failure.

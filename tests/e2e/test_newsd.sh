@@ -176,16 +176,16 @@ expect "GET json" "$TCP" 'GET format=json wire-1
 ' '{"status":"ok","doc":{"id":"wire-1","title":"Wheat prices fall in Chicago","date":"2020-05-01T14:00:00Z","source":"wire","url":"https://example.org/wire-1","topics":["grain","markets"],"places":["usa"],"body":"Wheat futures fell sharply on the Chicago exchange as rains improved the harvest outlook."}}
 '
 printf 'HELP\nHELP format=json\n' | "$NC" "$TCP" >"$T/got"
-check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=13" ]
-check "HELP: every command" [ "$(sed -n '2,14p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS AUTH " ]
-check "HELP: END" [ "$(sed -n 15p "$T/got")" = "END" ]
+check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=14" ]
+check "HELP: every command" [ "$(sed -n '2,15p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT SIMILAR GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS AUTH " ]
+check "HELP: END" [ "$(sed -n 16p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
-check "STATS: names" [ "$(sed -n '2,21p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
+check "STATS: names" [ "$(sed -n '2,22p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches similar_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
 check "STATS: documents" grep -q "^documents${TAB}6\$" "$T/got"
 check "STATS: workers" grep -q "^workers${TAB}2\$" "$T/got"
 check "STATS: one connection (this one)" grep -q "^connections${TAB}1\$" "$T/got"
-check "STATS: END" [ "$(sed -n 22p "$T/got")" = "END" ]
+check "STATS: END" [ "$(sed -n 23p "$T/got")" = "END" ]
 check "STATS json" grep -q '^{"status":"ok","documents":6,"index_bytes":[1-9]' "$T/got"
 expect "FORMAT switches the connection" "$TCP" 'FORMAT json
 PING
@@ -239,8 +239,8 @@ SEARCH $LONGQ
 SEARCH format=json AND
 PING
 " "${AUTHOK}ERR unknown_command unknown command 'FROB' (send HELP)
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 format=text|json] QUERY
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 recency=DAYS format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 recency=DAYS format=text|json] QUERY
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request offset must be a number from 0 to 10000
@@ -609,6 +609,11 @@ FDP=$!; PIDS="$PIDS $FDP"
 wait_for "${START_DEADLINE:-60}" grep -qs '^newsd: ready' "$T/fd.log"
 TCP=$(sed -n 's/^newsd: ready listen=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/fd.log")
 check "a low descriptor limit is reported at start" grep -q 'event=fd_limit open_files=60 wanted=1064' "$T/fd.log"
+# A first pass of every request while descriptors are plenty: UBSan's vptr check proves a
+# new type's vtable readable through a pipe(2), which fails once the descriptors are gone
+# and reads as a false "invalid vptr"; checked once, a type stays in its cache.
+"$NC" -t 60 -L 2,12 "$TCP" "$T/load" >"$T/got"
+check "descriptor-starved daemon: a first pass answered" [ "$(cat "$T/got")" = "load ok=24 bad=0" ]
 "$NC" -t 60 -L 100,5 "$TCP" "$T/load" >"$T/got"
 check "100 clients against 60 descriptors: every reply right" [ "$(cat "$T/got")" = "load ok=500 bad=0" ]
 stop "$FDP"

@@ -171,6 +171,15 @@ check "newsd over 3 local shards answers as the one index" cmp -s "$T/r.full" "$
 ask "$FULL" "SEARCH format=json limit=5 snippet=1 sort=date oil" | jq -c '[.hits[] | {id, snippet}]' >"$T/d.full"
 ask "$REMOTE" "SEARCH format=json limit=5 snippet=1 sort=date oil" | jq -c '[.hits[] | {id, snippet}]' >"$T/d.remote"
 check "sort=date and snippets over remote shards: as the one index" cmp -s "$T/d.full" "$T/d.remote"
+# recency= (newsd(8), RECENCY): local shards rank and score as the one index; remote
+# shards cannot run its weighting, a bad_request that names them.
+sed -n '1,30p' "$T/queries" | sed 's/^/SEARCH format=json limit=20 exact=1 snippet=0 recency=30 /' >"$T/rrequests"
+"$NC" -t 60 "$FULL" <"$T/rrequests" | norm >"$T/rr.full"
+"$NC" -t 60 "$LOCAL" <"$T/rrequests" | norm >"$T/rr.local"
+check "recency=: 30 answers, with hits" [ "$(wc -l <"$T/rr.full")" -eq 30 -a "$(grep -o '"id"' "$T/rr.full" | wc -l)" -gt 100 ]
+check "recency= over 3 local shards: as the one index" cmp -s "$T/rr.full" "$T/rr.local"
+check "recency= with remote shards: bad_request" [ "$(ask "$REMOTE" "SEARCH recency=30 oil")" = \
+    "ERR bad_request recency needs every shard local: a remote shard (xapian-tcpsrv) cannot run its weighting" ]
 ask "$FULL" "COUNT oil" "COUNT topic=crude oil OR gas" >"$T/c.full"
 ask "$REMOTE" "COUNT oil" "COUNT topic=crude oil OR gas" >"$T/c.remote"
 check "COUNT over remote shards: as the one index" cmp -s "$T/c.full" "$T/c.remote"

@@ -62,6 +62,13 @@ static void test_commands(void)
     CHECK_INT(r.command->cmd, PROTO_CMD_STATUS);
     CHECK_INT(parse("STATUS now", &r), PROTO_BAD_REQUEST);
     CHECK_STR(err, "STATUS takes no argument");
+    CHECK_INT(parse("SIMILAR limit=3 topic=crude reuters-5", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_SIMILAR);
+    CHECK(r.arg_len == 9 && memcmp(r.arg, "reuters-5", 9) == 0);
+    CHECK_STR(proto_option(&r, "topic"), "crude");
+    CHECK_INT(parse("SIMILAR sort=date reuters-5", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'sort' for SIMILAR");
+    CHECK_INT(parse("SIMILAR", &r), PROTO_BAD_REQUEST);
     size_t n;
     const proto_command_t *t = proto_commands(&n);
     CHECK_INT(n, PROTO_CMD_COUNT_OF);
