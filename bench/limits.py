@@ -22,9 +22,10 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
+
+from newsdproc import die, start
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "bench", "work", "limits")
@@ -36,25 +37,6 @@ PHRASES = " OR ".join(['"the of the said mln"'] * 75)
 WORST = ["COUNT " + PHRASES, "SEARCH sort=date limit=100 snippet=0 a* OR b*"]
 
 
-def die(msg):
-    sys.stderr.write("bench/limits.py: %s\n" % msg)
-    sys.exit(1)
-
-
-def start(index, timeout_ms):
-    log = open(os.path.join(WORK, "newsd-%d.log" % timeout_ms), "w+")
-    p = subprocess.Popen([os.path.join(ROOT, "bin", "newsd"), "--index", index, "--listen",
-                          "127.0.0.1:0", "--workers", "2", "--query-timeout", str(timeout_ms)],
-                         stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        log.seek(0)
-        for line in log:
-            if line.startswith("newsd: ready listen="):
-                host, port = line.split()[2].split("=", 1)[1].rsplit(":", 1)
-                return p, (host, int(port))
-        time.sleep(0.05)
-    die("newsd did not start")
 
 
 def read_reply(s):
@@ -171,7 +153,8 @@ def main():
             "slowest reply (ms) |", "| --- | --- | --- | --- | --- |"]
     queries = [hostile_query(rng) for _ in range(QUERIES)] + WORST * 25
     for timeout_ms in (50, 200):
-        p, addr = start(index, timeout_ms)
+        p, addr = start(index, os.path.join(WORK, "newsd-%d.log" % timeout_ms), "--workers", "2",
+                        "--query-timeout", str(timeout_ms))
         over, slowest, timed_out = [], 0.0, 0
         for q in queries:
             took, first = ask(addr, q)
@@ -190,7 +173,8 @@ def main():
     out.append("")
 
     # PING beside the costliest queries, memory, SIGTERM: at the default deadline.
-    p, addr = start(index, 2000)
+    p, addr = start(index, os.path.join(WORK, "newsd-2000.log"), "--workers", "2",
+                    "--query-timeout", "2000")
     pings = [ask(addr, "PING")[0] * 1000 for _ in range(20)]
     h = Hammer(addr, 2)
     time.sleep(1)

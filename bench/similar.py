@@ -14,8 +14,9 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
+
+from newsdproc import die, start
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "bench", "work", "similar")
@@ -23,24 +24,6 @@ ARTICLES = int(os.environ.get("BENCH_SIMILAR_ARTICLES", "50"))
 TOP = 5
 
 
-def die(msg):
-    sys.stderr.write("bench/similar.py: %s\n" % msg)
-    sys.exit(1)
-
-
-def start(index):
-    log = open(os.path.join(WORK, "newsd.log"), "w+")
-    p = subprocess.Popen([os.path.join(ROOT, "bin", "newsd"), "--index", index, "--listen",
-                          "127.0.0.1:0", "--workers", "1"], stderr=log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        log.seek(0)
-        for line in log:
-            if line.startswith("newsd: ready listen="):
-                host, port = line.split()[2].split("=", 1)[1].rsplit(":", 1)
-                return p, (host, int(port))
-        time.sleep(0.05)
-    die("newsd did not start")
 
 
 class Conn:
@@ -62,7 +45,7 @@ def main():
     subprocess.run([os.path.join(ROOT, "bin", "newsindex"), "--index", index, "--jobs", "2",
                     os.path.join(ROOT, "corpus", "reuters21578")], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    p, addr = start(index)
+    p, addr = start(index, os.path.join(WORK, "newsd.log"), "--workers", "1")
     try:
         c = Conn(addr)
         topics = {}
