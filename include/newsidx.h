@@ -244,6 +244,7 @@ typedef struct newsidx_search_opts {
     int partial;            /* sharded reader: 1 answers from the shards that are up
                                (newsidx_results_missing_* says which were left out);
                                0 fails with NEWSIDX_SHARD_UNAVAILABLE instead */
+    int explain;            /* 1: explain the query and each hit (see "Explain"); 0 or 1 */
 } newsidx_search_opts_t;
 
 void newsidx_search_opts_init(newsidx_search_opts_t *opts);
@@ -293,6 +294,41 @@ typedef struct newsidx_facet_value {
 size_t newsidx_results_facet_size(const newsidx_results_t *results, newsidx_facet_t f);
 const newsidx_facet_value_t *newsidx_results_facet_value(const newsidx_results_t *results,
                                                          newsidx_facet_t f, size_t i);
+
+/*
+ * Explain (opts.explain = 1): newsidx_results_query is Xapian's description of the parsed
+ * query (Query::get_description: stems, prefixes, phrases, NEAR; the options' filters
+ * are not in it), "" without explain.  Per hit i, newsidx_results_hit_terms parts of
+ * the query that matched it, in query order, and newsidx_results_hit_term the k-th: a
+ * term (as indexed: "Zstem", "Sword"), or a phrase, NEAR or wildcard as a whole (its
+ * description), with the weight Xapian's BM25 gives it for that hit.  Their weights add
+ * up to the hit's score.  A part is weighed by matching it alone against the page's
+ * documents, one small match per distinct part, within the search's deadline
+ * (NEWSIDX_TIMEOUT past it).  0 parts without explain.  Owned by the results.
+ */
+typedef struct newsidx_term_weight {
+    const char *term;
+    double weight;
+} newsidx_term_weight_t;
+
+const char *newsidx_results_query(const newsidx_results_t *results);
+size_t newsidx_results_hit_terms(const newsidx_results_t *results, size_t i);
+const newsidx_term_weight_t *newsidx_results_hit_term(const newsidx_results_t *results,
+                                                      size_t i, size_t k);
+
+/*
+ * Did you mean: a correction of the query's misspelt words, "" when there is none.  The
+ * index keeps a spelling dictionary of its body words (Xapian's spelling table, kept by
+ * every local writer as it adds, replaces and deletes documents; none over a remote
+ * writer).  A search that matches fewer than NEWSD_SUGGEST_FEW_MATCHES documents has its
+ * words corrected by Xapian's query parser, which changes only the words it finds
+ * misspelt (quotes, field prefixes and operators stay as typed; a corrected word keeps
+ * the capitals of the typed one), and the correction is given when, with the same
+ * filters and within the same deadline, it matches at least NEWSD_SUGGEST_GAIN times as
+ * many documents (at least one when the query matched none).  Never on a reader with a
+ * remote shard (the remote backend has no spelling table).  Owned by the results.
+ */
+const char *newsidx_results_suggestion(const newsidx_results_t *results);
 
 /* Shards a partial search (opts.partial) left out because they were down, and the name
  * of the i-th (0-based; NULL when out of range), as newsidx_reader_shard_info names it.
