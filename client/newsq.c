@@ -95,9 +95,15 @@ static void warn_missing(json_t *obj)
                 json_is_string(name) ? json_string_value(name) : "?");
 }
 
-static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
+/* The search of o for query, its reply in *obj (the caller decrefs it); as exchange.
+ * With --json and --fix the raw reply is printed only when it carries no suggestion to
+ * run instead. */
+static int search_once(const struct nq_opts *o, struct nq_conn *c, const char *query,
+                       json_t **obj)
 {
     static struct req r;
+    r.len = 0;
+    r.overflow = false;
     req_add(&r, "SEARCH format=json");
     if (o->limit >= 0) req_add(&r, " limit=%ld", o->limit);
     if (o->offset >= 0) req_add(&r, " offset=%ld", o->offset);
@@ -109,11 +115,39 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     if (o->partial) req_add(&r, " partial=1");
     if (o->facets) req_add(&r, " facets=%s", o->facets);
     if (o->facet_limit >= 0) req_add(&r, " facet_limit=%ld", o->facet_limit);
-    req_add(&r, " -- %s", o->query);
-
-    json_t *obj;
+    if (o->explain) req_add(&r, " explain=1");
+    req_add(&r, " -- %s", query);
+    struct nq_opts quiet = *o;
+    quiet.json = o->json && !o->fix;
     const char *code = NULL, *msg = NULL;
-    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    int rc = exchange(&quiet, c, &r, obj, &code, &msg);
+    if (rc == 0 && o->json && o->fix && !json_object_get(*obj, "suggestion"))
+        printf("%s\n", c->line);
+    return rc;
+}
+
+static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
+{
+    json_t *obj;
+    int rc = search_once(o, c, o->query, &obj);
+    json_t *fix = rc == 0 && o->fix ? json_object_get(obj, "suggestion") : NULL;
+    if (json_is_string(fix)) {
+        /* --fix: the corrected query at once, in place of the one typed (the line names
+         * it on stderr, as the daemon wrote it) */
+        char *q = strdup(json_string_value(fix));
+        json_decref(obj);
+        if (!q) {
+            fprintf(stderr, "newsq: out of memory\n");
+            return NQ_EXIT_ERROR;
+        }
+        fprintf(stderr, "newsq: searching for: ");
+        for (const char *s = q; *s; s++) fputc((unsigned char)*s < 0x20 ? ' ' : *s, stderr);
+        fputc('\n', stderr);
+        struct nq_opts again = *o;
+        again.fix = false;
+        rc = search_once(&again, c, q, &obj);
+        free(q);
+    }
     if (rc != 0) {
         json_decref(obj);
         return NQ_EXIT_ERROR;
@@ -132,6 +166,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
         print_search_footer(total, shown, o->offset > 0 ? o->offset : 0, about,
                             json_int(obj, "took_us"));
         if (o->facets) print_facets(obj);
+        print_query_notes(obj, shown > 0);
     }
     json_decref(obj);
     return shown > 0 || (limit == 0 && total > 0) ? NQ_EXIT_FOUND : NQ_EXIT_NOTHING;
