@@ -84,6 +84,10 @@
 /* A correction is offered when it matches at least this many times as many documents as
  * the query typed (at least one when that matched none). */
 #define NEWSD_SUGGEST_GAIN 10
+/* The distance of NEAR and ADJ when the query gives none (NEAR/n gives n): Xapian's. */
+#define NEWSD_DEFAULT_NEAR_DISTANCE 10
+/* Largest n of NEAR/n and ADJ/n with a phrase operand; more is bad_query. */
+#define NEWSD_MAX_NEAR_DISTANCE 1000
 /* A match reads the clock once per this many candidates it considers, to end at its
  * deadline (a clock read costs about as much as a few candidates). */
 #define NEWSD_DEADLINE_CHECK_EVERY 64

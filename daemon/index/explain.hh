@@ -25,13 +25,12 @@ using TermWeights = std::vector<std::pair<std::string, double>>;
 
 /*
  * The explanation of a page: `description` gets the parsed query's description, and
- * out[i] the weighted parts of hit i, document docids[i] with id ids[i].  A weighted
- * part is a term, a phrase or NEAR (whole: its terms weigh only when it matches), or a
- * wildcard or synonym (its expansion weighs as one term), outside the unweighted side of
- * a filter or NOT; its weight for a hit is that of a match of the part alone, with the
- * same weighting scheme and the same database statistics, restricted to the page's
- * documents: one small match per distinct part, the deadline checked before each
- * (d.expired when it passed).
+ * out[i] the weighted parts of hit i, document docids[i] with id ids[i]: the parts
+ * matched whole (a term, a phrase or NEAR, a wildcard or synonym) through which it got
+ * its score, each with its weight for that document, taken from a match of the part
+ * alone with the same weighting scheme and database statistics, restricted to the
+ * page's documents.  One small match per distinct part, the deadline checked before
+ * each (d.expired when it passed).
  */
 void explain_page(const Xapian::Database &db, const char *query,
                   const std::vector<Xapian::docid> &docids, const std::vector<std::string> &ids, Deadline &d, std::string &description,

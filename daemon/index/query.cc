@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nearphrase.hh"
 #include "private.hh"
 
 namespace shim {
@@ -128,7 +129,7 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCo
 
     Xapian::QueryParser qp;
     setup_query_parser(qp, db);
-    Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
+    Xapian::Query q = parse_with_near(qp, query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
     add_cost(db, q, cost);
     return q;
