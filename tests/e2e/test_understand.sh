@@ -11,17 +11,23 @@
 # Explain: for a set of queries every hit's weights add up to its score, the parsed
 # query's description, the same over the shards; the text form; bad values; newsq
 # --explain.
+# NEAR and ADJ between phrases: what Xapian's parser alone does with them (quest); COUNT
+# of tests/data/near/queries.txt equal to a brute-force scan of the corpus
+# (tests/tools/nearscan.cc) on the one index and the shards; a search with it, explained;
+# every form we cannot match exactly is ERR bad_query with the byte.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NI=$BIN/newsindex
 NQ=$BIN/newsq
 NC=$T/nclient
+NEARSCAN=$ROOT/${BUILD:-build/rel}/tools/nearscan
 PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 TAB=$(printf '\t')
 
 ${CC:-cc} -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$NC" "$ROOT/tests/e2e/nclient.c"
 check "the test client builds" [ -x "$NC" ]
+check "the brute-force counter is built" [ -x "$NEARSCAN" ]
 
 "$NI" --index "$T/one" --jobs 2 "$ROOT/corpus" >"$T/ni.one" 2>&1
 check "one index built" contains "$T/ni.one" "newsindex: done "
@@ -176,5 +182,66 @@ check "newsq --explain: the score line" grep -Eq '^   score [0-9.]+ = Zoil [0-9.
 check "newsq --explain: the query" contains "$T/n6" "Query: Query(((Zoil@1 OR ZSoil@1) AND (Zprice@2 OR ZSprice@2)))"
 "$NQ" -a "$ONE" count --explain oil >"$T/n7" 2>&1; rc=$?
 check "newsq count --explain: usage error" [ "$rc" -eq 2 ]
+
+# ---- NEAR and ADJ between phrases ----
+# What Xapian's own parser makes of a phrase operand (the reason for nearphrase.cc): the
+# phrases dropped and NEAR/5 read as the phrase "near 5", silently.
+quest -d "$T/one" -m 0 -o and '"interest rates" NEAR/5 "federal reserve"' >"$T/quest" 2>&1
+check "Xapian's parser alone rewrites NEAR between phrases" \
+    contains "$T/quest" 'Parsed Query: Query((Zinterest@1 AND rates@2 AND (near@3 PHRASE 2 5@4) AND (Zfeder@5 AND reserve@6)))'
+# Brute force: the corpus read again and scanned word by word (tests/tools/nearscan.cc);
+# COUNT must agree for every query, with the operands quoted, with a one-word operand
+# bare, on the one index (TCP) and the shards (Unix socket).
+"$NEARSCAN" "$ROOT/tests/data/near/queries.txt" "$ROOT/corpus" >"$T/scan" 2>"$T/scan.err"
+check "the brute force read the corpus" [ "$(head -n 1 "$T/scan")" = "docs=23804" ]
+agree=0; total=0
+while IFS="$TAB" read -r want line; do
+    op=${line%% *}; rest=${line#* }; n=${rest%% *}; ops=${rest#* }
+    a=${ops%%|*}; b=${ops#*|}
+    forms="\"$a\" $op/$n \"$b\""
+    case $a in *" "*) ;; *) forms="$forms
+$a $op/$n \"$b\"" ;; esac
+    case $b in *" "*) ;; *) forms="$forms
+\"$a\" $op/$n $b" ;; esac
+    while IFS= read -r q; do
+        for a_ in "$ONE" "$SHARDED_UNIX"; do
+            total=$((total + 1))
+            got=$(ask "$a_" "COUNT $q" | sed -n 's/^OK count=\([0-9]*\) .*/\1/p')
+            if [ "$got" = "$want" ]; then agree=$((agree + 1)); else echo "note: $q: COUNT $got, brute force $want ($a_)"; fi
+        done
+    done <<F
+$forms
+F
+done <<S
+$(tail -n +2 "$T/scan")
+S
+echo "note: NEAR/ADJ COUNT equal to the brute force $agree/$total"
+check "NEAR/ADJ: at least 20 queries counted" [ "$total" -ge 40 ]
+check "NEAR/ADJ: every COUNT equals the brute force" [ "$agree" -eq "$total" ]
+check "NEAR/ADJ: some query matches" [ "$(tail -n +2 "$T/scan" | cut -f1 | sort -n | tail -n 1)" -gt 0 ]
+Q='"interest rates" NEAR/5 "federal reserve"'
+for a in "$ONE_UNIX" "$SHARDED"; do
+    askj "$a" "SEARCH format=json limit=20 snippet=0 explain=1 $Q" >"$T/nj"
+    check "NEAR search: the total ($a)" jqe '.total == 9 and .shown == 9' "$T/nj"
+    check "NEAR search: weights add up ($a)" \
+        jqe '[.hits[] | ((.score - ([.explain[].weight] | add)) | fabs) <= 0.001 * ((.explain | length) + 1)] | all' "$T/nj"
+    check "NEAR search: the description names it ($a)" jqe '.query | contains("PostingSource(NEAR/5 (interest rates) (federal reserve))")' "$T/nj"
+    check "NEAR search: text ($a)" [ "$(ask "$a" "SEARCH limit=0 $Q")" = "OK total=9 shown=0 took_us=N
+END" ]
+done
+askj "$ONE" "SEARCH format=json limit=20 snippet=0 $Q" | jq -c '[.hits[] | {id, score}]' >"$T/n1.json"
+askj "$SHARDED" "SEARCH format=json limit=20 snippet=0 $Q" | jq -c '[.hits[] | {id, score}]' >"$T/n2.json"
+check "NEAR search: the shards rank as the one index" cmp -s "$T/n1.json" "$T/n2.json"
+check "NEAR in brackets with a filter" is "$(ask "$ONE" 'COUNT ("interest rates" NEAR "federal reserve") AND source:reuters')" "OK count=7 took_us=N"
+# forms that cannot be matched exactly: bad_query with the byte, never a rewrite
+bad() { check "bad_query: $1" is "$(ask "$ONE" "COUNT $1")" "ERR bad_query $2"; }
+bad '"a b" NEAR c NEAR d' 'at byte 7: NEAR and ADJ with a phrase take exactly two operands (no chains)'
+bad 'title:"oil prices" NEAR crude' "at byte 1: 'title:\"oil prices\"' next to a phrase with NEAR or ADJ: the operands must be quoted phrases or plain words (no field prefixes, +, -, wildcards or brackets)"
+bad '"oil prices" NEAR/0 crude' 'at byte 14: NEAR/0: the distance must be a number from 1 to 1000'
+bad '"oil prices" ADJ/1001 crude' 'at byte 14: ADJ/1001: the distance must be a number from 1 to 1000'
+bad '"oil prices" NEAR' 'at byte 14: NEAR needs an operand on each side'
+bad '"!!" NEAR oil' "at byte 1: '\"!!\"' has no words to match"
+bad 'oil OR "oil prices" NEAR (opec OR cartel)' "at byte 26: '(opec' next to a phrase with NEAR or ADJ: the operands must be quoted phrases or plain words (no field prefixes, +, -, wildcards or brackets)"
+check "still answers after the bad queries" alive "$ONE"
 
 finish
