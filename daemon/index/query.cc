@@ -107,6 +107,9 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
         c.terms++;
     } else if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
         c.positional = true;
+    } else if (op == Xapian::Query::LEAF_POSTING_SOURCE) {
+        c.own_source = true;
+        c.postings += db.get_doccount();
     } else if (!plain_operator(op) && op != Xapian::Query::OP_SCALE_WEIGHT &&
                op != Xapian::Query::OP_ELITE_SET) {
         /* value ranges, match-all, posting sources: up to a pass over the index */
@@ -344,11 +347,24 @@ Xapian::Query guarded(const Xapian::Query &q, Deadline &d)
 
 }  // namespace
 
+namespace {
+
+/* A query with a posting source of ours cannot be sent to a remote shard. */
+void check_remote(const QueryCost &cost, bool local)
+{
+    if (cost.own_source && !local)
+        throw ApiError{NEWSIDX_BAD_QUERY, "NEAR and ADJ with a phrase cannot run on a remote "
+                                          "shard (xapian-tcpsrv)"};
+}
+
+}  // namespace
+
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d)
 {
     QueryCost cost;
     Xapian::Query q = build_query(db, query, o, cost);
+    check_remote(cost, local);
     if (d.at == Clock::time_point::max() || !local) return q;
     /* A faceted match reads every match, and its counts must not be short: it always
      * runs under the guard. */
@@ -362,6 +378,7 @@ void deadline_queries(const Xapian::Database &db, const char *query,
 {
     QueryCost cost;
     Xapian::Query q = build_query(db, query, o, cost);
+    check_remote(cost, local);
     page = every = q;
     if (d.at == Clock::time_point::max() || !local) return;
     every = guarded(q, d);
