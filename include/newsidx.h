@@ -318,9 +318,9 @@ const newsidx_term_weight_t *newsidx_results_hit_term(const newsidx_results_t *r
 
 /*
  * Did you mean: a correction of the query's misspelt words, "" when there is none.  The
- * index keeps a spelling dictionary of its body words (Xapian's spelling table, kept by
- * every local writer as it adds, replaces and deletes documents; none over a remote
- * writer).  A search that matches fewer than NEWSD_SUGGEST_FEW_MATCHES documents has its
+ * index keeps a spelling dictionary of its body words without digits (Xapian's spelling
+ * table, kept by every local writer as it adds, replaces and deletes documents; none
+ * over a remote writer).  A search that matches fewer than NEWSD_SUGGEST_FEW_MATCHES documents has its
  * words corrected by Xapian's query parser, which changes only the words it finds
  * misspelt (quotes, field prefixes and operators stay as typed; a corrected word keeps
  * the capitals of the typed one), and the correction is given when, with the same

@@ -23,8 +23,8 @@
 
 namespace shim {
 
-/* Counts the body words of doc (its unprefixed terms, each wdf times) into w's
- * spelling table, as a document is added. */
+/* Counts the body words of doc (its unprefixed terms without a digit, each wdf times)
+ * into w's spelling table, as a document is added. */
 void spelling_learn(newsidx_writer_t *w, const Xapian::Document &doc);
 
 /* Takes the body words of w's document did out of the spelling table, before it is
