@@ -93,7 +93,8 @@ Node tree(const Xapian::Query &q, bool weighs, std::vector<Part> &parts,
         return n;
     }
     for (size_t i = 0, k = q.get_num_subqueries(); i < k; i++)
-        n.kids.push_back(tree(q.get_subquery(i), weighs && (i == 0 || rest_weighs(n.op)), parts, seen));
+        n.kids.push_back(
+            tree(q.get_subquery(i), weighs && (i == 0 || rest_weighs(n.op)), parts, seen));
     return n;
 }
 
@@ -165,7 +166,8 @@ void explain_page(const Xapian::Database &db, const char *query,
         Xapian::Enquire enq(db);
         enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, alone, page));
         Xapian::MSet m = enq.get_mset(0, Xapian::doccount(docids.size()));
-        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) p.match[*it] = it.get_weight();
+        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+            p.match[*it] = it.get_weight();
     }
     for (size_t i = 0; i < docids.size(); i++)
         if (matched(root, parts, docids[i])) contribute(root, parts, docids[i], out[i]);

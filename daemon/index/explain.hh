@@ -33,7 +33,8 @@ using TermWeights = std::vector<std::pair<std::string, double>>;
  * each (d.expired when it passed).
  */
 void explain_page(const Xapian::Database &db, const char *query,
-                  const std::vector<Xapian::docid> &docids, const std::vector<std::string> &ids, Deadline &d, std::string &description,
+                  const std::vector<Xapian::docid> &docids, const std::vector<std::string> &ids,
+                  Deadline &d, std::string &description,
                   std::vector<TermWeights> &out);
 
 }  // namespace shim

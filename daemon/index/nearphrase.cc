@@ -322,10 +322,12 @@ Xapian::Query parse_with_near(Xapian::QueryParser &qp, const char *query, unsign
         if (!left_quoted && !right_quoted) continue; /* words: the parser's own NEAR */
         if (i == 0 || i + 1 == tok.size())
             bad(tok[i].start, text(tok[i]) + " needs an operand on each side");
-        unsigned ignored_n;
-        bool ignored_o;
-        if ((i >= 2 && near_operator(text(tok[i - 2]), ignored_n, ignored_o, tok[i - 2].start)) ||
-            (i + 2 < tok.size() && near_operator(text(tok[i + 2]), ignored_n, ignored_o, tok[i + 2].start)))
+        unsigned other_n;
+        bool other_o;
+        auto op_at = [&](size_t k) {
+            return near_operator(text(tok[k]), other_n, other_o, tok[k].start);
+        };
+        if ((i >= 2 && op_at(i - 2)) || (i + 2 < tok.size() && op_at(i + 2)))
             bad(tok[i].start, "NEAR and ADJ with a phrase take exactly two operands (no chains)");
         /* Brackets may open before the left operand and close after the right one. */
         Token l = tok[i - 1], r = tok[i + 1];

@@ -162,7 +162,8 @@ void check_page(const newsidx_search_opts_t &o)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown snippet mode"};
     if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
-    if (o.explain != 0 && o.explain != 1) throw ApiError{NEWSIDX_BAD_ARGUMENT, "explain must be 0 or 1"};
+    if (o.explain != 0 && o.explain != 1)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "explain must be 0 or 1"};
     check_facets(o);
 }
 

@@ -183,7 +183,8 @@ newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id)
         newsidx_writer_t *w = usable(writer);
         std::string term = id_term(id);
         Xapian::PostingIterator p = w->db.postlist_begin(term);
-        if (p == w->db.postlist_end(term)) throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
+        if (p == w->db.postlist_end(term))
+            throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
         if (w->spelling) spelling_forget(w, *p);
         w->db.delete_document(term);
     }

@@ -4,8 +4,9 @@
  * sequence of words with Xapian's TermGenerator (as the indexer does), and counts, per
  * query, the articles whose title or body holds the two operands within the distance,
  * by looking at every place in the sequence where each operand starts and at every pair
- * of them: no index, no posting list, no position list.  Meaning (newsd(8), QUERY SYNTAX): the operands do not overlap and the
- * second to come starts at most N words after the first ends; ADJ wants A first.
+ * of them: no index, no posting list, no position list.  Meaning (newsd(8), QUERY
+ * SYNTAX): the operands do not overlap and the second to come starts at most N words
+ * after the first ends; ADJ wants A first.
  *
  *   nearscan QUERIES PATH...   QUERIES has lines "NEAR|ADJ N A WORDS|B WORDS"; prints
  *                              "docs=D" then one "COUNT<TAB>LINE" per query.

@@ -161,7 +161,8 @@ static void test_explain_and_near(void)
     CHECK_INT(newsidx_writer_open(p, NEWSIDX_CREATE, &w), NEWSIDX_OK);
     put(w, "n1", "One", "interest rates rose and the federal reserve said so");
     put(w, "n2", "Two", "the federal reserve kept interest rates");
-    put(w, "n3", "Three", "interest rates are high; much later, many words on, the federal reserve");
+    put(w, "n3", "Three",
+        "interest rates are high; much later, many words on, the federal reserve");
     put(w, "n4", "Four", "rates interest federal reserve");
     CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
     newsidx_reader_t *r = NULL;
@@ -182,7 +183,8 @@ static void test_explain_and_near(void)
         CHECK_INT(n, near[i].want);
     }
     CHECK_INT(newsidx_count(r, "\"a b\" NEAR c NEAR d", NULL, &n), NEWSIDX_BAD_QUERY);
-    CHECK_STR(newsidx_reader_error(r), "at byte 7: NEAR and ADJ with a phrase take exactly two operands (no chains)");
+    CHECK_STR(newsidx_reader_error(r),
+              "at byte 7: NEAR and ADJ with a phrase take exactly two operands (no chains)");
     CHECK_INT(newsidx_count(r, "\"a b\" NEAR/0 c", NULL, &n), NEWSIDX_BAD_QUERY);
     CHECK(strncmp(newsidx_reader_error(r), "at byte 7: NEAR/0", 17) == 0);
 
