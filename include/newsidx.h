@@ -357,6 +357,9 @@ enum {
                                newsidx_writer_put appends without looking up the id (the
                                caller guarantees ids are new); for building fresh indexes */
     NEWSIDX_UPGRADE = 8,    /* open an index of an older format (for newsidx_upgrade) */
+    NEWSIDX_PART = 16,      /* a part that newsidx_merge will combine with others: keeps
+                               no spelling dictionary, which the merge makes once from
+                               the merged index's words (cheaper than one per part) */
 };
 
 /*
@@ -550,7 +553,11 @@ newsidx_status_t newsidx_writer_open_shard(const char *spec, unsigned timeout_ms
  * Merges the indexes in sources[0..n) into a new compacted index at dest (which must
  * not exist), keeping their order of document ids, then removes any duplicate ids,
  * keeping the copy with the highest document id (the one added last).  *duplicates (if
- * not NULL) gets the number removed.  msg (if not NULL) receives an error message.
+ * not NULL) gets the number removed.  The merged index's spelling dictionary (see "Did
+ * you mean") is then made to hold exactly its body words' frequencies, whatever the
+ * sources' dictionaries held (NEWSIDX_PART sources have none); it is made in a scratch
+ * index beside the first source, sources[0] + ".words", removed before returning.  msg
+ * (if not NULL) receives an error message.
  */
 newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char *dest,
                                uint64_t *duplicates, char *msg, size_t msglen);

@@ -121,6 +121,39 @@ void spelling_flush(newsidx_writer_t *w)
     w->spelling_delta.clear();
 }
 
+void spelling_collect(const Xapian::Database &db, const std::string &path)
+{
+    Xapian::WritableDatabase out(path, Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS |
+                                           Xapian::DB_NO_SYNC);
+    for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+        const std::string word = *t;
+        if (spelling_word(word)) out.add_spelling(word, db.get_collection_freq(word));
+    }
+    out.commit();
+    out.close();
+}
+
+void spelling_rebuild(Xapian::WritableDatabase &db)
+{
+    /* The table as it is, read before any change; both lists are in byte order. */
+    std::vector<std::pair<std::string, Xapian::termcount>> had;
+    for (Xapian::TermIterator s = db.spellings_begin(); s != db.spellings_end(); ++s)
+        had.emplace_back(*s, s.get_termfreq());
+    size_t k = 0;
+    for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+        const std::string word = *t;
+        if (!spelling_word(word)) continue;
+        for (; k < had.size() && had[k].first < word; k++)
+            db.remove_spelling(had[k].first, had[k].second);
+        Xapian::termcount have = 0;
+        if (k < had.size() && had[k].first == word) have = had[k++].second;
+        Xapian::termcount want = db.get_collection_freq(word);
+        if (want > have) db.add_spelling(word, want - have);
+        else if (have > want) db.remove_spelling(word, have - want);
+    }
+    for (; k < had.size(); k++) db.remove_spelling(had[k].first, had[k].second);
+}
+
 std::string suggestion(const Xapian::Database &db, const char *query,
                        const newsidx_search_opts_t &o, uint64_t total, bool local, Deadline &d)
 {

@@ -36,6 +36,15 @@ void spelling_forget(newsidx_writer_t *w, Xapian::docid did);
  * before every commit, and whenever NEWSD_SPELLING_BATCH_WORDS words are waiting. */
 void spelling_flush(newsidx_writer_t *w);
 
+/* Writes a new index at path without documents whose spelling table holds the collection
+ * frequency of each dictionary word of db: the dictionary of db's documents. */
+void spelling_collect(const Xapian::Database &db, const std::string &path);
+
+/* Makes db's spelling table hold exactly the collection frequency of each dictionary
+ * word of db (what learn and forget would have counted for its documents), adding and
+ * removing what differs; the caller commits.  For a merged index. */
+void spelling_rebuild(Xapian::WritableDatabase &db);
+
 /*
  * The "did you mean" of query, which matched `total` documents under the options o: ""
  * unless total is below NEWSD_SUGGEST_FEW_MATCHES, Xapian's parser corrects some word

@@ -83,7 +83,8 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
     try {
         w = new newsidx_writer_t;
         if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
-        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_UPGRADE))
+        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_UPGRADE |
+                      NEWSIDX_PART))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown writer flags"};
         if (newsidx_is_replica(path))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "the index is a replica kept by "
@@ -101,7 +102,7 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
             action |= Xapian::DB_NO_SYNC;
         }
         w->db = Xapian::WritableDatabase(path, action);
-        w->spelling = true;
+        w->spelling = !(flags & NEWSIDX_PART);
         writer_format(w, path, (flags & NEWSIDX_UPGRADE) != 0);
     }
     NEWSIDX_CATCH(w ? &w->error : nullptr, st)
