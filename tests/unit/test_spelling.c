@@ -1,8 +1,8 @@
 /*
  * test_spelling.c: the spelling dictionary and "did you mean" through the C API
  * (include/newsidx.h): a word counts only while an article has it in its body, through
- * put, replace, delete, an abandoned writer, copy_doc, origins and a bulk build merged
- * from parts; the correction keeps the typed capitals, quotes and operators, and obeys
+ * put, replace, delete, an abandoned writer, copy_doc, origins and a merge of parts
+ * (NEWSIDX_PART ones without a table, duplicates removed); the correction keeps the typed capitals, quotes and operators, and obeys
  * the filters.  Also explain (weights adding up to the score, bad values) and NEAR
  * between phrases (its meaning on small texts, bad forms with their byte).
  * A word only in a title proves the table: a title matches, but titles feed no
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "newsidx.h"
@@ -140,18 +141,31 @@ static void test_writes(void)
 
 static void test_bulk_merge(void)
 {
+    /* part0 a build's part (no table of its own), part1 a bulk index with one; the
+     * article "dup" is in both, and the merge keeps part1's copy, so part0's body word
+     * kangaroobread must leave the dictionary (a title in part1 still matches it) */
     const char *parts[2] = { path("part0"), path("part1") };
-    for (int k = 0; k < 2; k++) {
-        newsidx_writer_t *w = NULL;
-        CHECK_INT(newsidx_writer_open(parts[k], NEWSIDX_OVERWRITE | NEWSIDX_BULK, &w), NEWSIDX_OK);
-        put(w, k ? "m1" : "m0", "Bulk", k ? "wallabyshake" : "numbatpie");
-        CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
-    }
+    newsidx_writer_t *w = NULL;
+    CHECK_INT(newsidx_writer_open(parts[0], NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_PART, &w),
+              NEWSIDX_OK);
+    put(w, "m0", "Bulk", "numbatpie");
+    put(w, "dup", "Dup", "kangaroobread");
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
+    CHECK_STR(suggest(parts[0], "numbtpie"), "");  /* a part keeps no dictionary */
+    CHECK_INT(newsidx_writer_open(parts[1], NEWSIDX_OVERWRITE | NEWSIDX_BULK, &w), NEWSIDX_OK);
+    put(w, "m1", "Kangaroobread", "wallabyshake");
+    put(w, "dup", "Dup", "emu");
+    CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
     char msg[256];
     uint64_t dups = 0;
     CHECK_INT(newsidx_merge(parts, 2, path("merged"), &dups, msg, sizeof msg), NEWSIDX_OK);
+    CHECK_INT(dups, 1);
     CHECK_STR(suggest(path("merged"), "walabyshake"), "wallabyshake");
     CHECK_STR(suggest(path("merged"), "numbtpie"), "numbatpie");
+    CHECK_STR(suggest(path("merged"), "kangarobread"), "");
+    char words[160];
+    snprintf(words, sizeof words, "%s.words", parts[0]);
+    CHECK(access(words, F_OK) != 0);  /* the scratch index is gone */
 }
 
 static void test_explain_and_near(void)
