@@ -272,7 +272,15 @@ $(SHARDCHECK): tests/tools/shardcheck.c $(LIBS_TESTS) $(BUILD)/.flags
 	$(CC) $(ALL_CFLAGS) $(INC_ALL) -c $< -o $@.o
 	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIBS_TESTS) $(LIBS)
 
-test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK)
+# The brute-force NEAR/ADJ counter of test_understand.sh (tests/tools/nearscan.cc): the
+# corpus through the readers, Xapian's TermGenerator for the words, no index.
+NEARSCAN := $(BUILD)/tools/nearscan
+$(NEARSCAN): tests/tools/nearscan.cc $(LIBS_TESTS) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) $(INC_ALL) -c $< -o $@.o
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(LIBS_TESTS) $(LIBS)
+
+test: all $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(STRESS) $(SHARDTOOL) $(SHARDCHECK) $(NEARSCAN)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
 
 # ---- install, uninstall (README.md, "Run it as a service"; newsd(8), "SYSTEMD") ----

@@ -95,13 +95,17 @@ static void warn_missing(json_t *obj)
                 json_is_string(name) ? json_string_value(name) : "?");
 }
 
-/* SEARCH QUERY, or SIMILAR ID (o->cmd NQ_SIMILAR), which prints a "terms:" line, the
- * words the daemon searched for, below the hits. */
-static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
+/* The search of o for query (SIMILAR of the id query when o->cmd is NQ_SIMILAR), its
+ * reply in *obj (the caller decrefs it) and an error's code in *code (it lives in *obj);
+ * as exchange.  With --json and --fix the raw reply is printed only when it carries no
+ * suggestion to run instead. */
+static int search_once(const struct nq_opts *o, struct nq_conn *c, const char *query,
+                       json_t **obj, const char **code)
 {
     static struct req r;
-    bool similar = o->cmd == NQ_SIMILAR;
-    req_add(&r, "%s format=json", similar ? "SIMILAR" : "SEARCH");
+    r.len = 0;
+    r.overflow = false;
+    req_add(&r, "%s format=json", o->cmd == NQ_SIMILAR ? "SIMILAR" : "SEARCH");
     if (o->limit >= 0) req_add(&r, " limit=%ld", o->limit);
     if (o->offset >= 0) req_add(&r, " offset=%ld", o->offset);
     if (o->sort) req_add(&r, " sort=%s", o->sort);
@@ -112,16 +116,49 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
     if (o->partial) req_add(&r, " partial=1");
     if (o->facets) req_add(&r, " facets=%s", o->facets);
     if (o->facet_limit >= 0) req_add(&r, " facet_limit=%ld", o->facet_limit);
+    if (o->explain) req_add(&r, " explain=1");
     if (o->recent) req_add(&r, " recency=%ld", o->recent);
-    req_add(&r, " -- %s", similar ? o->id : o->query);
+    req_add(&r, " -- %s", query);
+    struct nq_opts quiet = *o;
+    quiet.json = o->json && !o->fix;
+    const char *msg = NULL;
+    int rc = exchange(&quiet, c, &r, obj, code, &msg);
+    if (rc == 0 && o->json && o->fix && !json_object_get(*obj, "suggestion"))
+        printf("%s\n", c->line);
+    return rc;
+}
 
+/* SEARCH QUERY, or SIMILAR ID (o->cmd NQ_SIMILAR), which prints a "terms:" line, the
+ * words the daemon searched for, below the hits. */
+static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
+{
+    bool similar = o->cmd == NQ_SIMILAR;
     json_t *obj;
-    const char *code = NULL, *msg = NULL;
-    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    const char *code = NULL;
+    int rc = search_once(o, c, similar ? o->id : o->query, &obj, &code);
+    json_t *fix = rc == 0 && o->fix ? json_object_get(obj, "suggestion") : NULL;
+    if (json_is_string(fix)) {
+        /* --fix: the corrected query at once, in place of the one typed (the line names
+         * it on stderr, as the daemon wrote it) */
+        char *q = strdup(json_string_value(fix));
+        json_decref(obj);
+        if (!q) {
+            fprintf(stderr, "newsq: out of memory\n");
+            return NQ_EXIT_ERROR;
+        }
+        fprintf(stderr, "newsq: searching for: ");
+        for (const char *s = q; *s; s++) fputc((unsigned char)*s < 0x20 ? ' ' : *s, stderr);
+        fputc('\n', stderr);
+        struct nq_opts again = *o;
+        again.fix = false;
+        rc = search_once(&again, c, q, &obj, &code);
+        free(q);
+    }
     if (rc != 0) {
-        /* an unknown id finds nothing, as for get (code lives in obj) */
-        int status = rc == 1 && similar && strcmp(code, "not_found") == 0 ? NQ_EXIT_NOTHING
-                                                                           : NQ_EXIT_ERROR;
+        /* an unknown id finds nothing, as for get */
+        int status = rc == 1 && similar && code && strcmp(code, "not_found") == 0
+                         ? NQ_EXIT_NOTHING
+                         : NQ_EXIT_ERROR;
         json_decref(obj);
         return status;
     }
@@ -140,6 +177,7 @@ static int cmd_search(const struct nq_opts *o, struct nq_conn *c)
                             json_int(obj, "took_us"));
         if (similar) print_terms(obj);
         if (o->facets) print_facets(obj);
+        print_query_notes(obj, shown > 0);
     }
     json_decref(obj);
     return shown > 0 || (limit == 0 && total > 0) ? NQ_EXIT_FOUND : NQ_EXIT_NOTHING;

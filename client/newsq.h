@@ -42,6 +42,8 @@ struct nq_opts {
     long recent;             /* --recent[=DAYS]: recency half-life; 0: relevance alone */
     bool exact, json, no_snippet, best_snippet;
     bool partial;         /* --partial: partial=1, missing shards named on stderr */
+    bool explain;         /* --explain: explain=1, each hit's weights and the parsed query */
+    bool fix;             /* --fix: run the daemon's "did you mean" instead, when it has one */
     enum nq_color color;
     char *query;             /* SEARCH and COUNT: the words joined by spaces (owned) */
     const char *id;          /* GET */
@@ -97,6 +99,11 @@ void print_text(const char *s, size_t n, bool keep_newlines);
 void print_hit(json_t *hit);
 /* "terms: w title:w ...": the words a SIMILAR reply searched for. */
 void print_terms(json_t *obj);
+/* --explain: the hit's weighted parts, one line (nothing when the hit has none). */
+void print_explain(json_t *hit);
+/* Below a search: explain's "Query: ..." and "Did you mean: ...?" (on stderr when the
+ * search showed no hits). */
+void print_query_notes(json_t *obj, bool hits);
 void print_search_footer(long long total, long long shown, long long offset, bool about,
                          long long took_us);
 void print_doc(json_t *doc);

@@ -53,6 +53,10 @@ void opts_usage(FILE *f)
             "      --exact         make the total exact (default: an estimate for large sets)\n"
             "      --partial       sharded index: answer from the shards that are up, and\n"
             "                      name the missing ones on stderr (default: an error)\n"
+            "      --explain       each hit's score as the weights of the query's parts,\n"
+            "                      and what the parser made of the query\n"
+            "      --fix           when the daemon suggests a spelling correction (\"Did\n"
+            "                      you mean\"), search for it instead\n"
             "      --no-snippet    no snippets\n"
             "      --best-snippet  snippets from the best window of the whole text (slower)\n"
             "reindex options:\n"
@@ -155,7 +159,7 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
        O_NOSNIP, O_BESTSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
        O_TOKEN, O_PARTIAL, O_PLACE, O_NOT_SOURCE, O_NOT_TOPIC, O_NOT_PLACE, O_FACETS,
-       O_FACET_LIMIT, O_RECENT };
+       O_FACET_LIMIT, O_RECENT, O_EXPLAIN, O_FIX };
 
 static const struct {
     const char *shrt, *lng;
@@ -182,6 +186,8 @@ static const struct {
     { NULL, "--facets", O_FACETS, true, true },
     { NULL, "--facet-limit", O_FACET_LIMIT, true, true },
     { NULL, "--recent", O_RECENT, false, true },  /* its =DAYS is optional */
+    { NULL, "--explain", O_EXPLAIN, false, true },
+    { NULL, "--fix", O_FIX, false, true },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -270,6 +276,8 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     case O_COUNT: o->cmd = NQ_COUNT; break;
     case O_EXACT: o->exact = true; break;
     case O_PARTIAL: o->partial = true; break;
+    case O_EXPLAIN: o->explain = true; break;
+    case O_FIX: o->fix = true; break;
     case O_NOSNIP: o->no_snippet = true; break;
     case O_BESTSNIP: o->best_snippet = true; break;
     case O_JSON: o->json = true; break;
@@ -421,6 +429,9 @@ static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_a
     if (o->cmd == NQ_COUNT && (o->facets || o->facet_limit >= 0))
         return usage_error("%s applies to a search, not a count",
                            o->facets ? "--facets" : "--facet-limit");
+    if (o->cmd == NQ_COUNT && (o->explain || o->fix))
+        return usage_error("%s applies to a search, not a count",
+                           o->explain ? "--explain" : "--fix");
     if (o->facet_limit >= 0 && !o->facets)
         return usage_error("--facet-limit needs --facets");
     if (nrest == 0)

@@ -169,7 +169,49 @@ void print_hit(json_t *hit)
         print_snippet(json_string_value(snip), json_string_length(snip));
         fputc('\n', out);
     }
+    print_explain(hit);
     fputc('\n', out);
+}
+
+/* --explain: "score 12.231 = istanbul 7.783 + convention 4.449", the parts as the daemon
+ * named them (index terms: a Z is a stem, an S a title word). */
+void print_explain(json_t *hit)
+{
+    json_t *terms = json_object_get(hit, "explain");
+    if (!json_is_array(terms)) return;
+    json_t *score = json_object_get(hit, "score");
+    fprintf(out, "   score %.3f =", json_is_number(score) ? json_number_value(score) : 0.0);
+    size_t i, n;
+    json_t *t;
+    json_array_foreach(terms, i, t) {
+        json_t *w = json_object_get(t, "weight");
+        fputs(i ? " + " : " ", out);
+        const char *term = json_str(t, "term", &n);
+        print_text(term, n, false);
+        fprintf(out, " %.3f", json_is_number(w) ? json_number_value(w) : 0.0);
+    }
+    fputc('\n', out);
+}
+
+void print_query_notes(json_t *obj, bool hits)
+{
+    size_t n;
+    const char *q = json_str(obj, "query", &n);
+    if (json_object_get(obj, "query")) {
+        fputs("Query: ", out);
+        print_text(q, n, false);
+        fputc('\n', out);
+    }
+    const char *s = json_str(obj, "suggestion", &n);
+    if (!n) return;
+    /* with no hits above it, the question goes where the "no matches" reader looks */
+    FILE *to = hits ? out : stderr;
+    FILE *keep = out;
+    out = to;
+    fputs("Did you mean: ", out);
+    print_text(s, n, false);
+    fputs("?\n", out);
+    out = keep;
 }
 
 static const char *plural(long long n) { return n == 1 ? "" : "es"; }

@@ -86,6 +86,16 @@
 /* Most subqueries (terms, phrases, operators, filters) of one parsed query; over it:
  * bad_query. */
 #define NEWSD_MAX_QUERY_NODES 1024
+/* A search that matches fewer documents than this looks for a spelling correction
+ * ("did you mean", newsd(8)); one with more is taken as spelt as meant. */
+#define NEWSD_SUGGEST_FEW_MATCHES 5
+/* A correction is offered when it matches at least this many times as many documents as
+ * the query typed (at least one when that matched none). */
+#define NEWSD_SUGGEST_GAIN 10
+/* The distance of NEAR and ADJ when the query gives none (NEAR/n gives n): Xapian's. */
+#define NEWSD_DEFAULT_NEAR_DISTANCE 10
+/* Largest n of NEAR/n and ADJ/n with a phrase operand; more is bad_query. */
+#define NEWSD_MAX_NEAR_DISTANCE 1000
 /* A match reads the clock once per this many candidates it considers, to end at its
  * deadline (a clock read costs about as much as a few candidates). */
 #define NEWSD_DEADLINE_CHECK_EVERY 64
@@ -118,6 +128,9 @@
 /* Documents buffered per Xapian flush in bulk builds: small batches keep the
  * in-memory posting maps near cache size (XAPIAN-INDEXING.md: flat optimum 500-1000). */
 #define NEWSD_BULK_FLUSH_THRESHOLD 500
+/* Words whose spelling-table changes a writer sums in memory before it writes them to
+ * the table (at a commit, or when this many are waiting): some 100 bytes each. */
+#define NEWSD_SPELLING_BATCH_WORDS (1u << 20)
 /* Documents between commits when updating an existing index (--commit-every). */
 #define NEWSD_UPDATE_COMMIT_EVERY 10000
 /* Largest --commit-every accepted. */

@@ -249,6 +249,7 @@ typedef struct newsidx_search_opts {
                                alone.  Only with sort RANK, only on local shards */
     const char *recency_now;/* the day ages count from, "YYYY-MM-DD" or "YYYYMMDD";
                                NULL: the newest day in the index */
+    int explain;            /* 1: explain the query and each hit (see "Explain"); 0 or 1 */
 } newsidx_search_opts_t;
 
 void newsidx_search_opts_init(newsidx_search_opts_t *opts);
@@ -319,6 +320,41 @@ size_t newsidx_results_facet_size(const newsidx_results_t *results, newsidx_face
 const newsidx_facet_value_t *newsidx_results_facet_value(const newsidx_results_t *results,
                                                          newsidx_facet_t f, size_t i);
 
+/*
+ * Explain (opts.explain = 1): newsidx_results_query is Xapian's description of the parsed
+ * query (Query::get_description: stems, prefixes, phrases, NEAR; the options' filters
+ * are not in it), "" without explain.  Per hit i, newsidx_results_hit_terms parts of
+ * the query that matched it, in query order, and newsidx_results_hit_term the k-th: a
+ * term (as indexed: "Zstem", "Sword"), or a phrase, NEAR or wildcard as a whole (its
+ * description), with the weight Xapian's BM25 gives it for that hit.  Their weights add
+ * up to the hit's score.  A part is weighed by matching it alone against the page's
+ * documents, one small match per distinct part, within the search's deadline
+ * (NEWSIDX_TIMEOUT past it).  0 parts without explain.  Owned by the results.
+ */
+typedef struct newsidx_term_weight {
+    const char *term;
+    double weight;
+} newsidx_term_weight_t;
+
+const char *newsidx_results_query(const newsidx_results_t *results);
+size_t newsidx_results_hit_terms(const newsidx_results_t *results, size_t i);
+const newsidx_term_weight_t *newsidx_results_hit_term(const newsidx_results_t *results,
+                                                      size_t i, size_t k);
+
+/*
+ * Did you mean: a correction of the query's misspelt words, "" when there is none.  The
+ * index keeps a spelling dictionary of its body words without digits (Xapian's spelling
+ * table, kept by every local writer as it adds, replaces and deletes documents; none
+ * over a remote writer).  A search that matches fewer than NEWSD_SUGGEST_FEW_MATCHES documents has its
+ * words corrected by Xapian's query parser, which changes only the words it finds
+ * misspelt (quotes, field prefixes and operators stay as typed; a corrected word keeps
+ * the capitals of the typed one), and the correction is given when, with the same
+ * filters and within the same deadline, it matches at least NEWSD_SUGGEST_GAIN times as
+ * many documents (at least one when the query matched none).  Never on a reader with a
+ * remote shard (the remote backend has no spelling table).  Owned by the results.
+ */
+const char *newsidx_results_suggestion(const newsidx_results_t *results);
+
 /* Shards a partial search (opts.partial) left out because they were down, and the name
  * of the i-th (0-based; NULL when out of range), as newsidx_reader_shard_info names it.
  * 0 for a complete answer. */
@@ -346,6 +382,9 @@ enum {
                                newsidx_writer_put appends without looking up the id (the
                                caller guarantees ids are new); for building fresh indexes */
     NEWSIDX_UPGRADE = 8,    /* open an index of an older format (for newsidx_upgrade) */
+    NEWSIDX_PART = 16,      /* a part that newsidx_merge will combine with others: keeps
+                               no spelling dictionary, which the merge makes once from
+                               the merged index's words (cheaper than one per part) */
 };
 
 /*
@@ -539,7 +578,11 @@ newsidx_status_t newsidx_writer_open_shard(const char *spec, unsigned timeout_ms
  * Merges the indexes in sources[0..n) into a new compacted index at dest (which must
  * not exist), keeping their order of document ids, then removes any duplicate ids,
  * keeping the copy with the highest document id (the one added last).  *duplicates (if
- * not NULL) gets the number removed.  msg (if not NULL) receives an error message.
+ * not NULL) gets the number removed.  The merged index's spelling dictionary (see "Did
+ * you mean") is then made to hold exactly its body words' frequencies, whatever the
+ * sources' dictionaries held (NEWSIDX_PART sources have none); it is made in a scratch
+ * index beside the first source, sources[0] + ".words", removed before returning.  msg
+ * (if not NULL) receives an error message.
  */
 newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char *dest,
                                uint64_t *duplicates, char *msg, size_t msglen);

@@ -5,10 +5,12 @@
  * the upgrade of an index in an older format.
  */
 #include "private.hh"
+#include "spelling.hh"
 
 #include <sys/stat.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -145,11 +147,22 @@ newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char 
             check_format(src, sources[i], false);
             all.add_database(src);
         }
+        /* The dictionary of all the sources' words goes in as one more source without
+         * documents, so the compaction writes its table as compactly as the rest.  It is
+         * made beside the first source (a build's parts sit in its work folder, which a
+         * killed run's cleanup removes). */
+        std::string words = std::string(sources[0]) + ".words";
+        std::filesystem::remove_all(words);
+        spelling_collect(all, words);
+        all.add_database(Xapian::Database(words));
         /* Renumbering compaction: docids become contiguous in source order. */
         all.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
         all.close();
+        std::filesystem::remove_all(words);
         Xapian::WritableDatabase w(dest, Xapian::DB_OPEN);
         uint64_t removed = remove_duplicates(w);
+        if (removed) spelling_rebuild(w);
+        w.commit();
         w.close();
         if (duplicates) *duplicates = removed;
     }

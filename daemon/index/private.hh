@@ -222,6 +222,7 @@ struct HitStrings {
     unsigned rank;
     double score;
     std::string id, title, date, source, url, snippet;
+    std::vector<std::pair<std::string, double>> terms;  /* explain: weighted parts */
 };
 
 }  // namespace shim
@@ -248,8 +249,11 @@ struct newsidx_writer {
     bool open = false;
     bool in_txn = false;
     bool bulk = false;
+    bool spelling = false;              /* keeps the spelling table (local writers only) */
     std::string origin;                 /* XF term put on every document; "" for none */
     std::unordered_set<std::string> seen; /* id terms stored since set_origin (not bulk) */
+    /* spelling table changes not yet written, summed per word (spelling.hh) */
+    std::unordered_map<std::string, int64_t> spelling_delta;
     std::string error;
 };
 
@@ -258,6 +262,9 @@ struct newsidx_results {
     int exact = 0;
     std::vector<std::string> missing;   /* shards left out (opts.partial) */
     std::vector<std::string> terms;     /* newsidx_similar: the query's terms, as typed */
+    std::string suggestion;             /* "did you mean" (spelling.hh); "" for none */
+    std::string query;                  /* explain: the parsed query's description */
+    std::vector<std::vector<newsidx_term_weight_t>> hit_terms; /* explain: C view of terms */
     std::vector<shim::HitStrings> store;
     std::vector<newsidx_hit_t> hits; /* points into store, built once store is final */
     /* the facets asked for (facets.hh), and the C view of them, built as hits are */

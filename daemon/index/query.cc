@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nearphrase.hh"
 #include "private.hh"
 
 namespace shim {
@@ -106,6 +107,9 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
         c.terms++;
     } else if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
         c.positional = true;
+    } else if (op == Xapian::Query::LEAF_POSTING_SOURCE) {
+        c.own_source = true;
+        c.postings += db.get_doccount();
     } else if (!plain_operator(op) && op != Xapian::Query::OP_SCALE_WEIGHT &&
                op != Xapian::Query::OP_ELITE_SET) {
         /* value ranges, match-all, posting sources: up to a pass over the index */
@@ -128,7 +132,7 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCo
 
     Xapian::QueryParser qp;
     setup_query_parser(qp, db);
-    Xapian::Query q = qp.parse_query(query, QUERY_FLAGS);
+    Xapian::Query q = parse_with_near(qp, query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
     add_cost(db, q, cost);
     return q;
@@ -341,6 +345,14 @@ Xapian::Query guarded(const Xapian::Query &q, Deadline &d)
     return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
 }
 
+/* A query with a posting source of ours cannot be sent to a remote shard. */
+void check_remote(const QueryCost &cost, bool local)
+{
+    if (cost.own_source && !local)
+        throw ApiError{NEWSIDX_BAD_QUERY, "NEAR and ADJ with a phrase cannot run on a remote "
+                                          "shard (xapian-tcpsrv)"};
+}
+
 }  // namespace
 
 Xapian::Query filtered_query(const Xapian::Database &db, const char *query,
@@ -365,6 +377,7 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
 {
     QueryCost cost;
     Xapian::Query q = filtered_query(db, query, o, cost);
+    check_remote(cost, local);
     if (d.at == Clock::time_point::max() || !local) return q;
     /* A faceted match reads every match, and its counts must not be short: it always
      * runs under the guard. */
@@ -375,6 +388,7 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
 void guard_queries(const Xapian::Database &db, const Xapian::Query &q, const QueryCost &cost,
                    bool local, Deadline &d, Xapian::Query &page, Xapian::Query &every)
 {
+    check_remote(cost, local);
     page = every = q;
     if (d.at == Clock::time_point::max() || !local) return;
     every = guarded(q, d);

@@ -56,6 +56,8 @@ struct QueryCost {
     uint64_t terms = 0;         /* plain terms, whose frequencies are looked up only when
                                    they could matter (term_postings) */
     bool positional = false;    /* it has a phrase or NEAR, whose cost postings miss */
+    bool own_source = false;    /* it has a posting source of ours (NEAR between phrases,
+                                   nearphrase.hh), which no remote shard can run */
 };
 
 /* The deadline of one call; `expired` says that the match was cut short. */

@@ -14,9 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "explain.hh"
 #include "facets.hh"
 #include "query.hh"
 #include "recency.hh"
+#include "spelling.hh"
 
 using namespace shim;
 
@@ -90,6 +92,7 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
         }
         if (!dl.expired) spies.collect(o.facet_limit, res.total, res.facet_store);
     }
+    if (!dl.expired) res.suggestion = suggestion(db, query, o, res.total, all_local(r), dl);
     res.store.reserve(m.size());
     /* Hits in the document cache are not read; the others are read (remote shards' in
      * parallel), decoded and kept.  Each hit is finished before the next is kept, since
@@ -99,6 +102,7 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i)
         want[i] = !r->docs.contains(*it);
     std::vector<std::string> data = page_data(r, m, want);
+    std::vector<Xapian::docid> page;
     i = 0;
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++i) {
         /* Snippets of long bodies cost time too: past the deadline the page ends here. */
@@ -127,6 +131,14 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
                                   stem, snippet_flags(o.snippets), o.hi_start ? o.hi_start : "<b>",
                                   o.hi_end ? o.hi_end : "</b>", SNIPPET_OMIT);
         res.store.push_back(std::move(h));
+        page.push_back(*it);
+    }
+    if (o.explain && !dl.expired) {
+        std::vector<std::string> ids;
+        for (const HitStrings &h : res.store) ids.push_back(h.id);
+        std::vector<TermWeights> weights;
+        explain_page(db, query, page, ids, dl, res.query, weights);
+        for (size_t k = 0; k < weights.size(); k++) res.store[k].terms = std::move(weights[k]);
     }
 }
 
@@ -144,6 +156,8 @@ void check_page(const newsidx_search_opts_t &o)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown snippet mode"};
     if (o.sort != NEWSIDX_SORT_RANK && o.sort != NEWSIDX_SORT_DATE && o.sort != NEWSIDX_SORT_DATE_ASC)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
+    if (o.explain != 0 && o.explain != 1)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "explain must be 0 or 1"};
     check_facets(o);
     check_recency(o);
 }
@@ -208,6 +222,9 @@ newsidx_status_t shim::run_results(newsidx_reader_t *reader, const newsidx_searc
             hit.url = h.url.c_str();
             hit.snippet = h.snippet.c_str();
             res->hits.push_back(hit);
+            res->hit_terms.emplace_back();
+            for (const auto &t : h.terms)
+                res->hit_terms.back().push_back(newsidx_term_weight_t{t.first.c_str(), t.second});
         }
         *out = res;
         res = nullptr;
@@ -247,6 +264,29 @@ const newsidx_facet_value_t *newsidx_results_facet_value(const newsidx_results_t
 {
     if (!results || f < 0 || f >= NEWSIDX_FACETS || i >= results->facets[f].size()) return nullptr;
     return &results->facets[f][i];
+}
+
+const char *newsidx_results_query(const newsidx_results_t *results)
+{
+    return results ? results->query.c_str() : "";
+}
+
+size_t newsidx_results_hit_terms(const newsidx_results_t *results, size_t i)
+{
+    return results && i < results->hit_terms.size() ? results->hit_terms[i].size() : 0;
+}
+
+const newsidx_term_weight_t *newsidx_results_hit_term(const newsidx_results_t *results,
+                                                      size_t i, size_t k)
+{
+    if (!results || i >= results->hit_terms.size() || k >= results->hit_terms[i].size())
+        return nullptr;
+    return &results->hit_terms[i][k];
+}
+
+const char *newsidx_results_suggestion(const newsidx_results_t *results)
+{
+    return results ? results->suggestion.c_str() : "";
 }
 
 void newsidx_results_destroy(newsidx_results_t *results)

@@ -10,6 +10,7 @@
  * documents (memory stays bounded); it only defers the commit.
  */
 #include "private.hh"
+#include "spelling.hh"
 
 #include <cstdlib>
 #include <cstring>
@@ -61,6 +62,7 @@ namespace {
 /* Ends the current transaction and commits it; the caller starts the next one. */
 void commit_all(newsidx_writer_t *w)
 {
+    spelling_flush(w);
     if (w->in_txn) {
         w->in_txn = false;
         w->db.commit_transaction();
@@ -81,7 +83,8 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
     try {
         w = new newsidx_writer_t;
         if (!path || !*path) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index path"};
-        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_UPGRADE))
+        if (flags & ~(NEWSIDX_CREATE | NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_UPGRADE |
+                      NEWSIDX_PART))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown writer flags"};
         if (newsidx_is_replica(path))
             throw ApiError{NEWSIDX_BAD_ARGUMENT, "the index is a replica kept by "
@@ -99,6 +102,7 @@ newsidx_status_t newsidx_writer_open(const char *path, int flags, newsidx_writer
             action |= Xapian::DB_NO_SYNC;
         }
         w->db = Xapian::WritableDatabase(path, action);
+        w->spelling = !(flags & NEWSIDX_PART);
         writer_format(w, path, (flags & NEWSIDX_UPGRADE) != 0);
     }
     NEWSIDX_CATCH(w ? &w->error : nullptr, st)
@@ -153,6 +157,7 @@ newsidx_status_t newsidx_writer_put(newsidx_writer_t *writer, const newsidx_doc_
         if (!doc) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no document"};
         std::string idterm = id_term(doc->id);
         Xapian::Document xd = make_document(w->tg, *doc, idterm);
+        if (w->spelling) spelling_learn(w, xd);
         if (!w->origin.empty()) {
             xd.add_boolean_term(w->origin);
             if (!w->bulk) w->seen.insert(idterm);
@@ -160,7 +165,9 @@ newsidx_status_t newsidx_writer_put(newsidx_writer_t *writer, const newsidx_doc_
         if (w->bulk) {
             w->db.add_document(xd); /* the caller promised a new id: no lookup */
         } else {
-            bool existed = w->db.term_exists(idterm);
+            Xapian::PostingIterator old = w->db.postlist_begin(idterm);
+            bool existed = old != w->db.postlist_end(idterm);
+            if (existed && w->spelling) spelling_forget(w, *old);
             w->db.replace_document(idterm, xd);
             if (replaced) *replaced = existed;
         }
@@ -176,7 +183,10 @@ newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id)
     try {
         newsidx_writer_t *w = usable(writer);
         std::string term = id_term(id);
-        if (!w->db.term_exists(term)) throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
+        Xapian::PostingIterator p = w->db.postlist_begin(term);
+        if (p == w->db.postlist_end(term))
+            throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
+        if (w->spelling) spelling_forget(w, *p);
         w->db.delete_document(term);
     }
     NEWSIDX_CATCH(&writer->error, st)
@@ -194,10 +204,14 @@ newsidx_status_t newsidx_writer_copy_doc(newsidx_writer_t *dst, newsidx_writer_t
         std::string term = id_term(id);
         Xapian::PostingIterator it = s->db.postlist_begin(term);
         int found = it != s->db.postlist_end(term);
+        Xapian::PostingIterator mine = d->db.postlist_begin(term);
+        if (d->spelling && mine != d->db.postlist_end(term)) spelling_forget(d, *mine);
         if (found) {
             /* a Document read from one database and handed to another is copied whole */
-            d->db.replace_document(term, s->db.get_document(*it));
-        } else if (d->db.term_exists(term)) {
+            Xapian::Document doc = s->db.get_document(*it);
+            if (d->spelling) spelling_learn(d, doc);
+            d->db.replace_document(term, doc);
+        } else if (mine != d->db.postlist_end(term)) {
             d->db.delete_document(term);
         }
         if (copied) *copied = found;
@@ -272,14 +286,18 @@ std::string doc_id_term(Xapian::WritableDatabase &db, Xapian::docid did)
     return std::string();
 }
 
-/* Deletes the documents tagged term whose id term is not in keep (NULL: all). */
-uint64_t delete_tagged(Xapian::WritableDatabase &db, const std::string &term,
+/* Deletes the documents of w tagged term whose id term is not in keep (NULL: all). */
+uint64_t delete_tagged(newsidx_writer_t *w, const std::string &term,
                        const std::unordered_set<std::string> *keep)
 {
+    Xapian::WritableDatabase &db = w->db;
     std::vector<Xapian::docid> doomed;
     for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p)
         if (!keep || !keep->count(doc_id_term(db, *p))) doomed.push_back(*p);
-    for (Xapian::docid did : doomed) db.delete_document(did);
+    for (Xapian::docid did : doomed) {
+        if (w->spelling) spelling_forget(w, did);
+        db.delete_document(did);
+    }
     return doomed.size();
 }
 
@@ -307,7 +325,7 @@ newsidx_status_t newsidx_writer_end_origin(newsidx_writer_t *writer, uint64_t *d
     try {
         newsidx_writer_t *w = usable(writer);
         if (w->origin.empty()) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no origin set"};
-        uint64_t n = w->bulk ? 0 : delete_tagged(w->db, w->origin, &w->seen);
+        uint64_t n = w->bulk ? 0 : delete_tagged(w, w->origin, &w->seen);
         if (deleted) *deleted = n;
         w->origin.clear();
         w->seen.clear();
@@ -324,7 +342,7 @@ newsidx_status_t newsidx_writer_delete_origin(newsidx_writer_t *writer, const ch
     newsidx_status_t st = NEWSIDX_OK;
     try {
         newsidx_writer_t *w = usable(writer);
-        uint64_t n = delete_tagged(w->db, origin_term(origin), nullptr);
+        uint64_t n = delete_tagged(w, origin_term(origin), nullptr);
         if (deleted) *deleted = n;
     }
     NEWSIDX_CATCH(&writer->error, st)

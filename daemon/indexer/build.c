@@ -38,7 +38,8 @@ static void builder_run(builder_t *b)
 {
     sink_t *s = &b->sink;
     for (unsigned k = 0; k < s->n; k++) {
-        b->status = newsidx_writer_open(b->parts[k], NEWSIDX_OVERWRITE | NEWSIDX_BULK, &s->w[k]);
+        b->status = newsidx_writer_open(b->parts[k],
+                                        NEWSIDX_OVERWRITE | NEWSIDX_BULK | NEWSIDX_PART, &s->w[k]);
         if (b->status != NEWSIDX_OK) {
             snprintf(b->msg, sizeof b->msg, "%s",
                      s->w[k] ? newsidx_writer_error(s->w[k]) : "out of memory");

@@ -154,17 +154,15 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
         snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
         return -1;
     }
-    static const char *const flags[] = { "exact", "partial" };
-    for (int i = 0; i < 2; i++)
+    static const char *const flags[] = { "exact", "partial", "explain" };
+    int *const flag_fields[] = { &opts->exact_total, &opts->partial, &opts->explain };
+    for (int i = 0; i < 3; i++)
         if ((v = proto_option(req, flags[i]))) {
             if (parse_flag(v, &flag) != 0) {
                 snprintf(msg, msglen, "%s must be 0 or 1", flags[i]);
                 return -1;
             }
-            if (i == 0)
-                opts->exact_total = flag;
-            else
-                opts->partial = flag;
+            *flag_fields[i] = flag;
         }
     opts->snippets = NEWSIDX_SNIPPET_FIRST;
     if ((v = proto_option(req, "snippet"))) {

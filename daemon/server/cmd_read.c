@@ -84,10 +84,46 @@ static const char *reader_missing(const void *src, size_t i)
     return newsidx_reader_missing_shard(src, i);
 }
 
-/* One hit: JSON {rank,id,score,title,date,source,url,snippet}, the snippet only when
- * asked for; text "rank id score date source title snippet", tab-separated. */
-static void put_hit(reply_t *r, const newsidx_hit_t *h, int snippets)
+/* explain=1: the hit's weighted parts, JSON "explain":[{"term":..,"weight":..},..], text
+ * an eighth field "term:weight term:weight ..." (weights with 3 decimals). */
+static void put_explain(reply_t *r, const newsidx_results_t *res, size_t i)
 {
+    size_t n = newsidx_results_hit_terms(res, i);
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_key(r, "explain");
+    reply_begin_list(r);
+    for (size_t k = 0; k < n; k++) {
+        const newsidx_term_weight_t *t = newsidx_results_hit_term(res, i, k);
+        reply_begin_map(r);
+        reply_kv_string(r, "term", t->term);
+        reply_kv_real(r, "weight", reply_round3(t->weight), 3);
+        reply_end_map(r);
+    }
+    reply_end_list(r);
+    size_t len = 1;
+    for (size_t k = 0; k < n; k++)
+        len += strlen(newsidx_results_hit_term(res, i, k)->term) + 32;
+    char *line = malloc(len), *p = line;
+    if (!line)
+        return;
+    *p = '\0';
+    for (size_t k = 0; k < n; k++) {
+        const newsidx_term_weight_t *t = newsidx_results_hit_term(res, i, k);
+        p += snprintf(p, len - (size_t)(p - line), "%s%s:%.3f", k ? " " : "", t->term,
+                      reply_round3(t->weight));
+    }
+    reply_next(r, REPLY_TEXT_ONLY);
+    reply_kv_string(r, "explain", line);
+    free(line);
+}
+
+/* One hit: JSON {rank,id,score,title,date,source,url,snippet}, the snippet only when
+ * asked for; text "rank id score date source title snippet", tab-separated; with
+ * explain=1, put_explain's member last. */
+static void put_hit(reply_t *r, const newsidx_results_t *res, size_t i, int snippets,
+                    int explain)
+{
+    const newsidx_hit_t *h = newsidx_results_hit(res, i);
     reply_begin_map(r);
     reply_kv_uint(r, "rank", h->rank);
     reply_kv_string(r, "id", h->id);
@@ -103,6 +139,8 @@ static void put_hit(reply_t *r, const newsidx_hit_t *h, int snippets)
     if (!snippets)
         reply_next(r, REPLY_TEXT_ONLY);
     reply_kv_string(r, "snippet", h->snippet);
+    if (explain)
+        put_explain(r, res, i);
     reply_end_map(r);
 }
 
@@ -158,6 +196,24 @@ static void put_facets(reply_t *r, const newsidx_results_t *res, unsigned facets
     reply_end_list(r);
 }
 
+/* "Did you mean" and explain's parsed query, after the hits (and facets): JSON
+ * "suggestion" when there is one and "query" with explain=1; text a line
+ * "did_you_mean<TAB>..." and a line "query<TAB>...". */
+static void put_query_notes(reply_t *r, const newsidx_results_t *res, int explain)
+{
+    const char *s = newsidx_results_suggestion(res);
+    if (*s) {
+        reply_next(r, REPLY_JSON_ONLY);
+        reply_kv_string(r, "suggestion", s);
+        reply_next(r, REPLY_TEXT_ONLY | REPLY_LINE);
+        reply_kv_string(r, "did_you_mean", s);
+    }
+    if (explain) {
+        reply_next(r, REPLY_LINE);
+        reply_kv_string(r, "query", newsidx_results_query(res));
+    }
+}
+
 void cmd_read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
                     newsidx_status_t st)
 {
@@ -209,10 +265,11 @@ void cmd_results_reply(cmd_ctx_t *ctx, reply_format_t f, const newsidx_results_t
     reply_key(&r, "hits");
     reply_begin_list(&r);
     for (size_t i = 0; i < n; i++)
-        put_hit(&r, newsidx_results_hit(res, i), opts->snippets != NEWSIDX_SNIPPET_NONE);
+        put_hit(&r, res, i, opts->snippets != NEWSIDX_SNIPPET_NONE, opts->explain);
     reply_end_list(&r);
     if (opts->facets)
         put_facets(&r, res, opts->facets);
+    put_query_notes(&r, res, opts->explain);
     put_missing(&r, opts->partial, newsidx_results_missing_count(res), results_missing, res);
     reply_end(&r);
 }

@@ -15,8 +15,8 @@
 static const char *const search_opts[] = { "limit", "offset", "snippet", "sort", "since",
                                            "until", "source", "topic", "place",
                                            "not_source", "not_topic", "not_place", "facets",
-                                           "facet_limit", "exact", "partial", "format",
-                                           "recency", NULL };
+                                           "facet_limit", "exact", "partial", "explain",
+                                           "format", "recency", NULL };
 /* No facets on COUNT: they are a SEARCH option (limit=0 facets=... counts and facets). */
 static const char *const count_opts[] = { "since", "until", "source", "topic", "place",
                                           "not_source", "not_topic", "not_place", "partial",
@@ -34,7 +34,7 @@ static const proto_command_t commands[] = {
     { "SEARCH", PROTO_CMD_SEARCH, PROTO_ARG_REQUIRED, 0, search_opts,
       "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
       "source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. "
-      "facets=F,.. facet_limit=N exact=0|1 partial=0|1 recency=DAYS "
+      "facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS "
       "format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, 0, count_opts,
       "COUNT [since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. "

@@ -32,8 +32,9 @@ enum reply_member {
     REPLY_LINE = 1u << 3         /* text: a top-level scalar as a "key<TAB>value" line */
 };
 
-/* The deepest nesting a reply uses: the reply's map, a list, a map in it, a list in that. */
-#define REPLY_MAX_DEPTH 4
+/* The deepest nesting a reply uses: the reply's map, a list, a map in it, a list in that,
+ * a map in that (SEARCH explain=1: hits, a hit, its terms, a term). */
+#define REPLY_MAX_DEPTH 5
 
 typedef struct reply reply_t;
 

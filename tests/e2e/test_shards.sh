@@ -10,6 +10,8 @@
 # without restarting newsd; a stopped (slow) shard the same, within --shard-timeout;
 # ADD/DELETE land in the shard that owns the id, on local shards and through a writable
 # xapian-tcpsrv, and an acknowledged write survives kill -9; REINDEX is refused.
+# Over remote shards explain=1 answers as the one index, "did you mean" is absent (no
+# spelling table) and NEAR between phrases is bad_query.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NC=$T/nclient
@@ -191,6 +193,18 @@ ask "$REMOTE" "STATS" >"$T/stats"
 check "STATS: 3 shards, all up" contains "$T/stats" "shards_up	3"
 check "STATS: a shard's line" contains "$T/stats" "shard.1	up $S1 documents="
 check "STATS: documents of all shards" contains "$T/stats" "documents	3000"
+# explain=1 over remote shards as over the one index; no spelling table there, so no "did
+# you mean"; NEAR between phrases refused (its posting source cannot travel)
+ask "$FULL" "SEARCH format=json limit=5 snippet=0 explain=1 oil prices" | jq -c '[.hits[] | {id, score, explain}], .query' >"$T/e.full"
+ask "$REMOTE" "SEARCH format=json limit=5 snippet=0 explain=1 oil prices" | jq -c '[.hits[] | {id, score, explain}], .query' >"$T/e.remote"
+check "explain over remote shards: as the one index" cmp -s "$T/e.full" "$T/e.remote"
+check "explain over remote shards: parts listed" grep -q '"term":"Zoil"' "$T/e.remote"
+ask "$FULL" "SEARCH format=json limit=0 oil prics" >"$T/s.full"
+ask "$REMOTE" "SEARCH format=json limit=0 oil prics" >"$T/s.remote"
+check "did you mean on the one index" jq -e '.suggestion == "oil prices"' "$T/s.full"
+check "no did you mean over remote shards" jq -e 'has("suggestion") | not' "$T/s.remote"
+check "NEAR between phrases over remote shards: bad_query" \
+    [ "$(ask "$REMOTE" 'COUNT "oil prices" NEAR/5 "per barrel"')" = "ERR bad_query NEAR and ADJ with a phrase cannot run on a remote shard (xapian-tcpsrv)" ]
 
 # ---- a shard killed ----
 # ids on shard 0 and shard 1, for GET
