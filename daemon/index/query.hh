@@ -107,9 +107,11 @@ using QueryMaker = std::function<Xapian::Query(newsidx_reader_t *r, const newsid
 
 /* The body of newsidx_search (search.cc) for any query make builds: the options checked,
  * the matches run (with retries and shards), its page of hits, snippets and facets; the
- * statuses and ownership of newsidx_search. */
-newsidx_status_t run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,
-                             newsidx_results_t **out, const QueryMaker &make);
+ * statuses and ownership of newsidx_search.  query is the typed query the suggestion and
+ * explain work from; NULL for a query the shim built (no suggestion; explain refused). */
+newsidx_status_t run_results(newsidx_reader_t *reader, const char *query,
+                             const newsidx_search_opts_t *opts, newsidx_results_t **out,
+                             const QueryMaker &make);
 
 }  // namespace shim
 

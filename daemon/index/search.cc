@@ -38,8 +38,8 @@ unsigned snippet_flags(int mode)
 
 const char *const SNIPPET_OMIT = "...";
 
-void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_search_opts_t &o,
-                newsidx_results &res, Deadline &dl)
+void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
+                const newsidx_search_opts_t &o, newsidx_results &res, Deadline &dl)
 {
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
@@ -92,7 +92,8 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
         }
         if (!dl.expired) spies.collect(o.facet_limit, res.total, res.facet_store);
     }
-    if (!dl.expired) res.suggestion = suggestion(db, query, o, res.total, all_local(r), dl);
+    if (query && !dl.expired)
+        res.suggestion = suggestion(db, query, o, res.total, all_local(r), dl);
     res.store.reserve(m.size());
     /* Hits in the document cache are not read; the others are read (remote shards' in
      * parallel), decoded and kept.  Each hit is finished before the next is kept, since
@@ -133,7 +134,7 @@ void run_search(newsidx_reader_t *r, const QueryMaker &make, const newsidx_searc
         res.store.push_back(std::move(h));
         page.push_back(*it);
     }
-    if (o.explain && !dl.expired) {
+    if (query && o.explain && !dl.expired) {
         std::vector<std::string> ids;
         for (const HitStrings &h : res.store) ids.push_back(h.id);
         std::vector<TermWeights> weights;
@@ -174,13 +175,14 @@ bool shim::all_local(const newsidx_reader_t *r)
 newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
                                 const newsidx_search_opts_t *opts, newsidx_results_t **out)
 {
-    return run_results(reader, opts, out,
+    return run_results(reader, query, opts, out,
                        [query](newsidx_reader_t *r, const newsidx_search_opts_t &o, newsidx_results &,
                                QueryCost &cost) { return filtered_query(r->db, query, o, cost); });
 }
 
-newsidx_status_t shim::run_results(newsidx_reader_t *reader, const newsidx_search_opts_t *opts,
-                                   newsidx_results_t **out, const QueryMaker &make)
+newsidx_status_t shim::run_results(newsidx_reader_t *reader, const char *query,
+                                   const newsidx_search_opts_t *opts, newsidx_results_t **out,
+                                   const QueryMaker &make)
 {
     if (!out) return NEWSIDX_BAD_ARGUMENT;
     *out = nullptr;
@@ -193,9 +195,11 @@ newsidx_status_t shim::run_results(newsidx_reader_t *reader, const newsidx_searc
         newsidx_search_opts_init(&o);
         if (opts) o = *opts;
         check_page(o);
+        if (!query && o.explain)
+            throw ApiError{NEWSIDX_BAD_ARGUMENT, "explain explains a typed query: not here"};
         res = new newsidx_results_t;
         Deadline dl = deadline_of(o);
-        sharded(r, o.partial != 0, [&] { run_search(r, make, o, *res, dl); });
+        sharded(r, o.partial != 0, [&] { run_search(r, query, make, o, *res, dl); });
         res->missing = r->missing;
         /* A search cut by its deadline (here, or by the time limit on a remote shard)
          * is reported as timed out, with what it found. */

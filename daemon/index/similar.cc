@@ -132,7 +132,7 @@ newsidx_status_t newsidx_similar(newsidx_reader_t *reader, const char *id,
     }
     NEWSIDX_CATCH(&reader->error, st)
     if (st != NEWSIDX_OK) return st;
-    st = run_results(reader, opts, out,
+    st = run_results(reader, nullptr, opts, out,
                      [&idterm](newsidx_reader_t *r, const newsidx_search_opts_t &o, newsidx_results &res,
                                QueryCost &cost) { return similar_query(r, idterm, o, res, cost); });
     /* Ids are unique across shards: "not found" while a shard is down may be wrong. */
