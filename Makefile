@@ -189,6 +189,19 @@ $(BUILD)/%.o: %.cc $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) $(INC) -MMD -MP -c $< -o $@
 
+# The search page newsd serves over HTTP (daemon/server/www/) is built into it: embed.sh
+# writes the files' bytes as a C file (the same for every build), compiled into the
+# server's library.
+WWW_FILES := $(sort $(wildcard daemon/server/www/*.html daemon/server/www/*.js daemon/server/www/*.css))
+WWW_C := build/gen/www_assets.c
+$(WWW_C): $(WWW_FILES) daemon/server/www/embed.sh
+	@mkdir -p $(dir $@)
+	sh daemon/server/www/embed.sh $(WWW_FILES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/www_assets.o: $(WWW_C) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_server) -c $< -o $@
+$(call layer_lib,server): $(BUILD)/gen/www_assets.o
+
 # One library per layer.
 $(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l)): $(call layer_objs,$(l))))
 $(BUILD)/lib%.a:
@@ -427,7 +440,11 @@ $(FUZZ_BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
 
-$(FUZZ_BUILD)/libnewsd.a: $(FUZZ_LIB_OBJS)
+$(FUZZ_BUILD)/gen/www_assets.o: $(WWW_C)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/libnewsd.a: $(FUZZ_LIB_OBJS) $(FUZZ_BUILD)/gen/www_assets.o
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -21,6 +21,8 @@ cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_
     }
     w->worker = ctx->worker;
     w->conn = ctx->conn;
+    w->http_batch = ctx->http_batch;
+    w->http_slot = ctx->http_slot;
     w->format = f;
     w->started_us = server_now_us();
     if (req->command->cmd == PROTO_CMD_ADD) {

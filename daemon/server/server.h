@@ -78,6 +78,7 @@ typedef struct server_stats {
     atomic_uint_fast64_t writes;
     atomic_uint_fast64_t commits;
     atomic_uint_fast64_t errors;
+    atomic_int writer_failing;             /* the last commit failed (GET /healthz: 503) */
     atomic_uint_fast64_t http_conns_open;  /* of the TCP ones, HTTP (reqstats: by command) */
     reqstats_t reqs;                       /* every request by command: statuses, durations */
 } server_stats_t;
