@@ -12,7 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
-command -v python3 >/dev/null || { echo "test_http: python3 is missing (make deps)"; echo "0 passed, 1 failed"; exit 1; }
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "test_http: $PY is missing (make deps)"; echo "0 passed, 1 failed"; exit 1; }
 
 "$BIN/newsindex" --index "$T/idx" "$ROOT/corpus/seed" >"$T/out" 2>&1
 check "index built" contains "$T/out" "docs=1"
@@ -21,7 +22,7 @@ export SEED=seed/duvar-2021-03-24-turkey-s400-done-deal.txt
 http_of() { sed -n 's/^newsd: ready .* http=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/$1.log"; }
 # py SECTION: runs http_api.py's section; its checks count as this script's.
 py() {
-    python3 "$ROOT/tests/e2e/http_api.py" "$1" >"$T/py.out" 2>&1
+    "$PY" "$ROOT/tests/e2e/http_api.py" "$1" >"$T/py.out" 2>&1
     grep -v '^[0-9]* passed, [0-9]* failed$' "$T/py.out" >&2
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$T/py.out" | tail -n 1)
     if [ -z "$line" ]; then
@@ -62,7 +63,7 @@ ND=sh start full -c 'trap "" XFSZ; exec "$@"' sh "$BIN/newsd" --index "$T/fidx" 
     --listen "unix:$T/f.sock" --http 127.0.0.1:0 --no-config
 biggest=$(ls -l "$T/fidx" | awk 'NR > 1 && $5 > m { m = $5 } END { print m }')
 prlimit --pid "$PID" --fsize="$biggest:unlimited"
-python3 - "$T/f.sock" <<'PY' >"$T/reply"
+"$PY" - "$T/f.sock" <<'PY' >"$T/reply"
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 doc = {"id": "big", "title": "big", "body": " ".join("w%dx" % i for i in range(3000))}
