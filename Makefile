@@ -2,7 +2,8 @@
 #
 #   make            build bin/newsindex (and every program that exists)
 #   make deps       install missing Debian packages (as root), or say which are missing
-#   make run        deps + build + index corpus/ into $(INDEX) once
+#   make run        deps + build + index corpus/ into $(INDEX) once, then serve it, with
+#                   the search page at http://$(HTTP)/
 #   make test       build and run every suite; ends with "N passed, M failed"
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
 #   make bench-shards  queries over 1 local index, 3 local and 3 remote shards, writes
@@ -32,6 +33,8 @@ PKG_CONFIG ?= pkg-config
 PKGS := xapian-core libevent zlib jansson
 
 INDEX ?= var/index
+# Where `make run` serves HTTP (the API and the search page).
+HTTP ?= 127.0.0.1:7880
 CORPUS ?= corpus
 
 # Where `make install` puts things; newsd reads $(sysconfdir)/newsd.conf by default, so
@@ -45,6 +48,9 @@ DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemal
 FUZZ_PACKAGES := clang libclang-rt-dev
 # systemd-analyze, with which tests/e2e/test_install.sh verifies the installed units.
 DEBIAN_PACKAGES += systemd
+# The HTTP suites: Debian's python3 with the Prometheus client's parser
+# (test_http_metrics.sh) and a real browser driven by Selenium (test_http_page.sh).
+DEBIAN_PACKAGES += python3 python3-prometheus-client python3-selenium chromium chromium-driver
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
@@ -465,7 +471,8 @@ run: deps
 	else \
 	  mkdir -p $(dir $(INDEX)) && bin/newsindex --index $(INDEX) $(CORPUS); \
 	fi
-	@if [ -x bin/newsd ]; then exec bin/newsd --index $(INDEX); fi
+	@echo "run: the search page will be at http://$(HTTP)/ once newsd says it is ready"
+	@if [ -x bin/newsd ]; then exec bin/newsd --index $(INDEX) --http $(HTTP); fi
 
 bench: all
 	@sh bench/run.sh
