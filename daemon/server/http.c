@@ -253,18 +253,36 @@ static void conn_closed_cb(struct evhttp_connection *evcon, void *arg)
     server_conn_closed(hw->w->srv, 0);
 }
 
+/* Adds one to *n unless it is already cap: 1, or 0 when full.  Every worker takes HTTP
+ * slots at once, so the test and the add are one step. */
+static int take_slot(atomic_uint_fast64_t *n, uint64_t cap)
+{
+    uint_fast64_t v = atomic_load(n);
+    do {
+        if (v >= cap)
+            return 0;
+    } while (!atomic_compare_exchange_weak(n, &v, v + 1));
+    return 1;
+}
+
 /* A connection's first request: it takes a slot of --max-connections, as a line
  * protocol connection does at accept (libevent accepts HTTP connections itself).  NULL
  * when over the cap (or out of memory). */
 static http_conn_t *conn_add(http_worker_t *hw, struct evhttp_connection *evcon)
 {
     server_t *srv = hw->w->srv;
-    if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections ||
-        atomic_load(&srv->stats.tcp_conns_open) >= listen_tcp_cap(srv->cfg.max_connections))
-        return NULL;
     http_conn_t *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    if (!take_slot(&srv->stats.conns_open, srv->cfg.max_connections)) {
+        free(c);
+        return NULL;
+    }
+    if (!take_slot(&srv->stats.tcp_conns_open, listen_tcp_cap(srv->cfg.max_connections))) {
+        atomic_fetch_sub(&srv->stats.conns_open, 1);
+        free(c);
+        return NULL;
+    }
     c->evcon = evcon;
     c->hw = hw;
     c->id = atomic_fetch_add(&srv->next_conn_id, 1) + 1;
@@ -276,8 +294,6 @@ static http_conn_t *conn_add(http_worker_t *hw, struct evhttp_connection *evcon)
     c->next = hw->conns[b];
     hw->conns[b] = c;
     evhttp_connection_set_closecb(evcon, conn_closed_cb, hw);
-    atomic_fetch_add(&srv->stats.conns_open, 1);
-    atomic_fetch_add(&srv->stats.tcp_conns_open, 1);
     atomic_fetch_add(&srv->stats.http_conns_open, 1);
     atomic_fetch_add(&srv->stats.conns_total, 1);
     LOG(LOG_DEBUG, "accept", "conn=%" PRIu64 " peer=%s http=1", c->id, c->peer);
@@ -469,7 +485,7 @@ static void route(http_call_t *call, const char *uri)
     size_t len = strcspn(uri, "?#");
     const char *query = uri[len] == '?' ? uri + len + 1 : "";
     char qbuf[NEWSD_HTTP_MAX_TARGET + 1];
-    size_t qlen = strcspn(query, "#");   /* a fragment is the browser's, never sent, but */
+    size_t qlen = strcspn(query, "#");   /* a fragment, if a client sent one, is not ours */
     memcpy(qbuf, query, qlen);
     qbuf[qlen] = '\0';
     if (m == EVHTTP_REQ_OPTIONS) {

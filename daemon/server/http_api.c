@@ -43,7 +43,9 @@ static int hexval(char c)
     return -1;
 }
 
-long http_decode(const char *s, size_t len, int plus, char *out)
+/* Percent-decodes s[0..len) (and '+' to a space when plus) into out (len + 1 bytes);
+ * returns the decoded length, or -1 on a malformed escape. */
+static long http_decode(const char *s, size_t len, int plus, char *out)
 {
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {

@@ -2,7 +2,8 @@
  * http_int.h: what the HTTP files share inside the server: each worker's HTTP state
  * (http.c: listeners, connections, routing), the API's endpoints (http_api.c: requests
  * turned into protocol lines run by cmd_execute, writes answered later), the metrics
- * (http_metrics.c) and the page built into the binary (http_assets.h).
+ * (http_metrics.c) and the page built into the binary (http_assets[], which
+ * daemon/server/www/embed.sh generates at build time).
  */
 #ifndef NEWSD_HTTP_INT_H
 #define NEWSD_HTTP_INT_H
@@ -72,9 +73,6 @@ void http_api_add(http_call_t *call, const char *query);
 void http_api_delete(http_call_t *call, const char *id, size_t id_len, const char *query);
 /* GET /healthz. */
 void http_api_health(http_call_t *call);
-/* Percent-decodes s[0..len) (and '+' to a space when plus) into out (len + 1 bytes);
- * returns the decoded length, or -1 on a malformed escape. */
-long http_decode(const char *s, size_t len, int plus, char *out);
 
 /* ---- http_metrics.c ---- */
 /* GET /metrics: the Prometheus text exposition format. */
