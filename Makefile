@@ -2,7 +2,8 @@
 #
 #   make            build bin/newsindex (and every program that exists)
 #   make deps       install missing Debian packages (as root), or say which are missing
-#   make run        deps + build + index corpus/ into $(INDEX) once
+#   make run        deps + build + index corpus/ into $(INDEX) once, then serve it, with
+#                   the search page at http://$(HTTP)/
 #   make test       build and run every suite; ends with "N passed, M failed"
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
 #   make bench-shards  queries over 1 local index, 3 local and 3 remote shards, writes
@@ -34,6 +35,8 @@ PKG_CONFIG ?= pkg-config
 PKGS := xapian-core libevent zlib jansson
 
 INDEX ?= var/index
+# Where `make run` serves HTTP (the API and the search page).
+HTTP ?= 127.0.0.1:7880
 CORPUS ?= corpus
 
 # Where `make install` puts things; newsd reads $(sysconfdir)/newsd.conf by default, so
@@ -47,6 +50,9 @@ DEBIAN_PACKAGES := libxapian-dev libevent-dev zlib1g-dev libjansson-dev libjemal
 FUZZ_PACKAGES := clang libclang-rt-dev
 # systemd-analyze, with which tests/e2e/test_install.sh verifies the installed units.
 DEBIAN_PACKAGES += systemd
+# The HTTP suites: Debian's python3 with the Prometheus client's parser
+# (test_http_metrics.sh) and a real browser driven by Selenium (test_http_page.sh).
+DEBIAN_PACKAGES += python3 python3-prometheus-client python3-selenium chromium chromium-driver
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
@@ -190,6 +196,19 @@ $(BUILD)/%.o: %.c $(BUILD)/.flags
 $(BUILD)/%.o: %.cc $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) $(INC) -MMD -MP -c $< -o $@
+
+# The search page newsd serves over HTTP (daemon/server/www/) is built into it: embed.sh
+# writes the files' bytes as a C file (the same for every build), compiled into the
+# server's library.
+WWW_FILES := $(sort $(wildcard daemon/server/www/*.html daemon/server/www/*.js daemon/server/www/*.css))
+WWW_C := build/gen/www_assets.c
+$(WWW_C): $(WWW_FILES) daemon/server/www/embed.sh
+	@mkdir -p $(dir $@)
+	sh daemon/server/www/embed.sh $(WWW_FILES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/www_assets.o: $(WWW_C) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_server) -c $< -o $@
+$(call layer_lib,server): $(BUILD)/gen/www_assets.o
 
 # One library per layer.
 $(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l)): $(call layer_objs,$(l))))
@@ -437,7 +456,11 @@ $(FUZZ_BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
 
-$(FUZZ_BUILD)/libnewsd.a: $(FUZZ_LIB_OBJS)
+$(FUZZ_BUILD)/gen/www_assets.o: $(WWW_C)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/libnewsd.a: $(FUZZ_LIB_OBJS) $(FUZZ_BUILD)/gen/www_assets.o
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -458,7 +481,8 @@ run: deps
 	else \
 	  mkdir -p $(dir $(INDEX)) && bin/newsindex --index $(INDEX) $(CORPUS); \
 	fi
-	@if [ -x bin/newsd ]; then exec bin/newsd --index $(INDEX); fi
+	@echo "run: the search page will be at http://$(HTTP)/ once newsd says it is ready"
+	@if [ -x bin/newsd ]; then exec bin/newsd --index $(INDEX) --http $(HTTP); fi
 
 bench: all
 	@sh bench/run.sh

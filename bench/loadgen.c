@@ -36,6 +36,11 @@
  * -f ping sends PING instead (reply "OK pong"): the round trip through the daemon's
  * event loop with no search, the floor under every SEARCH latency on this machine.
  *
+ * -f http asks newsd's HTTP API instead (ADDR is an --http address): GET
+ * /search?q=QUERY&limit=10&snippet=S over a kept-alive HTTP/1.1 connection; the reply
+ * must be "HTTP/1.1 200" with a Content-Length, and its body is checked as -f json's
+ * line (-F and -V too).  The same SEARCH as -f json, so the two compare the protocols.
+ *
  * newsd's own figure for each SEARCH (took_us in the reply: the time inside
  * newsidx_search) is collected too, and its p50/p99 printed on a second line, so the
  * gap between in-process and loopback latency can be split into "the search ran
@@ -55,8 +60,8 @@
  * (bench/query.sh's poll- runs).  It costs a core per client thread: one connection only.
  *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
- *           [-f text|json|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V] [-u STOPFILE]
- *           [-P] [-S]
+ *           [-f text|json|http|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V]
+ *           [-u STOPFILE] [-P] [-S]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -71,6 +76,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -115,7 +121,7 @@ typedef struct thread {
 static struct {
     const char *addr;
     querylog_t log;
-    int snippet, json, sphinxql, ping, verify, spin;
+    int snippet, json, http, sphinxql, ping, verify, spin;
     const char *stop_file;
     const char *facets;      /* -F: the facets= value, or NULL */
     int similar;             /* -S: SIMILAR ID instead of SEARCH QUERY */
@@ -212,6 +218,22 @@ static int send_request(conn_t *c)
         line[3] = 0;           /* a command starts a new sequence */
         line[MYSQL_HEADER] = MYSQL_COM_QUERY;
         n += MYSQL_HEADER;
+    } else if (g.http) {
+        n = snprintf(line, sizeof line, "GET /search?limit=%d&snippet=%d%s%s&q=", PAGE,
+                     g.snippet, g.facets ? "&facets=" : "", g.facets ? g.facets : "");
+        for (const unsigned char *p = (const unsigned char *)q; *p && n > 0 &&
+             (size_t)n + 4 < sizeof line; p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '-' || *p == '.' || *p == '_' || *p == '~')
+                line[n++] = (char)*p;
+            else if (*p == ' ')
+                line[n++] = '+';
+            else
+                n += snprintf(line + n, sizeof line - (size_t)n, "%%%02X", *p);
+        }
+        int k = snprintf(line + n, sizeof line - (size_t)n, " HTTP/1.1\r\nHost: newsd\r\n\r\n");
+        if (k < 0 || (size_t)(n + k) >= sizeof line) return -1;
+        n += k;
     } else if (g.ping) {
         n = snprintf(line, sizeof line, "PING\n");
     } else {
@@ -337,6 +359,35 @@ static void take_line(conn_t *c, const char *s, size_t n)
     if (n != 3 || memcmp(s, "END", 3) != 0) c->bad = 1;
 }
 
+/* -f http: 1 once the response in buf is complete (its body judged as a JSON line),
+ * else 0. */
+static int take_http(conn_t *c)
+{
+    char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
+    if (!end) return 0;
+    size_t head = (size_t)(end - c->buf) + 4, clen = 0;
+    const char *p = c->buf, *stop = end;
+    int have_len = 0;
+    while ((p = memchr(p, '\n', (size_t)(stop - p))) != NULL) {
+        p++;
+        if (stop - p > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+            clen = strtoul(p + 15, NULL, 10);
+            have_len = 1;
+        }
+    }
+    if (!have_len) {
+        c->bad = 1;            /* no framing we can follow: the run is void */
+        return 1;
+    }
+    if (c->len < head + clen) return 0;
+    if (c->len != head + clen || clen == 0 || c->buf[head + clen - 1] != '\n' ||
+        strncmp(c->buf, "HTTP/1.1 200 ", 13) != 0)
+        c->bad = 1;
+    else
+        take_line(c, c->buf + head, clen - 1);
+    return 1;
+}
+
 /* Reads what is there; returns 1 when the reply is complete, 0 if not yet, -1 on EOF
  * or a read error. */
 static int read_reply(conn_t *c)
@@ -358,6 +409,7 @@ static int read_reply(conn_t *c)
         if (c->scanned != c->len) c->bad = 1;
         return 1;
     }
+    if (g.http) return take_http(c);
     char *nl;
     while ((nl = memchr(c->buf + c->scanned, '\n', c->len - c->scanned)) != NULL) {
         size_t end = (size_t)(nl - c->buf);
@@ -467,12 +519,14 @@ int main(int argc, char **argv)
     if (!g.addr || !qpath || conns < 1 || conns > MAX_CONNS || threads < 0 ||
         threads > MAX_THREADS || requests < 0 || g.recency < 0 ||
         (g.recency && (g.ping || strcmp(format, "sphinxql") == 0)) ||
-        (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
+        (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "http") != 0 &&
          strcmp(format, "sphinxql") != 0 && strcmp(format, "ping") != 0) ||
-        (g.facets && (strcmp(format, "json") != 0 || !*g.facets || strchr(g.facets, ' '))) ||
+        (g.facets && ((strcmp(format, "json") != 0 && strcmp(format, "http") != 0) ||
+                      !*g.facets || strchr(g.facets, ' '))) ||
         (g.similar && strcmp(format, "json") != 0))
         goto usage;
-    g.json = strcmp(format, "json") == 0;
+    g.http = strcmp(format, "http") == 0;
+    g.json = strcmp(format, "json") == 0 || g.http;
     g.sphinxql = strcmp(format, "sphinxql") == 0;
     g.ping = strcmp(format, "ping") == 0;
     if (threads == 0) threads = conns < DEFAULT_THREADS ? conns : DEFAULT_THREADS;

@@ -20,6 +20,9 @@
 #     connection (issue 19: at most TARGET_SIMILAR times its p50);
 #   - SEARCH with recency=RECENCY_DAYS (JSON, snippets on) beside the same SEARCH without,
 #     one connection (issue 19: at most TARGET_RECENCY times its p50);
+#   - newsd's HTTP API (GET /search, loadgen -f http) beside the same SEARCH over the
+#     line protocol in JSON, at 1 and 32 connections (issue 20: p50 at most
+#     TARGET_HTTP_P50 times, queries/s at least TARGET_HTTP_QPS times the line's);
 #   - SQLite FTS5 in-process (fts5_query) at 1, 8 and 32 threads;
 #   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) at 1, 8 and 32 connections,
 #     when Sphinx is installed (make bench-peers);
@@ -40,7 +43,8 @@
 #                          bin/newsq; newsd must be a release build)
 #   BENCH_QUERY_RUNS="L .."  only these measurements (labels of QUERY_RUNS below), e.g.
 #                          "tcp-json-snip-1 tcp-facets-snip-1" for the facets comparison
-#                          alone
+#                          alone, "tcp-json-snip-1 http-json-snip-1 tcp-json-snip-32
+#                          http-json-snip-32" for HTTP against the line protocol
 #
 # Lists of paths, flags and commands are split on purpose.
 # shellcheck disable=SC2046,SC2086,SC2154
@@ -65,6 +69,10 @@ TARGET_SIMILAR=3
 # same SEARCH without.
 TARGET_RECENCY=1.2
 RECENCY_DAYS=30
+# Issue 20: HTTP /search p50 at most this many times the line protocol's (JSON, one
+# connection), and its queries/s at 32 connections at least this fraction of it.
+TARGET_HTTP_P50=1.3
+TARGET_HTTP_QPS=0.8
 
 if [ "$QUICK" = 1 ]; then
     QROUNDS=${BENCH_QUERY_ROUNDS:-1}
@@ -84,8 +92,8 @@ fi
 # One measurement per label (WHO-WHAT-CONNECTIONS); the order keeps the runs that are
 # compared next to each other (in-process, TCP and Unix of the same queries; newsd,
 # FTS5 and Sphinx at the same concurrency).
-QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1 tcp-facets-snip-1
-            tcp-similar-snip-1 tcp-recency-snip-1
+QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1 http-json-snip-1
+            tcp-facets-snip-1 tcp-similar-snip-1 tcp-recency-snip-1 tcp-json-snip-32 http-json-snip-32
             poll-tcp-snip-1 poll-unix-snip-1
             inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1 nocache-inproc-fields-1
             tcp-fields-8 tcp-fields-32 nocache-tcp-fields-32 fts5-fields-32 sphinx-ids-32 sphinx-ids-8
@@ -148,8 +156,10 @@ launch_newsd() {
 # nocache- runs, which show what the cache is worth.
 start_newsd() {
     UNIX_ADDR=unix:$QTMP/newsd.sock
-    launch_newsd "$LOGS/newsd.err" --listen "$UNIX_ADDR"
+    launch_newsd "$LOGS/newsd.err" --listen "$UNIX_ADDR" --http 127.0.0.1:0
     NEWSD_PID=$LAUNCHED_PID TCP_ADDR=$LAUNCHED_TCP
+    HTTP_ADDR=$(sed -n 's/^newsd: ready.* http=\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$LOGS/newsd.err" | head -n 1)
+    [ -n "$HTTP_ADDR" ] || die "no HTTP address in newsd's ready line: $(head -n 1 "$LOGS/newsd.err")"
     launch_newsd "$LOGS/newsd-nocache.err" --doc-cache-mb 0
     NC_PID=$LAUNCHED_PID NC_ADDR=$LAUNCHED_TCP
 }
@@ -241,6 +251,7 @@ query_command() {
         case $label in unix-*) addr=$UNIX_ADDR ;; esac
         echo "$BIN/loadgen -a $addr -q $QUERIES -f ping -c $conns -n $n" ;;
     tcp-json-snip-*) echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -c $conns -n $n" ;;
+    http-json-snip-*) echo "$BIN/loadgen -a $HTTP_ADDR -q $QUERIES -f http -s 1 -c $conns -n $n" ;;
     tcp-facets-snip-*)
         echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -F $FACETS -c $conns -n $n" ;;
     tcp-similar-snip-*)
@@ -506,7 +517,7 @@ query_report() {
     echo "- Reply check before the rounds (every reply parsed; JSON also with jansson): text snippet=0 $2 errors in $1, text snippet=1 $4 in $3, JSON snippet=0 $6 in $5, JSON snippet=1 $8 in $7, JSON snippet=1 facets=$FACETS ${10} in $9"
     echo
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
-        -v t_nq="$TARGET_NEWSQ_MS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
+        -v t_nq="$TARGET_NEWSQ_MS" -v t_hp="$TARGET_HTTP_P50" -v t_hq="$TARGET_HTTP_QPS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
         -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v t_si="$TARGET_SIMILAR" -v facets="$FACETS" \
         -v t_re="$TARGET_RECENCY" -v recency="$RECENCY_DAYS" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
@@ -543,6 +554,9 @@ query_report() {
         what["poll-tcp-snip-1"] = "newsd TCP, snippet=1, the client polls for its reply (loadgen -P)"
         what["poll-unix-snip-1"] = "newsd Unix socket, snippet=1, the client polls for its reply"
         what["tcp-json-snip-1"] = "newsd TCP loopback, snippet=1, JSON"
+        what["http-json-snip-1"] = "newsd HTTP (GET /search, keep-alive), snippet=1"
+        what["tcp-json-snip-32"] = "newsd TCP, 32 connections, snippet=1, JSON"
+        what["http-json-snip-32"] = "newsd HTTP, 32 connections, snippet=1"
         what["tcp-facets-snip-1"] = "newsd TCP loopback, snippet=1, JSON, facets=" facets
         what["tcp-similar-snip-1"] = "newsd TCP loopback, snippet=1, JSON, SIMILAR of the top hit of each query"
         what["tcp-recency-snip-1"] = "newsd TCP loopback, snippet=1, JSON, recency=" recency
@@ -640,6 +654,11 @@ query_report() {
         x = cmp("tcp-recency-snip-1", "tcp-json-snip-1", "p50", "/")
         if (x != "") printf "- Issue 19: SEARCH with recency=%s at one connection, p50 at most %.1fx the same SEARCH without recency (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", recency, t_re, verdict(x <= t_re), x, median(all["tcp-recency-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-recency-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-recency-snip-1", "tcp-json-snip-1", "took", "/")
         else print "- Issue 19: SEARCH with recency at most " t_re "x a plain SEARCH: not measured"
+        x = cmp("http-json-snip-1", "tcp-json-snip-1", "p50", "/"); y = cmp("http-json-snip-32", "tcp-json-snip-32", "qps", "/")
+        if (x != "") printf "- Issue 20: HTTP /search p50 at one connection at most %.1fx the line protocol'"'"'s (JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: %.0f µs against %.0f µs)\n", t_hp, verdict(x <= t_hp), x, median(all["http-json-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"])
+        else print "- Issue 20: HTTP p50 at most " t_hp "x the line protocol'"'"'s: not measured"
+        if (y != "") printf "- Issue 20: HTTP queries/s at 32 connections at least %.1fx the line protocol'"'"'s: %s (%.2fx: %.0f against %.0f)\n", t_hq, verdict(y >= t_hq), y, median(all["http-json-snip-32", "qps"]), median(all["tcp-json-snip-32", "qps"])
+        else print "- Issue 20: HTTP queries/s at 32 connections at least " t_hq "x the line protocol'"'"'s: not measured"
         print ""
         print "Other figures:"
         print ""
@@ -685,6 +704,7 @@ query_report() {
     echo "Query systems:"
     echo
     echo "- **inproc**: bench/query_inproc.c, \`newsidx_search\` on one reader per thread, limit 10 (snippets on or off) or 0, the daemon's own query parser (AND of words, phrases, English stemming)."
+    echo "- **http**: bench/loadgen.c -f http, \`GET /search?limit=10&snippet=1&q=QUERY\` over kept-alive HTTP/1.1 connections to newsd's \`--http\` listener (the same SEARCH as tcp-json; the body checked as its JSON line)."
     echo "- **tcp / unix**: bench/loadgen.c, \`SEARCH limit=10 snippet=0|1 format=text|json -- QUERY\`, one request at a time per connection, up to 4 client threads each polling its connections; latency from the write to the end of the reply; every reply checked for its protocol shape; in the poll- runs the client polls for its reply without sleeping (\`loadgen -P\`)."
     echo "- **fts5**: bench/fts5_query.c, \`SELECT id, title, date, source [, snippet(news, 2, '<b>', '</b>', '...', 32)] FROM news WHERE news MATCH ? ORDER BY rank LIMIT 10\` (bm25), one read-only connection per thread, 256 MiB cache and mmap, the FTS5 table optimized once after the build."
     echo "- **xapian**: bench/xapian_ids.cc, raw Xapian with the daemon's parser setup, \`get_mset(0, 10)\`, document ids only (no document read): the ceiling under the C API."

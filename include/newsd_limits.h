@@ -303,8 +303,33 @@
 #define NEWSD_LOG_BAD_PER_CONN 8
 /* Longest log line in bytes; longer ones are cut. */
 #define NEWSD_LOG_LINE_LEN 1024
-/* Buckets of the power-of-two latency histogram behind STATS' percentiles (1 us .. 2^31 us). */
-#define NEWSD_LATENCY_BUCKETS 32
+/* Upper bounds (microseconds) of the request duration histogram (GET /metrics'
+ * newsd_request_duration_seconds, and STATS' percentiles): 100 us to 10 s, about three a
+ * decade, as Prometheus's default buckets. */
+#define NEWSD_DURATION_BUCKETS_US 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, \
+    100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000
+/* How many bounds NEWSD_DURATION_BUCKETS_US lists. */
+#define NEWSD_DURATION_BUCKET_COUNT 16
+
+/* ---- HTTP (--http; newsd(8), "HTTP") ---- */
+
+/* Most --http addresses. */
+#define NEWSD_MAX_HTTP_LISTENERS 8
+/* Longest request target (path and query) in bytes; over it: 414. */
+#define NEWSD_HTTP_MAX_TARGET 8192
+/* Most bytes of the request line and headers together; over it: 413, close. */
+#define NEWSD_HTTP_MAX_HEADERS (16u * 1024u)
+/* Largest request body in bytes (POST /doc: one article, or JSON Lines); over it: 413. */
+#define NEWSD_HTTP_MAX_BODY (8u * 1024u * 1024u)
+/* Most articles in one POST /doc (JSON Lines); more: 400, nothing written. */
+#define NEWSD_HTTP_MAX_DOCS NEWSD_MAX_PIPELINED_WRITES
+/* Seconds an HTTP connection may stay idle between requests (keep-alive) or take to send
+ * one; --idle-timeout, when shorter, wins. */
+#define NEWSD_HTTP_IDLE_TIMEOUT_S 15
+/* Longest --http-cors origin in bytes. */
+#define NEWSD_HTTP_MAX_ORIGIN 256
+/* Buckets of each worker's table of HTTP connections by their libevent handle. */
+#define NEWSD_HTTP_CONN_BUCKETS 256
 
 /* ---- authority for writes (newsd(8), "AUTHORITY FOR WRITES") ---- */
 

@@ -17,9 +17,15 @@
 #include "cmd_int.h"
 #include "log.h"
 
+/* The code of the last error reply this thread made (NULL: none), which cmd_execute and
+ * cmd_write_reply count their request under (reqstats.h).  Every error reply goes through
+ * cmd_error or cmd_shard_error, so the handlers need not report it. */
+static _Thread_local const char *last_error_code;
+
 void cmd_error(server_t *srv, struct evbuffer *out, reply_format_t format, const char *code,
                const char *fmt, ...)
 {
+    last_error_code = code;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -233,6 +239,7 @@ void cmd_shard_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader)
     LOG(LOG_WARN, "shard_unavailable", "conn=%" PRIu64 " shard=%s msg=\"%s\"", ctx->conn_id,
         shard, msg);
     atomic_fetch_add(&ctx->worker->srv->stats.errors, 1);
+    last_error_code = "shard_unavailable";
     reply_error(ctx->out, f, "shard_unavailable", shard ? shard : "", msg);
 }
 
@@ -335,48 +342,75 @@ static cmd_result_t refused(cmd_ctx_t *ctx, proto_status_t ps, const char *err,
     return ps == PROTO_HTTP ? CMD_CLOSE : CMD_DONE;
 }
 
+static cmd_result_t dispatch(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
+                             const char *line, size_t len);
+
+/* The row of reqstats a line counts under: its command, or the last row for a line that
+ * names none. */
+static unsigned stats_row(const char *line, size_t len)
+{
+    const proto_command_t *c = proto_find(line, len);
+    return c ? (unsigned)c->cmd : REQSTATS_COMMANDS - 1;
+}
+
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len)
 {
     server_t *srv = ctx->worker->srv;
     proto_request_t req;
     char err[512];   /* the longest message quotes a synopsis from HELP */
+    uint64_t t0 = server_now_us();
+    last_error_code = NULL;
     proto_status_t ps = proto_parse(line, len, &req, err, sizeof err);
     if (ps == PROTO_EMPTY)
         return CMD_DONE;
     atomic_fetch_add(&srv->stats.requests, 1);
-    if (ps != PROTO_OK)
-        return refused(ctx, ps, err, line, len);
+    cmd_result_t rc;
     reply_format_t f;
-    if (request_format(&req, *ctx->format, &f, err, sizeof err) != 0) {
+    if (ps != PROTO_OK) {
+        rc = refused(ctx, ps, err, line, len);
+    } else if (request_format(&req, *ctx->format, &f, err, sizeof err) != 0) {
         cmd_error(srv, ctx->out, *ctx->format, "bad_request", "%s", err);
-        return CMD_DONE;
+        rc = CMD_DONE;
+    } else {
+        rc = dispatch(ctx, &req, f, line, len);
     }
+    /* a write is counted when its reply is made (cmd_write_reply) */
+    if (rc != CMD_PENDING)
+        reqstats_record(&srv->stats.reqs, stats_row(line, len), last_error_code,
+                        server_now_us() - t0);
+    return rc;
+}
+
+/* Runs one well-formed request. */
+static cmd_result_t dispatch(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
+                             const char *line, size_t len)
+{
     if (LOG_ON(LOG_DEBUG)) {
         char sample[NEWSD_LOG_SAMPLE_LEN * 4 + 8];
         LOG(LOG_DEBUG, "request", "conn=%" PRIu64 " cmd=%s sample=\"%s\"", ctx->conn_id,
-            req.command->name,
+            req->command->name,
             proto_is_secret_line(line, len) ? "AUTH (not quoted)"
                                             : log_sample(sample, sizeof sample, line, len));
     }
-    if (!cmd_permitted(ctx, &req, f))
+    if (!cmd_permitted(ctx, req, f))
         return CMD_DONE;
-    switch (req.command->cmd) {
-    case PROTO_CMD_SEARCH: capped(ctx, &req, f, cmd_search); break;
-    case PROTO_CMD_COUNT: cmd_count(ctx, &req, f); break;
-    case PROTO_CMD_GET: capped(ctx, &req, f, cmd_get); break;
-    case PROTO_CMD_SIMILAR: capped(ctx, &req, f, cmd_similar); break;
+    switch (req->command->cmd) {
+    case PROTO_CMD_SEARCH: capped(ctx, req, f, cmd_search); break;
+    case PROTO_CMD_COUNT: cmd_count(ctx, req, f); break;
+    case PROTO_CMD_GET: capped(ctx, req, f, cmd_get); break;
+    case PROTO_CMD_SIMILAR: capped(ctx, req, f, cmd_similar); break;
     case PROTO_CMD_ADD:
-    case PROTO_CMD_DELETE: return cmd_write(ctx, &req, f);
+    case PROTO_CMD_DELETE: return cmd_write(ctx, req, f);
     case PROTO_CMD_STATS: cmd_stats(ctx, f); break;
     case PROTO_CMD_PING: cmd_simple_ok(ctx, f, "reply", "pong"); break;
     case PROTO_CMD_HELP: cmd_help(ctx, f); break;
     case PROTO_CMD_QUIT:
         cmd_simple_ok(ctx, f, "reply", "bye");
         return CMD_CLOSE;
-    case PROTO_CMD_FORMAT: cmd_format(ctx, &req); break;
-    case PROTO_CMD_REINDEX: cmd_reindex(ctx, &req, f); break;
+    case PROTO_CMD_FORMAT: cmd_format(ctx, req); break;
+    case PROTO_CMD_REINDEX: cmd_reindex(ctx, req, f); break;
     case PROTO_CMD_STATUS: cmd_status(ctx, f); break;
-    case PROTO_CMD_AUTH: return cmd_auth(ctx, &req, f);
+    case PROTO_CMD_AUTH: return cmd_auth(ctx, req, f);
     case PROTO_CMD_COUNT_OF: break;
     }
     return CMD_DONE;

@@ -43,6 +43,9 @@ typedef struct cmd_ctx {
     cmd_auth_t *auth;         /* the connection's; AUTH changes it */
     unsigned *bad_requests;   /* the connection's count of bad requests, which caps their
                                  log lines (NEWSD_LOG_BAD_PER_CONN); NULL: log every one */
+    struct http_batch *http_batch;   /* an HTTP request's writes (http_api.c): stored in
+                                        the write request, which then goes back to HTTP */
+    unsigned http_slot;              /* which of the batch's writes this is */
 } cmd_ctx_t;
 
 cmd_result_t cmd_execute(cmd_ctx_t *ctx, const char *line, size_t len);

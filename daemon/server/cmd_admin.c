@@ -60,23 +60,6 @@ static uint64_t folder_bytes(const char *path)
     return total;
 }
 
-/* The upper bound (us) of the histogram bucket holding the pct-th percentile; 0 if empty. */
-static uint64_t percentile(server_t *srv, unsigned pct)
-{
-    uint64_t counts[NEWSD_LATENCY_BUCKETS], total = 0;
-    for (int i = 0; i < NEWSD_LATENCY_BUCKETS; i++)
-        total += counts[i] = atomic_load(&srv->stats.latency[i]);
-    if (total == 0)
-        return 0;
-    uint64_t want = (total * pct + 99) / 100, seen = 0;
-    for (int i = 0; i < NEWSD_LATENCY_BUCKETS; i++) {
-        seen += counts[i];
-        if (seen >= want)
-            return (uint64_t)1 << (i + 1);
-    }
-    return (uint64_t)1 << NEWSD_LATENCY_BUCKETS;
-}
-
 /* STATS' line for shard k: "up NAME documents=N" or "down NAME error=WHY". */
 static void shard_state(newsidx_reader_t *reader, size_t k, char *out, size_t outlen)
 {
@@ -146,9 +129,9 @@ void cmd_stats(cmd_ctx_t *ctx, reply_format_t f)
         { "writes", atomic_load(&s->writes) },
         { "commits", atomic_load(&s->commits) },
         { "errors", atomic_load(&s->errors) },
-        { "search_p50_us", percentile(srv, 50) },
-        { "search_p90_us", percentile(srv, 90) },
-        { "search_p99_us", percentile(srv, 99) },
+        { "search_p50_us", reqstats_percentile_us(&s->reqs, PROTO_CMD_SEARCH, 50) },
+        { "search_p90_us", reqstats_percentile_us(&s->reqs, PROTO_CMD_SEARCH, 90) },
+        { "search_p99_us", reqstats_percentile_us(&s->reqs, PROTO_CMD_SEARCH, 99) },
         { "doc_cache_hits", cache_sum(srv, offsetof(worker_t, cache_hits)) },
         { "doc_cache_misses", cache_sum(srv, offsetof(worker_t, cache_misses)) },
         { "doc_cache_docs", cache_sum(srv, offsetof(worker_t, cache_docs)) },

@@ -10,14 +10,6 @@
 #include "cmd_int.h"
 #include "log.h"
 
-static void record_latency(server_t *srv, uint64_t us)
-{
-    unsigned b = 0;
-    while (b + 1 < NEWSD_LATENCY_BUCKETS && (us >> (b + 1)))
-        b++;
-    atomic_fetch_add(&srv->stats.latency[b], 1);
-}
-
 /* What SEARCH and COUNT share before they run: options parsed into opts, the query
  * copied into a C string (req->arg points into the request line and ends at arg_len, not
  * at a NUL), which the caller frees.  NULL when an error reply was sent. */
@@ -245,7 +237,6 @@ void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
         cmd_read_error(ctx, f, reader, st);
         return;
     }
-    record_latency(srv, took);
     cmd_results_reply(ctx, f, res, &opts, took, NULL);
     newsidx_results_destroy(res);
 }

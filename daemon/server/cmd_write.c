@@ -21,6 +21,8 @@ cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_
     }
     w->worker = ctx->worker;
     w->conn = ctx->conn;
+    w->http_batch = ctx->http_batch;
+    w->http_slot = ctx->http_slot;
     w->format = f;
     w->started_us = server_now_us();
     if (req->command->cmd == PROTO_CMD_ADD) {
@@ -59,21 +61,23 @@ cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_
     return CMD_PENDING;
 }
 
-void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out)
+/* The reply to a write; returns its error code, or NULL when it succeeded. */
+static const char *write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out,
+                               uint64_t took)
 {
     reply_format_t f = (reply_format_t)req->format;
-    uint64_t took = server_now_us() - req->started_us;
     if (req->status == NEWSIDX_NOT_FOUND) {
         cmd_error(srv, out, f, "not_found", "no document with id %s", req->id);
-        return;
+        return "not_found";
     }
     if (req->status == NEWSIDX_LOCKED) {
         cmd_error(srv, out, f, "busy", "%s", req->message);
-        return;
+        return "busy";
     }
     if (req->status != NEWSIDX_OK) {
-        cmd_error(srv, out, f, cmd_status_code(req->status), "%s", req->message);
-        return;
+        const char *code = cmd_status_code(req->status);
+        cmd_error(srv, out, f, code, "%s", req->message);
+        return code;
     }
     reply_t r;
     reply_begin(&r, out, f, "ok");
@@ -84,4 +88,14 @@ void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out
         reply_kv_bool(&r, "deleted", 1);
     reply_kv_uint(&r, "took_us", took);
     reply_end(&r);
+    return NULL;
+}
+
+void cmd_write_reply(server_t *srv, const write_req_t *req, struct evbuffer *out)
+{
+    uint64_t took = server_now_us() - req->started_us;
+    const char *code = write_reply(srv, req, out, took);
+    /* counted here, not by cmd_execute: the writer's queue and commit are part of it */
+    reqstats_record(&srv->stats.reqs, req->op == WRITE_ADD ? PROTO_CMD_ADD : PROTO_CMD_DELETE,
+                    code, took);
 }

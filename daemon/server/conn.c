@@ -333,7 +333,8 @@ static int is_queued_line(struct evbuffer *in, size_t pos)
 static int handle_line(conn_t *c, const char *line, size_t len, held_t *h)
 {
     cmd_ctx_t ctx = { c->worker, c, c->id, c->peer, &c->format,
-                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth, &c->bad_requests };
+                      h ? h->buf : bufferevent_get_output(c->bev), &c->auth, &c->bad_requests,
+                      NULL, 0 };
     if (h) {
         if (c->held_tail)
             c->held_tail->next = h;

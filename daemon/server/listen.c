@@ -49,9 +49,10 @@ void server_conn_closed(server_t *srv, int unix_socket)
         atomic_fetch_sub(&srv->stats.tcp_conns_open, 1);
 }
 
-/* The slots of --max-connections TCP connections may take: the rest are kept for Unix
- * sockets, so that a flood of TCP connections cannot lock the administrator out. */
-static unsigned tcp_connection_cap(unsigned max_connections)
+/* The slots of --max-connections TCP connections (HTTP ones too) may take: the rest are
+ * kept for Unix sockets, so that a flood of TCP connections cannot lock the administrator
+ * out. */
+unsigned listen_tcp_cap(unsigned max_connections)
 {
     unsigned reserve = max_connections / 4;
     if (reserve > NEWSD_UNIX_RESERVED_CONNECTIONS)
@@ -76,7 +77,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
                       local.ss_family == AF_UNIX;
     if (atomic_load(&srv->stats.conns_open) >= srv->cfg.max_connections ||
         (!unix_socket && atomic_load(&srv->stats.tcp_conns_open) >=
-                             tcp_connection_cap(srv->cfg.max_connections))) {
+                             listen_tcp_cap(srv->cfg.max_connections))) {
         static const char msg[] = "ERR busy too many connections\n";
         ssize_t n = send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL);
         (void)n;
@@ -85,7 +86,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         atomic_fetch_add(&srv->stats.conns_rejected, 1);
         atomic_fetch_add(&srv->stats.errors, 1);
         LOG(LOG_WARN, "conn_rejected", "peer=%s reason=max_connections max=%u tcp_max=%u",
-            peer, srv->cfg.max_connections, tcp_connection_cap(srv->cfg.max_connections));
+            peer, srv->cfg.max_connections, listen_tcp_cap(srv->cfg.max_connections));
         return;
     }
     new_conn_t *nc = calloc(1, sizeof *nc);
@@ -229,9 +230,7 @@ static int bind_unix(main_ctx_t *m, const char *addr, unsigned flags, listener_t
     return 0;
 }
 
-/* Resolves HOST:PORT, with an IPv6 host in brackets and HOST a number or a name, into
- * *ss and *sslen.  Returns 0 or -1 (message printed). */
-static int resolve_host_port(const char *addr, struct sockaddr_storage *ss, int *sslen)
+int listen_resolve(const char *opt, const char *addr, struct sockaddr_storage *ss, int *sslen)
 {
     memset(ss, 0, sizeof *ss);
     const char *colon = strrchr(addr, ':');
@@ -242,8 +241,8 @@ static int resolve_host_port(const char *addr, struct sockaddr_storage *ss, int 
         hend = colon - 1;
     }
     if (!colon || hend <= h || (size_t)(hend - h) >= sizeof host || !colon[1]) {
-        fprintf(stderr, "newsd: bad --listen address '%s' (HOST:PORT or unix:PATH)\n",
-                addr);
+        fprintf(stderr, "newsd: bad %s address '%s' (%s)\n", opt, addr,
+                strcmp(opt, "--listen") == 0 ? "HOST:PORT or unix:PATH" : "HOST:PORT");
         return -1;
     }
     memcpy(host, h, (size_t)(hend - h));
@@ -255,7 +254,7 @@ static int resolve_host_port(const char *addr, struct sockaddr_storage *ss, int 
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai ||
         ai->ai_addrlen > sizeof *ss) {
-        fprintf(stderr, "newsd: cannot resolve --listen address '%s'\n", addr);
+        fprintf(stderr, "newsd: cannot resolve %s address '%s'\n", opt, addr);
         if (ai)
             freeaddrinfo(ai);
         return -1;
@@ -264,7 +263,7 @@ static int resolve_host_port(const char *addr, struct sockaddr_storage *ss, int 
     *sslen = (int)ai->ai_addrlen;
     freeaddrinfo(ai);
     if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6) {
-        fprintf(stderr, "newsd: bad --listen address '%s'\n", addr);
+        fprintf(stderr, "newsd: bad %s address '%s'\n", opt, addr);
         return -1;
     }
     return 0;
@@ -276,7 +275,7 @@ static int bind_tcp(main_ctx_t *m, const char *addr, unsigned flags, listener_t 
 {
     struct sockaddr_storage ss;
     int sslen;
-    if (resolve_host_port(addr, &ss, &sslen) != 0)
+    if (listen_resolve("--listen", addr, &ss, &sslen) != 0)
         return -1;
     l->lev = evconnlistener_new_bind(m->base, accept_cb, m, flags, NEWSD_LISTEN_BACKLOG,
                                      (struct sockaddr *)&ss, sslen);

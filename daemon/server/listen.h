@@ -31,8 +31,17 @@ typedef struct main_ctx {
     struct event *signals[3];       /* SIGTERM, SIGINT, SIGHUP */
     pidfile_t *pidfile;             /* --pidfile, locked from start to exit */
     uint64_t docs;                  /* the documents counted at start (STATUS= to systemd) */
+    int http_fds[NEWSD_MAX_HTTP_LISTENERS];   /* --http sockets (each worker has a copy) */
+    char http_names[NEWSD_MAX_HTTP_LISTENERS][64];   /* as printed on the ready line */
+    size_t nhttp;
 } main_ctx_t;
 
+/* How many of max_connections TCP connections (line protocol and HTTP) may take. */
+unsigned listen_tcp_cap(unsigned max_connections);
+/* Resolves HOST:PORT (an IPv6 host in brackets; a number or a name) into *ss and *sslen.
+ * Returns 0 or -1 (message printed, naming option opt). */
+struct sockaddr_storage;
+int listen_resolve(const char *opt, const char *addr, struct sockaddr_storage *ss, int *sslen);
 /* Raises the soft limit on open files to cover max_connections, as far as the hard limit
  * allows; says so when it cannot. */
 void listen_raise_fd_limit(unsigned max_connections);

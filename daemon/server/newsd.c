@@ -48,6 +48,7 @@ static void usage(FILE *f)
             "             [--indexer PATH] [--reindex-jobs N] [--reindex-nice N]\n"
             "             [--corpus-root DIR]...\n"
             "             [--auth-token-file PATH] [--log FILE] [--pidfile FILE]\n"
+            "             [--http HOST:PORT]... [--http-cors ORIGIN]\n"
             "  -c, --config FILE        settings, one \"option = value\" a line; the command\n"
             "                           line wins (default: %s\n"
             "                           if it exists; \"\": none)\n"
@@ -64,6 +65,10 @@ static void usage(FILE *f)
             "  -l, --listen ADDR        HOST:PORT or unix:PATH, repeatable; port 0: any free port\n"
             "                           (default: %s:%d and unix:$XDG_RUNTIME_DIR/%s/%s,\n"
             "                           else unix:%sUID/%s: a folder of mode 0700)\n"
+            "      --http HOST:PORT     serve HTTP there too: the JSON API, /metrics and the\n"
+            "                           search page; repeatable (up to %d; default: none)\n"
+            "      --http-cors ORIGIN   let pages from ORIGIN (https://host[:port]) call the\n"
+            "                           HTTP API (default: no other origin)\n"
             "  -w, --workers N          worker threads, 1 to %d (default: the number of cores)\n"
             "      --log-level L        error, warn, info (default) or debug\n"
             "      --max-connections N  open connections, 1 to %d (default %d)\n"
@@ -97,7 +102,8 @@ static void usage(FILE *f)
             "The protocol: send HELP, or see newsd(8) (man -l daemon/server/newsd.8).\n",
             DEFAULT_CONFIG_FILE, NEWSD_MAX_SHARDS, NEWSD_MAX_SHARD_TIMEOUT_MS, NEWSD_DEFAULT_SHARD_TIMEOUT_MS,
             NEWSD_DEFAULT_HOST, NEWSD_DEFAULT_PORT, NEWSD_SOCKET_DIR_NAME, NEWSD_DEFAULT_SOCKET_NAME,
-            NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME, NEWSD_MAX_WORKERS,
+            NEWSD_SOCKET_TMP_PREFIX, NEWSD_DEFAULT_SOCKET_NAME, NEWSD_MAX_HTTP_LISTENERS,
+            NEWSD_MAX_WORKERS,
             NEWSD_MAX_CONNECTIONS_LIMIT, NEWSD_MAX_CONNECTIONS, NEWSD_MAX_IDLE_TIMEOUT_S,
             NEWSD_IDLE_TIMEOUT_S, NEWSD_MAX_QUERY_TIMEOUT_MS, NEWSD_DEFAULT_QUERY_TIMEOUT_MS,
             NEWSD_MIN_REPLY_BYTES, NEWSD_MAX_REPLY_BYTES_LIMIT, NEWSD_MAX_REPLY_BYTES,
@@ -166,7 +172,7 @@ static int ranged(const char *name, const char *unit, const char *arg, long lo, 
 enum { OPT_LOG_LEVEL = 256, OPT_MAX_CONNS, OPT_IDLE, OPT_QUERY_TIMEOUT, OPT_INDEXER,
        OPT_REINDEX_JOBS, OPT_REINDEX_NICE, OPT_AUTH_TOKEN_FILE, OPT_BUSY_POLL,
        OPT_SHARD_TIMEOUT, OPT_DOC_CACHE, OPT_MAX_REPLY, OPT_CORPUS_ROOT, OPT_NO_CONFIG,
-       OPT_CHECK_CONFIG, OPT_LOG, OPT_PIDFILE, OPT_RECENCY_NOW };
+       OPT_CHECK_CONFIG, OPT_LOG, OPT_PIDFILE, OPT_RECENCY_NOW, OPT_HTTP, OPT_HTTP_CORS };
 
 /* The options; every one that takes a value, but --config, is also a key of the
  * configuration file. */
@@ -175,6 +181,8 @@ static const struct option longopts[] = {
     { "shard", required_argument, NULL, 's' },
     { "shard-timeout", required_argument, NULL, OPT_SHARD_TIMEOUT },
     { "listen", required_argument, NULL, 'l' },
+    { "http", required_argument, NULL, OPT_HTTP },
+    { "http-cors", required_argument, NULL, OPT_HTTP_CORS },
     { "workers", required_argument, NULL, 'w' },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "max-connections", required_argument, NULL, OPT_MAX_CONNS },
@@ -280,6 +288,25 @@ static int ranged_option(int c, const char *arg, server_config_t *cfg, char *msg
     return -2;
 }
 
+/* --http-cors ORIGIN: a scheme, "://" and a host (and port), as a browser sends in its
+ * Origin header, nothing else (no path, no wildcard, no spaces or control bytes, which
+ * would break the header). */
+static int cors_origin(const char *arg, server_config_t *cfg, char *msg, size_t len)
+{
+    const char *host = strstr(arg, "://");
+    size_t n = strlen(arg);
+    int ok = host && host > arg && n <= NEWSD_HTTP_MAX_ORIGIN && host[3] != '\0';
+    for (const char *p = arg; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+             strchr(".-:[]", *p) || (p > host && p < host + 3 && *p == '/');
+    if (!ok)
+        return bad(msg, len, "--http-cors takes an origin such as https://news.example.org "
+                   "(scheme://host[:port], at most %d bytes), not '%s'", NEWSD_HTTP_MAX_ORIGIN,
+                   arg);
+    cfg->http_cors = arg;
+    return 0;
+}
+
 /* The one handler of an option's value (c as getopt_long gives it), for the command
  * line and the configuration file alike.  Returns 0, or -1 with the message in msg. */
 static int apply_option(int c, const char *arg, server_config_t *cfg, cmdline_t *cl,
@@ -300,6 +327,15 @@ static int apply_option(int c, const char *arg, server_config_t *cfg, cmdline_t 
             return bad(msg, len, "at most %d --listen addresses", NEWSD_MAX_LISTENERS);
         cfg->listen[cfg->nlisten++] = arg;
         return 0;
+    case OPT_HTTP:
+        if (cfg->nhttp == NEWSD_MAX_HTTP_LISTENERS)
+            return bad(msg, len, "at most %d --http addresses", NEWSD_MAX_HTTP_LISTENERS);
+        if (!*arg || strncmp(arg, "unix:", 5) == 0)
+            return bad(msg, len, "--http takes HOST:PORT, not '%s'", arg);
+        cfg->http[cfg->nhttp++] = arg;
+        return 0;
+    case OPT_HTTP_CORS:
+        return cors_origin(arg, cfg, msg, len);
     case OPT_LOG_LEVEL:
         if (log_level_parse(arg, &log_threshold) != 0)
             return bad(msg, len, "--log-level takes error, warn, info or debug, not '%s'", arg);
@@ -434,16 +470,18 @@ static int read_config_file(server_config_t *cfg, cmdline_t *cl)
 }
 
 /* The command line's options, over the file's settings: a scalar replaces the file's
- * value; the first --listen (or --corpus-root) replaces the file's whole list; the first
+ * value; the first --listen (--http, --corpus-root) replaces the file's whole list; the first
  * --index or --shard replaces what the file said to serve (its index and its shards).
  * Returns -1 to go on, or the exit status. */
 static int apply_command_line(server_config_t *cfg, cmdline_t *cl)
 {
-    int listen_seen = 0, roots_seen = 0, target_seen = 0;
+    int listen_seen = 0, http_seen = 0, roots_seen = 0, target_seen = 0;
     for (size_t i = 0; i < cl->npairs; i++) {
         int c = cl->pairs[i].c;
         if (c == 'l' && !listen_seen++)
             cfg->nlisten = 0;
+        if (c == OPT_HTTP && !http_seen++)
+            cfg->nhttp = 0;
         if (c == OPT_CORPUS_ROOT && !roots_seen++)
             cfg->ncorpus_roots = 0;
         if ((c == 'i' || c == 's') && !target_seen++) {

@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "fsutil.h"
+#include "http.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
@@ -43,6 +44,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
         sig == SIGINT ? "INT" : "TERM", atomic_load(&srv->stats.conns_open));
     notify_send("STOPPING=1\nSTATUS=stopping");
     listen_close(m);
+    http_close(m);   /* the workers close their copies as they stop */
     for (unsigned i = 0; i < srv->cfg.workers; i++) {
         worker_t *w = &srv->workers[i];
         atomic_store(&w->stop_requested, 1);
@@ -210,8 +212,8 @@ static unsigned start_worker_threads(server_t *srv)
     return started;
 }
 
-/* "newsd: ready listen=... workers=N docs=N [shards=N]": what the tests and scripts wait
- * for before they connect. */
+/* "newsd: ready listen=... [http=...] workers=N docs=N [shards=N]": what the tests and
+ * scripts wait for before they connect. */
 static void print_ready_line(const main_ctx_t *m, uint64_t docs)
 {
     const server_config_t *cfg = &m->srv->cfg;
@@ -220,6 +222,8 @@ static void print_ready_line(const main_ctx_t *m, uint64_t docs)
     for (size_t i = 0; i < m->nlisteners && len < sizeof line; i++)
         len += (size_t)snprintf(line + len, sizeof line - len, " listen=%s",
                                 m->listeners[i].name);
+    for (size_t i = 0; i < m->nhttp && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, " http=%s", m->http_names[i]);
     if (len < sizeof line)
         len += (size_t)snprintf(line + len, sizeof line - len, " workers=%u docs=%" PRIu64,
                                 cfg->workers, docs);
@@ -261,6 +265,7 @@ static void server_teardown(main_ctx_t *m)
 {
     server_t *srv = m->srv;
     listen_close(m);
+    http_close(m);
     reindex_free(srv->reindex);  /* cancels a rebuild still running; before the writer */
     srv->reindex = NULL;
     writer_stop(srv->writer);   /* commits what is queued; answers go to the queues */
@@ -294,7 +299,8 @@ int server_run(const server_config_t *cfg)
         fprintf(stderr, "newsd: %s\n", err);
     else if (open_workers(&m) == 0) {
         m.docs = count_docs(srv);
-        if (listen_open(&m) == 0 && start_writer(srv) == 0 && add_signal_events(&m) == 0)
+        if (listen_open(&m) == 0 && http_open(&m) == 0 && start_writer(srv) == 0 &&
+            add_signal_events(&m) == 0)
             rc = serve(&m, m.docs);
     }
     server_teardown(&m);

@@ -19,6 +19,7 @@
 #include "newsd_limits.h"
 #include "newsidx.h"
 #include "queue.h"
+#include "reqstats.h"
 
 struct event_base;
 struct event;
@@ -37,6 +38,9 @@ typedef struct server_config {
     unsigned shard_timeout_ms;     /* each exchange with a remote shard waits at most this */
     const char *listen[NEWSD_MAX_LISTENERS];
     size_t nlisten;
+    const char *http[NEWSD_MAX_HTTP_LISTENERS];   /* --http HOST:PORT addresses */
+    size_t nhttp;
+    const char *http_cors;         /* --http-cors: the one origin allowed, or NULL */
     unsigned workers;
     unsigned max_connections;
     unsigned idle_timeout_s;
@@ -77,7 +81,9 @@ typedef struct server_stats {
     atomic_uint_fast64_t writes;
     atomic_uint_fast64_t commits;
     atomic_uint_fast64_t errors;
-    atomic_uint_fast64_t latency[NEWSD_LATENCY_BUCKETS];   /* SEARCH, bucket i: [2^i, 2^(i+1)) us */
+    atomic_int writer_failing;             /* the last commit failed (GET /healthz: 503) */
+    atomic_uint_fast64_t http_conns_open;  /* of the TCP ones, HTTP (reqstats: by command) */
+    reqstats_t reqs;                       /* every request by command: statuses, durations */
 } server_stats_t;
 
 /* A socket accepted but not yet taken up by its worker. */
@@ -108,6 +114,7 @@ typedef struct worker {
     uint64_t reader_ino;               /* st_ino of the index folder when it was opened */
     uint64_t reader_refreshed_us;
     conn_t *conns;                     /* every connection of this worker, linked */
+    struct http_worker *http;          /* this worker's HTTP server (http.c), or NULL */
     uint64_t activity;                 /* input callbacks run: --busy-poll-us looks at it */
     /* the reader's document cache, as of its last search (STATS sums the workers'):
      * figures of readers this worker replaced are kept in the *_before fields */

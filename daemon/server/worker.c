@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "fsutil.h"
+#include "http.h"
 #include "log.h"
 #include "reindex.h"
 #include "server.h"
@@ -149,7 +150,7 @@ void server_wake_all(server_t *srv)
 
 void worker_conn_gone(worker_t *w)
 {
-    if (w->stopping && w->nconns == 0)
+    if (w->stopping && w->nconns == 0 && !http_worker_busy(w))
         event_base_loopbreak(w->base);
 }
 
@@ -182,7 +183,10 @@ static void deliver_writes(worker_t *w, write_req_t *done)
 {
     while (done) {
         write_req_t *next = done->next;
-        conn_write_done(w, done);
+        if (done->http_batch)
+            http_write_done(w, done);
+        else
+            conn_write_done(w, done);
         done = next;
     }
 }
@@ -212,6 +216,7 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
                               (NEWSD_SHUTDOWN_GRACE_MS % 1000) * 1000 };
         evtimer_add(w->grace_ev, &tv);
         conn_shutdown_all(w);
+        http_worker_stop(w);
         worker_conn_gone(w);
     }
 }
@@ -368,6 +373,7 @@ void worker_finish(worker_t *w)
         nc = next;
     }
     conn_destroy_all(w);
+    http_worker_free(w);
     if (w->notify_ev)
         event_free(w->notify_ev);
     if (w->grace_ev)

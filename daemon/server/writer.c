@@ -182,8 +182,10 @@ static void apply(writer_t *w, write_req_t *batch, size_t n)
         newsidx_writer_abandon(w->handle);
         w->handle = NULL;
         fail_all(batch, st, msg);
+        atomic_store(&w->srv->stats.writer_failing, 1);
         return;
     }
+    atomic_store(&w->srv->stats.writer_failing, 0);
     for (write_req_t *r = batch; r; r = r->next)
         if (r->status == NEWSIDX_OK)
             journal_note(w, r->id);
@@ -282,8 +284,10 @@ static void apply_sharded(writer_t *w, write_req_t *batch, size_t n)
             newsidx_writer_abandon(w->shard_handles[k]);
             w->shard_handles[k] = NULL;
             fail_shard(batch, (unsigned)k, st, msg);
+            atomic_store(&w->srv->stats.writer_failing, 1);
             continue;
         }
+        atomic_store(&w->srv->stats.writer_failing, 0);
         commits++;
     }
     size_t applied = 0;

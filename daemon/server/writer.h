@@ -48,6 +48,8 @@ struct write_req {
     write_op_t op;
     worker_t *worker;                  /* who gets it back */
     conn_t *conn;                      /* whose request it is (touched by the worker only) */
+    struct http_batch *http_batch;     /* or the HTTP request's (http_api.c), conn NULL */
+    unsigned http_slot;                /* its place in that batch */
     int format;                        /* reply format */
     uint64_t started_us;
     writer_ctl_t *ctl;                 /* WRITE_CONTROL: the request (worker is NULL) */
