@@ -505,6 +505,11 @@ static void route(http_call_t *call, const char *uri)
         } else {
             not_allowed(call, "GET, HEAD, DELETE");
         }
+    } else if (len > 9 && memcmp(uri, "/similar/", 9) == 0) {
+        if (get)
+            http_api_read(call, "SIMILAR", qbuf, NULL, uri + 9, len - 9);
+        else
+            not_allowed(call, "GET, HEAD");
     } else if (is(uri, len, "/doc")) {
         if (m != EVHTTP_REQ_POST)
             not_allowed(call, "POST");

@@ -111,6 +111,15 @@ def reads():
     status, _, got = jget("/doc/" + urllib.parse.quote(SEED, safe=""))
     want = line("GET format=json " + SEED)
     check("doc: as GET, the id URL-encoded", status == 200 and got == want, got)
+    status, _, got = jget("/similar/%s?limit=3&snippet=0" % urllib.parse.quote(SEED, safe=""))
+    want = line("SIMILAR format=json limit=3 snippet=0 " + SEED)
+    # (the index holds the seed article alone: nothing is like it, and no word of it is
+    # held by another article, so the terms are empty too)
+    check("similar: as SIMILAR, the id URL-encoded", status == 200 and
+          without_took(got) == without_took(want) and got.get("terms") == [], (got, want))
+    status, _, got = jget("/similar/no-such-article")
+    check("similar: an unknown id is 404 not_found", status == 404 and
+          got.get("code") == "not_found", got)
     status, _, got = jget("/stats")
     check("stats: 200 with STATS' names", status == 200 and "search_p50_us" in got, got)
     status, _, got = jget("/healthz")
