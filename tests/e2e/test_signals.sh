@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end tests of newsd as a service (newsd(8), "SIGNALS", "SYSTEMD", "FILES"):
+# End-to-end tests of newsd as a service (newsd(8), "SIGNALS", "READINESS NOTIFICATION", "FILES"):
 # --log writes the log lines (the ready line too) to its file, created with mode 0640;
 # after the file is renamed, SIGHUP makes a new one and later lines land there; SIGHUP
 # reads the token file again (the old token refused and the new one taken over TCP
