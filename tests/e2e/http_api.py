@@ -13,22 +13,8 @@ import sys
 import time
 import urllib.parse
 
-PASSED = 0
-FAILED = 0
+from pycheck import check, finish, hostport
 
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-    else:
-        FAILED += 1
-        print("FAILED: %s %s" % (name, detail))
-
-
-def hostport(env):
-    host, port = os.environ[env].rsplit(":", 1)
-    return host, int(port)
 
 
 def line(request):
@@ -307,5 +293,4 @@ def health_down():
 if __name__ == "__main__":
     {"reads": reads, "limits": limits, "cap": cap, "writes": writes, "cors": cors,
      "health_down": health_down}[sys.argv[1]]()
-    print("%d passed, %d failed" % (PASSED, FAILED))
-    sys.exit(1 if FAILED else 0)
+    finish()

@@ -9,26 +9,11 @@ import http.client
 import json
 import os
 import socket
-import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
-PASSED = 0
-FAILED = 0
+from pycheck import check, finish, hostport
 
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-    else:
-        FAILED += 1
-        print("FAILED: %s %s" % (name, detail))
-
-
-def hostport(env):
-    host, port = os.environ[env].rsplit(":", 1)
-    return host, int(port)
 
 
 def get(path, method="GET", body=None, headers=None):
@@ -152,5 +137,4 @@ def main():
 
 
 main()
-print("%d passed, %d failed" % (PASSED, FAILED))
-sys.exit(1 if FAILED else 0)
+finish()

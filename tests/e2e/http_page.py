@@ -13,20 +13,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from pycheck import check, finish
+
 BASE, SHOT = sys.argv[1], sys.argv[2]
 SEED_TITLE = "Turkey tells US at NATO that Russian defense purchase is 'done deal'"
 XSS_TITLE = "<script>window.pwned=1</script><img src=x onerror=window.pwned=2> xsscheck"
-PASSED = 0
-FAILED = 0
-
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-    else:
-        FAILED += 1
-        print("FAILED: %s %s" % (name, detail))
 
 
 opts = webdriver.ChromeOptions()
@@ -135,5 +126,4 @@ try:
 finally:
     driver.quit()
 
-print("%d passed, %d failed" % (PASSED, FAILED))
-sys.exit(1 if FAILED else 0)
+finish()
