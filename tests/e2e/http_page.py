@@ -18,6 +18,8 @@ from pycheck import check, finish
 BASE, SHOT = sys.argv[1], sys.argv[2]
 SEED_TITLE = "Turkey tells US at NATO that Russian defense purchase is 'done deal'"
 XSS_TITLE = "<script>window.pwned=1</script><img src=x onerror=window.pwned=2> xsscheck"
+FOLLOW_TITLE = "Blinken presses \u00c7avu\u015fo\u011flu on S-400 missile defense deal"
+FOLLOW2_TITLE = "Ankara says Russian S-400 purchase will not be reversed"
 
 
 opts = webdriver.ChromeOptions()
@@ -44,6 +46,14 @@ def texts(css):
 
 def titles():
     return texts("#hits .hit .title")
+
+
+def related():
+    """The related stories shown under the article: (title, meta, href) each."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#related-list .related'), e => "
+        "[e.querySelector('.title').textContent, e.querySelector('.meta').textContent, "
+        "e.querySelector('.title').getAttribute('href')])")
 
 
 def settled(cond, what):
@@ -99,6 +109,32 @@ try:
     check("the article's body", "S-400" in driver.find_element(By.ID, "a-body").text)
     check("the article is in the URL", "doc=" in driver.current_url, driver.current_url)
 
+    driver.get(BASE + "/?q=presses")
+    check("a follow-up is found", settled(lambda: titles() == [FOLLOW_TITLE], "the follow-up"))
+    click("#hits .hit .title")
+    check("its article view lists related stories", settled(lambda: related(), "related stories"))
+    rel = related()
+    check("... headed Related stories",
+          driver.find_element(By.CSS_SELECTOR, "#related h2").text == "Related stories")
+    check("... the seed first", rel[:1] and rel[0][0] == SEED_TITLE, rel)
+    check("... the other follow-up among them", FOLLOW2_TITLE in [r[0] for r in rel], rel)
+    check("... not the article itself", FOLLOW_TITLE not in [r[0] for r in rel], rel)
+    check("... with date and source", rel[:1] and rel[0][1] == "2021-03-24 \u00b7 duvar", rel)
+    check("... each a link to its article",
+          rel[:1] and "doc=corpus%2Fduvar-2021-03-24-turkey-s400-done-deal.txt" in rel[0][2], rel)
+    click("#related-list .related:first-child .title")
+    check("click a related story: its article", settled(
+        lambda: driver.find_element(By.ID, "a-title").text == SEED_TITLE, "the related article"))
+    check("... in the URL, the search kept", "doc=corpus%2Fduvar" in driver.current_url and
+          "q=presses" in driver.current_url, driver.current_url)
+    check("... with its own related stories (none here)", settled(
+        lambda: driver.find_element(By.ID, "related-none").is_displayed(), "no related stories"))
+    check("... and none of the previous article's", related() == [], related())
+    driver.back()
+    check("Back returns to the follow-up", settled(
+        lambda: driver.find_element(By.ID, "a-title").text == FOLLOW_TITLE and related(),
+        "the follow-up again"))
+
     driver.get(BASE + "/?q=Istanbul+Convention&sort=date")
     check("a shared URL reloads the search", settled(lambda: len(titles()) == 10, "the shared search"))
     check("... with its sort", driver.find_element(By.ID, "sort").get_attribute("value") == "date")
@@ -117,6 +153,13 @@ try:
     check("the article view shows it as text too",
           settled(lambda: driver.find_element(By.ID, "a-title").text == XSS_TITLE, "the xss article"))
     check("still no script ran", driver.execute_script("return window.pwned === undefined"))
+    driver.get(BASE + "/?doc=xss-2")
+    check("a related story titled <script> shows as text", settled(
+        lambda: [r[0] for r in related()][:1] == [XSS_TITLE], "the xss related story"), related())
+    check("no script ran from the related stories",
+          driver.execute_script("return window.pwned === undefined"))
+    check("no element came from the related title",
+          not driver.find_elements(By.CSS_SELECTOR, "#related script, #related img"))
 
     driver.get(BASE + "/?q=AND")
     check("a bad query: the error is shown", settled(

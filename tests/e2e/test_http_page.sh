@@ -2,11 +2,13 @@
 # The search page (newsd(8), "HTTP", "The page") in a real browser: headless Chromium
 # driven by Selenium (tests/e2e/http_page.py; Debian's chromium, chromium-driver and
 # python3-selenium, which make deps installs: without them this suite fails).  The index
-# holds the seed article, 25 wire articles that mention the same words less, and one
-# titled "<script>...": type the query, Enter, the seed first with its words marked, the
-# total, the facets and the timeline, page forward and back, filter by source, open the
-# article, reload a shared URL with its sort, an error shown, the <script> title shown as
-# text in the list and the article, no request to anywhere else.  The screenshot of the
+# holds the seed article, 25 wire articles that mention the same words less, two follow-ups
+# to the seed, one titled "<script>..." and one like it: type the query, Enter, the seed
+# first with its words marked, the total, the facets and the timeline, page forward and
+# back, filter by source, open the article, a follow-up's related stories and a click on
+# one to its article, reload a shared URL with its sort, an error shown, the <script>
+# title shown as text in the list, the article and the related stories, no request to
+# anywhere else.  The screenshot of the
 # results page is kept in build/test-artefacts/ (not committed).
 . "$(dirname "$0")/lib.sh"
 PIDS=""
@@ -31,9 +33,25 @@ with open(sys.argv[1], "w") as f:
     f.write(json.dumps({"id": "xss-1", "source": "wire", "date": "2019-01-01T00:00:00Z",
                         "title": "<script>window.pwned=1</script><img src=x onerror=window.pwned=2> xsscheck",
                         "body": "<script>window.pwned=3</script> xsscheck body"}) + "\n")
+    f.write(json.dumps({"id": "xss-2", "source": "desk", "date": "2019-01-02T00:00:00Z",
+                        "title": "A note on the pwned onerror script",
+                        "body": "window pwned onerror script img"}) + "\n")
+    f.write(json.dumps({"id": "s400-follow-1", "source": "wire", "date": "2021-03-25T09:00:00Z",
+                        "topics": ["defense"],
+                        "title": "Blinken presses Çavuşoğlu on S-400 missile defense deal",
+                        "body": "Secretary of State Antony Blinken pressed Turkish Foreign Minister "
+                                "Mevlüt Çavuşoğlu on the S-400 missile defense systems Ankara bought "
+                                "from Russia, a day after the NATO meeting in Brussels. Washington has "
+                                "sanctioned Turkey and removed it from the F-35 fighter jet programme."}) + "\n")
+    f.write(json.dumps({"id": "s400-follow-2", "source": "desk", "date": "2021-03-28T12:00:00Z",
+                        "topics": ["defense"],
+                        "title": "Ankara says Russian S-400 purchase will not be reversed",
+                        "body": "Ankara will not reverse its purchase of Russian S-400 air defense "
+                                "systems, Çavuşoğlu said, calling it a done deal. NATO allies and "
+                                "Washington want a roadmap on the F-35 programme and the sanctions."}) + "\n")
 PY
 "$BIN/newsindex" --index "$T/idx" "$T/corpus" >"$T/out" 2>&1
-check "index built" contains "$T/out" "docs=27"
+check "index built" contains "$T/out" "docs=30"
 start page --index "$T/idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --no-config
 HTTP=$(sed -n 's/^newsd: ready .* http=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/page.log")
 ART=$ROOT/build/test-artefacts

@@ -1,11 +1,12 @@
 // app.js: the search page of newsd (newsd(8), "HTTP", "The page").  The state (query,
 // sort, dates, filters, page, open article) lives in the page's URL, so a search can be
-// shared and reloaded; the page asks newsd's JSON API (/search, /doc/ID) and draws the
-// answer.  Everything that comes from the index is put on the page with textContent or
+// shared and reloaded; the page asks newsd's JSON API (/search, /doc/ID, /similar/ID) and
+// draws the answer.  Everything that comes from the index is put on the page with textContent or
 // as SVG attributes, never as HTML: a title "<script>..." shows as those characters.
 "use strict";
 
 const PAGE = 10;                 // hits per page
+const RELATED = 5;               // related stories under an article
 const FIELDS = ["q", "sort", "since", "until", "source", "topic"];
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -218,6 +219,7 @@ async function showArticle(s) {
   try {
     res = await api("/doc/" + encodeURIComponent(s.doc));
   } catch (e) {
+    $("article").hidden = true;
     showError(e.message);
     return;
   }
@@ -238,6 +240,44 @@ async function showArticle(s) {
   back.hidden = !s.q;
   $("article").hidden = false;
   document.title = (d.title || d.id) + " \u2014 newsd";
+  await showRelated(s);
+}
+
+// The article's related stories (SIMILAR): each title opens that article's view, keeping
+// the search it came from.  A failure here stays in the section: the article is shown.
+async function showRelated(s) {
+  const ul = $("related-list");
+  clear(ul);
+  $("related-none").hidden = true;
+  $("related").hidden = false;
+  let res;
+  try {
+    res = await api("/similar/" + encodeURIComponent(s.doc) + "?limit=" + RELATED + "&snippet=0");
+  } catch (e) {
+    if (readState().doc !== s.doc) return;
+    $("related-none").textContent = "Related stories unavailable: " + e.message;
+    $("related-none").hidden = false;
+    return;
+  }
+  if (readState().doc !== s.doc) return;   // another article was opened meanwhile
+  for (const h of res.hits) {
+    const li = el("li", "related");
+    const to = Object.assign({}, s, { doc: h.id });
+    const a = el("a", "title", h.title || h.id);
+    a.href = stateURL(to);
+    a.dataset.id = h.id;
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      go(to);
+    });
+    li.appendChild(a);
+    li.appendChild(el("span", "meta", [day(h.date), h.source].filter(Boolean).join(" \u00b7 ")));
+    ul.appendChild(li);
+  }
+  if (!ul.firstChild) {
+    $("related-none").textContent = "No related stories.";
+    $("related-none").hidden = false;
+  }
 }
 
 function render() {
