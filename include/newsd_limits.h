@@ -99,6 +99,12 @@
 /* A match reads the clock once per this many candidates it considers, to end at its
  * deadline (a clock read costs about as much as a few candidates). */
 #define NEWSD_DEADLINE_CHECK_EVERY 64
+/* The wildcards' scan of the index terms reads the clock once per this many terms, to
+ * end at the deadline (a term costs about a microsecond). */
+#define NEWSD_WILDCARD_CHECK_EVERY 256
+/* A match whose wildcards expand to this many terms or more runs under the deadline
+ * guard whatever its postings: merging that many posting lists costs more per posting. */
+#define NEWSD_DEADLINE_MIN_EXPANSION 128
 /* A query whose posting lists hold fewer entries than this in all, and that has no
  * phrase or NEAR, runs without the deadline's guard: reading them takes tens of
  * milliseconds, well inside the slack a deadline allows, and the guard is not free. */

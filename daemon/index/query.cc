@@ -1,7 +1,8 @@
 /*
  * query.cc: what a query string becomes: the one query-parser set-up (query.hh), the
- * search options' filters, the cost caps checked before a match runs, and the deadline
- * guard that ends a match at its time limit.
+ * search options' filters, the cost caps checked before a match runs (with the wildcards'
+ * expansion, under the deadline), and the deadline guard that ends a match at its time
+ * limit.
  */
 #include "query.hh"
 
@@ -31,11 +32,17 @@ class LowercaseFilter : public Xapian::FieldProcessor {
     const char *prefix_;
 };
 
-/* The pattern of an OP_WILDCARD subquery.  Xapian 1.4 has no accessor for it; its
+/* What an OP_WILDCARD subquery holds.  Xapian 1.4 has no accessor for it; its
  * serialisation (the remote protocol's, so stable within 1.4) is 0x0b, the expansion
  * limit, the limit type and combiner (a byte each), then the pattern's length and bytes,
  * lengths as in net/length.h: one byte below 255, else 0xff and a 7-bit varint. */
-std::string wildcard_pattern(const Xapian::Query &q)
+struct Wildcard {
+    std::string pattern;
+    size_t max_expansion = 0;
+    int max_type = 0, combiner = 0;
+};
+
+Wildcard wildcard_of(const Xapian::Query &q)
 {
     std::string s = q.serialise();
     size_t pos = 1;
@@ -52,11 +59,42 @@ std::string wildcard_pattern(const Xapian::Query &q)
         throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
     };
     if (s.empty() || s[0] != '\x0b') throw ApiError{NEWSIDX_INTERNAL, "not a wildcard"};
-    length();
-    pos += 2;
+    Wildcard w;
+    w.max_expansion = length();
+    if (pos + 2 > s.size()) throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
+    w.max_type = static_cast<unsigned char>(s[pos++]);
+    w.combiner = static_cast<unsigned char>(s[pos++]);
     size_t n = length();
     if (pos + n > s.size()) throw ApiError{NEWSIDX_INTERNAL, "unexpected wildcard serialisation"};
-    return s.substr(pos, n);
+    w.pattern = s.substr(pos, n);
+    return w;
+}
+
+/* Past the deadline of cost's call: NEWSIDX_TIMEOUT. */
+void check_clock(const QueryCost &c)
+{
+    if (c.deadline && Clock::now() >= c.deadline->at)
+        throw ApiError{NEWSIDX_TIMEOUT, "the wildcards' expansion ran past the time limit"};
+}
+
+/* The terms Xapian 1.4 keeps of a wildcard with limit type WILDCARD_LIMIT_MOST_FREQUENT
+ * (QueryWildcard::postlist), in the order it keeps them: of the terms in index order,
+ * nth_element by descending frequency (its ComparePostListTermFreqAscending), the first
+ * max.  Same choice, same order: the same OR tree, so the same weights. */
+std::vector<std::string> most_frequent(std::vector<std::pair<Xapian::doccount, std::string>> &terms,
+                                       size_t max)
+{
+    if (max && terms.size() > max)
+        std::nth_element(terms.begin(), terms.begin() + (max - 1), terms.end(),
+                         [](const std::pair<Xapian::doccount, std::string> &a,
+                            const std::pair<Xapian::doccount, std::string> &b) {
+                             return a.first > b.first;
+                         });
+    std::vector<std::string> out;
+    size_t n = max && terms.size() > max ? max : terms.size();
+    out.reserve(n);
+    for (size_t i = 0; i < n; i++) out.push_back(std::move(terms[i].second));
+    return out;
 }
 
 /* An operator that only combines its subqueries, with no parameter of its own (so it can
@@ -85,7 +123,14 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
                           std::to_string(NEWSD_MAX_QUERY_NODES) +
                           " terms and operators (NEWSD_MAX_QUERY_NODES)"};
     if (q.get_type() == Xapian::Query::OP_WILDCARD) {
-        std::string prefix = wildcard_pattern(q);
+        Wildcard w = wildcard_of(q);
+        const std::string &prefix = w.pattern;
+        /* Expanded here: one Xapian itself would expand (the parser's kind), not yet seen. */
+        bool expand = c.expand_here && w.combiner == Xapian::Query::OP_SYNONYM &&
+                      w.max_type == Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT;
+        for (const auto &e : c.wildcard_terms)
+            if (e.first == prefix) expand = false;
+        std::vector<std::pair<Xapian::doccount, std::string>> seen;
         size_t matched = 0;
         for (Xapian::TermIterator t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
             c.postings += t.get_termfreq();
@@ -93,8 +138,13 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
                 throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "wildcards too broad: they match more than " +
                                   std::to_string(NEWSD_MAX_WILDCARD_SCAN) +
                                   " index terms (NEWSD_MAX_WILDCARD_SCAN)"};
+            if (c.scanned % NEWSD_WILDCARD_CHECK_EVERY == 0) check_clock(c);
+            if (expand) seen.emplace_back(t.get_termfreq(), *t);
             matched++;
         }
+        /* One term or none: Xapian's own expansion costs nothing, and stays its own. */
+        if (expand && matched > 1)
+            c.wildcard_terms.emplace_back(prefix, most_frequent(seen, w.max_expansion));
         c.expansion += std::min<size_t>(matched, NEWSD_MAX_WILDCARD_TERMS);
         if (c.expansion > NEWSD_MAX_QUERY_EXPANSION)
             throw ApiErrorMsg{NEWSIDX_BAD_QUERY, "wildcards expand to more than " +
@@ -118,6 +168,25 @@ void add_cost(const Xapian::Database &db, const Xapian::Query &q, QueryCost &c)
     for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++) add_cost(db, q.get_subquery(i), c);
 }
 
+/* q with each wildcard that cost.wildcard_terms holds replaced by the synonym of its
+ * terms, as Xapian would expand it; only through operators that can be rebuilt. */
+Xapian::Query expanded(const Xapian::Query &q, const QueryCost &cost)
+{
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::OP_WILDCARD) {
+        std::string prefix = wildcard_of(q).pattern;
+        for (const auto &e : cost.wildcard_terms)
+            if (e.first == prefix)
+                return Xapian::Query(Xapian::Query::OP_SYNONYM, e.second.begin(), e.second.end());
+        return q;
+    }
+    if (!plain_operator(op) || q.get_num_subqueries() == 0) return q;
+    std::vector<Xapian::Query> subs;
+    for (size_t i = 0, n = q.get_num_subqueries(); i < n; i++)
+        subs.push_back(expanded(q.get_subquery(i), cost));
+    return Xapian::Query(op, subs.begin(), subs.end());
+}
+
 /* The query string parsed, checked against the caps; its cost added to cost. */
 Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCost &cost)
 {
@@ -135,7 +204,8 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCo
     Xapian::Query q = parse_with_near(qp, query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
     add_cost(db, q, cost);
-    return q;
+    check_clock(cost);
+    return cost.wildcard_terms.empty() ? q : expanded(q, cost);
 }
 
 /* The filter list `list` of option `name` (newsidx.h: comma-separated values, any of
@@ -312,6 +382,13 @@ Deadline deadline_of(const newsidx_search_opts_t &o)
     return d;
 }
 
+void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, const Deadline &d)
+{
+    if (d.at == Clock::time_point::max()) return;
+    cost.deadline = &d;
+    cost.expand_here = local && db.size() == 1;
+}
+
 /* The entries in the posting lists of the plain terms of q. */
 uint64_t term_postings(const Xapian::Database &db, const Xapian::Query &q)
 {
@@ -323,12 +400,14 @@ uint64_t term_postings(const Xapian::Database &db, const Xapian::Query &q)
     return n;
 }
 
-/* Whether the match of q may run long.  The terms' frequencies are looked up only when
+/* Whether the match of q may run long: it checks positions, merges the posting lists of
+ * NEWSD_DEADLINE_MIN_EXPANSION wildcard terms or more, or reads
+ * NEWSD_DEADLINE_MIN_POSTINGS postings.  The terms' frequencies are looked up only when
  * the terms could reach the threshold were each in every document: most queries cost
  * no lookup of their own. */
 bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const QueryCost &c)
 {
-    if (c.positional) return true;
+    if (c.positional || c.expansion >= NEWSD_DEADLINE_MIN_EXPANSION) return true;
     uint64_t bound = c.postings + c.terms * db.get_doccount();
     if (bound < NEWSD_DEADLINE_MIN_POSTINGS) return false;
     if (c.terms == 0) return true; /* every posting is counted in c.postings */
@@ -376,6 +455,7 @@ Xapian::Query deadline_query(const Xapian::Database &db, const char *query,
                              const newsidx_search_opts_t &o, bool local, Deadline &d)
 {
     QueryCost cost;
+    cost_under(cost, db, local, d);
     Xapian::Query q = filtered_query(db, query, o, cost);
     check_remote(cost, local);
     if (d.at == Clock::time_point::max() || !local) return q;

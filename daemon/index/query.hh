@@ -15,6 +15,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #pragma GCC visibility push(hidden)
 
@@ -49,6 +52,7 @@ void setup_query_parser(Xapian::QueryParser &qp, const Xapian::Database &db);
  * wildcard when the match starts, opening a posting list for every term it keeps, so
  * without these a short line of wildcards holds a worker and hundreds of MB.
  */
+struct Deadline;
 struct QueryCost {
     size_t nodes = 0, expansion = 0, scanned = 0;
     uint64_t postings = 0;      /* entries in the posting lists of its leaves, at most,
@@ -58,6 +62,14 @@ struct QueryCost {
     bool positional = false;    /* it has a phrase or NEAR, whose cost postings miss */
     bool own_source = false;    /* it has a posting source of ours (NEAR between phrases,
                                    nearphrase.hh), which no remote shard can run */
+    /* Set by the caller before the query is parsed: the call's deadline, which the
+     * wildcards' scan of the index terms checks (NEWSIDX_TIMEOUT once it has passed);
+     * and, when the match runs here on one database, each wildcard is expanded by that
+     * scan into the terms Xapian would keep, so that no unguarded expansion is left for
+     * the match to make (wildcard_terms). */
+    const Deadline *deadline = nullptr;
+    bool expand_here = false;
+    std::vector<std::pair<std::string, std::vector<std::string>>> wildcard_terms;
 };
 
 /* The deadline of one call; `expired` says that the match was cut short. */
@@ -68,11 +80,16 @@ struct Deadline {
 
 /* The deadline of a call with options o, from now (none when o.timeout_ms is 0). */
 Deadline deadline_of(const newsidx_search_opts_t &o);
+/* cost set up to parse a query of a call under deadline d whose match runs on db, here
+ * (local) or not: the wildcard scan checks d, and expands the wildcards itself when the
+ * match runs here on one database under a deadline. */
+void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, const Deadline &d);
 
 /* The parsed query with the filters of o applied (filter lists: newsidx.h), checked
- * against the cost caps (ApiError when over one or malformed), under the deadline d when
- * the match can run long (it reads NEWSD_DEADLINE_MIN_POSTINGS postings or more, or
- * checks positions) or counts facets (it reads every match, and its counts must not come
+ * against the cost caps (ApiError when over one or malformed; NEWSIDX_TIMEOUT when the
+ * wildcards' scan passes d), under the deadline d when the match can run long (it reads
+ * NEWSD_DEADLINE_MIN_POSTINGS postings or more, merges NEWSD_DEADLINE_MIN_EXPANSION
+ * wildcard terms or more, or checks positions) or counts facets (it reads every match, and its counts must not come
  * short of the deadline unnoticed), and runs here (local: no remote shard, which could
  * not run the guard).  A match reading fewer postings ends within milliseconds. */
 Xapian::Query deadline_query(const Xapian::Database &db, const char *query,

@@ -44,6 +44,7 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
     Xapian::Database &db = r->db;
     const Xapian::Stem &stem = r->snippet_stem;
     QueryCost cost;
+    cost_under(cost, db, all_local(r), dl);
     Xapian::Query q = make(r, o, res, cost), page_query, every_query;
     guard_queries(db, q, cost, all_local(r), dl, page_query, every_query);
     /* Recency only reorders the page: the counting match sees the query alone. */

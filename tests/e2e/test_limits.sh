@@ -125,6 +125,26 @@ rss0=$(rss_kb "$MAIN")
 check "four connections of slow queries: all ERR timeout" [ "$rc" -eq 0 ]
 printf 'COUNT a* OR b*\n' | "$NC" -t 60 "$ADDR" >"$T/r"
 check "the widest wildcards allowed run (or time out)" grep -Eq '^(OK count=|ERR timeout)' "$T/r"
+# The wildcards' expansion is under the deadline too: with 1 ms, a* OR s* (some 12,000
+# index terms to scan, 4 x 1024 posting lists to merge) ends in ERR timeout, whether the
+# scan or the match sees the deadline first; the daemon answers afterwards.
+start tiny --index "$T/idx" --listen 127.0.0.1:0 --workers 1 --query-timeout 1
+TINY=$PID
+TINY_ADDR=$TCP
+printf 'SEARCH a* OR s*\nCOUNT a* OR s*\nSEARCH sort=date limit=100 snippet=0 a* OR s*\nFORMAT json\nCOUNT a* OR s*\n' |
+    "$NC" -t 60 "$TINY_ADDR" >"$T/r"
+check "1 ms: SEARCH of wildcards is ERR timeout" \
+    [ "$(sed -n 1p "$T/r")" = "ERR timeout query took longer than 1 ms" ]
+check "1 ms: COUNT of wildcards is ERR timeout, no count" \
+    [ "$(sed -n 2p "$T/r")" = "ERR timeout query took longer than 1 ms" ]
+check "1 ms: SEARCH by date of wildcards is ERR timeout" \
+    [ "$(sed -n 3p "$T/r")" = "ERR timeout query took longer than 1 ms" ]
+check "1 ms: the code in JSON is timeout" \
+    contains "$T/r" '{"status":"error","code":"timeout","message":"query took longer than 1 ms"}'
+printf 'PING\n' | "$NC" -t 60 "$TINY_ADDR" >"$T/r"
+check "1 ms: the daemon answers afterwards" [ "$(cat "$T/r")" = "OK pong" ]
+stop "$TINY"
+check "1 ms: exit 0 on SIGTERM" [ "$RC" -eq 0 ]
 rss1=$(rss_kb "$MAIN")
 case "${BUILD:-build/rel}" in
 *san*) ;;   # the sanitizers keep freed memory in quarantine: RSS says nothing here
