@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -93,7 +94,33 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     http_worker_t *hw = arg;
+    hw->paused = 0;
     if (hw->evh)
+        evhttp_foreach_bound_socket(hw->evh, set_listener, hw);
+}
+
+/* The workers share each --http socket, and libevent's listener accepts until the
+ * backlog is empty: a burst of connects would all go to the worker that woke first and
+ * stay there, one core serving them while the others idle.  So a worker takes one
+ * connection per turn of its loop: evhttp asks this for the new connection's
+ * bufferevent, and the listeners pause until accept_ev, which runs after the events
+ * already due (the other workers meanwhile take their own). */
+static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
+{
+    http_worker_t *hw = arg;
+    if (hw->evh && !hw->paused) {
+        evhttp_foreach_bound_socket(hw->evh, set_listener, NULL);
+        event_active(hw->accept_ev, EV_TIMEOUT, 0);
+    }
+    return bufferevent_socket_new(base, -1, 0);   /* what evhttp makes without this hook */
+}
+
+static void accept_again_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    http_worker_t *hw = arg;
+    if (hw->evh && !hw->paused)
         evhttp_foreach_bound_socket(hw->evh, set_listener, hw);
 }
 
@@ -107,6 +134,7 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
         err, evutil_socket_error_to_string(err));
     if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
         return;
+    hw->paused = 1;
     evhttp_foreach_bound_socket(hw->evh, set_listener, NULL);
     struct timeval tv = { NEWSD_ACCEPT_RETRY_MS / 1000, (NEWSD_ACCEPT_RETRY_MS % 1000) * 1000 };
     evtimer_add(hw->retry_ev, &tv);
@@ -123,8 +151,10 @@ static int worker_open(worker_t *w, const main_ctx_t *m)
     hw->w = w;
     hw->evh = evhttp_new(w->base);
     hw->retry_ev = evtimer_new(w->base, retry_cb, hw);
-    if (!hw->evh || !hw->retry_ev)
+    hw->accept_ev = event_new(w->base, -1, 0, accept_again_cb, hw);
+    if (!hw->evh || !hw->retry_ev || !hw->accept_ev)
         return -1;
+    evhttp_set_bevcb(hw->evh, new_conn_bev, hw);
     unsigned idle = srv->cfg.idle_timeout_s < NEWSD_HTTP_IDLE_TIMEOUT_S ? srv->cfg.idle_timeout_s
                                                                        : NEWSD_HTTP_IDLE_TIMEOUT_S;
     evhttp_set_timeout(hw->evh, (int)idle);
@@ -201,6 +231,8 @@ void http_worker_free(worker_t *w)
     worker_close(hw);
     if (hw->retry_ev)
         event_free(hw->retry_ev);
+    if (hw->accept_ev)
+        event_free(hw->accept_ev);
     for (size_t b = 0; b < NEWSD_HTTP_CONN_BUCKETS; b++)
         while (hw->conns[b]) {
             http_conn_t *c = hw->conns[b];

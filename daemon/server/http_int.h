@@ -23,6 +23,8 @@ typedef struct http_worker {
     worker_t *w;
     struct evhttp *evh;               /* NULL once closed (shutdown) */
     struct event *retry_ev;           /* listens again after running out of descriptors */
+    struct event *accept_ev;          /* listens again after taking one connection */
+    int paused;                       /* out of descriptors: not listening until retry_ev */
     http_conn_t *conns[NEWSD_HTTP_CONN_BUCKETS];   /* by evhttp_connection */
     unsigned writes_out;              /* write batches with the writer */
     int stopping;                     /* SIGTERM came: close once writes_out is 0 */
