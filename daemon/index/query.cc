@@ -70,11 +70,16 @@ Wildcard wildcard_of(const Xapian::Query &q)
     return w;
 }
 
-/* Past the deadline of cost's call: NEWSIDX_TIMEOUT. */
+/* Thrown by the wildcards' scan once the deadline has passed; parse_query catches it. */
+struct DeadlinePassed {};
+
+/* Past the deadline of cost's call: marks it expired and throws DeadlinePassed. */
 void check_clock(const QueryCost &c)
 {
-    if (c.deadline && Clock::now() >= c.deadline->at)
-        throw ApiError{NEWSIDX_TIMEOUT, "the wildcards' expansion ran past the time limit"};
+    if (c.deadline && Clock::now() >= c.deadline->at) {
+        c.deadline->expired = true;
+        throw DeadlinePassed{};
+    }
 }
 
 /* The terms Xapian 1.4 keeps of a wildcard with limit type WILDCARD_LIMIT_MOST_FREQUENT
@@ -203,8 +208,14 @@ Xapian::Query parse_query(const Xapian::Database &db, const char *query, QueryCo
     setup_query_parser(qp, db);
     Xapian::Query q = parse_with_near(qp, query, QUERY_FLAGS);
     if (q.empty()) throw ApiError{NEWSIDX_BAD_QUERY, "query has no searchable terms"};
-    add_cost(db, q, cost);
-    check_clock(cost);
+    /* Past the deadline the query is not known whole: the match finds nothing, and the
+     * expired deadline makes the call's answer a timeout (with its empty results). */
+    try {
+        add_cost(db, q, cost);
+        check_clock(cost);
+    } catch (const DeadlinePassed &) {
+        return Xapian::Query::MatchNothing;
+    }
     return cost.wildcard_terms.empty() ? q : expanded(q, cost);
 }
 
@@ -382,7 +393,7 @@ Deadline deadline_of(const newsidx_search_opts_t &o)
     return d;
 }
 
-void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, const Deadline &d)
+void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, Deadline &d)
 {
     if (d.at == Clock::time_point::max()) return;
     cost.deadline = &d;

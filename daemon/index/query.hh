@@ -63,11 +63,12 @@ struct QueryCost {
     bool own_source = false;    /* it has a posting source of ours (NEAR between phrases,
                                    nearphrase.hh), which no remote shard can run */
     /* Set by the caller before the query is parsed: the call's deadline, which the
-     * wildcards' scan of the index terms checks (NEWSIDX_TIMEOUT once it has passed);
+     * wildcards' scan of the index terms checks (once it has passed, the deadline is
+     * marked expired and the query matches nothing: the call ends as timed out);
      * and, when the match runs here on one database, each wildcard is expanded by that
      * scan into the terms Xapian would keep, so that no unguarded expansion is left for
      * the match to make (wildcard_terms). */
-    const Deadline *deadline = nullptr;
+    Deadline *deadline = nullptr;
     bool expand_here = false;
     std::vector<std::pair<std::string, std::vector<std::string>>> wildcard_terms;
 };
@@ -83,11 +84,11 @@ Deadline deadline_of(const newsidx_search_opts_t &o);
 /* cost set up to parse a query of a call under deadline d whose match runs on db, here
  * (local) or not: the wildcard scan checks d, and expands the wildcards itself when the
  * match runs here on one database under a deadline. */
-void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, const Deadline &d);
+void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, Deadline &d);
 
 /* The parsed query with the filters of o applied (filter lists: newsidx.h), checked
- * against the cost caps (ApiError when over one or malformed; NEWSIDX_TIMEOUT when the
- * wildcards' scan passes d), under the deadline d when the match can run long (it reads
+ * against the cost caps (ApiError when over one or malformed; nothing, with d marked
+ * expired, when the wildcards' scan passes d), under the deadline d when the match can run long (it reads
  * NEWSD_DEADLINE_MIN_POSTINGS postings or more, merges NEWSD_DEADLINE_MIN_EXPANSION
  * wildcard terms or more, or checks positions) or counts facets (it reads every match, and its counts must not come
  * short of the deadline unnoticed), and runs here (local: no remote shard, which could
