@@ -12,7 +12,8 @@
  * Every reply is checked for the shape newsd(8) ("PROTOCOL") gives it, and anything else
  * is counted as an error (errors=):
  *   text  "OK total=N shown=M took_us=K", M lines of exactly 7 tab-separated fields,
- *         then "END"; an "ERR ..." line is an error reply
+ *         the "did_you_mean" and "query" lines when they come, then "END"; an
+ *         "ERR ..." line is an error reply
  *   json  one line, {"status":"ok",...,"shown":M,...,"hits":[...]} with M objects
  *         starting {"rank":; with -V each reply is also parsed with jansson and its hits
  *         array and their ids checked (slower: for a verification pass, not for timing)
@@ -32,6 +33,9 @@
  * article's id, and the reply has the shape of SEARCH's (plus its "terms").
  * -R DAYS adds recency=DAYS to every SEARCH (newsd(8), RECENCY): the same replies, ranked
  * with age.
+ *
+ * -s best asks for snippet=best (newsd(8)): the best-scoring window of the body, the
+ * work FTS5's snippet() does, where -s 1 takes the first good window.
  *
  * -f ping sends PING instead (reply "OK pong"): the round trip through the daemon's
  * event loop with no search, the floor under every SEARCH latency on this machine.
@@ -59,7 +63,7 @@
  * -P is the client to set beside it when the daemon's own cost is what is measured
  * (bench/query.sh's poll- runs).  It costs a core per client thread: one connection only.
  *
- *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
+ *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1|best]
  *           [-f text|json|http|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V]
  *           [-u STOPFILE] [-P] [-S]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
@@ -122,6 +126,7 @@ static struct {
     const char *addr;
     querylog_t log;
     int snippet, json, http, sphinxql, ping, verify, spin;
+    const char *snippet_word;  /* -s as sent: "0", "1" or "best" (snippet: not "0") */
     const char *stop_file;
     const char *facets;      /* -F: the facets= value, or NULL */
     int similar;             /* -S: SIMILAR ID instead of SEARCH QUERY */
@@ -219,8 +224,8 @@ static int send_request(conn_t *c)
         line[MYSQL_HEADER] = MYSQL_COM_QUERY;
         n += MYSQL_HEADER;
     } else if (g.http) {
-        n = snprintf(line, sizeof line, "GET /search?limit=%d&snippet=%d%s%s&q=", PAGE,
-                     g.snippet, g.facets ? "&facets=" : "", g.facets ? g.facets : "");
+        n = snprintf(line, sizeof line, "GET /search?limit=%d&snippet=%s%s%s&q=", PAGE,
+                     g.snippet_word, g.facets ? "&facets=" : "", g.facets ? g.facets : "");
         for (const unsigned char *p = (const unsigned char *)q; *p && n > 0 &&
              (size_t)n + 4 < sizeof line; p++) {
             if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -240,8 +245,8 @@ static int send_request(conn_t *c)
         /* "--" ends the options, so no query is mistaken for one. */
         char recency[32] = "";
         if (g.recency) snprintf(recency, sizeof recency, " recency=%ld", g.recency);
-        n = snprintf(line, sizeof line, "%s limit=%d snippet=%d format=%s%s%s%s -- %s\n",
-                     g.similar ? "SIMILAR" : "SEARCH", PAGE, g.snippet,
+        n = snprintf(line, sizeof line, "%s limit=%d snippet=%s format=%s%s%s%s -- %s\n",
+                     g.similar ? "SIMILAR" : "SEARCH", PAGE, g.snippet_word,
                      g.json ? "json" : "text", g.facets ? " facets=" : "",
                      g.facets ? g.facets : "", recency, q);
         if (n < 0 || (size_t)n >= sizeof line) return -1;
@@ -354,6 +359,11 @@ static void take_line(conn_t *c, const char *s, size_t n)
         size_t tabs = 0;
         for (const char *t = s; (t = memchr(t, '\t', (size_t)(s + n - t))) != NULL; t++) tabs++;
         if (tabs != 6) c->bad = 1;
+        return;
+    }
+    /* newsd(8): a "did you mean" line and explain's query line may come before END. */
+    if ((n > 13 && memcmp(s, "did_you_mean\t", 13) == 0) || (n > 6 && memcmp(s, "query\t", 6) == 0)) {
+        c->need++;
         return;
     }
     if (n != 3 || memcmp(s, "END", 3) != 0) c->bad = 1;
@@ -504,7 +514,7 @@ int main(int argc, char **argv)
         case 'c': conns = strtol(optarg, NULL, 10); break;
         case 'T': threads = strtol(optarg, NULL, 10); break;
         case 'n': requests = strtol(optarg, NULL, 10); break;
-        case 's': g.snippet = atoi(optarg) != 0; break;
+        case 's': g.snippet_word = optarg; break;
         case 'f': format = optarg; break;
         case 'F': g.facets = optarg; break;
         case 'R': g.recency = strtol(optarg, NULL, 10); break;
@@ -525,6 +535,11 @@ int main(int argc, char **argv)
                       !*g.facets || strchr(g.facets, ' '))) ||
         (g.similar && strcmp(format, "json") != 0))
         goto usage;
+    if (!g.snippet_word) g.snippet_word = "0";
+    if (strcmp(g.snippet_word, "0") != 0 && strcmp(g.snippet_word, "1") != 0 &&
+        strcmp(g.snippet_word, "best") != 0)
+        goto usage;
+    g.snippet = strcmp(g.snippet_word, "0") != 0;
     g.http = strcmp(format, "http") == 0;
     g.json = strcmp(format, "json") == 0 || g.http;
     g.sphinxql = strcmp(format, "sphinxql") == 0;
@@ -601,7 +616,7 @@ int main(int argc, char **argv)
     return failed || s.errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
-                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
+                    "[-n REQUESTS] [-s 0|1|best] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
                     "[-L LABEL] [-V] "
                     "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)]\n");
     return 2;

@@ -411,11 +411,40 @@ fi
 
 # ---- report ----
 
+# The peers that did not run, each with its reason, for the results' first line: the
+# indexing ones missing or failed in every round, then the query half's (QMISSING).
+peers_missing() {
+    if [ "$INDEXING" = 1 ]; then
+        for sys in naive fts5 sphinx; do
+            if ! available "$sys"; then
+                printf '%s indexing (%s); ' "$sys" "$(missing_note "$sys" | sed 's/^[a-z0-9]*: //')"
+            elif ! awk -v s="$sys" '$3 == s && $4 == "ok" { ok = 1 } END { exit !ok }' "$RESULTS"; then
+                printf '%s indexing (failed in every round: bench/work/logs); ' "$sys"
+            fi
+        done
+    fi
+    [ "$QUERY" = 1 ] && printf '%s' "$QMISSING"
+}
+
+# The commit the figures are of, marked when the tree had other changes.
+commit_of_tree() {
+    c=$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null) || { echo "unknown (not a git tree)"; return; }
+    git -C "$ROOT" diff --quiet HEAD -- . ':!bench/RESULTS*' 2> /dev/null ||
+        c="$c (with uncommitted changes)"
+    echo "$c $(git -C "$ROOT" log -1 --format=%s HEAD 2> /dev/null | cut -c1-72)"
+}
+
 sphinx_version=$(indexer 2> /dev/null | head -n 1)
+missing=$(peers_missing)
 {
-    echo "# newsd benchmarks: indexing and queries"
+    if [ -n "$missing" ]; then
+        echo "# newsd benchmarks: indexing and queries. NOT MEASURED: ${missing%; }"
+    else
+        echo "# newsd benchmarks: indexing and queries (every peer measured)"
+    fi
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- Commit: $(commit_of_tree)"
     echo "- Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
          "$(awk '/^MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr);" \
          "load average $load_start at start, $load_end at the end (shared host: read ratios, not seconds)"
