@@ -34,6 +34,14 @@
  * -R DAYS adds recency=DAYS to every SEARCH (newsd(8), RECENCY): the same replies, ranked
  * with age.
  *
+ * -Q CLIENTS puts a queue in front of the connections: CLIENTS clients (each walking
+ * the log from its own place, as connections do) put their requests on one queue, and
+ * the -c connections, each with one request at a time, take them in order; a request's
+ * latency runs from the moment its client queued it to the end of its reply.  With
+ * Sphinx's `workers = threads` and -c as many as the cores, searchd runs one thread per
+ * core fed from one queue: the set-up of newsd's workers (bench/query.sh's sphinxpool-
+ * runs; Debian's Sphinx 2.2.11 has no `workers = thread_pool`).  One client thread.
+ *
  * -s best asks for snippet=best (newsd(8)): the best-scoring window of the body, the
  * work FTS5's snippet() does, where -s 1 takes the first good window.
  *
@@ -65,7 +73,7 @@
  *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1|best]
  *           [-f text|json|http|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V]
- *           [-u STOPFILE] [-P] [-S]
+ *           [-u STOPFILE] [-P] [-S] [-Q CLIENTS]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -111,7 +119,14 @@ typedef struct conn {
     int bad;                 /* this reply is malformed */
     unsigned shown;
     double took_now;         /* took_us of the reply being read */
+    long client;             /* -Q: the client whose request is in flight, or -1 */
 } conn_t;
+
+/* -Q: a client queueing for the connections. */
+typedef struct qclient {
+    size_t next, left;       /* its next log entry; requests still to send */
+    double queued_at;        /* when its current request joined the queue */
+} qclient_t;
 
 typedef struct thread {
     pthread_t tid;
@@ -131,6 +146,10 @@ static struct {
     const char *facets;      /* -F: the facets= value, or NULL */
     int similar;             /* -S: SIMILAR ID instead of SEARCH QUERY */
     long recency;            /* -R: the recency= value; 0: none */
+    long queue_clients;      /* -Q: clients queueing for the connections; 0: none */
+    qclient_t *qc;           /* -Q: the clients, and the queue (a ring of their indices) */
+    long *ring;
+    size_t ring_head, ring_len;
     pthread_barrier_t start_line;
 } g;
 
@@ -436,6 +455,89 @@ static int read_reply(conn_t *c)
     return 0;
 }
 
+/* -Q: hands the request at the head of the queue to idle connection c: 1 sent, 0 the
+ * queue is empty, -1 the connection broke. */
+static int queue_dispatch(conn_t *c)
+{
+    if (g.ring_len == 0) {
+        c->client = -1;
+        return 0;
+    }
+    long k = g.ring[g.ring_head];
+    g.ring_head = (g.ring_head + 1) % (size_t)g.queue_clients;
+    g.ring_len--;
+    c->client = k;
+    c->next = g.qc[k].next;
+    c->left = 1;
+    if (send_request(c) != 0) return -1;
+    g.qc[k].next = c->next;
+    g.qc[k].left--;
+    return 1;
+}
+
+static void queue_push(long k, double now)
+{
+    g.qc[k].queued_at = now;
+    g.ring[(g.ring_head + g.ring_len) % (size_t)g.queue_clients] = k;
+    g.ring_len++;
+}
+
+/* -Q: one thread drives every connection and owns the queue; the latencies go to the
+ * first connection's arrays (sized for every request). */
+static void *run_queue(void *arg)
+{
+    thread_t *t = arg;
+    struct pollfd pfd[MAX_CONNS];
+    size_t busy = 0, done = 0;
+    pthread_barrier_wait(&g.start_line);
+    double now = bench_us();
+    for (long k = 0; k < g.queue_clients; k++)
+        if (g.qc[k].left > 0) queue_push(k, now);
+    for (size_t i = 0; i < t->nconns; i++) {
+        pfd[i].fd = t->conns[i].fd;
+        pfd[i].events = POLLIN;
+        int r = queue_dispatch(&t->conns[i]);
+        if (r < 0) goto broken;
+        busy += (size_t)r;
+    }
+    while (busy > 0) {
+        int n = poll(pfd, (nfds_t)t->nconns, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) goto broken;
+        for (size_t i = 0; i < t->nconns && n > 0; i++) {
+            if (!pfd[i].revents) continue;
+            n--;
+            conn_t *c = &t->conns[i];
+            if (c->client < 0) goto broken;     /* an idle connection has nothing to say */
+            int r = read_reply(c);
+            if (r < 0) goto broken;
+            if (r == 0) continue;
+            now = bench_us();
+            t->conns[0].took[done] = c->took_now;
+            t->conns[0].lat[done++] = now - g.qc[c->client].queued_at;
+            if (c->bad) {
+                if (t->errors++ < 3)
+                    fprintf(stderr, "loadgen: bad reply to \"%s\"\n", g.log.q[(c->next - 1) % g.log.n]);
+            } else {
+                t->hits += c->shown;
+                t->matched += c->shown > 0;
+            }
+            if (g.qc[c->client].left > 0) queue_push(c->client, now);
+            busy--;
+            r = queue_dispatch(c);
+            if (r < 0) goto broken;
+            busy += (size_t)r;
+        }
+    }
+    t->conns[0].done = done;
+    return NULL;
+broken:
+    t->conns[0].done = done;
+    fprintf(stderr, "loadgen: connection to %s broken: %s\n", g.addr, strerror(errno));
+    t->failed = 1;
+    return NULL;
+}
+
 static void *run(void *arg)
 {
     thread_t *t = arg;
@@ -507,7 +609,7 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PS")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PSQ:")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -523,6 +625,7 @@ int main(int argc, char **argv)
         case 'u': g.stop_file = optarg; break;
         case 'P': g.spin = 1; break;
         case 'S': g.similar = 1; break;
+        case 'Q': g.queue_clients = strtol(optarg, NULL, 10); break;
         default: goto usage;
         }
     }
@@ -533,7 +636,8 @@ int main(int argc, char **argv)
          strcmp(format, "sphinxql") != 0 && strcmp(format, "ping") != 0) ||
         (g.facets && ((strcmp(format, "json") != 0 && strcmp(format, "http") != 0) ||
                       !*g.facets || strchr(g.facets, ' '))) ||
-        (g.similar && strcmp(format, "json") != 0))
+        (g.similar && strcmp(format, "json") != 0) || g.queue_clients < 0 ||
+        (g.queue_clients && (g.spin || g.stop_file)))
         goto usage;
     if (!g.snippet_word) g.snippet_word = "0";
     if (strcmp(g.snippet_word, "0") != 0 && strcmp(g.snippet_word, "1") != 0 &&
@@ -545,6 +649,7 @@ int main(int argc, char **argv)
     g.sphinxql = strcmp(format, "sphinxql") == 0;
     g.ping = strcmp(format, "ping") == 0;
     if (threads == 0) threads = conns < DEFAULT_THREADS ? conns : DEFAULT_THREADS;
+    if (g.queue_clients) threads = 1;
     if (threads > conns) threads = conns;
     if (querylog_load(qpath, &g.log) != 0) return 1;
     if (requests == 0) requests = (long)g.log.n;
@@ -567,13 +672,27 @@ int main(int argc, char **argv)
         c[k].took = took + given;
         given += c[k].left;
     }
+    if (g.queue_clients) {
+        /* The clients take the requests and places in the log the connections had. */
+        g.qc = calloc((size_t)g.queue_clients, sizeof *g.qc);
+        g.ring = calloc((size_t)g.queue_clients, sizeof *g.ring);
+        if (!g.qc || !g.ring) return 1;
+        for (long k = 0; k < g.queue_clients; k++) {
+            g.qc[k].next = (size_t)k * g.log.n / (size_t)g.queue_clients;
+            g.qc[k].left = (size_t)requests / (size_t)g.queue_clients +
+                           ((size_t)k < (size_t)requests % (size_t)g.queue_clients);
+        }
+        for (long k = 0; k < conns; k++) c[k].done = 0;
+        c[0].lat = lat;
+        c[0].took = took;
+    }
     /* Thread i drives connections [i*C/T, (i+1)*C/T). */
     pthread_barrier_init(&g.start_line, NULL, (unsigned)threads + 1);
     for (long i = 0; i < threads; i++) {
         size_t lo = (size_t)(i * conns / threads), hi = (size_t)((i + 1) * conns / threads);
         t[i].conns = c + lo;
         t[i].nconns = hi - lo;
-        if (pthread_create(&t[i].tid, NULL, run, &t[i]) != 0) {
+        if (pthread_create(&t[i].tid, NULL, g.queue_clients ? run_queue : run, &t[i]) != 0) {
             perror("pthread_create");
             return 1;
         }
@@ -582,7 +701,8 @@ int main(int argc, char **argv)
     double t0 = bench_us();
     char mode[128];
     snprintf(mode, sizeof mode, "%s", label ? label : g.addr);
-    bench_summary_t s = {"loadgen", mode, (unsigned)conns, 0, 0, 0, 0, 0};
+    bench_summary_t s = {"loadgen", mode, (unsigned)(g.queue_clients ? g.queue_clients : conns),
+                         0, 0, 0, 0, 0};
     int failed = 0;
     for (long i = 0; i < threads; i++) {
         pthread_join(t[i].tid, NULL);
@@ -612,12 +732,15 @@ int main(int argc, char **argv)
     free(lat);
     free(c);
     free(t);
+    free(g.qc);
+    free(g.ring);
     querylog_free(&g.log);
     return failed || s.errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
                     "[-n REQUESTS] [-s 0|1|best] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
                     "[-L LABEL] [-V] "
-                    "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)]\n");
+                    "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)] "
+                    "[-Q CLIENTS (queueing for the -c connections)]\n");
     return 2;
 }

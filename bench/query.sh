@@ -27,9 +27,10 @@
 #   - SQLite FTS5 in-process (fts5_query) in two set-ups: a thread and connection per
 #     client at 1, 8 and 32 (fts5-), and 8 or 32 clients queueing for a pool of one
 #     thread per core (fts5pool-, fts5_query -P), the equal of newsd's workers and queue;
-#   - Sphinx searchd over SphinxQL (loadgen -f sphinxql) in two set-ups, each a searchd
-#     of its own: `workers = threads` at 1, 8 and 32 connections (sphinx-), and
-#     `workers = thread_pool` with one thread per core at 8 and 32 (sphinxpool-);
+#   - Sphinx searchd (`workers = threads`) over SphinxQL (loadgen -f sphinxql) in two
+#     set-ups: a connection, so a searchd thread, per client at 1, 8 and 32 (sphinx-),
+#     and 8 or 32 clients queueing for one connection per core (sphinxpool-, loadgen
+#     -Q: one searchd thread per core fed from one queue);
 #     p99 is compared only between equal set-ups (the pools against newsd);
 #   - whole `bin/newsq` processes (proctime), when bin/newsq exists;
 #   - newsd's VmRSS after each round's load;
@@ -115,8 +116,6 @@ NEWSD_PID=
 NC_PID=
 SEARCHD_PID=
 SPHINX_ADDR=
-SEARCHDP_PID=
-SPHINXP_ADDR=
 # The threads of the peers' pool set-ups (fts5pool-, sphinxpool-): one per core, as
 # newsd's default workers.
 POOL=$(nproc)
@@ -125,11 +124,11 @@ POOL=$(nproc)
 QMISSING=
 
 query_cleanup() {
-    for pid in $SEARCHD_PID $SEARCHDP_PID $NEWSD_PID $NC_PID; do
+    for pid in $SEARCHD_PID $NEWSD_PID $NC_PID; do
         kill "$pid" 2> /dev/null
         wait "$pid" 2> /dev/null
     done
-    NEWSD_PID= NC_PID= SEARCHD_PID= SEARCHDP_PID=
+    NEWSD_PID= NC_PID= SEARCHD_PID=
     [ -n "$QTMP" ] && rm -rf "$QTMP"
     QTMP=
 }
@@ -137,8 +136,7 @@ query_cleanup() {
 query_available() {
     case $1 in
     fts5-* | fts5pool-*) have_sqlite && [ -x "$BIN/fts5_query" ] && [ -s "$QTMP/news.db" ] ;;
-    sphinx-*) [ -n "$SPHINX_ADDR" ] ;;
-    sphinxpool-*) [ -n "$SPHINXP_ADDR" ] ;;
+    sphinx-* | sphinxpool-*) [ -n "$SPHINX_ADDR" ] ;;
     newsq | true) [ -x "$NEWSQ" ] ;;
     *) true ;;
     esac
@@ -230,14 +228,14 @@ EOF
 }
 
 # Indexes the same input with Sphinx's indexer (run.sh's config: stem_en, xmlpipe2 from
-# the daemon's readers) and starts two searchd on it, each on its own copy of the index
-# (searchd locks its index files): `workers = threads` (a thread per connection;
-# SPHINX_ADDR, SEARCHD_PID) and `workers = thread_pool` with as many threads as cores
-# (SPHINXP_ADDR, SEARCHDP_PID), the set-up equal to newsd's workers and queue.  One that
-# cannot start leaves its address empty and a reason in QMISSING.
+# the daemon's readers) and starts searchd on it with `workers = threads` (SPHINX_ADDR,
+# SEARCHD_PID), or leaves SPHINX_ADDR empty with a reason in QMISSING.  The pool
+# set-up (sphinxpool- runs) is this searchd behind loadgen's queue (-Q): POOL
+# connections, so POOL searchd threads, fed from one queue by the clients; Debian's
+# Sphinx 2.2.11 refuses `workers = thread_pool` ("unknown workers=thread_pool value").
 start_searchd() {
     sdir=$QTMP/sphinx
-    mkdir -p "$sdir" "$QTMP/sphinxpool"
+    mkdir -p "$sdir"
     write_sphinx_conf "$sdir/base.conf" "$sdir" $QUERY_PATHS
     if ! indexer --config "$sdir/base.conf" --all > "$LOGS/query-sphinx-indexer.out" 2>&1 ||
        grep -q '^ERROR' "$LOGS/query-sphinx-indexer.out"; then
@@ -245,23 +243,13 @@ start_searchd() {
         QMISSING="${QMISSING}Sphinx searchd (its indexer failed: bench/work/logs/query-sphinx-indexer.out); "
         return 0
     fi
-    write_sphinx_conf "$QTMP/sphinxpool/base.conf" "$QTMP/sphinxpool" $QUERY_PATHS
-    cp "$sdir"/news.* "$QTMP/sphinxpool/" || die "cannot copy the Sphinx index"
     # max_children bounds the connections here, 128 being far above the 32 of a run.
     if launch_searchd "$sdir" "    workers = threads
     max_children = 128" 0; then
         SPHINX_ADDR=$LAUNCHED_SPHINX_ADDR SEARCHD_PID=$LAUNCHED_SEARCHD_PID
     else
-        echo "bench: query: searchd (workers = threads) did not start; see $LOGS/query-searchd-sphinx.*" >&2
-        QMISSING="${QMISSING}Sphinx searchd workers = threads (did not start: bench/work/logs/query-searchd-sphinx.*); "
-    fi
-    # In thread_pool mode max_children is the pool's size.
-    if launch_searchd "$QTMP/sphinxpool" "    workers = thread_pool
-    max_children = $POOL" 5; then
-        SPHINXP_ADDR=$LAUNCHED_SPHINX_ADDR SEARCHDP_PID=$LAUNCHED_SEARCHD_PID
-    else
-        echo "bench: query: searchd (workers = thread_pool) did not start; see $LOGS/query-searchd-sphinxpool.*" >&2
-        QMISSING="${QMISSING}Sphinx searchd workers = thread_pool (did not start: bench/work/logs/query-searchd-sphinxpool.*); "
+        echo "bench: query: searchd did not start; see $LOGS/query-searchd-sphinx.*" >&2
+        QMISSING="${QMISSING}Sphinx searchd (did not start: bench/work/logs/query-searchd-sphinx.*); "
     fi
 }
 
@@ -290,7 +278,7 @@ query_command() {
     fts5pool-*) m=${label#fts5pool-}; m=${m%-*}
             echo "$BIN/fts5_query -d $QTMP/news.db -q $QUERIES -m $m -t $conns -P $POOL -n $n" ;;
     sphinx-ids-*) echo "$BIN/loadgen -a $SPHINX_ADDR -q $QUERIES -f sphinxql -c $conns -n $n" ;;
-    sphinxpool-ids-*) echo "$BIN/loadgen -a $SPHINXP_ADDR -q $QUERIES -f sphinxql -c $conns -n $n" ;;
+    sphinxpool-ids-*) echo "$BIN/loadgen -a $SPHINX_ADDR -q $QUERIES -f sphinxql -c $POOL -Q $conns -n $n" ;;
     tcp-ping-* | unix-ping-*)
         addr=$TCP_ADDR
         case $label in unix-*) addr=$UNIX_ADDR ;; esac
@@ -459,7 +447,6 @@ query_bench() {
         echo "$round rss $(rss_kb "$NEWSD_PID")" >> "$QRESULTS"
         echo "$round rss-nocache $(rss_kb "$NC_PID")" >> "$QRESULTS"
         [ -n "$SEARCHD_PID" ] && echo "$round rss-searchd $(rss_kb "$SEARCHD_PID")" >> "$QRESULTS"
-        [ -n "$SEARCHDP_PID" ] && echo "$round rss-searchdpool $(rss_kb "$SEARCHDP_PID")" >> "$QRESULTS"
         round=$((round + 1))
     done
     qload_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -612,7 +599,7 @@ query_report() {
         if (d != "" && (w == "" || d < w)) w = d
         return w
     }
-    function partial(a, b, c, d) { return (a == "" || b == "" || c == "" || d == "") ? "; **a set-up not measured, see the first line**" : "" }
+    function partial(a, b, c, d) { return (a == "" || b == "" || c == "" || d == "") ? "; **a set-up not measured** (named in the first line, or left out by BENCH_QUERY_RUNS)" : "" }
     BEGIN {
         split("p50 p99 mean qps", fields, " ")
         what["tcp-ping-1"] = "newsd TCP loopback, PING (round trip, no search)"
@@ -652,8 +639,8 @@ query_report() {
         what["fts5pool-fields-8"] = "SQLite FTS5, 8 clients queueing for a pool of " pool " threads, top 10 by rank"
         what["fts5pool-fields-32"] = "SQLite FTS5, 32 clients queueing for a pool of " pool " threads, top 10 by rank"
         what["fts5pool-snip-32"] = "SQLite FTS5, 32 clients queueing for a pool of " pool " threads, top 10 + snippet()"
-        what["sphinxpool-ids-8"] = "Sphinx searchd workers = thread_pool (" pool " threads), 8 connections, top 10 ids"
-        what["sphinxpool-ids-32"] = "Sphinx searchd workers = thread_pool (" pool " threads), 32 connections, top 10 ids"
+        what["sphinxpool-ids-8"] = "Sphinx searchd, 8 clients queueing for " pool " connections (" pool " searchd threads), top 10 ids"
+        what["sphinxpool-ids-32"] = "Sphinx searchd, 32 clients queueing for " pool " connections (" pool " searchd threads), top 10 ids"
         what["tcp-best-1"] = "newsd TCP loopback, snippet=best, text"
         what["tcp-best-32"] = "newsd TCP, 32 connections, snippet=best"
         what["sphinx-ids-1"] = "Sphinx searchd workers = threads, SphinxQL, top 10 ids"
@@ -664,7 +651,6 @@ query_report() {
     }
     $2 == "rss" { rss = rss " " $3; next }
     $2 == "rss-searchd" { rss_s = rss_s " " $3; next }
-    $2 == "rss-searchdpool" { rss_sp = rss_sp " " $3; next }
     $2 == "rss-nocache" { rss_nc = rss_nc " " $3; next }
     {
         r = $1; l = $2; if (r > rounds) rounds = r
@@ -712,7 +698,7 @@ query_report() {
         xf = cmp("tcp-fields-32", "fts5-fields-32", "qps", "/"); xfp = cmp("tcp-fields-32", "fts5pool-fields-32", "qps", "/")
         xs = cmp("tcp-fields-32", "sphinx-ids-32", "qps", "/"); xsp = cmp("tcp-fields-32", "sphinxpool-ids-32", "qps", "/")
         w = lowest(xf, xfp, xs, xsp)
-        if (w != "") printf "- Issue 7: newsd at 32 connections (top 10, stored fields, snippet=0) >= %.1fx the better of Sphinx and FTS5 at 32, each peer in its faster set-up: %s (%.2fx the best peer figure; newsd/FTS5 %s thread per client, %s pool; newsd/Sphinx %s workers = threads, %s thread_pool)%s\n", t_fts, verdict(w >= t_fts), w, fx(xf), fx(xfp), fx(xs), fx(xsp), partial(xf, xfp, xs, xsp)
+        if (w != "") printf "- Issue 7: newsd at 32 connections (top 10, stored fields, snippet=0) >= %.1fx the better of Sphinx and FTS5 at 32, each peer in its faster set-up: %s (%.2fx the best peer figure; newsd/FTS5 %s thread per client, %s pool; newsd/Sphinx %s thread per connection, %s queue and pool)%s\n", t_fts, verdict(w >= t_fts), w, fx(xf), fx(xfp), fx(xs), fx(xsp), partial(xf, xfp, xs, xsp)
         else print "- Issue 7: newsd at 32 against FTS5 and Sphinx: **not measured** (no peer ran; see the first line)"
         y = cmp("tcp-snip-32", "fts5-snip-32", "qps", "/"); yp = cmp("tcp-snip-32", "fts5pool-snip-32", "qps", "/")
         w = lowest(y, yp, "", "")
@@ -722,11 +708,11 @@ query_report() {
             if (z != "") printf "; without the document cache, %.2fx FTS5 thread per client", z
             printf ")\n"
         } else print "- Issue 7: with snippets, newsd against FTS5: **not measured** (see the first line)"
-        printf "- p99, equal set-ups only (newsd: %d workers and a queue; FTS5: a pool of %d threads fed from one queue by the clients; Sphinx: `workers = thread_pool`, %d threads), newsd/peer p99 (under 1: newsd'"'"'s is lower):\n", pool, pool, pool
+        printf "- p99, equal set-ups only (newsd: %d workers and a queue; FTS5: a pool of %d threads fed from one queue by the clients; Sphinx: %d connections to `workers = threads` fed from one queue by the clients), newsd/peer p99 (under 1: newsd'"'"'s is lower):\n", pool, pool, pool
         a1 = cmp("tcp-fields-32", "fts5pool-fields-32", "p99", "/"); a2 = cmp("tcp-snip-32", "fts5pool-snip-32", "p99", "/")
         a3 = cmp("tcp-best-32", "fts5pool-snip-32", "p99", "/"); a4 = cmp("tcp-fields-32", "sphinxpool-ids-32", "p99", "/")
-        printf "  - at 32 connections: FTS5 pool snippet=0 %s; FTS5 pool with snippet() against newsd snippet=1 %s, against snippet=best %s; Sphinx thread_pool (ids only) %s\n", p99v(a1), p99v(a2), p99v(a3), p99v(a4)
-        printf "  - at 8 connections: FTS5 pool snippet=0 %s; Sphinx thread_pool %s\n", p99v(cmp("tcp-fields-8", "fts5pool-fields-8", "p99", "/")), p99v(cmp("tcp-fields-8", "sphinxpool-ids-8", "p99", "/"))
+        printf "  - at 32 connections: FTS5 pool snippet=0 %s; FTS5 pool with snippet() against newsd snippet=1 %s, against snippet=best %s; Sphinx queue and pool (ids only) %s\n", p99v(a1), p99v(a2), p99v(a3), p99v(a4)
+        printf "  - at 8 connections: FTS5 pool snippet=0 %s; Sphinx queue and pool %s\n", p99v(cmp("tcp-fields-8", "fts5pool-fields-8", "p99", "/")), p99v(cmp("tcp-fields-8", "sphinxpool-ids-8", "p99", "/"))
         printf "  - at 1 connection (no queueing in any set-up): FTS5 snippet=0 %s, with snippets %s (FTS5 in-process, newsd over TCP); Sphinx %s\n", p99v(cmp("tcp-fields-1", "fts5-fields-1", "p99", "/")), p99v(cmp("tcp-snip-1", "fts5-snip-1", "p99", "/")), p99v(cmp("tcp-fields-1", "sphinx-ids-1", "p99", "/"))
         print "  - the thread-per-client set-ups (fts5- runs: a thread and connection per client; sphinx- runs: `workers = threads`) put up to 32 runnable threads on the cores; their p99 is preemption, so it is shown in the table but compared with nothing"
         x1 = cmp("tcp-snip-32", "fts5pool-snip-32", "qps", "/"); x2 = cmp("tcp-best-32", "fts5pool-snip-32", "qps", "/")
@@ -756,9 +742,7 @@ query_report() {
         printf "- Snippet cost (median per-round p50 difference, snippet=1 minus snippet=0): in-process %.0f µs, TCP %.0f µs; FTS5 snippet() %.0f µs\n", cmp("inproc-snip-1", "inproc-fields-1", "p50", "-"), cmp("tcp-snip-1", "tcp-fields-1", "p50", "-"), cmp("fts5-snip-1", "fts5-fields-1", "p50", "-")
         printf "- JSON vs text (TCP, snippet=1, p50): %+.0f µs\n", cmp("tcp-json-snip-1", "tcp-snip-1", "p50", "-")
         printf "- newsd resident memory (VmRSS): %.1f MB after start, %.1f MB after each round'"'"'s load (median; rounds: %s kB)\n", rss_idle / 1024, median(rss) / 1024, substr(rss, 2)
-        if (rss_s != "") printf "- Sphinx searchd resident memory after each round: %.1f MB (median), workers = threads", median(rss_s) / 1024
-        if (rss_sp != "") printf "%s%.1f MB thread_pool", rss_s != "" ? "; " : "- Sphinx searchd resident memory after each round: ", median(rss_sp) / 1024
-        if (rss_s != "" || rss_sp != "") printf "\n"
+        if (rss_s != "") printf "- Sphinx searchd resident memory after each round: %.1f MB (median)\n", median(rss_s) / 1024
         printf "- In-process at 32 threads: C API (top 10, stored fields) %.0f queries/s, %.2fx newsd at 32 connections (snippet=0); raw Xapian ids only %.0f queries/s, %.2fx newsd\n", median(all["inproc-fields-32", "qps"]), cmp("inproc-fields-32", "tcp-fields-32", "qps", "/"), median(all["xapian-ids-32", "qps"]), cmp("xapian-ids-32", "tcp-fields-32", "qps", "/")
         printf "- Reading the stored fields of 10 hits (C API snippet=0 minus raw Xapian ids only, 1 thread, p50): %.0f µs from the index (no document cache), %.0f µs with the cache warm\n", cmp("nocache-inproc-fields-1", "xapian-ids-1", "p50", "-"), cmp("inproc-fields-1", "xapian-ids-1", "p50", "-")
         x = cmp("tcp-snip-32", "nocache-tcp-snip-32", "qps", "/")
@@ -802,7 +786,7 @@ query_report() {
     echo "- **fts5pool**: the same queries and connections, set up as newsd is: the clients (8 or 32 threads) put each query on one queue and wait for its answer; a pool of $POOL threads (one per core), each with its own connection, takes them in order (\`fts5_query -P $POOL\`); latency from queueing to the answer."
     echo "- **fts5**: bench/fts5_query.c, \`SELECT id, title, date, source [, snippet(news, 2, '<b>', '</b>', '...', 32)] FROM news WHERE news MATCH ? ORDER BY rank LIMIT 10\` (bm25), one read-only connection per thread, 256 MiB cache and mmap, the FTS5 table optimized once after the build."
     echo "- **xapian**: bench/xapian_ids.cc, raw Xapian with the daemon's parser setup, \`get_mset(0, 10)\`, document ids only (no document read): the ceiling under the C API."
-    echo "- **sphinxpool**: the same searchd with \`workers = thread_pool\` and \`max_children = $POOL\` (a pool of one thread per core serving every connection, newsd's set-up), on its own copy of the index."
+    echo "- **sphinxpool**: the same searchd set up as newsd is: the clients (8 or 32) put each query on one queue in the client process and $POOL connections (so $POOL searchd threads, one per core) take them in order (\`loadgen -c $POOL -Q CLIENTS\`); latency from queueing to the reply. Sphinx's own pool (\`workers = thread_pool\`) is not in Sphinx 2.2.11 as Debian ships it: its searchd stops with \"unknown workers=thread_pool value\"."
     echo "- **tcp-best**: newsd with \`snippet=best\` (the best-scoring window of the body, the work FTS5's snippet() does) instead of \`snippet=1\` (the first good window)."
     echo "- **sphinx**: Sphinx searchd (\`workers = threads\`, read_buffer 1M, read_unhinted 256K, no binlog) on an index of the same records (run.sh's indexer config: stem_en), driven by bench/loadgen.c over SphinxQL: \`SELECT id FROM news WHERE MATCH('QUERY') LIMIT 10 OPTION ranker=bm25\`; Sphinx 2.2 keeps no text, so it returns ids only, against newsd's stored fields."
     echo "- **newsq / true**: bench/proctime.c, posix_spawn and wait, output to /dev/null."
