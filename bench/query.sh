@@ -407,7 +407,9 @@ for q in queries:
         line = f.readline().decode().rstrip("\n")
         if line == "END":
             break
-        ids.append(line.split("\t")[1])
+        # A hit's line starts with its rank; did_you_mean and query lines are notes.
+        if line.split("\t")[0].isdigit():
+            ids.append(line.split("\t")[1])
 for i in range(len(queries)):
     print(ids[i % len(ids)])
 PY
