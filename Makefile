@@ -5,7 +5,9 @@
 #   make run        deps + build + index corpus/ into $(INDEX) once, then serve it, with
 #                   the search page at http://$(HTTP)/
 #   make test       build and run every suite; ends with "N passed, M failed"
-#   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
+#   make bench      the benchmark harness (bench/), writes bench/RESULTS.md; first
+#                   installs the peers it compares against (bench-peers, as root)
+#   make bench-peers  install Sphinx and SQLite FTS5 (as root), or say which are missing
 #   make bench-shards  queries over 1 local index, 3 local and 3 remote shards, writes
 #                   bench/RESULTS-shards.md
 #   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
@@ -53,6 +55,9 @@ DEBIAN_PACKAGES += systemd
 # The HTTP suites: Debian's python3 with the Prometheus client's parser
 # (test_http_metrics.sh) and a real browser driven by Selenium (test_http_page.sh).
 DEBIAN_PACKAGES += python3 python3-prometheus-client python3-selenium chromium chromium-driver
+# The peers `make bench` compares against (Sphinx 2.2's indexer and searchd, SQLite FTS5);
+# `make bench` installs them as `make run` installs the daemon's dependencies.
+BENCH_PACKAGES := sphinxsearch sqlite3 libsqlite3-dev
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
@@ -484,10 +489,14 @@ run: deps
 	@echo "run: the search page will be at http://$(HTTP)/ once newsd says it is ready"
 	@if [ -x bin/newsd ]; then exec bin/newsd --index $(INDEX) --http $(HTTP); fi
 
+# A peer that cannot be installed (not root, no network) does not stop the run: the
+# results' first line names it and every table marks it.
 bench: all
+	@$(MAKE) --no-print-directory bench-peers || echo "bench: going on without the missing peers"
 	@sh bench/run.sh
 
 bench-quick: all
+	@$(MAKE) --no-print-directory bench-peers || echo "bench: going on without the missing peers"
 	@BENCH_QUICK=1 sh bench/run.sh
 
 # The scale run takes longer than the default bench's budget (a 10x build alone takes
@@ -524,9 +533,9 @@ bench-similar: all
 	@python3 bench/similar.py > bench/RESULTS-similar.md.tmp && mv bench/RESULTS-similar.md.tmp bench/RESULTS-similar.md && cat bench/RESULTS-similar.md
 
 # The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
+# Installs the missing ones as root, or says which are missing (as deps does).
 bench-peers:
-	@if [ "$$(id -u)" != 0 ]; then echo "bench-peers: run as root, or: sudo apt-get install sphinxsearch libsqlite3-dev"; exit 1; fi
-	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sphinxsearch libsqlite3-dev
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
 
 clean:
 	rm -rf build bin

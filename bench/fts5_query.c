@@ -17,9 +17,17 @@
  * runs FTS5's 'optimize' (merging the index into one b-tree, as a tuned deployment
  * would after a bulk load), outside any timing.
  *
- *   fts5_query -d DBFILE -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-o COUNTS] [-O]
+ * Two set-ups under load.  By default each of the THREADS clients is a thread with its
+ * own connection, so 32 clients are 32 threads on the machine's cores.  With -P POOL
+ * the THREADS clients are threads that hand each query to one shared queue and wait
+ * for its answer, and POOL threads (as many as the cores, the equal of newsd's workers
+ * and queue) each with its own connection take them in order; a request's latency
+ * runs from the moment its client queues it to the moment the client has the answer.
+ *
+ *   fts5_query -d DBFILE -q QUERIES [-m MODE] [-t THREADS] [-P POOL] [-n REQUESTS]
+ *              [-o COUNTS] [-O]
  * prints one "fts5: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
- * only) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
+ * only, no pool) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -46,7 +54,24 @@ typedef struct worker {
     const char *db_path, *sql;
     int exact;
     uint64_t *counts;       /* -o: each request's count, in order (one thread) */
+    /* -P: this client's one request in the pool's queue, under pool.lock */
+    const char *job_query;
+    uint64_t job_rows;
+    int job_ok, job_done;
+    pthread_cond_t job_cv;
 } worker_t;
+
+/* -P: the queue the clients share and the pool threads that serve it.  A client has at
+ * most one request queued, so a ring of MAX_THREADS entries never overflows. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work_cv;
+    worker_t *ring[MAX_THREADS];
+    size_t head, len;
+    int stop, failed;
+    const char *db_path, *sql;
+    pthread_barrier_t ready;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work_cv = PTHREAD_COND_INITIALIZER};
 
 static sqlite3 *open_db(const char *path, int flags)
 {
@@ -103,6 +128,84 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* -P: one pool thread: its own connection and statement, requests in queue order. */
+static void *pool_run(void *arg)
+{
+    (void)arg;
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = open_db(pool.db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    int ok = db && sqlite3_prepare_v3(db, pool.sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) ==
+                       SQLITE_OK;
+    if (!ok) {
+        if (db) fprintf(stderr, "fts5_query: prepare: %s\n", sqlite3_errmsg(db));
+        pthread_mutex_lock(&pool.lock);
+        pool.failed = 1;
+        pthread_mutex_unlock(&pool.lock);
+    }
+    pthread_barrier_wait(&pool.ready);
+    int reported = 0;
+    for (;;) {
+        pthread_mutex_lock(&pool.lock);
+        while (pool.len == 0 && !pool.stop) pthread_cond_wait(&pool.work_cv, &pool.lock);
+        if (pool.len == 0) {
+            pthread_mutex_unlock(&pool.lock);
+            break;
+        }
+        worker_t *w = pool.ring[pool.head];
+        pool.head = (pool.head + 1) % MAX_THREADS;
+        pool.len--;
+        pthread_mutex_unlock(&pool.lock);
+        uint64_t n = 0;
+        int rc = SQLITE_ERROR;
+        if (ok) {
+            sqlite3_bind_text(st, 1, w->job_query, -1, SQLITE_STATIC);
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                for (int c = 0; c < sqlite3_column_count(st); c++) sqlite3_column_text(st, c);
+                n++;
+            }
+            if (rc != SQLITE_DONE && reported++ < 3)
+                fprintf(stderr, "fts5_query: %s: %s\n", w->job_query, sqlite3_errmsg(db));
+            sqlite3_reset(st);
+        }
+        pthread_mutex_lock(&pool.lock);
+        w->job_rows = n;
+        w->job_ok = rc == SQLITE_DONE;
+        w->job_done = 1;
+        pthread_cond_signal(&w->job_cv);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* -P: one client: queue a request, wait for its answer, the next. */
+static void *client_run(void *arg)
+{
+    worker_t *w = arg;
+    pthread_barrier_wait(w->b.start);
+    for (size_t i = 0; i < w->b.count; i++) {
+        const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
+        double t0 = bench_us();
+        pthread_mutex_lock(&pool.lock);
+        w->job_query = q;
+        w->job_done = 0;
+        pool.ring[(pool.head + pool.len) % MAX_THREADS] = w;
+        pool.len++;
+        pthread_cond_signal(&pool.work_cv);
+        while (!w->job_done) pthread_cond_wait(&w->job_cv, &pool.lock);
+        pthread_mutex_unlock(&pool.lock);
+        w->b.lat[i] = bench_us() - t0;
+        if (!w->job_ok) {
+            w->b.errors++;
+            continue;
+        }
+        w->b.hits += w->job_rows;
+        w->b.matched += w->job_rows > 0;
+    }
+    return NULL;
+}
+
 static int optimize(const char *path)
 {
     sqlite3 *db = open_db(path, SQLITE_OPEN_READWRITE);
@@ -118,14 +221,15 @@ static int optimize(const char *path)
 int main(int argc, char **argv)
 {
     const char *db_path = NULL, *qpath = NULL, *mode = "snip", *out = NULL;
-    long threads = 1, requests = 0;
+    long threads = 1, requests = 0, pool_size = 0;
     int opt, opt_optimize = 0;
-    while ((opt = getopt(argc, argv, "d:q:m:t:n:o:O")) != -1) {
+    while ((opt = getopt(argc, argv, "d:q:m:t:P:n:o:O")) != -1) {
         switch (opt) {
         case 'd': db_path = optarg; break;
         case 'q': qpath = optarg; break;
         case 'm': mode = optarg; break;
         case 't': threads = strtol(optarg, NULL, 10); break;
+        case 'P': pool_size = strtol(optarg, NULL, 10); break;
         case 'n': requests = strtol(optarg, NULL, 10); break;
         case 'o': out = optarg; break;
         case 'O': opt_optimize = 1; break;
@@ -136,7 +240,8 @@ int main(int argc, char **argv)
                       : strcmp(mode, "snip") == 0 ? SQL_SNIP
                       : strcmp(mode, "exact") == 0 ? SQL_EXACT : NULL;
     if (!db_path || !qpath || !sql || threads < 1 || threads > MAX_THREADS || requests < 0 ||
-        (out && threads != 1))
+        (out && threads != 1) || pool_size < 0 || pool_size > MAX_THREADS ||
+        (pool_size && (out || sql == SQL_EXACT)))
         goto usage;
     /* Before any other SQLite call: no global mutex around every malloc's statistics, and
      * no per-connection mutexes (each thread has its own connection). */
@@ -160,7 +265,29 @@ int main(int argc, char **argv)
         return 1;
     }
     bench_summary_t s = {"fts5", mode, 0, 0, 0, 0, 0, 0};
-    int rc = bench_run_threads(w, sizeof w[0], threads, run, &log, requests, &s);
+    pthread_t pool_tid[MAX_THREADS];
+    if (pool_size) {
+        pool.db_path = db_path;
+        pool.sql = sql;
+        pthread_barrier_init(&pool.ready, NULL, (unsigned)pool_size + 1);
+        for (long t = 0; t < pool_size; t++)
+            if (pthread_create(&pool_tid[t], NULL, pool_run, NULL) != 0) {
+                perror("pthread_create");
+                return 1;
+            }
+        pthread_barrier_wait(&pool.ready);
+        if (pool.failed) return 1;
+        for (long t = 0; t < threads; t++) pthread_cond_init(&w[t].job_cv, NULL);
+    }
+    int rc = bench_run_threads(w, sizeof w[0], threads, pool_size ? client_run : run, &log,
+                               requests, &s);
+    if (pool_size) {
+        pthread_mutex_lock(&pool.lock);
+        pool.stop = 1;
+        pthread_cond_broadcast(&pool.work_cv);
+        pthread_mutex_unlock(&pool.lock);
+        for (long t = 0; t < pool_size; t++) pthread_join(pool_tid[t], NULL);
+    }
     if (out && !w[0].b.failed && bench_write_counts(out, &log, counts, (size_t)requests) != 0)
         rc = 1;
     free(counts);
@@ -168,6 +295,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: fts5_query -d DBFILE -q QUERIES [-m fields|snip|exact] "
-                    "[-t THREADS] [-n REQUESTS] [-o COUNTS] [-O]\n");
+                    "[-t THREADS] [-P POOL] [-n REQUESTS] [-o COUNTS] [-O]\n");
     return 2;
 }

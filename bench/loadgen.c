@@ -12,7 +12,8 @@
  * Every reply is checked for the shape newsd(8) ("PROTOCOL") gives it, and anything else
  * is counted as an error (errors=):
  *   text  "OK total=N shown=M took_us=K", M lines of exactly 7 tab-separated fields,
- *         then "END"; an "ERR ..." line is an error reply
+ *         the "did_you_mean" and "query" lines when they come, then "END"; an
+ *         "ERR ..." line is an error reply
  *   json  one line, {"status":"ok",...,"shown":M,...,"hits":[...]} with M objects
  *         starting {"rank":; with -V each reply is also parsed with jansson and its hits
  *         array and their ids checked (slower: for a verification pass, not for timing)
@@ -32,6 +33,17 @@
  * article's id, and the reply has the shape of SEARCH's (plus its "terms").
  * -R DAYS adds recency=DAYS to every SEARCH (newsd(8), RECENCY): the same replies, ranked
  * with age.
+ *
+ * -Q CLIENTS puts a queue in front of the connections: CLIENTS clients (each walking
+ * the log from its own place, as connections do) put their requests on one queue, and
+ * the -c connections, each with one request at a time, take them in order; a request's
+ * latency runs from the moment its client queued it to the end of its reply.  With
+ * Sphinx's `workers = threads` and -c as many as the cores, searchd runs one thread per
+ * core fed from one queue: the set-up of newsd's workers (bench/query.sh's sphinxpool-
+ * runs; Debian's Sphinx 2.2.11 has no `workers = thread_pool`).  One client thread.
+ *
+ * -s best asks for snippet=best (newsd(8)): the best-scoring window of the body, the
+ * work FTS5's snippet() does, where -s 1 takes the first good window.
  *
  * -f ping sends PING instead (reply "OK pong"): the round trip through the daemon's
  * event loop with no search, the floor under every SEARCH latency on this machine.
@@ -59,9 +71,9 @@
  * -P is the client to set beside it when the daemon's own cost is what is measured
  * (bench/query.sh's poll- runs).  It costs a core per client thread: one connection only.
  *
- *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1]
+ *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1|best]
  *           [-f text|json|http|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V]
- *           [-u STOPFILE] [-P] [-S]
+ *           [-u STOPFILE] [-P] [-S] [-Q CLIENTS]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -107,7 +119,14 @@ typedef struct conn {
     int bad;                 /* this reply is malformed */
     unsigned shown;
     double took_now;         /* took_us of the reply being read */
+    long client;             /* -Q: the client whose request is in flight, or -1 */
 } conn_t;
+
+/* -Q: a client queueing for the connections. */
+typedef struct qclient {
+    size_t next, left;       /* its next log entry; requests still to send */
+    double queued_at;        /* when its current request joined the queue */
+} qclient_t;
 
 typedef struct thread {
     pthread_t tid;
@@ -122,10 +141,15 @@ static struct {
     const char *addr;
     querylog_t log;
     int snippet, json, http, sphinxql, ping, verify, spin;
+    const char *snippet_word;  /* -s as sent: "0", "1" or "best" (snippet: not "0") */
     const char *stop_file;
     const char *facets;      /* -F: the facets= value, or NULL */
     int similar;             /* -S: SIMILAR ID instead of SEARCH QUERY */
     long recency;            /* -R: the recency= value; 0: none */
+    long queue_clients;      /* -Q: clients queueing for the connections; 0: none */
+    qclient_t *qc;           /* -Q: the clients, and the queue (a ring of their indices) */
+    long *ring;
+    size_t ring_head, ring_len;
     pthread_barrier_t start_line;
 } g;
 
@@ -219,8 +243,8 @@ static int send_request(conn_t *c)
         line[MYSQL_HEADER] = MYSQL_COM_QUERY;
         n += MYSQL_HEADER;
     } else if (g.http) {
-        n = snprintf(line, sizeof line, "GET /search?limit=%d&snippet=%d%s%s&q=", PAGE,
-                     g.snippet, g.facets ? "&facets=" : "", g.facets ? g.facets : "");
+        n = snprintf(line, sizeof line, "GET /search?limit=%d&snippet=%s%s%s&q=", PAGE,
+                     g.snippet_word, g.facets ? "&facets=" : "", g.facets ? g.facets : "");
         for (const unsigned char *p = (const unsigned char *)q; *p && n > 0 &&
              (size_t)n + 4 < sizeof line; p++) {
             if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -240,8 +264,8 @@ static int send_request(conn_t *c)
         /* "--" ends the options, so no query is mistaken for one. */
         char recency[32] = "";
         if (g.recency) snprintf(recency, sizeof recency, " recency=%ld", g.recency);
-        n = snprintf(line, sizeof line, "%s limit=%d snippet=%d format=%s%s%s%s -- %s\n",
-                     g.similar ? "SIMILAR" : "SEARCH", PAGE, g.snippet,
+        n = snprintf(line, sizeof line, "%s limit=%d snippet=%s format=%s%s%s%s -- %s\n",
+                     g.similar ? "SIMILAR" : "SEARCH", PAGE, g.snippet_word,
                      g.json ? "json" : "text", g.facets ? " facets=" : "",
                      g.facets ? g.facets : "", recency, q);
         if (n < 0 || (size_t)n >= sizeof line) return -1;
@@ -356,6 +380,11 @@ static void take_line(conn_t *c, const char *s, size_t n)
         if (tabs != 6) c->bad = 1;
         return;
     }
+    /* newsd(8): a "did you mean" line and explain's query line may come before END. */
+    if ((n > 13 && memcmp(s, "did_you_mean\t", 13) == 0) || (n > 6 && memcmp(s, "query\t", 6) == 0)) {
+        c->need++;
+        return;
+    }
     if (n != 3 || memcmp(s, "END", 3) != 0) c->bad = 1;
 }
 
@@ -424,6 +453,89 @@ static int read_reply(conn_t *c)
     }
     c->scanned = c->len;
     return 0;
+}
+
+/* -Q: hands the request at the head of the queue to idle connection c: 1 sent, 0 the
+ * queue is empty, -1 the connection broke. */
+static int queue_dispatch(conn_t *c)
+{
+    if (g.ring_len == 0) {
+        c->client = -1;
+        return 0;
+    }
+    long k = g.ring[g.ring_head];
+    g.ring_head = (g.ring_head + 1) % (size_t)g.queue_clients;
+    g.ring_len--;
+    c->client = k;
+    c->next = g.qc[k].next;
+    c->left = 1;
+    if (send_request(c) != 0) return -1;
+    g.qc[k].next = c->next;
+    g.qc[k].left--;
+    return 1;
+}
+
+static void queue_push(long k, double now)
+{
+    g.qc[k].queued_at = now;
+    g.ring[(g.ring_head + g.ring_len) % (size_t)g.queue_clients] = k;
+    g.ring_len++;
+}
+
+/* -Q: one thread drives every connection and owns the queue; the latencies go to the
+ * first connection's arrays (sized for every request). */
+static void *run_queue(void *arg)
+{
+    thread_t *t = arg;
+    struct pollfd pfd[MAX_CONNS];
+    size_t busy = 0, done = 0;
+    pthread_barrier_wait(&g.start_line);
+    double now = bench_us();
+    for (long k = 0; k < g.queue_clients; k++)
+        if (g.qc[k].left > 0) queue_push(k, now);
+    for (size_t i = 0; i < t->nconns; i++) {
+        pfd[i].fd = t->conns[i].fd;
+        pfd[i].events = POLLIN;
+        int r = queue_dispatch(&t->conns[i]);
+        if (r < 0) goto broken;
+        busy += (size_t)r;
+    }
+    while (busy > 0) {
+        int n = poll(pfd, (nfds_t)t->nconns, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) goto broken;
+        for (size_t i = 0; i < t->nconns && n > 0; i++) {
+            if (!pfd[i].revents) continue;
+            n--;
+            conn_t *c = &t->conns[i];
+            if (c->client < 0) goto broken;     /* an idle connection has nothing to say */
+            int r = read_reply(c);
+            if (r < 0) goto broken;
+            if (r == 0) continue;
+            now = bench_us();
+            t->conns[0].took[done] = c->took_now;
+            t->conns[0].lat[done++] = now - g.qc[c->client].queued_at;
+            if (c->bad) {
+                if (t->errors++ < 3)
+                    fprintf(stderr, "loadgen: bad reply to \"%s\"\n", g.log.q[(c->next - 1) % g.log.n]);
+            } else {
+                t->hits += c->shown;
+                t->matched += c->shown > 0;
+            }
+            if (g.qc[c->client].left > 0) queue_push(c->client, now);
+            busy--;
+            r = queue_dispatch(c);
+            if (r < 0) goto broken;
+            busy += (size_t)r;
+        }
+    }
+    t->conns[0].done = done;
+    return NULL;
+broken:
+    t->conns[0].done = done;
+    fprintf(stderr, "loadgen: connection to %s broken: %s\n", g.addr, strerror(errno));
+    t->failed = 1;
+    return NULL;
 }
 
 static void *run(void *arg)
@@ -497,14 +609,14 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PS")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PSQ:")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
         case 'c': conns = strtol(optarg, NULL, 10); break;
         case 'T': threads = strtol(optarg, NULL, 10); break;
         case 'n': requests = strtol(optarg, NULL, 10); break;
-        case 's': g.snippet = atoi(optarg) != 0; break;
+        case 's': g.snippet_word = optarg; break;
         case 'f': format = optarg; break;
         case 'F': g.facets = optarg; break;
         case 'R': g.recency = strtol(optarg, NULL, 10); break;
@@ -513,6 +625,7 @@ int main(int argc, char **argv)
         case 'u': g.stop_file = optarg; break;
         case 'P': g.spin = 1; break;
         case 'S': g.similar = 1; break;
+        case 'Q': g.queue_clients = strtol(optarg, NULL, 10); break;
         default: goto usage;
         }
     }
@@ -523,13 +636,20 @@ int main(int argc, char **argv)
          strcmp(format, "sphinxql") != 0 && strcmp(format, "ping") != 0) ||
         (g.facets && ((strcmp(format, "json") != 0 && strcmp(format, "http") != 0) ||
                       !*g.facets || strchr(g.facets, ' '))) ||
-        (g.similar && strcmp(format, "json") != 0))
+        (g.similar && strcmp(format, "json") != 0) || g.queue_clients < 0 ||
+        (g.queue_clients && (g.spin || g.stop_file)))
         goto usage;
+    if (!g.snippet_word) g.snippet_word = "0";
+    if (strcmp(g.snippet_word, "0") != 0 && strcmp(g.snippet_word, "1") != 0 &&
+        strcmp(g.snippet_word, "best") != 0)
+        goto usage;
+    g.snippet = strcmp(g.snippet_word, "0") != 0;
     g.http = strcmp(format, "http") == 0;
     g.json = strcmp(format, "json") == 0 || g.http;
     g.sphinxql = strcmp(format, "sphinxql") == 0;
     g.ping = strcmp(format, "ping") == 0;
     if (threads == 0) threads = conns < DEFAULT_THREADS ? conns : DEFAULT_THREADS;
+    if (g.queue_clients) threads = 1;
     if (threads > conns) threads = conns;
     if (querylog_load(qpath, &g.log) != 0) return 1;
     if (requests == 0) requests = (long)g.log.n;
@@ -552,13 +672,27 @@ int main(int argc, char **argv)
         c[k].took = took + given;
         given += c[k].left;
     }
+    if (g.queue_clients) {
+        /* The clients take the requests and places in the log the connections had. */
+        g.qc = calloc((size_t)g.queue_clients, sizeof *g.qc);
+        g.ring = calloc((size_t)g.queue_clients, sizeof *g.ring);
+        if (!g.qc || !g.ring) return 1;
+        for (long k = 0; k < g.queue_clients; k++) {
+            g.qc[k].next = (size_t)k * g.log.n / (size_t)g.queue_clients;
+            g.qc[k].left = (size_t)requests / (size_t)g.queue_clients +
+                           ((size_t)k < (size_t)requests % (size_t)g.queue_clients);
+        }
+        for (long k = 0; k < conns; k++) c[k].done = 0;
+        c[0].lat = lat;
+        c[0].took = took;
+    }
     /* Thread i drives connections [i*C/T, (i+1)*C/T). */
     pthread_barrier_init(&g.start_line, NULL, (unsigned)threads + 1);
     for (long i = 0; i < threads; i++) {
         size_t lo = (size_t)(i * conns / threads), hi = (size_t)((i + 1) * conns / threads);
         t[i].conns = c + lo;
         t[i].nconns = hi - lo;
-        if (pthread_create(&t[i].tid, NULL, run, &t[i]) != 0) {
+        if (pthread_create(&t[i].tid, NULL, g.queue_clients ? run_queue : run, &t[i]) != 0) {
             perror("pthread_create");
             return 1;
         }
@@ -567,7 +701,8 @@ int main(int argc, char **argv)
     double t0 = bench_us();
     char mode[128];
     snprintf(mode, sizeof mode, "%s", label ? label : g.addr);
-    bench_summary_t s = {"loadgen", mode, (unsigned)conns, 0, 0, 0, 0, 0};
+    bench_summary_t s = {"loadgen", mode, (unsigned)(g.queue_clients ? g.queue_clients : conns),
+                         0, 0, 0, 0, 0};
     int failed = 0;
     for (long i = 0; i < threads; i++) {
         pthread_join(t[i].tid, NULL);
@@ -597,12 +732,15 @@ int main(int argc, char **argv)
     free(lat);
     free(c);
     free(t);
+    free(g.qc);
+    free(g.ring);
     querylog_free(&g.log);
     return failed || s.errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
-                    "[-n REQUESTS] [-s 0|1] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
+                    "[-n REQUESTS] [-s 0|1|best] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
                     "[-L LABEL] [-V] "
-                    "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)]\n");
+                    "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)] "
+                    "[-Q CLIENTS (queueing for the -c connections)]\n");
     return 2;
 }

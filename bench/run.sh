@@ -194,7 +194,9 @@ EOF
 }
 
 # Runs system $1 on set $2 for round $3 and appends a line to $RESULTS:
-#   set round system status seconds size_bytes docs
+#   set round system status seconds size_bytes docs cpu_seconds
+# (cpu_seconds: user + sys of the builder and every process it waited for, from
+# proctime -c, which wraps each build)
 run_one() {
     sys=$1 set=$2 round=$3
     paths=$(set_paths "$set")
@@ -208,22 +210,22 @@ run_one() {
         [ -n "${BENCH_JOBS:-}" ] && jobs="--jobs $BENCH_JOBS"
         # Through a pipe, as newsindex prints its summary line only there; the status
         # travels through a file because sh has no pipefail.
-        { timeout "$TIMEOUT" "$NEWSINDEX" --index "$tmp/idx" --rebuild $jobs $paths \
+        { "$BIN/proctime" -c "$tmp/cpu" -- timeout "$TIMEOUT" "$NEWSINDEX" --index "$tmp/idx" --rebuild $jobs $paths \
               2> "$log.err"; echo $? > "$tmp/rc"; } | cat > "$log.out"
         ;;
     naive)
-        timeout "$TIMEOUT" "$BIN/naive_index" "$tmp/idx" $paths > "$log.out" 2> "$log.err"
+        "$BIN/proctime" -c "$tmp/cpu" -- timeout "$TIMEOUT" "$BIN/naive_index" "$tmp/idx" $paths > "$log.out" 2> "$log.err"
         echo $? > "$tmp/rc"
         ;;
     fts5)
         size_of=$tmp/news.db
-        timeout "$TIMEOUT" "$BIN/fts5_index" "$tmp/news.db" $paths > "$log.out" 2> "$log.err"
+        "$BIN/proctime" -c "$tmp/cpu" -- timeout "$TIMEOUT" "$BIN/fts5_index" "$tmp/news.db" $paths > "$log.out" 2> "$log.err"
         echo $? > "$tmp/rc"
         ;;
     sphinx)
         mkdir -p "$tmp/idx"
         write_sphinx_conf "$tmp/sphinx.conf" "$tmp/idx" $paths
-        timeout "$TIMEOUT" indexer --config "$tmp/sphinx.conf" --all > "$log.out" 2> "$log.err"
+        "$BIN/proctime" -c "$tmp/cpu" -- timeout "$TIMEOUT" indexer --config "$tmp/sphinx.conf" --all > "$log.out" 2> "$log.err"
         echo $? > "$tmp/rc"
         ;;
     esac
@@ -245,9 +247,11 @@ run_one() {
     fi
     size=$(du -sb "$size_of" 2> /dev/null | cut -f1)
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    echo "$set $round $sys $status $secs ${size:-0} ${docs:-0}" >> "$RESULTS"
-    printf 'bench: %-8s %-9s round %d: %s s, %s docs, %s bytes, %s\n' \
-        "$set" "$sys" "$round" "$secs" "${docs:-?}" "${size:-?}" "$status" >&2
+    cpu=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                 printf "%.3f", v["user_s"] + v["sys_s"] }' "$tmp/cpu" 2> /dev/null)
+    echo "$set $round $sys $status $secs ${size:-0} ${docs:-0} ${cpu:--}" >> "$RESULTS"
+    printf 'bench: %-8s %-9s round %d: %s s, %s CPU s, %s docs, %s bytes, %s\n' \
+        "$set" "$sys" "$round" "$secs" "${cpu:-?}" "${docs:-?}" "${size:-?}" "$status" >&2
     # One structural check of newsindex's output per invocation, outside the timing.
     if [ "$sys" = newsindex ] && [ "$status" = ok ] && [ ! -s "$WORK/xapian-check" ]; then
         if xapian-check "$tmp/idx" > "$LOGS/xapian-check.out" 2>&1; then
@@ -303,21 +307,22 @@ table() {
         key = $3; rounds[$2] = 1
         if ($4 != "ok") { failed[key]++; next }
         t[key, $2] = $5; times[key] = times[key] " " $5
+        if ($8 != "-" && $8 != "") cpus[key] = cpus[key] " " $8
         sizes[key] = sizes[key] " " $6; docs[key] = $7
     }
     END {
         mb = in_bytes / 1e6
         printf "Input: %d documents, %.2f MB uncompressed input (%.2f MB of title + body text).\n\n", in_docs, mb, text / 1e6
-        print "| system | wall s (median) | rounds (s) | MB/s | docs/s | docs | index MB | index / input | newsindex speedup (its s / newsindex s) |"
-        print "|---|---|---|---|---|---|---|---|---|"
+        print "| system | wall s (median) | rounds (s) | CPU s, user+sys (median) | CPU / wall | MB/s | docs/s | docs | index MB | index / input | newsindex speedup (its s / newsindex s) |"
+        print "|---|---|---|---|---|---|---|---|---|---|---|"
         nn = split(notes, na, ";")
         for (k = 1; k <= nn; k++) { i = index(na[k], "="); if (i) note_of[substr(na[k], 1, i - 1)] = substr(na[k], i + 1) }
         ns = split(systems, sys, " ")
         for (k = 1; k <= ns; k++) {
             s = sys[k]
             if (times[s] == "") {
-                if (failed[s]) printf "| %s | failed (%d runs; see bench/work/logs) | | | | | | | |\n", s, failed[s]
-                else if (s in note_of) printf "| %s | %s | | | | | | | |\n", s, note_of[s]
+                if (failed[s]) printf "| %s | failed (%d runs; see bench/work/logs) | | | | | | | | | |\n", s, failed[s]
+                else if (s in note_of) printf "| %s | **not measured**: %s | | | | | | | | | |\n", s, note_of[s]
                 continue
             }
             m = median(times[s]); sz = median(sizes[s])
@@ -333,7 +338,9 @@ table() {
             }
             # Every system must index every record the readers produced.
             nd = (docs[s] == in_docs) ? docs[s] : docs[s] " (input: " in_docs ")"
-            printf "| %s | %.2f | %s | %.2f | %.0f | %s | %.1f | %.2f | %s |\n", s, m, substr(times[s], 2), mb / m, docs[s] / m, nd, sz / 1e6, sz / in_bytes, sp
+            cs = (cpus[s] == "") ? "?" : sprintf("%.2f", median(cpus[s]))
+            cw = (cpus[s] == "") ? "?" : sprintf("%.2f", median(cpus[s]) / m)
+            printf "| %s | %.2f | %s | %s | %s | %.2f | %.0f | %s | %.1f | %.2f | %s |\n", s, m, substr(times[s], 2), cs, cw, mb / m, docs[s] / m, nd, sz / 1e6, sz / in_bytes, sp
         }
         if (note != "") printf "\nTarget: %s.\n", note
         else print "\nTarget: newsindex >= " target "x naive: not measured (a system is missing or failed)."
@@ -404,11 +411,40 @@ fi
 
 # ---- report ----
 
+# The peers that did not run, each with its reason, for the results' first line: the
+# indexing ones missing or failed in every round, then the query half's (QMISSING).
+peers_missing() {
+    if [ "$INDEXING" = 1 ]; then
+        for sys in naive fts5 sphinx; do
+            if ! available "$sys"; then
+                printf '%s indexing (%s); ' "$sys" "$(missing_note "$sys" | sed 's/^[a-z0-9]*: //')"
+            elif ! awk -v s="$sys" '$3 == s && $4 == "ok" { ok = 1 } END { exit !ok }' "$RESULTS"; then
+                printf '%s indexing (failed in every round: bench/work/logs); ' "$sys"
+            fi
+        done
+    fi
+    [ "$QUERY" = 1 ] && printf '%s' "$QMISSING"
+}
+
+# The commit the figures are of, marked when the tree had other changes.
+commit_of_tree() {
+    c=$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null) || { echo "unknown (not a git tree)"; return; }
+    git -C "$ROOT" diff --quiet HEAD -- . ':!bench/RESULTS*' 2> /dev/null ||
+        c="$c (with uncommitted changes)"
+    echo "$c $(git -C "$ROOT" log -1 --format=%s HEAD 2> /dev/null | cut -c1-72)"
+}
+
 sphinx_version=$(indexer 2> /dev/null | head -n 1)
+missing=$(peers_missing)
 {
-    echo "# newsd benchmarks: indexing and queries"
+    if [ -n "$missing" ]; then
+        echo "# newsd benchmarks: indexing and queries. NOT MEASURED: ${missing%; }"
+    else
+        echo "# newsd benchmarks: indexing and queries (every peer measured)"
+    fi
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- Commit: $(commit_of_tree)"
     echo "- Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
          "$(awk '/^MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr);" \
          "load average $load_start at start, $load_end at the end (shared host: read ratios, not seconds)"
@@ -429,7 +465,9 @@ sphinx_version=$(indexer 2> /dev/null | head -n 1)
         echo "are medians over rounds; \"newsindex speedup\" is the median of the per-round"
         echo "ratios (system time / newsindex time). MB = 10^6 bytes of uncompressed input as"
         echo "the readers consume it (.gz files gunzipped, markup included); index size is"
-        echo "\`du -sb\` of the finished index."
+        echo "\`du -sb\` of the finished index. CPU s is the user + system time of the builder"
+        echo "and of every process it waited for (its threads; Sphinx's xmlpipe2 dumper), from"
+        echo "getrusage (bench/proctime.c -c); CPU / wall above 1 means it used more than one core."
         for set in $SETS; do
             echo
             echo "## $(set_label "$set")"
