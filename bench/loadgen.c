@@ -12,7 +12,8 @@
  * Every reply is checked for the shape newsd(8) ("PROTOCOL") gives it, and anything else
  * is counted as an error (errors=):
  *   text  "OK total=N shown=M took_us=K", M lines of exactly 7 tab-separated fields,
- *         then "END"; an "ERR ..." line is an error reply
+ *         then a "did_you_mean" line or none, then "END"; an "ERR ..." line is an error
+ *         reply
  *   json  one line, {"status":"ok",...,"shown":M,...,"hits":[...]} with M objects
  *         starting {"rank":; with -V each reply is also parsed with jansson and its hits
  *         array and their ids checked (slower: for a verification pass, not for timing)
@@ -348,6 +349,12 @@ static void take_line(conn_t *c, const char *s, size_t n)
         c->shown = (unsigned)shown;
         if ((p = memmem(s, n, " took_us=", 9)) != NULL) c->took_now = strtod(p + 9, NULL);
         c->need = shown + 2;
+        return;
+    }
+    /* newsd's spelling suggestion after the hits (newsd(8), SEARCH): one line more */
+    if (c->lines == c->shown + 1 && c->need == c->shown + 2 && n > 13 &&
+        memcmp(s, "did_you_mean\t", 13) == 0) {
+        c->need++;
         return;
     }
     if (c->lines + 1 < c->need) {  /* a hit: seven fields */
