@@ -8,8 +8,9 @@
 #   make bench      the benchmark harness (bench/), writes bench/RESULTS.md
 #   make bench-shards  queries over 1 local index, 3 local and 3 remote shards, writes
 #                   bench/RESULTS-shards.md
-#   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
-#                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
+#   make bench-scale  the scale run alone (1x vs 10x synthetic corpus, newsd against FTS5
+#                   and Sphinx, plots in bench/scale-plots/), writes bench/RESULTS-scale.md;
+#                   BENCH_SCALE="10 100" for more factors
 #   make bench-hostile  normal clients' latency with and without hostile ones, this
 #                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make bench-hostile-queries  the same with clients sending the costliest queries,
@@ -492,7 +493,11 @@ bench-quick: all
 
 # The scale run takes longer than the default bench's budget (a 10x build alone takes
 # minutes), so it is a target of its own with its own results file.
+# It installs its peers and gnuplot first when missing (as root; else they are named
+# in the results as not run).  BENCH_SCALE="10 100" adds 100x: an hour or more.
 bench-scale: all
+	@command -v indexer > /dev/null && command -v gnuplot > /dev/null && pkg-config --exists sqlite3 || \
+	  { [ "$$(id -u)" = 0 ] && $(MAKE) --no-print-directory bench-peers; } || true
 	@BENCH_SCALE="$${BENCH_SCALE:-10}" BENCH_INDEXING=0 BENCH_QUERY=0 \
 	  BENCH_OUT="$${BENCH_OUT:-bench/RESULTS-scale.md}" sh bench/run.sh
 
@@ -523,10 +528,11 @@ bench-limits: all
 bench-similar: all
 	@python3 bench/similar.py > bench/RESULTS-similar.md.tmp && mv bench/RESULTS-similar.md.tmp bench/RESULTS-similar.md && cat bench/RESULTS-similar.md
 
-# The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
+# The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd;
+# gnuplot draws bench-scale's plots.
 bench-peers:
-	@if [ "$$(id -u)" != 0 ]; then echo "bench-peers: run as root, or: sudo apt-get install sphinxsearch libsqlite3-dev"; exit 1; fi
-	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sphinxsearch libsqlite3-dev
+	@if [ "$$(id -u)" != 0 ]; then echo "bench-peers: run as root, or: sudo apt-get install sphinxsearch libsqlite3-dev gnuplot-nox"; exit 1; fi
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sphinxsearch libsqlite3-dev gnuplot-nox
 
 clean:
 	rm -rf build bin
