@@ -354,6 +354,10 @@ scale_bench() {
     cp "$SCALE_NEWSD" "$SCALE_DIR/newsd" || die "cannot copy $SCALE_NEWSD"
     : > "$SCALE_DIR/daemons"
     scale_load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+    scale_date_start=$(date -u '+%Y-%m-%d %H:%M UTC')
+    SCALE_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)
+    git -C "$ROOT" diff --quiet HEAD -- bench daemon include Makefile 2> /dev/null ||
+        SCALE_COMMIT="$SCALE_COMMIT with uncommitted changes"
     # One corpus at a time: generated, built by every system, then its text removed, so
     # the disk holds one corpus's text at most.
     turn=0
@@ -421,6 +425,7 @@ scale_bench() {
             die "scale: newsd (x$f) died during the rounds: $(tail -n 3 "$LOGS/scale-newsd-x$f.err")"
     done
     scale_load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+    scale_date_end=$(date -u '+%H:%M UTC')
     scale_plots
     scale_cleanup
 }
@@ -498,6 +503,7 @@ scale_report() {
     echo "## Scale: synthetic corpora of 1x to ${top}x $SCALE_PATHS, newsd against SQLite FTS5 and Sphinx"
     echo
     [ -n "$SCALE_MISSING" ] && echo "**Not run:** $SCALE_MISSING" && echo
+    echo "- Commit: $SCALE_COMMIT; run $scale_date_start to $scale_date_end"
     qlog=$(basename "$SCALE_QUERIES")
     echo "- Corpora: \`bench/work/bin/make_scaled -x N -o DIR $SCALE_PATHS\` (bench/make_scaled.c:" \
          "real titles and sentences recombined into new documents with new ids, the input's" \
