@@ -10,8 +10,9 @@
 #   make bench-peers  install Sphinx and SQLite FTS5 (as root), or say which are missing
 #   make bench-shards  queries over 1 local index, 3 local and 3 remote shards, writes
 #                   bench/RESULTS-shards.md
-#   make bench-scale  the scale run alone (1x vs 10x synthetic corpus), writes
-#                   bench/RESULTS-scale.md; BENCH_SCALE="3 10" for more factors
+#   make bench-scale  the scale run alone (1x vs 10x synthetic corpus, newsd against FTS5
+#                   and Sphinx, plots in bench/scale-plots/), writes bench/RESULTS-scale.md;
+#                   BENCH_SCALE="10 100" for more factors
 #   make bench-hostile  normal clients' latency with and without hostile ones, this
 #                   tree's newsd against main's, writes bench/RESULTS-hostile.md
 #   make bench-hostile-queries  the same with clients sending the costliest queries,
@@ -57,7 +58,7 @@ DEBIAN_PACKAGES += systemd
 DEBIAN_PACKAGES += python3 python3-prometheus-client python3-selenium chromium chromium-driver
 # The peers `make bench` compares against (Sphinx 2.2's indexer and searchd, SQLite FTS5);
 # `make bench` installs them as `make run` installs the daemon's dependencies.
-BENCH_PACKAGES := sphinxsearch sqlite3 libsqlite3-dev
+BENCH_PACKAGES := sphinxsearch sqlite3 libsqlite3-dev gnuplot-nox
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE
@@ -501,7 +502,11 @@ bench-quick: all
 
 # The scale run takes longer than the default bench's budget (a 10x build alone takes
 # minutes), so it is a target of its own with its own results file.
+# It installs its peers and gnuplot first when missing (as root; else they are named
+# in the results as not run).  BENCH_SCALE="10 100" adds 100x: an hour or more.
 bench-scale: all
+	@command -v indexer > /dev/null && command -v gnuplot > /dev/null && pkg-config --exists sqlite3 || \
+	  { [ "$$(id -u)" = 0 ] && $(MAKE) --no-print-directory bench-peers; } || true
 	@BENCH_SCALE="$${BENCH_SCALE:-10}" BENCH_INDEXING=0 BENCH_QUERY=0 \
 	  BENCH_OUT="$${BENCH_OUT:-bench/RESULTS-scale.md}" sh bench/run.sh
 
@@ -532,7 +537,8 @@ bench-limits: all
 bench-similar: all
 	@python3 bench/similar.py > bench/RESULTS-similar.md.tmp && mv bench/RESULTS-similar.md.tmp bench/RESULTS-similar.md && cat bench/RESULTS-similar.md
 
-# The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd.
+# The peers the benchmarks compare against: SQLite FTS5 and Sphinx's indexer/searchd;
+# gnuplot draws bench-scale's plots.
 # Installs the missing ones as root, or says which are missing (as deps does).
 bench-peers:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"

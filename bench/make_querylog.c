@@ -15,9 +15,19 @@
  * not rand()), so `make_querylog -s 7 -n 2000 corpus/reuters21578 > bench/queries.txt`
  * regenerates the committed log.  Duplicates are dropped, so the log has n distinct lines.
  *
- *   make_querylog [-s SEED] [-n COUNT] PATH...
+ * With -z EXPONENT it writes a log of realistic shape instead: the generator above makes
+ * a pool of -p POOL distinct queries (default 50,000), the pool's k-th query is given
+ * the weight 1/k^EXPONENT (a Zipf law, as the popularity of real search queries), and
+ * COUNT queries are drawn from it with replacement, in draw order.  A few queries then
+ * come back again and again while most are seen once: the long tail a document cache
+ * meets in a real service.  `make_querylog -s 7 -n 2000 -p 50000 -z 0.8 corpus >
+ * bench/queries-zipf.txt` regenerates the committed one; the counts (distinct queries,
+ * queries seen once, the most repeated one's count) are printed on stderr.
+ *
+ *   make_querylog [-s SEED] [-n COUNT] [-p POOL -z EXPONENT] PATH...
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +42,10 @@
 #define MAX_WORD 20          /* longer "words" are glued tokens from the markup */
 #define WINDOW 12            /* multi-word queries pick words this close together */
 #define MAX_TRIES 200        /* draws per query before giving up on a document */
+#define DEFAULT_POOL 50000   /* the Zipf log's pool of distinct queries (-p) */
+#define MAX_POOL 10000000    /* a pool bigger than this is a typo, not a benchmark */
+#define MAX_EXPONENT 5.0     /* past this the log is one query repeated */
+#define USAGE "usage: make_querylog [-s SEED] [-n COUNT] [-p POOL -z EXPONENT] PATH...\n"
 
 /* The usual English stopwords, plus words every Reuters story has and nobody searches. */
 static const char *const STOPWORDS[] = {
@@ -212,22 +226,79 @@ static int make_query(const doc_t *d, char *q, size_t qsize)
     return -1;
 }
 
+/* Index of the first cdf[k] > u (cdf ascending, cdf[n-1] = 1). */
+static size_t cdf_find(const double *cdf, size_t n, double u)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cdf[mid] > u) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+}
+
+/*
+ * Draws count queries from pool[0..n) with weight 1/(k+1)^exponent for pool[k] and
+ * prints them; the shape of the result goes to stderr.  Returns 0, or 1 out of memory.
+ */
+static int draw_zipf(char **pool, size_t n, long count, double exponent)
+{
+    double *cdf = malloc(n * sizeof *cdf);
+    unsigned *times = calloc(n, sizeof *times);
+    if (!cdf || !times) {
+        free(cdf);
+        free(times);
+        return 1;
+    }
+    double sum = 0;
+    for (size_t k = 0; k < n; k++) cdf[k] = sum += pow((double)(k + 1), -exponent);
+    for (size_t k = 0; k < n; k++) cdf[k] /= sum;
+    cdf[n - 1] = 1.0;
+    for (long i = 0; i < count; i++) {
+        /* 53 random bits: a uniform double in [0, 1) */
+        size_t k = cdf_find(cdf, n, (double)(rng_next() >> 11) / 9007199254740992.0);
+        times[k]++;
+        puts(pool[k]);
+    }
+    size_t distinct = 0, once = 0, top = 0, top_k = 0;
+    for (size_t k = 0; k < n; k++) {
+        distinct += times[k] > 0;
+        once += times[k] == 1;
+        if (times[k] > top) top = times[k], top_k = k;
+    }
+    fprintf(stderr, "make_querylog: zipf exponent=%.2f pool=%zu queries=%ld distinct=%zu "
+            "seen_once=%zu top=%zu top_query=%s\n", exponent, n, count, distinct, once, top,
+            top ? pool[top_k] : "");
+    free(cdf);
+    free(times);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t seed = DEFAULT_SEED;
-    long count = DEFAULT_COUNT;
+    long count = DEFAULT_COUNT, pool = DEFAULT_POOL;
+    double exponent = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "s:n:")) != -1) {
+    char *end;
+    while ((opt = getopt(argc, argv, "s:n:p:z:")) != -1) {
         switch (opt) {
         case 's': seed = strtoull(optarg, NULL, 10); break;
         case 'n': count = strtol(optarg, NULL, 10); break;
-        default:
-            fprintf(stderr, "usage: make_querylog [-s SEED] [-n COUNT] PATH...\n");
-            return 2;
+        case 'p': pool = strtol(optarg, NULL, 10); break;
+        case 'z':
+            exponent = strtod(optarg, &end);
+            if (*end || !(exponent > 0 && exponent <= MAX_EXPONENT)) {
+                fprintf(stderr, "make_querylog: -z %s: the exponent must be a number in (0, %.0f]\n",
+                        optarg, MAX_EXPONENT);
+                return 2;
+            }
+            break;
+        default: fputs(USAGE, stderr); return 2;
         }
     }
-    if (optind >= argc || count <= 0) {
-        fprintf(stderr, "usage: make_querylog [-s SEED] [-n COUNT] PATH...\n");
+    if (optind >= argc || count <= 0 || pool <= 0 || pool > MAX_POOL) {
+        fputs(USAGE, stderr);
         return 2;
     }
     stop_n = sizeof STOPWORDS / sizeof *STOPWORDS;
@@ -243,25 +314,34 @@ int main(int argc, char **argv)
         fprintf(stderr, "make_querylog: no documents read\n");
         return 1;
     }
+    /* The distinct queries to write, or the Zipf log's pool to draw from. */
+    long distinct = exponent > 0 ? pool : count;
+    char **made = exponent > 0 ? malloc((size_t)pool * sizeof *made) : NULL;
+    if (exponent > 0 && !made) return 1;
     seen_t seen = {NULL, 1};
-    while (seen.cap < (size_t)count * 4) seen.cap *= 2;
+    while (seen.cap < (size_t)distinct * 4) seen.cap *= 2;
     seen.slot = calloc(seen.cap, sizeof *seen.slot);
     if (!seen.slot) return 1;
 
     rng_state = seed;
     char q[256];
     long written = 0, attempts = 0;
-    while (written < count) {
-        if (++attempts > count * 100L) {
+    while (written < distinct) {
+        if (++attempts > distinct * 100L) {
             fprintf(stderr, "make_querylog: only %ld distinct queries found\n", written);
             return 1;
         }
         if (make_query(&docs.v[rng_below(docs.n)], q, sizeof q) != 0) continue;
         if (!seen_add(&seen, q)) continue;
-        puts(q);
+        if (made) made[written] = dup_or_empty(q);
+        else puts(q);
         written++;
     }
-    fprintf(stderr, "make_querylog: queries=%ld docs=%zu seed=%llu\n", written, docs.n,
-            (unsigned long long)seed);
+    if (made && draw_zipf(made, (size_t)pool, count, exponent) != 0) {
+        perror("make_querylog");
+        return 1;
+    }
+    fprintf(stderr, "make_querylog: queries=%ld docs=%zu seed=%llu\n", made ? count : written,
+            docs.n, (unsigned long long)seed);
     return 0;
 }

@@ -42,7 +42,8 @@
 #   BENCH_QUERY_ROUNDS=N   rounds (default 7; 1 when quick)
 #   BENCH_QUERY_PATHS="P"  what to index and serve (default corpus/reuters21578, the
 #                          corpus the issues' targets were measured on; quick: 3 files)
-#   BENCH_QUERIES=FILE     the query log (default bench/queries.txt)
+#   BENCH_QUERIES=FILE     the query log (default bench/queries.txt); zipf: the log of
+#                          realistic shape, bench/queries-zipf.txt (bench/README.md)
 #   BENCH_NEWSQ_QUERY=Q    the query newsq processes ask (default "oil prices")
 #   BENCH_SPHINX=0         leave Sphinx searchd out even when it is installed
 #   BENCH_NEWSD=P, BENCH_NEWSQ=P   the daemon and client to time (default bin/newsd,
@@ -56,6 +57,7 @@
 # shellcheck disable=SC2046,SC2086,SC2154
 
 QUERIES=${BENCH_QUERIES:-$ROOT/bench/queries.txt}
+[ "$QUERIES" = zipf ] && QUERIES=$ROOT/bench/queries-zipf.txt
 NEWSD=${BENCH_NEWSD:-bin/newsd}
 NEWSQ=${BENCH_NEWSQ:-bin/newsq}
 NEWSQ_QUERY=${BENCH_NEWSQ_QUERY:-oil prices}

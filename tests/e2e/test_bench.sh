@@ -4,7 +4,8 @@
 # give exactly N times the input's documents under unique new ids, in records newsindex
 # reads without a complaint; query_inproc -o (the per-query counts of the hit-count
 # comparison) must write one line per query, in log order, with the exact count, and
-# mark a failed query.  Both are compiled here against the libraries `make` built.
+# mark a failed query; make_querylog -z (the scale run's Zipf log) must regenerate the
+# committed log.  They are compiled here against the libraries `make` built.
 . "$(dirname "$0")/lib.sh"
 
 BUILD=${BUILD:-build/rel}
@@ -128,4 +129,21 @@ check "xapian_shards: unknown mode refused" [ $? = 2 ]
 check "xapian_shards: no shard refused" [ $? = 2 ]
 "$XS" -q "$T/q2" -T 2000 "$T/in-idx" tcp:127.0.0.1:1 > /dev/null 2>&1
 check "xapian_shards: an unreachable shard fails" [ $? = 1 ]
+
+# bench/make_querylog.c -z: the scale run's log of realistic shape (Zipf draws from a
+# pool), deterministic, so the committed bench/queries-zipf.txt is what it writes.
+check "make_querylog builds" build make_querylog make_querylog bench_corpus querylog
+MQ=$T/make_querylog
+"$MQ" -s 7 -n 2000 -p 50000 -z 0.8 "$ROOT/corpus" > "$T/zipf" 2> "$T/zipf.err"
+check "make_querylog -z succeeds" [ $? = 0 ]
+check "the committed Zipf log regenerates" cmp -s "$T/zipf" "$ROOT/bench/queries-zipf.txt"
+check "2000 draws" [ "$(wc -l < "$T/zipf")" = 2000 ]
+distinct=$(sort -u "$T/zipf" | wc -l)
+check "queries repeat: fewer distinct than draws" [ "$distinct" -lt 2000 ]
+check "the summary counts the distinct ones" contains "$T/zipf.err" "distinct=$distinct "
+"$MQ" -z 0 "$IN" > /dev/null 2> "$T/err"; rc=$?
+check "-z 0 refused" [ "$rc" = 2 ]
+check "-z 0: the reason named" contains "$T/err" "the exponent must be"
+"$MQ" -z 0.8 -p 0 "$IN" > /dev/null 2>&1; check "-p 0 refused" [ $? = 2 ]
+
 finish
