@@ -122,6 +122,12 @@
 /* Rarest of an article's expand terms that a document must hold to be compared as its
  * copy. */
 #define NEWSD_SIMILAR_DUP_TERMS 3
+/* Near-duplicates (newsidx.h): bodies with fewer words have no fingerprint; fingerprints
+ * at most this many bits apart are near-duplicates (4 bands of 16 bits find every such
+ * pair, so it may not pass 3); a cluster's members listed by DUPS at most. */
+#define NEWSD_DUP_MIN_WORDS 20
+#define NEWSD_DUP_MAX_DISTANCE 3
+#define NEWSD_MAX_DUP_MEMBERS 1000
 /* Longest Xapian term in bytes (glass's hard cap); longer filter terms are cut. */
 #define NEWSD_MAX_TERM_LEN 245
 /* Times a read reopens the index and runs again when a commit moved the index under it

@@ -21,11 +21,16 @@
  *           boolean filters, lowercased
  *           XF<path>:  the source file a document was read from (newsidx_writer_set_origin);
  *           XF#<digest> when "XF"+path would pass NEWSD_MAX_TERM_LEN
+ *           XH<b><hhhh>: near-duplicate bands: band b (0-3) of the body's simhash, 4 hex
+ *           digits, for documents that have one (see "Near-duplicates")
  *   values  slot 0 (NEWSIDX_SLOT_DAY):  "YYYYMMDD" (UTC), for date ranges and time facets
  *           slot 1 (NEWSIDX_SLOT_TIME): "YYYYMMDDhhmmss" (UTC), for sorting by date
  *           slot 2 (NEWSIDX_SLOT_SOURCE): the source, lowercased (the filter form)
  *           slot 3 (NEWSIDX_SLOT_TOPICS), slot 4 (NEWSIDX_SLOT_PLACES): the topics and
  *           the places, lowercased, each followed by a NUL byte, for facets
+ *           slot 5 (NEWSIDX_SLOT_SIMHASH): the body's 64-bit simhash, 16 hex digits
+ *           slot 6 (NEWSIDX_SLOT_CLUSTER): the id of the first member of the document's
+ *           near-duplicate cluster; absent when the document is alone in its cluster
  *   data    id, title, date, source, topics, places, url and body, length-prefixed;
  *           glass deflates it with zlib on disk.
  *   metadata  user key/value pairs (newsidx_writer_set_metadata); newsindex keeps
@@ -74,15 +79,17 @@ const char *newsidx_status_name(newsidx_status_t status);
 #define NEWSIDX_SLOT_SOURCE 2
 #define NEWSIDX_SLOT_TOPICS 3
 #define NEWSIDX_SLOT_PLACES 4
+#define NEWSIDX_SLOT_SIMHASH 5
+#define NEWSIDX_SLOT_CLUSTER 6
 #define NEWSIDX_TITLE_WEIGHT 3
 
 /*
  * The version of the index layout this library reads and writes, kept in the index's
- * metadata under NEWSIDX_FORMAT_METADATA_KEY ("2"; an index without the key is format 1,
- * which had no slots 2 to 4).  Readers and writers refuse another format with
+ * metadata under NEWSIDX_FORMAT_METADATA_KEY ("3"; an index without the key is format 1,
+ * which had no slots 2 to 4; format 2 had no near-duplicate fingerprints, slots 5 and 6).  Readers and writers refuse another format with
  * NEWSIDX_OLD_FORMAT, except a writer opened with NEWSIDX_UPGRADE.
  */
-#define NEWSIDX_FORMAT 2
+#define NEWSIDX_FORMAT 3
 #define NEWSIDX_FORMAT_METADATA_KEY "newsd.format"
 
 /* ---- documents ---- */
@@ -250,6 +257,9 @@ typedef struct newsidx_search_opts {
     const char *recency_now;/* the day ages count from, "YYYY-MM-DD" or "YYYYMMDD";
                                NULL: the newest day in the index */
     int explain;            /* 1: explain the query and each hit (see "Explain"); 0 or 1 */
+    int collapse;           /* 1: one hit per near-duplicate cluster, the best ranked, and
+                               the total counts clusters (see "Near-duplicates"); 0: every
+                               matching document.  Also for newsidx_count */
 } newsidx_search_opts_t;
 
 void newsidx_search_opts_init(newsidx_search_opts_t *opts);
@@ -265,6 +275,10 @@ typedef struct newsidx_hit {
     const char *source;
     const char *url;
     const char *snippet;    /* "" unless opts.snippets */
+    const char *cluster;    /* the id of its near-duplicate cluster's first member; "" when
+                               it is alone in its cluster */
+    unsigned dups;          /* opts.collapse: the other members of its cluster that match
+                               the query too (folded into this hit); else 0 */
 } newsidx_hit_t;
 
 typedef struct newsidx_results newsidx_results_t;
@@ -292,6 +306,58 @@ newsidx_status_t newsidx_search(newsidx_reader_t *reader, const char *query,
  */
 newsidx_status_t newsidx_similar(newsidx_reader_t *reader, const char *id,
                                  const newsidx_search_opts_t *opts, newsidx_results_t **out);
+
+/*
+ * Near-duplicates (newsd(8), "NEAR-DUPLICATES").  Every document whose body has at least
+ * NEWSD_DUP_MIN_WORDS words gets a fingerprint: a 64-bit simhash of the body's lowercased
+ * word 3-shingles (the title is left out: a rewrite or a correction of a wire story
+ * often has a new headline over the same text).  Documents whose fingerprints differ in
+ * at most NEWSD_DUP_MAX_DISTANCE bits are near-duplicates.  A cluster is named by its
+ * first member (the oldest by date when clustered in bulk, else the first to arrive) and
+ * holds the documents within NEWSD_DUP_MAX_DISTANCE of that member, never of another
+ * member, so clusters do not chain unrelated stories.  Candidates are found through the
+ * band terms (four 16-bit bands: two fingerprints within 3 bits share a band), in every
+ * shard of the index.  newsidx_writer_put joins a new document to its cluster and
+ * newsidx_writer_delete of a first member names the cluster after the oldest member left;
+ * newsidx_cluster clusters whole indexes at once (newsindex runs it after a build).
+ */
+
+/* One member of a cluster: its stored fields and the Hamming distance between its
+ * fingerprint and that of the document asked about. */
+typedef struct newsidx_dup {
+    const char *id;
+    const char *title;
+    const char *date;       /* "YYYY-MM-DDThh:mm:ssZ" or "" */
+    const char *source;
+    unsigned distance;
+} newsidx_dup_t;
+
+typedef struct newsidx_dups newsidx_dups_t;
+
+/*
+ * The cluster of the document with this id: its name and its members (the document
+ * itself included), oldest first, ties by id, at most NEWSD_MAX_DUP_MEMBERS.  A document
+ * alone in its cluster (or without a fingerprint) gives itself alone, the cluster named
+ * after it.  opts: only timeout_ms and partial count (NULL: none).  Returns
+ * NEWSIDX_NOT_FOUND for an unknown id, NEWSIDX_BAD_ARGUMENT for an empty or over-long
+ * one, NEWSIDX_TIMEOUT past the deadline (no answer), and the reader's statuses.  Owned
+ * by the caller: release with newsidx_dups_destroy.
+ */
+newsidx_status_t newsidx_dups(newsidx_reader_t *reader, const char *id,
+                              const newsidx_search_opts_t *opts, newsidx_dups_t **out);
+const char *newsidx_dups_cluster(const newsidx_dups_t *dups);
+size_t newsidx_dups_count(const newsidx_dups_t *dups);
+const newsidx_dup_t *newsidx_dups_member(const newsidx_dups_t *dups, size_t i);
+void newsidx_dups_destroy(newsidx_dups_t *dups);
+
+/* Near-duplicate figures of the reader's index: clusters with more than one member, and
+ * the documents in them beyond each cluster's first (those a collapsed search folds). */
+newsidx_status_t newsidx_reader_dup_stats(newsidx_reader_t *reader, uint64_t *clusters,
+                                          uint64_t *duplicates);
+
+/* The 64-bit simhash fingerprint of a body, as the index computes it; 0 in *ok when the
+ * body has fewer than NEWSD_DUP_MIN_WORDS words (no fingerprint). */
+uint64_t newsidx_fingerprint(const char *body, int *ok);
 
 /* The terms newsidx_similar searched with, best first, as the query syntax writes them
  * ("word", "title:word"), and the i-th (0-based; NULL when out of range); 0 for the
@@ -592,10 +658,33 @@ newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char 
  * from its stored data, then records the format; the index stays readable by the old
  * layout's readers until the final commit.  *upgraded (if not NULL) gets the number of
  * documents rewritten (0 for an index already in this format, which is left alone).
- * NEWSIDX_OLD_FORMAT for an index of a newer format.  msg as for newsidx_merge.
+ * NEWSIDX_OLD_FORMAT for an index of a newer format.  msg as for newsidx_merge.  The
+ * rewritten documents are in no near-duplicate cluster: newsidx_cluster the index (all
+ * its shards together) afterwards, as newsindex --upgrade does.
  */
 newsidx_status_t newsidx_upgrade(const char *path, uint64_t *upgraded, char *msg,
                                  size_t msglen);
+
+/*
+ * Clusters the near-duplicates of the index made of the shards paths[0..n) (n 1 for an
+ * index in one folder) from scratch: every document with a fingerprint, in order of date
+ * (then shard, then docid), joins the cluster of the oldest first member within
+ * NEWSD_DUP_MAX_DISTANCE, or starts its own.  Writes only the cluster slot of documents
+ * whose cluster changed, and commits each shard.  *clusters and *duplicates (if not NULL)
+ * get the figures of newsidx_reader_dup_stats.  msg as for newsidx_merge.
+ */
+newsidx_status_t newsidx_cluster(const char *const *paths, size_t n, uint64_t *clusters,
+                                 uint64_t *duplicates, char *msg, size_t msglen);
+
+/*
+ * Makes w one shard of the index whose shards' writers are all[0..n) (w among them), so
+ * that the near-duplicates of what w adds and deletes are found, and their clusters
+ * kept, in every shard; writes to another shard's document (its cluster slot) are made
+ * through that shard's writer and become durable with its next commit.  n 0 (or all
+ * NULL): w alone.  The writers must outlive the link (unlink with n 0 before closing).
+ */
+newsidx_status_t newsidx_writer_link_shards(newsidx_writer_t *w, newsidx_writer_t *const *all,
+                                            size_t n);
 
 /* Compacts the index at src into dest (which must not exist). */
 newsidx_status_t newsidx_compact(const char *src, const char *dest, char *msg, size_t msglen);

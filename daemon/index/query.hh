@@ -86,6 +86,10 @@ Deadline deadline_of(const newsidx_search_opts_t &o);
  * match runs here on one database under a deadline. */
 void cost_under(QueryCost &cost, const Xapian::Database &db, bool local, Deadline &d);
 
+/* q under the deadline guard of d: its match ends (d.expired set) once d is past.  Only
+ * where the match runs here (no remote shard). */
+Xapian::Query guarded(const Xapian::Query &q, Deadline &d);
+
 /* The parsed query with the filters of o applied (filter lists: newsidx.h), checked
  * against the cost caps (ApiError when over one or malformed; nothing, with d marked
  * expired, when the wildcards' scan passes d), under the deadline d when the match can run long (it reads
