@@ -668,7 +668,7 @@ newsidx_status_t newsidx_upgrade(const char *path, uint64_t *upgraded, char *msg
 /*
  * Clusters the near-duplicates of the index made of the shards paths[0..n) (n 1 for an
  * index in one folder) from scratch: every document with a fingerprint, in order of date
- * (then shard, then docid), joins the cluster of the oldest first member within
+ * (then id), joins the cluster of the oldest first member within
  * NEWSD_DUP_MAX_DISTANCE, or starts its own.  Writes only the cluster slot of documents
  * whose cluster changed, and commits each shard.  *clusters and *duplicates (if not NULL)
  * get the figures of newsidx_reader_dup_stats.  msg as for newsidx_merge.

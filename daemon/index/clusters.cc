@@ -1,7 +1,7 @@
 /*
  * clusters.cc: near-duplicate clusters of whole indexes at once (newsidx_cluster): the
  * fingerprints of every shard read from their value streams, clustered in memory in
- * order of date through tables of first members by band, and only the cluster slots
+ * order of date (then id) through tables of first members by band, and only the cluster slots
  * that change written back.  A build clusters its shards together here, after their
  * merge, instead of looking each new document up as a live write does (dups.cc).
  */
@@ -80,11 +80,26 @@ newsidx_status_t newsidx_cluster(const char *const *paths, size_t n, uint64_t *c
         }
         std::vector<Item> items;
         for (size_t s = 0; s < n; s++) read_items(dbs[s], uint32_t(s), items);
-        std::stable_sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
+        std::sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
             if (a.time.empty() != b.time.empty()) return b.time.empty();
             if (a.time != b.time) return a.time < b.time;
             return a.shard != b.shard ? a.shard < b.shard : a.did < b.did;
         });
+        /* Equal dates are ordered by id, so that a cluster's name does not depend on how
+         * the index is split into shards (ids are read only where dates tie). */
+        for (size_t i = 0; i < items.size();) {
+            size_t j = i + 1;
+            while (j < items.size() && items[j].time == items[i].time) j++;
+            if (j - i > 1) {
+                std::vector<std::pair<std::string, Item>> run;
+                for (size_t k = i; k < j; k++)
+                    run.emplace_back(doc_id(dbs[items[k].shard], items[k].did), items[k]);
+                std::sort(run.begin(), run.end(),
+                          [](const auto &x, const auto &y) { return x.first < y.first; });
+                for (size_t k = i; k < j; k++) items[k] = run[k - i].second;
+            }
+            i = j;
+        }
         assign(items);
 
         /* The name of each cluster of more than one member: its first member's id. */
