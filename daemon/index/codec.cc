@@ -1,12 +1,14 @@
 /*
  * codec.cc: the index layout of include/newsidx.h, written and read in one place: the
- * terms of a document (words, stems, the id, the boolean filters), its values (the
- * dates, and the source, topics and places that facets count), and the stored-document
+ * terms of a document (words, stems, the id, the boolean filters, the near-duplicate
+ * bands), its values (the dates, the source, topics and places that facets count, the
+ * fingerprint), and the stored-document
  * data (encoded here by make_document, decoded by decode), the copies of a stored
  * document that C receives, and the layout's version recorded in the index
  * (index_format, check_format).
  */
 #include "private.hh"
+#include "dups.hh"
 
 #include <algorithm>
 #include <cstdlib>
@@ -198,6 +200,7 @@ Xapian::Document make_document(Xapian::TermGenerator &tg, const newsidx_doc_t &d
     if (doc.title) tg.index_text(doc.title, NEWSIDX_TITLE_WEIGHT, "S");
     tg.increase_termpos(); /* no phrase spans title and body */
     if (doc.body) tg.index_text(doc.body);
+    add_fingerprint(xd, doc.body);
     xd.add_boolean_term(idterm);
     if (doc.source && *doc.source) xd.add_boolean_term(filter_term("XS", doc.source));
     for (size_t i = 0; doc.topics && i < doc.ntopics; i++)

@@ -6,8 +6,8 @@
  * codec), cache.cc (the document cache, the stem memo), query.cc (the query parser, the
  * cost caps, the deadline guard), reader.cc (open, reopen and retry, get), search.cc
  * (search and count), facets.cc (the facets' counters), shards.cc (sharded readers,
- * remote shards), writer.cc (writers, origins) and admin.cc (metadata, merge,
- * compaction, upgrade).
+ * remote shards), writer.cc (writers, origins), dups.cc and clusters.cc (near-duplicate
+ * fingerprints and clusters) and admin.cc (metadata, merge, compaction, upgrade).
  *
  * Here: the handle structs behind the C API's opaque types, the exceptions our own checks
  * throw, the one exception-to-status guard (NEWSIDX_CATCH) every extern "C" body ends
@@ -222,6 +222,8 @@ struct HitStrings {
     unsigned rank;
     double score;
     std::string id, title, date, source, url, snippet;
+    std::string cluster;                                /* near-duplicates (dups.hh) */
+    unsigned dups = 0;
     std::vector<std::pair<std::string, double>> terms;  /* explain: weighted parts */
 };
 
@@ -254,6 +256,9 @@ struct newsidx_writer {
     std::unordered_set<std::string> seen; /* id terms stored since set_origin (not bulk) */
     /* spelling table changes not yet written, summed per word (spelling.hh) */
     std::unordered_map<std::string, int64_t> spelling_delta;
+    /* newsidx_writer_link_shards: every shard's writer, this one among them (empty: this
+     * one alone), where near-duplicates are looked for and their clusters kept */
+    std::vector<newsidx_writer *> linked;
     std::string error;
 };
 

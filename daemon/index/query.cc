@@ -335,15 +335,14 @@ bool may_run_long(const Xapian::Database &db, const Xapian::Query &q, const Quer
     return c.postings + term_postings(db, q) >= NEWSD_DEADLINE_MIN_POSTINGS;
 }
 
-namespace {
-
-/* q under the deadline guard of d. */
 Xapian::Query guarded(const Xapian::Query &q, Deadline &d)
 {
     Xapian::Query guard((new DeadlineSource(&d))->release());
     bool changed = false;
     return Xapian::Query(Xapian::Query::OP_FILTER, guard_positional(q, guard, changed), guard);
 }
+
+namespace {
 
 /* A query with a posting source of ours cannot be sent to a remote shard. */
 void check_remote(const QueryCost &cost, bool local)

@@ -69,6 +69,10 @@ struct Deadline {
 /* The deadline of a call with options o, from now (none when o.timeout_ms is 0). */
 Deadline deadline_of(const newsidx_search_opts_t &o);
 
+/* q under the deadline guard of d: its match ends (d.expired set) once d is past.  Only
+ * where the match runs here (no remote shard). */
+Xapian::Query guarded(const Xapian::Query &q, Deadline &d);
+
 /* The parsed query with the filters of o applied (filter lists: newsidx.h), checked
  * against the cost caps (ApiError when over one or malformed), under the deadline d when
  * the match can run long (it reads NEWSD_DEADLINE_MIN_POSTINGS postings or more, or

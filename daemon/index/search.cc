@@ -1,8 +1,8 @@
 /*
  * search.cc: search and count over a reader (plain or sharded): the ranked match of any
- * query a QueryMaker builds (a search's, newsidx_similar's), its page of hits copied out
- * of Xapian (through the document cache), snippets, facets (an unranked second match
- * over every match), and the accessors of a result set.  Each extern "C" body is one try
+ * query a QueryMaker builds (a search's, newsidx_similar's), folded by near-duplicate
+ * cluster on request, its page of hits copied out of Xapian (through the document
+ * cache), snippets, facets (an unranked second match over every match), and the accessors of a result set.  Each extern "C" body is one try
  * block ending in NEWSIDX_CATCH (private.hh).
  */
 #include "private.hh"
@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "dups.hh"
 #include "explain.hh"
 #include "facets.hh"
 #include "query.hh"
@@ -63,6 +64,7 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
     Xapian::MSet m;
     if (!o.facets || o.limit > 0) {
         enq.set_query(page_query);
+        if (o.collapse) enq.set_collapse_key(NEWSIDX_SLOT_CLUSTER);
         if (o.sort == NEWSIDX_SORT_DATE)
             enq.set_sort_by_value_then_relevance(NEWSIDX_SLOT_TIME, true);
         else if (o.sort == NEWSIDX_SORT_DATE_ASC)
@@ -83,6 +85,7 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
         Xapian::Enquire counter(db);
         counter.set_query(every_query);
         counter.set_weighting_scheme(Xapian::BoolWeight());
+        if (o.collapse) counter.set_collapse_key(NEWSIDX_SLOT_CLUSTER);
         FacetSpies spies(o.facets, db, all_local(r));
         spies.attach(counter);
         Xapian::MSet all = counter.get_mset(0, 0, std::max(db.get_doccount(), Xapian::doccount(1)));
@@ -127,12 +130,24 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
         h.date = d->date;
         h.source = d->source;
         h.url = d->url;
+        h.cluster = o.collapse ? it.get_collapse_key() : it.get_document().get_value(NEWSIDX_SLOT_CLUSTER);
         if (o.snippets)
             h.snippet = m.snippet(d->body, o.snippet_len ? o.snippet_len : NEWSD_DEFAULT_SNIPPET_LEN,
                                   stem, snippet_flags(o.snippets), o.hi_start ? o.hi_start : "<b>",
                                   o.hi_end ? o.hi_end : "</b>", SNIPPET_OMIT);
         res.store.push_back(std::move(h));
         page.push_back(*it);
+    }
+    /* A folded hit's dups: the other members of its cluster the query matches, counted
+     * by one unranked match over the page's clusters. */
+    std::set<std::string> clusters;
+    for (const HitStrings &h : res.store)
+        if (!h.cluster.empty()) clusters.insert(h.cluster);
+    if (o.collapse && !clusters.empty() && !dl.expired) {
+        std::map<std::string, unsigned> counts;
+        count_cluster_matches(db, every_query, clusters, counts);
+        for (HitStrings &h : res.store)
+            if (!h.cluster.empty() && counts[h.cluster] > 0) h.dups = counts[h.cluster] - 1;
     }
     if (query && o.explain && !dl.expired) {
         std::vector<std::string> ids;
@@ -159,6 +174,8 @@ void check_page(const newsidx_search_opts_t &o)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "unknown sort order"};
     if (o.explain != 0 && o.explain != 1)
         throw ApiError{NEWSIDX_BAD_ARGUMENT, "explain must be 0 or 1"};
+    if (o.collapse != 0 && o.collapse != 1)
+        throw ApiError{NEWSIDX_BAD_ARGUMENT, "collapse must be 0 or 1"};
     check_facets(o);
     check_recency(o);
 }
@@ -225,6 +242,8 @@ newsidx_status_t shim::run_results(newsidx_reader_t *reader, const char *query,
             hit.source = h.source.c_str();
             hit.url = h.url.c_str();
             hit.snippet = h.snippet.c_str();
+            hit.cluster = h.cluster.c_str();
+            hit.dups = h.dups;
             res->hits.push_back(hit);
             res->hit_terms.emplace_back();
             for (const auto &t : h.terms)
@@ -309,6 +328,8 @@ newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
         newsidx_search_opts_init(&o);
         if (opts) o = *opts;
         o.facets = 0; /* counted only by a search */
+        if (o.collapse != 0 && o.collapse != 1)
+            throw ApiError{NEWSIDX_BAD_ARGUMENT, "collapse must be 0 or 1"};
         /* The count is exact or an error: check_at_least = doccount makes the matcher
          * see every candidate, so the estimate is the exact count, unless the deadline
          * cut the match, which is NEWSIDX_TIMEOUT and no number. */
@@ -319,6 +340,7 @@ newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
             Xapian::Enquire enq(db);
             enq.set_query(deadline_query(db, query, o, all_local(r), dl));
             enq.set_weighting_scheme(Xapian::BoolWeight());
+            if (o.collapse) enq.set_collapse_key(NEWSIDX_SLOT_CLUSTER);
             Xapian::MSet m = enq.get_mset(0, 0, db.get_doccount());
             n = m.get_matches_estimated();
         });

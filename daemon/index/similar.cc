@@ -1,8 +1,8 @@
 /*
  * similar.cc: related stories (newsidx_similar): the article as Xapian's relevance set,
  * its best expand terms (words of body and title, no filter or stem terms) made into a
- * query (any of the best few, weighed by all), the article and its identical copies left
- * out, then the same match, page,
+ * query (any of the best few, weighed by all), the article, its identical copies and
+ * its near-duplicate cluster left out, then the same match, page,
  * snippets and facets as a search (run_results, search.cc) under the same filters, caps
  * and deadline (query.cc).  Also the accessors of the terms used.
  */
@@ -109,6 +109,10 @@ Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
                           Xapian::Query(Xapian::Query::OP_OR, expand.begin() + core, expand.end()));
     std::vector<Xapian::Query> out{Xapian::Query(idterm)};
     for (const std::string &t : copies) out.emplace_back(t);
+    /* its near-duplicates are the same story, not a related one */
+    std::string cluster = db.get_document(did).get_value(NEWSIDX_SLOT_CLUSTER);
+    if (!cluster.empty())
+        out.emplace_back(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_CLUSTER, cluster, cluster);
     uint64_t postings = out.size(); /* an id term is in one document */
     for (const auto &f : freq)
         if (f.first > 1 + copies.size()) postings += f.first;

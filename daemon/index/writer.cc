@@ -1,6 +1,7 @@
 /*
- * writer.cc: writers: open (local; remote ones are in shards.cc), put, delete, copy,
- * commit and close, and origins, the source file each document was read from, by which
+ * writer.cc: writers: open (local; remote ones are in shards.cc), put, delete, copy
+ * (each keeping near-duplicate clusters, dups.cc, outside bulk mode), commit and close,
+ * and origins, the source file each document was read from, by which
  * an update deletes what a file no longer holds.
  *
  * Writers always run inside an unflushed transaction (begin_transaction(false)), bulk or
@@ -10,6 +11,7 @@
  * documents (memory stays bounded); it only defers the commit.
  */
 #include "private.hh"
+#include "dups.hh"
 #include "spelling.hh"
 
 #include <cstdlib>
@@ -167,7 +169,9 @@ newsidx_status_t newsidx_writer_put(newsidx_writer_t *writer, const newsidx_doc_
         } else {
             Xapian::PostingIterator old = w->db.postlist_begin(idterm);
             bool existed = old != w->db.postlist_end(idterm);
-            if (existed && w->spelling) spelling_forget(w, *old);
+            Xapian::docid old_did = existed ? *old : 0;
+            if (existed && w->spelling) spelling_forget(w, old_did);
+            cluster_put(w, xd, idterm, old_did);
             w->db.replace_document(idterm, xd);
             if (replaced) *replaced = existed;
         }
@@ -187,6 +191,7 @@ newsidx_status_t newsidx_writer_delete(newsidx_writer_t *writer, const char *id)
         if (p == w->db.postlist_end(term))
             throw ApiError{NEWSIDX_NOT_FOUND, "no document with that id"};
         if (w->spelling) spelling_forget(w, *p);
+        cluster_delete(w, *p);
         w->db.delete_document(term);
     }
     NEWSIDX_CATCH(&writer->error, st)
@@ -204,14 +209,19 @@ newsidx_status_t newsidx_writer_copy_doc(newsidx_writer_t *dst, newsidx_writer_t
         std::string term = id_term(id);
         Xapian::PostingIterator it = s->db.postlist_begin(term);
         int found = it != s->db.postlist_end(term);
-        Xapian::PostingIterator mine = d->db.postlist_begin(term);
-        if (d->spelling && mine != d->db.postlist_end(term)) spelling_forget(d, *mine);
+        Xapian::PostingIterator mine_it = d->db.postlist_begin(term);
+        Xapian::docid mine = mine_it != d->db.postlist_end(term) ? *mine_it : 0;
+        if (d->spelling && mine) spelling_forget(d, mine);
         if (found) {
             /* a Document read from one database and handed to another is copied whole */
             Xapian::Document doc = s->db.get_document(*it);
             if (d->spelling) spelling_learn(d, doc);
+            /* its cluster is the one it joins in dst, not the one it had in src */
+            if (!doc.get_value(NEWSIDX_SLOT_CLUSTER).empty()) doc.remove_value(NEWSIDX_SLOT_CLUSTER);
+            cluster_put(d, doc, term, mine);
             d->db.replace_document(term, doc);
-        } else if (mine != d->db.postlist_end(term)) {
+        } else if (mine) {
+            cluster_delete(d, mine);
             d->db.delete_document(term);
         }
         if (copied) *copied = found;
@@ -277,15 +287,6 @@ std::string origin_term(const char *origin)
     return std::string("XF#") + d;
 }
 
-/* The id term of document did: its one Q term. */
-std::string doc_id_term(Xapian::WritableDatabase &db, Xapian::docid did)
-{
-    Xapian::TermIterator t = db.termlist_begin(did);
-    t.skip_to("Q");
-    if (t != db.termlist_end(did) && (*t)[0] == 'Q') return *t;
-    return std::string();
-}
-
 /* Deletes the documents of w tagged term whose id term is not in keep (NULL: all). */
 uint64_t delete_tagged(newsidx_writer_t *w, const std::string &term,
                        const std::unordered_set<std::string> *keep)
@@ -293,9 +294,10 @@ uint64_t delete_tagged(newsidx_writer_t *w, const std::string &term,
     Xapian::WritableDatabase &db = w->db;
     std::vector<Xapian::docid> doomed;
     for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p)
-        if (!keep || !keep->count(doc_id_term(db, *p))) doomed.push_back(*p);
+        if (!keep || !keep->count("Q" + doc_id(db, *p))) doomed.push_back(*p);
     for (Xapian::docid did : doomed) {
         if (w->spelling) spelling_forget(w, did);
+        cluster_delete(w, did);
         db.delete_document(did);
     }
     return doomed.size();

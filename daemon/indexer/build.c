@@ -344,12 +344,19 @@ static int merge_parts(build_t *bd, counts_t *total)
         return -1;
     }
     uint64_t dups = 0;
-    for (unsigned s = 0; s < bd->nshards; s++)
+    const char *dests[NEWSD_MAX_SHARDS];
+    for (unsigned s = 0; s < bd->nshards; s++) {
         dups += bd->merges[s].dups;
+        dests[s] = bd->merges[s].dest;
+    }
     if (opt->verbose)
         progress_note("merged %u builder%s' output into %u shard%s in %.2f s (%" PRIu64
                       " duplicate ids)", bd->nb, bd->nb == 1 ? "" : "s", bd->nshards,
                       bd->nshards == 1 ? "" : "s", progress_elapsed() - merge_start, dups);
+    if (shards_cluster(opt, dests, bd->nshards) != 0) {
+        fsutil_remove_tree(bd->newdir);
+        return -1;
+    }
     /* A later record with the same id replaced an earlier one. */
     total->added -= dups;
     total->replaced += dups;

@@ -60,6 +60,7 @@ typedef struct options {
 typedef struct counts {
     uint64_t added, replaced, deleted, unchanged, skipped, errors, bytes;
     uint64_t files_indexed, files_skipped, files_pruned, files_missing;
+    uint64_t clusters, dup_docs;  /* near-duplicates in the index at the end */
 } counts_t;
 
 /* What newsindex knows about one input file beyond the walker's listing. */
@@ -208,5 +209,11 @@ unsigned shards_for_run(const options_t *opt, int *usage);
 int shards_dir(const options_t *opt, unsigned nshards, unsigned k, char *buf);
 /* Documents in the index folder: the sum over its shards when it is sharded. */
 uint64_t shards_doc_count(const char *index);
+/* Clusters the near-duplicates of the index whose shards are dirs[0..n), together
+ * (with opt->verbose, says how long it took).  Returns 0, or -1 after saying why. */
+int shards_cluster(const options_t *opt, const char *const *dirs, unsigned n);
+/* The near-duplicate clusters of the index folder (all its shards) and the documents
+ * folded into them; 0 when it cannot be read. */
+void shards_dup_stats(const char *index, uint64_t *clusters, uint64_t *duplicates);
 
 #endif

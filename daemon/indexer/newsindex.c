@@ -139,11 +139,12 @@ static void print_summary(FILE *summary, int rc, const counts_t *c, size_t files
     fprintf(summary, "newsindex: %s added=%" PRIu64 " replaced=%" PRIu64 " skipped=%" PRIu64
             " errors=%" PRIu64 " files=%zu docs=%" PRIu64 " mb=%.2f seconds=%.2f mb_per_s=%.2f"
             " docs_per_s=%.0f deleted=%" PRIu64 " unchanged=%" PRIu64 " files_indexed=%" PRIu64
-            " files_skipped=%" PRIu64 " files_pruned=%" PRIu64 "\n",
+            " files_skipped=%" PRIu64 " files_pruned=%" PRIu64 " clusters=%" PRIu64
+            " duplicates=%" PRIu64 "\n",
             rc == 0 ? "done" : "failed", c->added, c->replaced, c->skipped, c->errors, files,
             docs, mb, secs, secs > 0 ? mb / secs : 0,
             secs > 0 ? (double)(c->added + c->replaced) / secs : 0, c->deleted, c->unchanged,
-            c->files_indexed, c->files_skipped, c->files_pruned);
+            c->files_indexed, c->files_skipped, c->files_pruned, c->clusters, c->dup_docs);
     fflush(summary);
 }
 
@@ -160,6 +161,8 @@ static int run_index(const options_t *opt, unsigned nshards, FILE *summary)
     uint64_t docs = 0;
     if (rc == 0 || access(opt->index, F_OK) == 0)
         docs = shards_doc_count(opt->index);
+    if (rc == 0)
+        shards_dup_stats(opt->index, &c.clusters, &c.dup_docs);
     print_summary(summary, rc, &c, files.n, docs);
 
     int nothing_read = c.added + c.replaced + c.deleted + c.files_skipped == 0 &&

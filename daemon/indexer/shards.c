@@ -1,8 +1,10 @@
 /*
  * shards.c: the shards a run works on (newsd(8), "SHARDED INDEXES"): a fresh build
  * writes --shards N (default: as many as DIR has), an update or compaction the shards
- * DIR has; and the folder and the documents of each.
+ * DIR has; the folder and the documents of each; and the near-duplicate clusters of
+ * them all together.
  */
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -86,4 +88,29 @@ unsigned shards_for_run(const options_t *opt, int *usage)
         return 0;
     }
     return have;
+}
+
+int shards_cluster(const options_t *opt, const char *const *dirs, unsigned n)
+{
+    char msg[512] = "";
+    uint64_t clusters = 0, dups = 0;
+    double start = progress_elapsed();
+    newsidx_status_t st = newsidx_cluster(dirs, n, &clusters, &dups, msg, sizeof msg);
+    if (st != NEWSIDX_OK) {
+        progress_fail("clustering near-duplicates failed (%s): %s", newsidx_status_name(st), msg);
+        return -1;
+    }
+    if (opt->verbose)
+        progress_note("clustered near-duplicates in %.2f s: %" PRIu64 " clusters, %" PRIu64
+                      " documents folded", progress_elapsed() - start, clusters, dups);
+    return 0;
+}
+
+void shards_dup_stats(const char *index, uint64_t *clusters, uint64_t *duplicates)
+{
+    *clusters = *duplicates = 0;
+    newsidx_reader_t *r = NULL;
+    if (newsidx_reader_open_shards(&index, 1, 0, &r) == NEWSIDX_OK)
+        newsidx_reader_dup_stats(r, clusters, duplicates);
+    newsidx_reader_close(r);
 }

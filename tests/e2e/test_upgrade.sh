@@ -13,7 +13,7 @@ trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 OLD=$T/old
 cp -R "$ROOT/tests/data/format1-index" "$OLD"
-WANT="the index at $OLD is in format 1 and this newsd reads format 2: run \`newsindex --upgrade $OLD\`, or rebuild it with newsindex"
+WANT="the index at $OLD is in format 1 and this newsd reads format 3: run \`newsindex --upgrade $OLD\`, or rebuild it with newsindex"
 
 # ---- refused ----
 "$ND" --index "$OLD" --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"; rc=$?
@@ -45,7 +45,7 @@ for q in the cocoa "the company" "oil bank"; do ranks "$OLD" "$q" >"$T/before.$q
 THE=$(quest -d "$OLD" -m 0 the | sed -n 's/^Exactly \([0-9]*\) matches$/\1/p')
 "$BIN/newsindex" --upgrade "$OLD" >"$T/out" 2>"$T/err"; rc=$?
 check "--upgrade: exit 0" [ "$rc" -eq 0 ]
-check "--upgrade: says how many" grep -q "^newsindex: upgraded $OLD rewritten=30 format=2 seconds=" "$T/out"
+check "--upgrade: says how many" grep -q "^newsindex: upgraded $OLD rewritten=30 format=3 seconds=" "$T/out"
 for q in the cocoa "the company" "oil bank"; do
     ranks "$OLD" "$q" >"$T/after.$q"
     check "quest '$q': the same ranks and weights" cmp -s "$T/before.$q" "$T/after.$q"
@@ -54,7 +54,7 @@ done
 check "xapian-check passes" sh -c "xapian-check '$OLD' >/dev/null"
 "$BIN/newsindex" --upgrade "$OLD" >"$T/out" 2>"$T/err"; rc=$?
 check "--upgrade again: exit 0" [ "$rc" -eq 0 ]
-check "--upgrade again: nothing rewritten" grep -q "^newsindex: upgraded $OLD rewritten=0 format=2" "$T/out"
+check "--upgrade again: nothing rewritten" grep -q "^newsindex: upgraded $OLD rewritten=0 format=3" "$T/out"
 
 start upgraded --index "$OLD" --listen 127.0.0.1:0
 check "newsd serves the upgraded index" [ -n "$TCP" ]
@@ -80,7 +80,7 @@ check "newsd on a format-1 shard: exit 1" [ "$rc" -eq 1 ]
 check "newsd on a format-1 shard: names it" contains "$T/err" "the index at $T/sh/shard-1 is in format 1"
 "$BIN/newsindex" --upgrade "$T/sh" >"$T/out" 2>"$T/err"; rc=$?
 check "--upgrade of a sharded index: exit 0" [ "$rc" -eq 0 ]
-check "--upgrade of a sharded index: the old shard rewritten" grep -q "^newsindex: upgraded $T/sh rewritten=30 format=2" "$T/out"
+check "--upgrade of a sharded index: the old shard rewritten" grep -q "^newsindex: upgraded $T/sh rewritten=30 format=3" "$T/out"
 start sharded --index "$T/sh" --listen 127.0.0.1:0
 check "newsd serves the upgraded shards" [ -n "$TCP" ]
 stop "$PID"

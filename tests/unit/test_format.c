@@ -92,7 +92,7 @@ static void describe(newsidx_reader_t *r, const char *q, char *out, size_t len)
 
 static void test_refused(void)
 {
-    const char *want = "the index at " FIXTURE " is in format 1 and this newsd reads format 2: "
+    const char *want = "the index at " FIXTURE " is in format 1 and this newsd reads format 3: "
                        "run `newsindex --upgrade " FIXTURE "`, or rebuild it with newsindex";
     newsidx_reader_t *r = NULL;
     CHECK_INT(newsidx_reader_open(FIXTURE, &r), NEWSIDX_OLD_FORMAT);
@@ -104,7 +104,7 @@ static void test_refused(void)
     copy_tree(FIXTURE, path_in(copy, sizeof copy, "old"));
     newsidx_writer_t *w = NULL;
     CHECK_INT(newsidx_writer_open(copy, 0, &w), NEWSIDX_OLD_FORMAT);
-    expect_msg(newsidx_writer_error(w), "is in format 1 and this newsd reads format 2");
+    expect_msg(newsidx_writer_error(w), "is in format 1 and this newsd reads format 3");
     expect_msg(newsidx_writer_error(w), "newsindex --upgrade");
     newsidx_writer_abandon(w);
     w = NULL;

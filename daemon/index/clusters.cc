@@ -1,0 +1,134 @@
+/*
+ * clusters.cc: near-duplicate clusters of whole indexes at once (newsidx_cluster): the
+ * fingerprints of every shard read from their value streams, clustered in memory in
+ * order of date through tables of first members by band, and only the cluster slots
+ * that change written back.  A build clusters its shards together here, after their
+ * merge, instead of looking each new document up as a live write does (dups.cc).
+ */
+#include "dups.hh"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using namespace shim;
+
+namespace {
+
+struct Item {
+    uint64_t fp;
+    std::string time;           /* "" (no date) sorts last */
+    uint32_t shard;
+    Xapian::docid did;
+    uint32_t first;             /* index of its cluster's first member */
+};
+
+/* Every fingerprinted document of db, with its date. */
+void read_items(Xapian::Database &db, uint32_t shard, std::vector<Item> &items)
+{
+    Xapian::ValueIterator t = db.valuestream_begin(NEWSIDX_SLOT_TIME);
+    for (Xapian::ValueIterator v = db.valuestream_begin(NEWSIDX_SLOT_SIMHASH);
+         v != db.valuestream_end(NEWSIDX_SLOT_SIMHASH); ++v) {
+        Item it{0, std::string(), shard, v.get_docid(), 0};
+        if (!parse_fingerprint(*v, it.fp)) continue;
+        if (t != db.valuestream_end(NEWSIDX_SLOT_TIME) && t.get_docid() < it.did) t.skip_to(it.did);
+        if (t != db.valuestream_end(NEWSIDX_SLOT_TIME) && t.get_docid() == it.did) it.time = *t;
+        items.push_back(std::move(it));
+    }
+}
+
+/* Leader clustering in the items' order: each joins the oldest first member within
+ * NEWSD_DUP_MAX_DISTANCE that shares a band with it, or becomes one. */
+void assign(std::vector<Item> &items)
+{
+    std::unordered_map<uint32_t, std::vector<uint32_t>> firsts; /* band << 16 | value */
+    for (uint32_t i = 0; i < items.size(); i++) {
+        uint64_t fp = items[i].fp;
+        uint32_t best = UINT32_MAX;
+        for (uint32_t b = 0; b < 4; b++) {
+            auto f = firsts.find(b << 16 | uint32_t((fp >> (16 * b)) & 0xffff));
+            if (f == firsts.end()) continue;
+            for (uint32_t k : f->second)
+                if (k < best && distance(fp, items[k].fp) <= NEWSD_DUP_MAX_DISTANCE) best = k;
+        }
+        if (best != UINT32_MAX) {
+            items[i].first = best;
+            continue;
+        }
+        items[i].first = i;
+        for (uint32_t b = 0; b < 4; b++)
+            firsts[b << 16 | uint32_t((fp >> (16 * b)) & 0xffff)].push_back(i);
+    }
+}
+
+}  // namespace
+
+newsidx_status_t newsidx_cluster(const char *const *paths, size_t n, uint64_t *clusters,
+                                 uint64_t *duplicates, char *msg, size_t msglen)
+{
+    std::string err;
+    newsidx_status_t st = NEWSIDX_OK;
+    if (clusters) *clusters = 0;
+    if (duplicates) *duplicates = 0;
+    try {
+        if (!paths || n == 0) throw ApiError{NEWSIDX_BAD_ARGUMENT, "no index to cluster"};
+        std::vector<Xapian::WritableDatabase> dbs;
+        for (size_t s = 0; s < n; s++) {
+            dbs.emplace_back(paths[s], Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+            check_format(dbs.back(), paths[s], false);
+        }
+        std::vector<Item> items;
+        for (size_t s = 0; s < n; s++) read_items(dbs[s], uint32_t(s), items);
+        std::stable_sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
+            if (a.time.empty() != b.time.empty()) return b.time.empty();
+            if (a.time != b.time) return a.time < b.time;
+            return a.shard != b.shard ? a.shard < b.shard : a.did < b.did;
+        });
+        assign(items);
+
+        /* The name of each cluster of more than one member: its first member's id. */
+        std::vector<uint32_t> size(items.size(), 0);
+        for (const Item &it : items) size[it.first]++;
+        std::unordered_map<uint32_t, std::string> names;
+        uint64_t c = 0, d = 0;
+        for (uint32_t i = 0; i < items.size(); i++)
+            if (size[i] > 1) {
+                names[i] = doc_id(dbs[items[i].shard], items[i].did);
+                c++;
+                d += size[i] - 1;
+            }
+
+        /* What each document's cluster slot should hold, against what it holds. */
+        std::vector<std::unordered_map<Xapian::docid, std::string>> want(n), have(n);
+        for (const Item &it : items)
+            if (size[it.first] > 1) want[it.shard][it.did] = names[it.first];
+        for (size_t s = 0; s < n; s++) {
+            for (Xapian::ValueIterator v = dbs[s].valuestream_begin(NEWSIDX_SLOT_CLUSTER);
+                 v != dbs[s].valuestream_end(NEWSIDX_SLOT_CLUSTER); ++v)
+                have[s][v.get_docid()] = *v;
+            std::vector<std::pair<Xapian::docid, std::string>> changes;
+            for (const auto &w : want[s]) {
+                auto h = have[s].find(w.first);
+                if (h == have[s].end() || h->second != w.second) changes.push_back(w);
+            }
+            for (const auto &h : have[s])
+                if (!want[s].count(h.first)) changes.emplace_back(h.first, std::string());
+            std::sort(changes.begin(), changes.end());
+            for (const auto &ch : changes) {
+                Xapian::Document doc = dbs[s].get_document(ch.first);
+                if (ch.second.empty())
+                    doc.remove_value(NEWSIDX_SLOT_CLUSTER);
+                else
+                    doc.add_value(NEWSIDX_SLOT_CLUSTER, ch.second);
+                dbs[s].replace_document(ch.first, doc);
+            }
+            dbs[s].commit();
+        }
+        if (clusters) *clusters = c;
+        if (duplicates) *duplicates = d;
+    }
+    NEWSIDX_CATCH(&err, st)
+    copy_msg(err, msg, msglen);
+    return st;
+}
