@@ -239,8 +239,8 @@ SEARCH $LONGQ
 SEARCH format=json AND
 PING
 " "${AUTHOK}ERR unknown_command unknown command 'FROB' (send HELP)
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS format=text|json] QUERY
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS collapse=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS collapse=0|1 format=text|json] QUERY
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request offset must be a number from 0 to 10000
