@@ -280,6 +280,26 @@ check "3 shards: named alike in every shard" [ "$(jqa "$SH" "DUPS format=json $I
 check "3 shards: SEARCH collapse=0: both copies name the new cluster" \
     jq -e >/dev/null --arg a "$ID_A" --arg b "$ID_B" --arg c "$SLEFT" '[.hits[] | select(.id == $a or .id == $b) | .cluster] | unique == [$c]' \
     "$(ask "$SH" "SEARCH format=json collapse=0 limit=100 snippet=0 -- $TQ" >"$T/ss0"; echo "$T/ss0")"
+
+# ---- a shard that cannot be opened for writing fails the whole batch ----
+# newsindex holds shard 0's write lock; an ADD routed to another shard is refused too
+# (its cluster may need shard 0), with the reason, and succeeds once the lock is free.
+# (Last: the rebuild leaves shard 0 holding a second copy of the Reuters articles.)
+for i in 21 22 23 24 25 26 27 28 29 30; do
+    [ "$(shard_of "lockcopy-$i")" != 0 ] && { LID=lockcopy-$i; break; }
+done
+"$NI" --index "$T/sh/shard-0" --force --progress "$ROOT/corpus/reuters21578" >"$T/lock.out" 2>"$T/lock.err" &
+LOCKER=$!
+check "newsindex holds shard 0's lock" wait_for 60 grep -q 'indexing \[' "$T/lock.err"
+near_copy "$LID" Zeppelin >"$T/addl"
+"$NC" "$SHU" <"$T/addl" >"$T/lockreply"
+check "ADD routed to shard $(shard_of "$LID") while shard 0 is locked: busy" \
+    [ "$(jq -r .code "$T/lockreply")" = busy ]
+check "the message names shard 0 and why every shard is needed" \
+    jq -e >/dev/null '.message | test("shard 0") and test("every shard must be writable")' "$T/lockreply"
+check "reads go on meanwhile" [ "$(jqa "$SH" "DUPS format=json $ID_A" .cluster)" = "$SLEFT" ]
+wait "$LOCKER"
+check "the same ADD once the lock is free" [ "$("$NC" "$SHU" <"$T/addl" | jq -r .status)" = ok ]
 check "3 shards: still answering" alive "$SH"
 check "one index: still answering" alive "$ONE"
 

@@ -6,7 +6,8 @@
 # titled "<script>...": type the query, Enter, the seed first with its words marked, the
 # total, the facets and the timeline, page forward and back, filter by source, open the
 # article, reload a shared URL with its sort, an error shown, the <script> title shown as
-# text in the list and the article, no request to anywhere else.  The screenshot of the
+# text in the list and the article, two copies of one text as one hit marked "(+1 similar)"
+# and the article view listing the other as a link, no request to anywhere else.  The screenshot of the
 # results page is kept in build/test-artefacts/ (not committed).
 . "$(dirname "$0")/lib.sh"
 PIDS=""
@@ -21,9 +22,10 @@ mkdir -p "$T/corpus"
 cp "$ROOT/corpus/seed/"*.txt "$T/corpus/"
 "$PY" - "$T/corpus/wire.jsonl" <<'PY'
 import json, sys
-filler = " ".join("word%d" % i for i in range(400))
 with open(sys.argv[1], "w") as f:
     for i in range(25):
+        # words of its own: identical bodies would be near-duplicates, folded into one hit
+        filler = " ".join("w%dx%d" % (i, k) for k in range(400))
         f.write(json.dumps({"id": "wire-%02d" % i, "title": "Wire report %02d" % i,
                             "body": filler + " Istanbul talks " + filler + " a Convention",
                             "date": "2020-%02d-%02dT10:00:00Z" % (i % 12 + 1, i + 1),
@@ -31,9 +33,15 @@ with open(sys.argv[1], "w") as f:
     f.write(json.dumps({"id": "xss-1", "source": "wire", "date": "2019-01-01T00:00:00Z",
                         "title": "<script>window.pwned=1</script><img src=x onerror=window.pwned=2> xsscheck",
                         "body": "<script>window.pwned=3</script> xsscheck body"}) + "\n")
+    # two near-duplicates (the same text filed twice), the later one titled <script>
+    text = " ".join("dup%d" % k for k in range(60))
+    for n, (title, day) in enumerate([("Dupcheck original", "2018-01-01"),
+                                      ("<script>window.pwned=4</script> dupcheck copy", "2018-01-02")]):
+        f.write(json.dumps({"id": "dup-%d" % n, "source": "wire", "date": day + "T00:00:00Z",
+                            "title": title, "body": "dupcheck " + text}) + "\n")
 PY
 "$BIN/newsindex" --index "$T/idx" "$T/corpus" >"$T/out" 2>&1
-check "index built" contains "$T/out" "docs=27"
+check "index built" contains "$T/out" "docs=29"
 start page --index "$T/idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --no-config
 HTTP=$(sed -n 's/^newsd: ready .* http=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/page.log")
 ART=$ROOT/build/test-artefacts
