@@ -290,7 +290,7 @@ for i in 21 22 23 24 25 26 27 28 29 30; do
 done
 "$NI" --index "$T/sh/shard-0" --force --progress "$ROOT/corpus/reuters21578" >"$T/lock.out" 2>"$T/lock.err" &
 LOCKER=$!
-check "newsindex holds shard 0's lock" wait_for 60 grep -q 'indexing \[' "$T/lock.err"
+check "newsindex holds shard 0's lock" wait_for 60 grep -qs 'indexing \[' "$T/lock.err"
 near_copy "$LID" Zeppelin >"$T/addl"
 "$NC" "$SHU" <"$T/addl" >"$T/lockreply"
 check "ADD routed to shard $(shard_of "$LID") while shard 0 is locked: busy" \
