@@ -21,10 +21,11 @@
  * untimed, so that its cache holds what a daemon that served these queries before would
  * hold: the state newsd is in when the bench compares the two.  -T MS sets each query's
  * deadline (0: none, as the C API allows), to measure what the deadline's guard costs;
- * -R DAYS ranks with recency=DAYS, to measure what the blend costs.
+ * -R DAYS ranks with recency=DAYS, to measure what the blend costs; -F folds near-duplicates
+ * (SEARCH collapse=1, the wire's default; without it collapse=0, the C API's).
  *
  *   query_inproc -i INDEX -q QUERIES [-m MODE] [-t THREADS] [-n REQUESTS] [-o COUNTS]
- *                [-w] [-C MB] [-T MS] [-R DAYS]
+ *                [-w] [-C MB] [-T MS] [-R DAYS] [-F]
  * prints one "inproc: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
  * only) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
  */
@@ -51,6 +52,7 @@ typedef struct worker {
     long cache_mb;          /* -C: document cache size, or -1 for the default */
     long timeout_ms;        /* -T: each query's deadline (0: none), or -1 for the default */
     long recency_days;      /* -R: SEARCH recency= half-life in days (0: plain relevance) */
+    int fold;               /* -F: collapse=1 */
     uint64_t *counts;       /* -o: each request's count, in order (one thread) */
 } worker_t;
 
@@ -74,6 +76,7 @@ static void *run(void *arg)
     o.snippets = w->mode == MODE_SNIP || w->mode == MODE_SIMILAR;
     if (w->timeout_ms >= 0) o.timeout_ms = (unsigned)w->timeout_ms;
     o.recency_days = (unsigned)w->recency_days;
+    o.collapse = w->fold;
     for (size_t i = 0; w->warm && !w->b.failed && w->mode != MODE_EXACT && i < w->b.count; i++) {
         newsidx_results_t *res = NULL;
         const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
@@ -133,10 +136,11 @@ int main(int argc, char **argv)
 {
     const char *index = NULL, *qpath = NULL, *mode_name = "snip", *out = NULL;
     long threads = 1, requests = 0, cache_mb = -1, timeout_ms = -1, recency_days = 0;
+    int fold = 0;
     int warm = 0;
     mode_t_ mode = MODE_SNIP;
     int opt;
-    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:wC:T:R:")) != -1) {
+    while ((opt = getopt(argc, argv, "i:q:m:t:n:o:wC:T:R:F")) != -1) {
         switch (opt) {
         case 'i': index = optarg; break;
         case 'q': qpath = optarg; break;
@@ -148,6 +152,7 @@ int main(int argc, char **argv)
         case 'C': cache_mb = strtol(optarg, NULL, 10); break;
         case 'T': timeout_ms = strtol(optarg, NULL, 10); break;
         case 'R': recency_days = strtol(optarg, NULL, 10); break;
+        case 'F': fold = 1; break;
         default: goto usage;
         }
     }
@@ -169,6 +174,7 @@ int main(int argc, char **argv)
         w[t].cache_mb = cache_mb;
         w[t].timeout_ms = timeout_ms;
         w[t].recency_days = recency_days;
+        w[t].fold = fold;
     }
     uint64_t *counts = NULL;
     if (out && !(counts = w[0].counts = calloc((size_t)requests, sizeof *counts))) {
@@ -184,6 +190,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: query_inproc -i INDEX -q QUERIES [-m snip|fields|count|exact] "
-                    "[-t THREADS] [-n REQUESTS] [-o COUNTS] [-w] [-C MB] [-T MS]\n");
+                    "[-t THREADS] [-n REQUESTS] [-o COUNTS] [-w] [-C MB] [-T MS] [-R DAYS] [-F]\n");
     return 2;
 }

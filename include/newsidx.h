@@ -658,7 +658,9 @@ newsidx_status_t newsidx_merge(const char *const *sources, size_t n, const char 
  * from its stored data, then records the format; the index stays readable by the old
  * layout's readers until the final commit.  *upgraded (if not NULL) gets the number of
  * documents rewritten (0 for an index already in this format, which is left alone).
- * NEWSIDX_OLD_FORMAT for an index of a newer format.  msg as for newsidx_merge.
+ * NEWSIDX_OLD_FORMAT for an index of a newer format.  msg as for newsidx_merge.  The
+ * rewritten documents are in no near-duplicate cluster: newsidx_cluster the index (all
+ * its shards together) afterwards, as newsindex --upgrade does.
  */
 newsidx_status_t newsidx_upgrade(const char *path, uint64_t *upgraded, char *msg,
                                  size_t msglen);

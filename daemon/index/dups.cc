@@ -259,6 +259,27 @@ void count_cluster_matches(Xapian::Database &db, const Xapian::Query &every_quer
         counts[*v] = v.get_termfreq();
 }
 
+uint64_t folded_total(const Xapian::ValueCountMatchSpy &spy, uint64_t matches)
+{
+    uint64_t members = 0, clusters = 0;
+    for (Xapian::TermIterator v = spy.values_begin(); v != spy.values_end(); ++v) {
+        members += v.get_termfreq();
+        clusters++;
+    }
+    return matches - members + clusters;
+}
+
+uint64_t count_folded(Xapian::Database &db, const Xapian::Query &q)
+{
+    Xapian::Enquire enq(db);
+    enq.set_query(q);
+    enq.set_weighting_scheme(Xapian::BoolWeight());
+    Xapian::ValueCountMatchSpy spy(NEWSIDX_SLOT_CLUSTER);
+    enq.add_matchspy(&spy);
+    Xapian::MSet m = enq.get_mset(0, 0, std::max(db.get_doccount(), Xapian::doccount(1)));
+    return folded_total(spy, m.get_matches_estimated());
+}
+
 }  // namespace shim
 
 /* ---- the C API ---- */

@@ -43,6 +43,12 @@ void count_cluster_matches(Xapian::Database &db, const Xapian::Query &every_quer
                            const std::set<std::string> &clusters,
                            std::map<std::string, unsigned> &counts);
 
+/* The number of matches, folded, of a match of `matches` documents that spy (a
+ * ValueCountMatchSpy on NEWSIDX_SLOT_CLUSTER) saw whole: each cluster counts once. */
+uint64_t folded_total(const Xapian::ValueCountMatchSpy &spy, uint64_t matches);
+/* The exact folded number of matches of q (an unranked match over all of them). */
+uint64_t count_folded(Xapian::Database &db, const Xapian::Query &q);
+
 }  // namespace shim
 
 #pragma GCC visibility pop

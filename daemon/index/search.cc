@@ -77,6 +77,11 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
         m = enq.get_mset(o.offset, o.limit, check);
         res.total = m.get_matches_estimated();
         res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+        /* Xapian only estimates a folded total, even from a full match: count it. */
+        if (o.collapse && o.exact_total && !o.facets && !dl.expired) {
+            res.total = count_folded(db, every_query);
+            res.exact = !dl.expired;
+        }
     }
     /* The facets: a second match of the same query over every match, unranked
      * (BoolWeight: no weight is computed), with the spies; its count is the exact
@@ -85,15 +90,18 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
         Xapian::Enquire counter(db);
         counter.set_query(every_query);
         counter.set_weighting_scheme(Xapian::BoolWeight());
-        if (o.collapse) counter.set_collapse_key(NEWSIDX_SLOT_CLUSTER);
         FacetSpies spies(o.facets, db, all_local(r));
         spies.attach(counter);
+        /* Facets count articles, folded or not; a folded total counts clusters. */
+        Xapian::ValueCountMatchSpy clusters(NEWSIDX_SLOT_CLUSTER);
+        if (o.collapse) counter.add_matchspy(&clusters);
         Xapian::MSet all = counter.get_mset(0, 0, std::max(db.get_doccount(), Xapian::doccount(1)));
+        uint64_t articles = all.get_matches_estimated();
         if (!dl.expired || o.limit == 0) {
-            res.total = all.get_matches_estimated();
+            res.total = o.collapse ? folded_total(clusters, articles) : articles;
             res.exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
         }
-        if (!dl.expired) spies.collect(o.facet_limit, res.total, res.facet_store);
+        if (!dl.expired) spies.collect(o.facet_limit, articles, res.facet_store);
     }
     if (query && !dl.expired)
         res.suggestion = suggestion(db, query, o, res.total, all_local(r), dl);
@@ -340,9 +348,11 @@ newsidx_status_t newsidx_count(newsidx_reader_t *reader, const char *query,
             Xapian::Enquire enq(db);
             enq.set_query(deadline_query(db, query, o, all_local(r), dl));
             enq.set_weighting_scheme(Xapian::BoolWeight());
-            if (o.collapse) enq.set_collapse_key(NEWSIDX_SLOT_CLUSTER);
+            Xapian::ValueCountMatchSpy clusters(NEWSIDX_SLOT_CLUSTER);
+            if (o.collapse) enq.add_matchspy(&clusters);
             Xapian::MSet m = enq.get_mset(0, 0, db.get_doccount());
             n = m.get_matches_estimated();
+            if (o.collapse) n = folded_total(clusters, n);
         });
         if (dl.expired || (o.timeout_ms && Clock::now() >= dl.at))
             throw ApiErrorMsg{NEWSIDX_TIMEOUT, "the count ran past its time limit of " +

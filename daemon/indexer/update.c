@@ -182,6 +182,9 @@ int update_index(const options_t *opt, const ingest_filelist_t *files,
             goto failed;
         }
     }
+    /* Near-duplicates are looked for, and their clusters kept, in every shard. */
+    for (unsigned k = 0; nshards > 1 && k < nshards; k++)
+        newsidx_writer_link_shards(sink.w[k], sink.w, nshards);
     if (scan_records(opt, &sink, files, states, total) != 0)
         goto failed;
 
@@ -205,6 +208,8 @@ int update_index(const options_t *opt, const ingest_filelist_t *files,
         goto failed;
     /* Work done before an interrupt is committed: every document written is whole, and
      * a file cut short has no new record, so the next run reads it again. */
+    for (unsigned k = 0; k < nshards; k++)
+        newsidx_writer_link_shards(sink.w[k], NULL, 0);
     for (unsigned k = 0; k < nshards; k++) {
         newsidx_status_t st = newsidx_writer_close(sink.w[k]);
         sink.w[k] = NULL;

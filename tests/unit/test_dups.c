@@ -203,6 +203,19 @@ static void test_live(void)
     CHECK_STR(hits(r, "analysts", 1, NULL), "b+0");
     CHECK_INT(count(r, "central bank", 0), 3);
     CHECK_INT(count(r, "central bank", 1), 2);
+    /* with facets: the total counts clusters, the facets count articles */
+    newsidx_search_opts_t fo;
+    newsidx_search_opts_init(&fo);
+    fo.collapse = 1;
+    fo.facets = NEWSIDX_FACET_BIT(NEWSIDX_FACET_SOURCE);
+    newsidx_results_t *fr = NULL;
+    CHECK_INT(newsidx_search(r, "central bank", &fo, &fr), NEWSIDX_OK);
+    CHECK_INT(newsidx_results_total(fr), 2);
+    CHECK_INT(newsidx_results_total_exact(fr), 1);
+    CHECK_INT(newsidx_results_facet_size(fr, NEWSIDX_FACET_SOURCE), 1);
+    const newsidx_facet_value_t *fv = newsidx_results_facet_value(fr, NEWSIDX_FACET_SOURCE, 0);
+    CHECK(fv && strcmp(fv->value, "test") == 0 && fv->count == 3);
+    newsidx_results_destroy(fr);
     newsidx_search_opts_t o;
     newsidx_search_opts_init(&o);
     o.collapse = 2;
