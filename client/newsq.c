@@ -1,6 +1,6 @@
 /*
  * newsq.c: the command-line client of newsd.  One process makes one connection and
- * sends one request (SEARCH, COUNT, GET or STATS, always with format=json so that any
+ * sends one request (SEARCH, COUNT, GET, SIMILAR, DUPS or STATS, always with format=json so that any
  * bytes in a field survive), prints the reply and exits with grep's statuses.  `add`
  * is the exception that streams: it pipelines one ADD per JSON Lines record, at most
  * NEWSQ_ADD_WINDOW in flight, and matches the replies to the lines in order.  Over TCP
@@ -118,6 +118,7 @@ static int search_once(const struct nq_opts *o, struct nq_conn *c, const char *q
     if (o->facet_limit >= 0) req_add(&r, " facet_limit=%ld", o->facet_limit);
     if (o->explain) req_add(&r, " explain=1");
     if (o->recent) req_add(&r, " recency=%ld", o->recent);
+    if (o->no_collapse) req_add(&r, " collapse=0");
     req_add(&r, " -- %s", query);
     struct nq_opts quiet = *o;
     quiet.json = o->json && !o->fix;
@@ -212,6 +213,21 @@ static int cmd_get(const struct nq_opts *o, struct nq_conn *c)
     const char *code = NULL, *msg = NULL;
     int rc = exchange(o, c, &r, &obj, &code, &msg);
     if (rc == 0 && !o->json) print_doc(json_object_get(obj, "doc"));
+    int status = rc == 0 ? NQ_EXIT_FOUND
+                 : rc == 1 && strcmp(code, "not_found") == 0 ? NQ_EXIT_NOTHING : NQ_EXIT_ERROR;
+    json_decref(obj);
+    return status;
+}
+
+/* DUPS ID: the cluster, exit 1 for an unknown id (as get). */
+static int cmd_dups(const struct nq_opts *o, struct nq_conn *c)
+{
+    static struct req r;
+    req_add(&r, "DUPS format=json -- %s", o->id);
+    json_t *obj;
+    const char *code = NULL, *msg = NULL;
+    int rc = exchange(o, c, &r, &obj, &code, &msg);
+    if (rc == 0 && !o->json) print_dups(obj);
     int status = rc == 0 ? NQ_EXIT_FOUND
                  : rc == 1 && strcmp(code, "not_found") == 0 ? NQ_EXIT_NOTHING : NQ_EXIT_ERROR;
     json_decref(obj);
@@ -570,6 +586,7 @@ int main(int argc, char **argv)
         case NQ_SIMILAR: rc = cmd_search(&o, &c); break;
         case NQ_COUNT: rc = cmd_count(&o, &c); break;
         case NQ_GET: rc = cmd_get(&o, &c); break;
+        case NQ_DUPS: rc = cmd_dups(&o, &c); break;
         case NQ_STATS: rc = cmd_rows(&o, &c, "STATS"); break;
         case NQ_ADD: rc = cmd_add(&o, &c, in, have_token ? token : NULL); break;
         case NQ_REINDEX: rc = cmd_reindex(&o, &c, have_token ? token : NULL); break;

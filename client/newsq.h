@@ -25,8 +25,8 @@ enum {
     NQ_EXIT_ERROR = 2,    /* usage, connection or server error */
 };
 
-enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_REINDEX, NQ_STATUS, NQ_SIMILAR, NQ_HELP,
-              NQ_VERSION };
+enum nq_cmd { NQ_SEARCH, NQ_COUNT, NQ_GET, NQ_STATS, NQ_ADD, NQ_REINDEX, NQ_STATUS, NQ_SIMILAR, NQ_DUPS,
+              NQ_HELP, NQ_VERSION };
 enum nq_color { NQ_COLOR_AUTO, NQ_COLOR_ALWAYS, NQ_COLOR_NEVER };
 
 struct nq_opts {
@@ -44,9 +44,10 @@ struct nq_opts {
     bool partial;         /* --partial: partial=1, missing shards named on stderr */
     bool explain;         /* --explain: explain=1, each hit's weights and the parsed query */
     bool fix;             /* --fix: run the daemon's "did you mean" instead, when it has one */
+    bool no_collapse;     /* --no-collapse: collapse=0, every near-duplicate its own hit */
     enum nq_color color;
     char *query;             /* SEARCH and COUNT: the words joined by spaces (owned) */
-    const char *id;          /* GET */
+    const char *id;          /* GET, SIMILAR, DUPS */
     const char *file;        /* ADD: a path, or "-" for stdin */
     char **paths;            /* REINDEX: absolute paths (owned, each and the array) */
     int npaths;
@@ -107,6 +108,8 @@ void print_query_notes(json_t *obj, bool hits);
 void print_search_footer(long long total, long long shown, long long offset, bool about,
                          long long took_us);
 void print_doc(json_t *doc);
+/* DUPS: the cluster's name, then one line per member (distance, date, source, id, title). */
+void print_dups(json_t *obj);
 void print_stats(json_t *obj);
 
 /* facets.c */

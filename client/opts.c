@@ -1,7 +1,7 @@
 /*
  * opts.c: newsq's command line.  Options may come before, between or after the words;
  * "--" ends the options, so query words may start with '-'.  The first word names a
- * subcommand (get, stats, count, add, similar, search) unless it comes after "--"; otherwise
+ * subcommand (get, stats, count, add, similar, dups, search) unless it comes after "--"; otherwise
  * every word is part of the query.  Values that become protocol option values are
  * checked here, since a space in one would end the token on the wire.
  */
@@ -24,6 +24,8 @@ void opts_usage(FILE *f)
             "       newsq [options] similar ID      related stories: articles like that one,\n"
             "                                       with the words searched for (search options\n"
             "                                       apply, but --sort and --count)\n"
+            "       newsq [options] dups ID         the article's near-duplicates: its cluster,\n"
+            "                                       oldest first, with each one's distance\n"
             "       newsq [options] stats           the daemon's counters\n"
             "       newsq [options] add FILE|-      add JSON Lines articles (- = stdin)\n"
             "       newsq [options] reindex [PATH...]  rebuild the daemon's index from PATHs\n"
@@ -57,6 +59,8 @@ void opts_usage(FILE *f)
             "                      and what the parser made of the query\n"
             "      --fix           when the daemon suggests a spelling correction (\"Did\n"
             "                      you mean\"), search for it instead\n"
+            "      --no-collapse   list near-duplicates as hits of their own (default: one\n"
+            "                      hit per cluster, marked \"(+N similar)\")\n"
             "      --no-snippet    no snippets\n"
             "      --best-snippet  snippets from the best window of the whole text (slower)\n"
             "reindex options:\n"
@@ -159,7 +163,7 @@ static int resolve_paths(struct nq_opts *o, char **w, int n)
 enum { O_LIMIT, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_TOPIC, O_COUNT, O_EXACT,
        O_NOSNIP, O_BESTSNIP, O_JSON, O_COLOR, O_ADDR, O_TIMEOUT, O_HELP, O_VERSION, O_DETACH, O_CANCEL,
        O_TOKEN, O_PARTIAL, O_PLACE, O_NOT_SOURCE, O_NOT_TOPIC, O_NOT_PLACE, O_FACETS,
-       O_FACET_LIMIT, O_RECENT, O_EXPLAIN, O_FIX };
+       O_FACET_LIMIT, O_RECENT, O_EXPLAIN, O_FIX, O_NO_COLLAPSE };
 
 static const struct {
     const char *shrt, *lng;
@@ -188,6 +192,7 @@ static const struct {
     { NULL, "--recent", O_RECENT, false, true },  /* its =DAYS is optional */
     { NULL, "--explain", O_EXPLAIN, false, true },
     { NULL, "--fix", O_FIX, false, true },
+    { NULL, "--no-collapse", O_NO_COLLAPSE, false, true },
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -278,6 +283,7 @@ static int set_opt(struct nq_opts *o, int id, const char *name, const char *v)
     case O_PARTIAL: o->partial = true; break;
     case O_EXPLAIN: o->explain = true; break;
     case O_FIX: o->fix = true; break;
+    case O_NO_COLLAPSE: o->no_collapse = true; break;
     case O_NOSNIP: o->no_snippet = true; break;
     case O_BESTSNIP: o->best_snippet = true; break;
     case O_JSON: o->json = true; break;
@@ -411,6 +417,23 @@ static int parse_similar(struct nq_opts *o, const struct sorted_args *a)
     return 0;
 }
 
+/* dups ID: the article's near-duplicate cluster; no search option applies. */
+static int parse_dups(struct nq_opts *o, const struct sorted_args *a)
+{
+    if (a->search_only)
+        return usage_error("%s does not apply to 'dups'", a->search_only);
+    if (a->nwords != 2)
+        return usage_error("'dups' takes one argument, the id");
+    o->cmd = NQ_DUPS;
+    o->id = a->words[1];
+    for (const char *s = o->id; *s; s++)
+        if (is_ctl((unsigned char)*s))
+            return usage_error("an id cannot hold control characters");
+    if (strspn(o->id, " ") == strlen(o->id))
+        return usage_error("'dups' needs an id");
+    return 0;
+}
+
 /* A search or a count: the words (after "count" or "search", if named) form the query. */
 static int parse_query(struct nq_opts *o, const char *sub, const struct sorted_args *a)
 {
@@ -457,6 +480,8 @@ static int parse_subcommand(struct nq_opts *o, struct sorted_args *a)
         return parse_get_stats_add(o, sub, a);
     if (strcmp(sub, "similar") == 0)
         return parse_similar(o, a);
+    if (strcmp(sub, "dups") == 0)
+        return parse_dups(o, a);
     return parse_query(o, sub, a);
 }
 

@@ -162,6 +162,9 @@ void print_hit(json_t *hit)
     s = json_str(hit, "id", &n);
     print_text(s, n, false);
     sgr(SGR_OFF);
+    /* a hit that stands for its near-duplicates too (the daemon folded them) */
+    long long dups = json_int(hit, "dups");
+    if (dups > 0) fprintf(out, "  (+%lld similar)", dups);
     fputc('\n', out);
     json_t *snip = json_object_get(hit, "snippet");
     if (json_is_string(snip) && json_string_length(snip) > 0) {
@@ -275,6 +278,38 @@ void print_doc(json_t *doc)
     fputc('\n', out);
     print_text(body, n, true);
     if (n == 0 || body[n - 1] != '\n') fputc('\n', out);
+}
+
+void print_dups(json_t *obj)
+{
+    size_t n, i;
+    const char *s = json_str(obj, "cluster", &n);
+    json_t *members = json_object_get(obj, "members"), *m;
+    sgr(SGR_TITLE);
+    fputs("cluster ", out);
+    print_text(s, n, false);
+    sgr(SGR_OFF);
+    size_t count = json_array_size(members);
+    fprintf(out, ": %zu article%s\n", count, count == 1 ? "" : "s");
+    json_array_foreach(members, i, m) {
+        sgr(SGR_META);
+        fprintf(out, "  %2lld  ", json_int(m, "distance"));
+        s = json_str(m, "date", &n);
+        print_date(s, n);
+        fputs("  ", out);
+        s = json_str(m, "source", &n);
+        if (n) print_text(s, n, false);
+        else fputs("no source", out);
+        fputs("  ", out);
+        s = json_str(m, "id", &n);
+        print_text(s, n, false);
+        sgr(SGR_OFF);
+        fputs("\n      ", out);
+        s = json_str(m, "title", &n);
+        if (n) print_text(s, n, false);
+        else fputs("(no title)", out);
+        fputc('\n', out);
+    }
 }
 
 void print_stats(json_t *obj)

@@ -39,6 +39,9 @@
 #define NEWSD_DEFAULT_LIMIT 10
 /* Most results one page may hold. */
 #define NEWSD_MAX_LIMIT 100
+/* SEARCH and SIMILAR fold near-duplicate clusters into one hit unless collapse=0 says
+ * not (the C API's default is 0; COUNT's is 0 on the wire too: it counts articles). */
+#define NEWSD_DEFAULT_COLLAPSE 1
 /* Largest offset into a result list (deep paging is a scan, not a search). */
 #define NEWSD_MAX_OFFSET 10000
 /* Longest query string in bytes. */

@@ -160,9 +160,10 @@ int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, 
         snprintf(msg, msglen, "offset must be a number from 0 to %d", NEWSD_MAX_OFFSET);
         return -1;
     }
-    static const char *const flags[] = { "exact", "partial", "explain" };
-    int *const flag_fields[] = { &opts->exact_total, &opts->partial, &opts->explain };
-    for (int i = 0; i < 3; i++)
+    static const char *const flags[] = { "exact", "partial", "explain", "collapse" };
+    int *const flag_fields[] = { &opts->exact_total, &opts->partial, &opts->explain,
+                                 &opts->collapse };
+    for (int i = 0; i < 4; i++)
         if ((v = proto_option(req, flags[i]))) {
             if (parse_flag(v, &flag) != 0) {
                 snprintf(msg, msglen, "%s must be 0 or 1", flags[i]);
@@ -295,7 +296,8 @@ static int cmd_permitted(cmd_ctx_t *ctx, const proto_request_t *req, reply_forma
 
 /* ---- dispatch ---- */
 
-/* Runs a command whose reply has no fixed bound (SEARCH, SIMILAR, GET) into a buffer of its own, so
+/* Runs a command whose reply has no fixed bound (SEARCH, SIMILAR, DUPS, GET) into a buffer
+ * of its own, so
  * that a reply longer than --max-reply-bytes is replaced by ERR reply_too_large before any
  * of it is sent. */
 static void capped(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
@@ -399,6 +401,7 @@ static cmd_result_t dispatch(cmd_ctx_t *ctx, const proto_request_t *req, reply_f
     case PROTO_CMD_COUNT: cmd_count(ctx, req, f); break;
     case PROTO_CMD_GET: capped(ctx, req, f, cmd_get); break;
     case PROTO_CMD_SIMILAR: capped(ctx, req, f, cmd_similar); break;
+    case PROTO_CMD_DUPS: capped(ctx, req, f, cmd_dups); break;
     case PROTO_CMD_ADD:
     case PROTO_CMD_DELETE: return cmd_write(ctx, req, f);
     case PROTO_CMD_STATS: cmd_stats(ctx, f); break;

@@ -114,6 +114,11 @@ void cmd_stats(cmd_ctx_t *ctx, reply_format_t f)
         }
         bytes = folder_bytes(srv->cfg.index_path);
     }
+    /* Near-duplicate figures: 0 when the index cannot say (a shard down), as STATS must
+     * answer then too. */
+    uint64_t clusters = 0, duplicates = 0;
+    if (newsidx_reader_dup_stats(reader, &clusters, &duplicates) != NEWSIDX_OK)
+        clusters = duplicates = 0;
     stat_row_t rows[] = {
         { "documents", docs },
         { "index_bytes", bytes },
@@ -136,6 +141,8 @@ void cmd_stats(cmd_ctx_t *ctx, reply_format_t f)
         { "doc_cache_misses", cache_sum(srv, offsetof(worker_t, cache_misses)) },
         { "doc_cache_docs", cache_sum(srv, offsetof(worker_t, cache_docs)) },
         { "doc_cache_bytes", cache_sum(srv, offsetof(worker_t, cache_bytes)) },
+        { "clusters", clusters },
+        { "duplicates", duplicates },
     };
     size_t n = sizeof rows / sizeof rows[0];
     reply_t r;

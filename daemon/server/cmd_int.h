@@ -29,6 +29,9 @@ void cmd_read_error(cmd_ctx_t *ctx, reply_format_t f, newsidx_reader_t *reader,
 /* related stories: cmd_similar.c */
 void cmd_similar(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
 
+/* near-duplicates: cmd_dups.c */
+void cmd_dups(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
+
 /* writes: cmd_write.c (the reply is cmd_write_reply, in cmd.h) */
 cmd_result_t cmd_write(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f);
 

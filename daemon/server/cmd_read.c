@@ -10,17 +10,19 @@
 #include "cmd_int.h"
 #include "log.h"
 
-/* What SEARCH and COUNT share before they run: options parsed into opts, the query
- * copied into a C string (req->arg points into the request line and ends at arg_len, not
- * at a NUL), which the caller frees.  NULL when an error reply was sent. */
+/* What SEARCH and COUNT share before they run: options parsed into opts (collapse= as
+ * given, else collapse), the query copied into a C string (req->arg points into the
+ * request line and ends at arg_len, not at a NUL), which the caller frees.  NULL when an
+ * error reply was sent. */
 static char *query_prelude(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
-                           newsidx_search_opts_t *opts)
+                           newsidx_search_opts_t *opts, int collapse)
 {
     server_t *srv = ctx->worker->srv;
     char msg[256];
     newsidx_search_opts_init(opts);
     opts->timeout_ms = srv->cfg.query_timeout_ms;
     opts->recency_now = srv->cfg.recency_now;
+    opts->collapse = collapse;
     if (cmd_search_options(req, opts, msg, sizeof msg) != 0) {
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
         return NULL;
@@ -109,9 +111,10 @@ static void put_explain(reply_t *r, const newsidx_results_t *res, size_t i)
     free(line);
 }
 
-/* One hit: JSON {rank,id,score,title,date,source,url,snippet}, the snippet only when
- * asked for; text "rank id score date source title snippet", tab-separated; with
- * explain=1, put_explain's member last. */
+/* One hit: JSON {rank,id,score,title,date,source,url,snippet,dups,cluster}, the snippet
+ * only when asked for, cluster "" for a document alone in its cluster; text "rank id
+ * score date source title snippet", tab-separated (put_dup_lines says which hits fold
+ * others); with explain=1, put_explain's member last. */
 static void put_hit(reply_t *r, const newsidx_results_t *res, size_t i, int snippets,
                     int explain)
 {
@@ -131,9 +134,39 @@ static void put_hit(reply_t *r, const newsidx_results_t *res, size_t i, int snip
     if (!snippets)
         reply_next(r, REPLY_TEXT_ONLY);
     reply_kv_string(r, "snippet", h->snippet);
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_kv_uint(r, "dups", h->dups);
+    reply_next(r, REPLY_JSON_ONLY);
+    reply_kv_string(r, "cluster", h->cluster);
     if (explain)
         put_explain(r, res, i);
     reply_end_map(r);
+}
+
+/*
+ * Text only: a line "dups<TAB>rank<TAB>id<TAB>N<TAB>cluster" per hit that folds N > 0
+ * near-duplicates (collapse=1), after the hit lines, so that the hit lines keep their
+ * fields and a line is told by its first field (a number for a hit).
+ */
+static void put_dup_lines(reply_t *r, const newsidx_results_t *res)
+{
+    size_t n = newsidx_results_count(res);
+    reply_next(r, REPLY_TEXT_ONLY);
+    reply_key(r, "dup_lines");
+    reply_begin_list(r);
+    for (size_t i = 0; i < n; i++) {
+        const newsidx_hit_t *h = newsidx_results_hit(res, i);
+        if (h->dups == 0)
+            continue;
+        reply_begin_map(r);
+        reply_kv_string(r, "kind", "dups");
+        reply_kv_uint(r, "rank", h->rank);
+        reply_kv_string(r, "id", h->id);
+        reply_kv_uint(r, "dups", h->dups);
+        reply_kv_string(r, "cluster", h->cluster);
+        reply_end_map(r);
+    }
+    reply_end_list(r);
 }
 
 /*
@@ -219,7 +252,7 @@ void cmd_search(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
 {
     server_t *srv = ctx->worker->srv;
     newsidx_search_opts_t opts;
-    char *query = query_prelude(ctx, req, f, &opts);
+    char *query = query_prelude(ctx, req, f, &opts, NEWSD_DEFAULT_COLLAPSE);
     if (!query)
         return;
     newsidx_reader_t *reader = worker_reader(ctx->worker);
@@ -258,6 +291,7 @@ void cmd_results_reply(cmd_ctx_t *ctx, reply_format_t f, const newsidx_results_t
     for (size_t i = 0; i < n; i++)
         put_hit(&r, res, i, opts->snippets != NEWSIDX_SNIPPET_NONE, opts->explain);
     reply_end_list(&r);
+    put_dup_lines(&r, res);
     if (opts->facets)
         put_facets(&r, res, opts->facets);
     put_query_notes(&r, res, opts->explain);
@@ -269,7 +303,8 @@ void cmd_count(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
 {
     server_t *srv = ctx->worker->srv;
     newsidx_search_opts_t opts;
-    char *query = query_prelude(ctx, req, f, &opts);
+    /* COUNT counts articles unless collapse=1 asks for clusters */
+    char *query = query_prelude(ctx, req, f, &opts, 0);
     if (!query)
         return;
     newsidx_reader_t *reader = worker_reader(ctx->worker);

@@ -48,6 +48,7 @@ void cmd_similar(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     newsidx_search_opts_t opts;
     newsidx_search_opts_init(&opts);
     opts.timeout_ms = srv->cfg.query_timeout_ms;
+    opts.collapse = NEWSD_DEFAULT_COLLAPSE;
     if (cmd_search_options(req, &opts, msg, sizeof msg) != 0) {
         cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
         return;

@@ -542,6 +542,11 @@ static void route(http_call_t *call, const char *uri)
             http_api_read(call, "SIMILAR", qbuf, NULL, uri + 9, len - 9);
         else
             not_allowed(call, "GET, HEAD");
+    } else if (len > 6 && memcmp(uri, "/dups/", 6) == 0) {
+        if (get)
+            http_api_read(call, "DUPS", qbuf, NULL, uri + 6, len - 6);
+        else
+            not_allowed(call, "GET, HEAD");
     } else if (is(uri, len, "/doc")) {
         if (m != EVHTTP_REQ_POST)
             not_allowed(call, "POST");

@@ -63,7 +63,7 @@ void http_batch_finished(http_worker_t *hw);
 int http_status_of(struct evbuffer *reply);
 
 /* ---- http_api.c ---- */
-/* GET /search, /count, /doc/ID, /stats and POST /reindex: the protocol line of command
+/* GET /search, /count, /doc/ID, /similar/ID, /dups/ID, /stats and POST /reindex: the protocol line of command
  * with query's parameters as options, run and its reply sent.  The argument is the
  * parameter arg_param (NULL: none; repeated ones joined by spaces for REINDEX's paths),
  * or arg[0..arg_len) percent-encoded (an id from the path). */

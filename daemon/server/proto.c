@@ -16,16 +16,18 @@ static const char *const search_opts[] = { "limit", "offset", "snippet", "sort",
                                            "until", "source", "topic", "place",
                                            "not_source", "not_topic", "not_place", "facets",
                                            "facet_limit", "exact", "partial", "explain",
-                                           "format", "recency", NULL };
+                                           "format", "recency", "collapse", NULL };
 /* No facets on COUNT: they are a SEARCH option (limit=0 facets=... counts and facets). */
 static const char *const count_opts[] = { "since", "until", "source", "topic", "place",
                                           "not_source", "not_topic", "not_place", "partial",
-                                          "format", NULL };
+                                          "format", "collapse", NULL };
 /* SEARCH's options but sort: related stories come best first. */
 static const char *const similar_opts[] = { "limit", "offset", "snippet", "since", "until",
                                             "source", "topic", "place", "not_source",
                                             "not_topic", "not_place", "facets", "facet_limit",
-                                            "exact", "partial", "format", NULL };
+                                            "exact", "partial", "format", "collapse", NULL };
+/* DUPS runs a lookup under the deadline; partial=1 answers while a shard is down. */
+static const char *const dups_opts[] = { "partial", "format", NULL };
 static const char *const format_only[] = { "format", NULL };
 static const char *const no_opts[] = { NULL };
 static const char *const reindex_opts[] = { "cancel", "format", NULL };
@@ -35,14 +37,16 @@ static const proto_command_t commands[] = {
       "SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY "
       "source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. "
       "facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS "
-      "format=text|json] QUERY" },
+      "collapse=0|1 format=text|json] QUERY" },
     { "COUNT", PROTO_CMD_COUNT, PROTO_ARG_REQUIRED, 0, count_opts,
       "COUNT [since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. "
-      "not_topic=T,.. not_place=P,.. partial=0|1 format=F] QUERY" },
+      "not_topic=T,.. not_place=P,.. partial=0|1 collapse=0|1 format=F] QUERY" },
     { "SIMILAR", PROTO_CMD_SIMILAR, PROTO_ARG_REQUIRED, 0, similar_opts,
       "SIMILAR [limit=N offset=N snippet=0|1|best since=DAY until=DAY source=S,.. topic=T,.. "
       "place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N "
-      "exact=0|1 partial=0|1 format=F] ID" },
+      "exact=0|1 partial=0|1 collapse=0|1 format=F] ID" },
+    { "DUPS", PROTO_CMD_DUPS, PROTO_ARG_REQUIRED, 0, dups_opts,
+      "DUPS [partial=0|1 format=F] ID" },
     { "GET", PROTO_CMD_GET, PROTO_ARG_REQUIRED, 0, format_only, "GET [format=F] ID" },
     { "ADD", PROTO_CMD_ADD, PROTO_ARG_REQUIRED, PROTO_WRITE | PROTO_QUEUED, format_only,
       "ADD [format=F] {\"id\":..,\"title\":..,\"body\":..,\"date\":..,\"source\":..}" },

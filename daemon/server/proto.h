@@ -17,6 +17,7 @@ typedef enum proto_cmd {
     PROTO_CMD_SEARCH = 0,
     PROTO_CMD_COUNT,
     PROTO_CMD_SIMILAR,
+    PROTO_CMD_DUPS,
     PROTO_CMD_GET,
     PROTO_CMD_ADD,
     PROTO_CMD_DELETE,

@@ -10,10 +10,15 @@
  * copies each remembered id's current document (or its absence) from the live index into
  * the rebuilt one, commits, and renames the folders, all before the next write is served.
  *
- * A sharded index (server_config_t.shards) has one handle per shard, opened on demand: a
- * write goes to the shard newsidx_shard_of names for its id, and a batch commits every
- * shard it touched, each on its own.  A write is acknowledged only once its own shard
- * committed; a shard that cannot be opened or committed fails only its own writes.
+ * A sharded index (server_config_t.shards) has one handle per shard: a write goes to the
+ * shard newsidx_shard_of names for its id, but its near-duplicate cluster may span every
+ * shard (an ADD joins a cluster whose first member lives elsewhere, a DELETE of a first
+ * member renames its cluster in the other shards), so before a batch every shard's
+ * handle is opened and the handles are linked (newsidx_writer_link_shards), and after it
+ * every open shard commits, each on its own.  A shard that cannot be opened fails the
+ * whole batch: a write applied without it could leave its cluster named differently in
+ * the shards.  A write is acknowledged once its own shard committed; a shard whose
+ * commit fails fails its own writes (and loses the cluster changes others made in it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +42,7 @@ struct writer {
     queue_t queue;                     /* the requests, from the workers and reindex.c */
     newsidx_writer_t *handle;          /* the writer thread's alone */
     newsidx_writer_t **shard_handles;  /* sharded: one per shard (NULL: not open) */
+    int shards_linked;                 /* every shard handle open and linked to the others */
     uint64_t handle_ino;               /* st_ino of the index folder it was opened on */
     /* the REINDEX journal, the writer thread's alone */
     int journaling;
@@ -219,8 +225,19 @@ static newsidx_status_t ensure_shard(writer_t *w, size_t k, char *msg, size_t ms
     return NEWSIDX_OK;
 }
 
+/* Undoes the links of every open shard handle (each must be unlinked before any of them
+ * is closed or abandoned). */
+static void unlink_shards(writer_t *w)
+{
+    for (size_t k = 0; w->shard_handles && k < w->srv->cfg.nshards; k++)
+        if (w->shard_handles[k])
+            newsidx_writer_link_shards(w->shard_handles[k], NULL, 0);
+    w->shards_linked = 0;
+}
+
 static void close_shards(writer_t *w)
 {
+    unlink_shards(w);
     for (size_t k = 0; w->shard_handles && k < w->srv->cfg.nshards; k++)
         if (w->shard_handles[k]) {
             newsidx_status_t st = newsidx_writer_close(w->shard_handles[k]);
@@ -248,53 +265,93 @@ static void fail_shard(write_req_t *batch, unsigned k, newsidx_status_t st, cons
         }
 }
 
+/* Opens every shard's handle that is not open and links them all, so that a write's
+ * near-duplicates are looked up, and their clusters kept, in every shard.  Returns
+ * NEWSIDX_OK, or the status of a shard that cannot be opened with msg saying which. */
+static newsidx_status_t ensure_all_shards(writer_t *w, char *msg, size_t msglen)
+{
+    size_t nshards = w->srv->cfg.nshards;
+    for (size_t k = 0; k < nshards; k++) {
+        if (w->shard_handles[k])
+            continue;
+        unlink_shards(w);    /* the set changes: link again below */
+        char why[180];
+        newsidx_status_t st = ensure_shard(w, k, why, sizeof why);
+        if (st != NEWSIDX_OK) {
+            snprintf(msg, msglen, "%s (clusters span the shards: every shard must be "
+                     "writable)", why);
+            return st;
+        }
+    }
+    if (w->shards_linked)
+        return NEWSIDX_OK;
+    for (size_t k = 0; k < nshards; k++) {
+        newsidx_status_t st = newsidx_writer_link_shards(w->shard_handles[k],
+                                                         w->shard_handles, nshards);
+        if (st != NEWSIDX_OK) {
+            snprintf(msg, msglen, "cannot link shard %zu to the others: %s", k,
+                     newsidx_writer_error(w->shard_handles[k]));
+            LOG(LOG_ERROR, "writer_link", "shard=%zu status=%s msg=\"%s\"", k,
+                newsidx_status_name(st), msg);
+            unlink_shards(w);
+            return st;
+        }
+    }
+    w->shards_linked = 1;
+    return NEWSIDX_OK;
+}
+
 static void apply_sharded(writer_t *w, write_req_t *batch, size_t n)
 {
     size_t nshards = w->srv->cfg.nshards;
-    unsigned char touched[NEWSD_MAX_SHARDS] = { 0 };
-    char msg[200];
+    char msg[sizeof batch->message];
     for (write_req_t *r = batch; r; r = r->next)
         r->shard = newsidx_shard_of(r->id, (unsigned)nshards);
+    newsidx_status_t st = ensure_all_shards(w, msg, sizeof msg);
+    if (st != NEWSIDX_OK) {
+        fail_all(batch, st, msg);
+        return;
+    }
     for (write_req_t *r = batch; r; r = r->next) {
-        if (r->status != NEWSIDX_OK)
-            continue;        /* its shard could not be opened, earlier in this batch */
-        newsidx_status_t st = ensure_shard(w, r->shard, msg, sizeof msg);
-        if (st != NEWSIDX_OK) {
-            fail_shard(batch, r->shard, st, msg);
-            continue;
-        }
         newsidx_writer_t *h = w->shard_handles[r->shard];
         r->status = r->op == WRITE_ADD ? newsidx_writer_put(h, &r->doc, &r->replaced)
                                        : newsidx_writer_delete(h, r->id);
-        if (r->status == NEWSIDX_OK)
-            touched[r->shard] = 1;
-        else
+        if (r->status != NEWSIDX_OK)
             snprintf(r->message, sizeof r->message, "%s", newsidx_writer_error(h));
     }
+    /* every open shard: a write may have renamed a cluster in any of them */
     size_t commits = 0;
+    int failed = 0;
+    unsigned char bad[NEWSD_MAX_SHARDS] = { 0 };
     for (size_t k = 0; k < nshards; k++) {
-        if (!touched[k])
-            continue;
-        newsidx_status_t st = newsidx_writer_commit(w->shard_handles[k]);
+        st = newsidx_writer_commit(w->shard_handles[k]);
         if (st != NEWSIDX_OK) {
             snprintf(msg, sizeof msg, "commit of shard %zu failed: %s", k,
                      newsidx_writer_error(w->shard_handles[k]));
             LOG(LOG_ERROR, "commit", "shard=%zu status=%s msg=\"%s\"", k,
                 newsidx_status_name(st), msg);
-            newsidx_writer_abandon(w->shard_handles[k]);
-            w->shard_handles[k] = NULL;
             fail_shard(batch, (unsigned)k, st, msg);
-            atomic_store(&w->srv->stats.writer_failing, 1);
+            failed = bad[k] = 1;
             continue;
         }
-        atomic_store(&w->srv->stats.writer_failing, 0);
         commits++;
     }
+    if (failed) {
+        /* the failed handles go (their uncommitted changes with them); the others are
+         * unlinked from them first, and the next batch opens and links them again */
+        unlink_shards(w);
+        for (size_t k = 0; k < nshards; k++)
+            if (bad[k]) {
+                newsidx_writer_abandon(w->shard_handles[k]);
+                w->shard_handles[k] = NULL;
+            }
+    }
+    atomic_store(&w->srv->stats.writer_failing, failed);
     size_t applied = 0;
     for (write_req_t *r = batch; r; r = r->next)
         if (r->status == NEWSIDX_OK)
             applied++;
-    if (commits == 0)
+    if (commits == 0 || applied == 0)
         return;
     atomic_fetch_add(&w->srv->index_gen, 1);
     atomic_fetch_add(&w->srv->stats.commits, 1);

@@ -106,8 +106,37 @@ def reads():
     status, _, got = jget("/similar/no-such-article")
     check("similar: an unknown id is 404 not_found", status == 404 and
           got.get("code") == "not_found", got)
+    # near-duplicates: /dups/ID is DUPS; collapse passes through /search and /count
+    status, _, got = jget("/dups/" + urllib.parse.quote(SEED, safe=""))
+    want = line("DUPS format=json " + SEED)
+    check("dups: as DUPS, the id URL-encoded", status == 200 and
+          without_took(got) == without_took(want), (got, want))
+    check("dups: the seed alone, its own cluster, distance 0", got.get("cluster") == SEED and
+          [(m.get("id"), m.get("distance")) for m in got.get("members", [])] == [(SEED, 0)], got)
+    status, _, got = jget("/dups/no-such-article")
+    check("dups: an unknown id is 404 not_found", status == 404 and
+          got.get("code") == "not_found" and got.get("message") == "no document with id no-such-article", got)
+    status, _, got = jget("/dups/no%zzid")
+    check("dups: bad percent-encoding is 400", status == 400 and got.get("code") == "bad_request", got)
+    status, _, got = jget("/dups/" + urllib.parse.quote(SEED, safe="") + "?limit=3")
+    check("dups: an option it does not take is 400", status == 400 and
+          got.get("message") == "unknown option 'limit' for DUPS", got)
+    status, _, got = jget("/search?q=%s&collapse=0&snippet=0" % q)
+    want = line("SEARCH format=json collapse=0 snippet=0 -- Istanbul Convention")
+    check("search collapse=0: as SEARCH", status == 200 and without_took(got) == without_took(want),
+          (got, want))
+    check("search: hits carry dups and cluster", all("dups" in h and "cluster" in h
+                                                     for h in got.get("hits", [])) and got.get("hits"), got)
+    status, _, got = jget("/count?q=%s&collapse=1" % q)
+    want = line("COUNT format=json collapse=1 -- Istanbul Convention")
+    check("count collapse=1: as COUNT", status == 200 and without_took(got) == without_took(want),
+          (got, want))
+    status, _, got = jget("/search?q=x&collapse=2")
+    check("search collapse=2: 400 with SEARCH's message", status == 400 and
+          got.get("message") == "collapse must be 0 or 1", got)
     status, _, got = jget("/stats")
     check("stats: 200 with STATS' names", status == 200 and "search_p50_us" in got, got)
+    check("stats: clusters and duplicates", got.get("clusters") == 0 and got.get("duplicates") == 0, got)
     status, _, got = jget("/healthz")
     check("healthz: 200 while the index is open", status == 200 and got.get("status") == "ok", got)
 

@@ -20,6 +20,7 @@ SEED_TITLE = "Turkey tells US at NATO that Russian defense purchase is 'done dea
 XSS_TITLE = "<script>window.pwned=1</script><img src=x onerror=window.pwned=2> xsscheck"
 FOLLOW_TITLE = "Blinken presses \u00c7avu\u015fo\u011flu on S-400 missile defense deal"
 FOLLOW2_TITLE = "Ankara says Russian S-400 purchase will not be reversed"
+DUP_TITLE = "<script>window.pwned=4</script> dupcheck copy"
 
 
 opts = webdriver.ChromeOptions()
@@ -160,6 +161,23 @@ try:
           driver.execute_script("return window.pwned === undefined"))
     check("no element came from the related title",
           not driver.find_elements(By.CSS_SELECTOR, "#related script, #related img"))
+
+    driver.get(BASE + "/?q=dupcheck")
+    pair = ["Dupcheck original", DUP_TITLE]
+    check("two near-duplicates are one hit", settled(lambda: titles(), "the dupcheck hit")
+          and len(titles()) == 1 and titles()[0] in pair, titles())
+    check("... marked (+1 similar)", texts("#hits .hit .dups") == [" (+1 similar)"], texts("#hits .hit .dups"))
+    shown = titles()[0] if titles() else ""
+    other = pair[1] if shown == pair[0] else pair[0]
+    click("#hits .hit .title")
+    check("its article view lists the other one", settled(
+        lambda: texts("#a-dups li a") == [other], "the near-duplicates"), texts("#a-dups li a"))
+    check("... as text (no script ran)", driver.execute_script("return window.pwned === undefined")
+          and not driver.find_elements(By.CSS_SELECTOR, "#a-dups script"))
+    click("#a-dups li a")
+    check("... linking to its view", settled(lambda: driver.find_element(By.ID, "a-title").text == other,
+                                             "the other's view"))
+    check("... which lists the first", settled(lambda: texts("#a-dups li a") == [shown], "the first listed"))
 
     driver.get(BASE + "/?q=AND")
     check("a bad query: the error is shown", settled(

@@ -148,11 +148,15 @@ check "day: every day of the range that lies between matches, YYYY-MM-DD" \
 check "day: the days add up to COUNT of the range" \
     [ "$(jq '[.facets.day[].count] | add' "$T/day.json")" = \
       "$(ask "$ONE" "COUNT format=json since=1987-03-01 until=1987-03-31 oil" | jq .count)" ]
-ask "$ONE" "SEARCH format=json limit=3 facets=topic oil" >"$T/both.json"
+# (collapse=0: each article counts, as COUNT's do; folded, the total counts clusters)
+ask "$ONE" "SEARCH format=json limit=3 collapse=0 facets=topic oil" >"$T/both.json"
 check "facets with hits: the page is there too" jqe '.shown == 3 and (.hits | length) == 3' "$T/both.json"
 check "facet_limit: default 10 values" jqe '.facets.topic | length == 10' "$T/both.json"
 check "a facets search counts exactly: total = COUNT" \
     [ "$(jq .total "$T/both.json")" = "$(ask "$ONE" "COUNT format=json oil" | jq .count)" ]
+check "a folded facets search counts clusters: total = COUNT collapse=1" \
+    [ "$(ask "$ONE" "SEARCH format=json limit=0 facets=topic oil" | jq .total)" = \
+      "$(ask "$ONE" "COUNT format=json collapse=1 oil" | jq .count)" ]
 ask "$ONE" "SEARCH format=json limit=0 facets=topic facet_limit=3 oil" >"$T/lim.json"
 check "facet_limit=3: the first 3 of the default list" \
     [ "$(jq -c .facets.topic "$T/lim.json")" = "$(jq -c '.facets.topic[:3]' "$T/both.json")" ]
@@ -199,7 +203,7 @@ all_positive() { for n in "$@"; do [ "$n" -gt 0 ] || return 1; done; }
 check "the filters keep some (the counts are not 0)" all_positive "$r" "$b" "$e" "$u" "$cu"
 # any-of over topics counts an article with both once: the facet of the filtered search
 # shows only the values kept.
-ask "$ONE" "SEARCH format=json limit=0 facets=source source=reuters,bbc oil" >"$T/src.json"
+ask "$ONE" "SEARCH format=json limit=0 collapse=0 facets=source source=reuters,bbc oil" >"$T/src.json"
 check "source=reuters,bbc: only those two in the source facet" \
     [ "$(jq -r '[.facets.source[].value] | sort | join(",")' "$T/src.json")" = "bbc,reuters" ]
 check "source=reuters,bbc: SEARCH total = COUNT" [ "$(jq .total "$T/src.json")" = $((r + b)) ]
@@ -341,7 +345,7 @@ slowq=$(i=0; while [ $i -lt 120 ]; do printf '"of of" OR '; i=$((i + 1)); done)
 ask "$SLOW" "SEARCH limit=0 facets=source,topic,month ${slowq% OR }" >"$T/r"
 check "a slow faceted SEARCH: ERR timeout" [ "$(cat "$T/r")" = "ERR timeout query took longer than 100 ms" ]
 check "PING after the timeout" alive "$SLOW"
-ask "$SLOW" "SEARCH format=json limit=0 facets=topic slow" >"$T/r"
+ask "$SLOW" "SEARCH format=json limit=0 collapse=0 facets=topic slow" >"$T/r"
 check "a quick faceted SEARCH on the same daemon: 7 topics, 3000 articles" \
     jqe '.total == 3000 and ([.facets.topic[].count] | add) == 3000 and (.facets.topic | length) == 7' "$T/r"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # newsd --http (newsd(8), "HTTP"), driven by tests/e2e/http_api.py against daemons on free
 # ports over a small index (the seed article and the fixture): the read endpoints equal
-# the line protocol's format=json replies; every error maps its code to its HTTP status
+# the line protocol's format=json replies (/dups/ID as DUPS, collapse= on /search and
+# /count); every error maps its code to its HTTP status
 # with the line protocol's message (unknown options, bad values, bad queries, not found,
 # bad percent-encoding, values the line cannot carry, unknown paths and methods); the
 # limits (target, headers, body, idle keep-alive) and the connection cap shared with the

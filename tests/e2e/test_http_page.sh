@@ -3,12 +3,13 @@
 # driven by Selenium (tests/e2e/http_page.py; Debian's chromium, chromium-driver and
 # python3-selenium, which make deps installs: without them this suite fails).  The index
 # holds the seed article, 25 wire articles that mention the same words less, two follow-ups
-# to the seed, one titled "<script>..." and one like it: type the query, Enter, the seed
-# first with its words marked, the total, the facets and the timeline, page forward and
-# back, filter by source, open the article, a follow-up's related stories and a click on
-# one to its article, reload a shared URL with its sort, an error shown, the <script>
-# title shown as text in the list, the article and the related stories, no request to
-# anywhere else.  The screenshot of the
+# to the seed, one titled "<script>...", one like it, and two copies of one text: type the
+# query, Enter, the seed first with its words marked, the total, the facets and the
+# timeline, page forward and back, filter by source, open the article, a follow-up's
+# related stories and a click on one to its article, reload a shared URL with its sort, an
+# error shown, the <script> title shown as text in the list, the article and the related
+# stories, the two copies as one hit marked "(+1 similar)" and the article view listing
+# the other as a link, no request to anywhere else.  The screenshot of the
 # results page is kept in build/test-artefacts/ (not committed).
 . "$(dirname "$0")/lib.sh"
 PIDS=""
@@ -23,9 +24,10 @@ mkdir -p "$T/corpus"
 cp "$ROOT/corpus/seed/"*.txt "$T/corpus/"
 "$PY" - "$T/corpus/wire.jsonl" <<'PY'
 import json, sys
-filler = " ".join("word%d" % i for i in range(400))
 with open(sys.argv[1], "w") as f:
     for i in range(25):
+        # words of its own: identical bodies would be near-duplicates, folded into one hit
+        filler = " ".join("w%dx%d" % (i, k) for k in range(400))
         f.write(json.dumps({"id": "wire-%02d" % i, "title": "Wire report %02d" % i,
                             "body": filler + " Istanbul talks " + filler + " a Convention",
                             "date": "2020-%02d-%02dT10:00:00Z" % (i % 12 + 1, i + 1),
@@ -49,9 +51,15 @@ with open(sys.argv[1], "w") as f:
                         "body": "Ankara will not reverse its purchase of Russian S-400 air defense "
                                 "systems, Çavuşoğlu said, calling it a done deal. NATO allies and "
                                 "Washington want a roadmap on the F-35 programme and the sanctions."}) + "\n")
+    # two near-duplicates (the same text filed twice), the later one titled <script>
+    text = " ".join("dup%d" % k for k in range(60))
+    for n, (title, day) in enumerate([("Dupcheck original", "2018-01-01"),
+                                      ("<script>window.pwned=4</script> dupcheck copy", "2018-01-02")]):
+        f.write(json.dumps({"id": "dup-%d" % n, "source": "wire", "date": day + "T00:00:00Z",
+                            "title": title, "body": "dupcheck " + text}) + "\n")
 PY
 "$BIN/newsindex" --index "$T/idx" "$T/corpus" >"$T/out" 2>&1
-check "index built" contains "$T/out" "docs=30"
+check "index built" contains "$T/out" "docs=32"
 start page --index "$T/idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --no-config
 HTTP=$(sed -n 's/^newsd: ready .* http=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/page.log")
 ART=$ROOT/build/test-artefacts

@@ -97,7 +97,7 @@ check "GET of a reply over --max-reply-bytes: reply_too_large" \
 check "nothing of the document was sent" lacks "$T/r" "longword"
 ask "GET slow-1" >"$T/r"
 check "GET of a short one still works" grep -q '^OK id=slow-1$' "$T/r"
-ask "SEARCH limit=100 source=slowfeed the" >"$T/r"
+ask "SEARCH limit=100 collapse=0 source=slowfeed the" >"$T/r"
 check "a page over the limit: reply_too_large" grep -q '^ERR reply_too_large ' "$T/r"
 check "PING after reply_too_large" alive
 

@@ -124,10 +124,10 @@ expect "SEARCH snippet=best" "$TCP" 'SEARCH snippet=best "istanbul convention"
 END
 "
 expect "SEARCH json" "$TCP" 'SEARCH format=json limit=1 exact=1 wheat
-' '{"status":"ok","total":3,"shown":1,"took_us":N,"hits":[{"rank":1,"id":"wire-3","score":1.394,"title":"Wheat exports to Egypt","date":"2020-04-20T00:00:00Z","source":"wire","url":"","snippet":"Egypt bought <b>wheat</b> from France and Russia in its latest tender."}]}
+' '{"status":"ok","total":3,"shown":1,"took_us":N,"hits":[{"rank":1,"id":"wire-3","score":1.394,"title":"Wheat exports to Egypt","date":"2020-04-20T00:00:00Z","source":"wire","url":"","snippet":"Egypt bought <b>wheat</b> from France and Russia in its latest tender.","dups":0,"cluster":""}]}
 '
 expect "SEARCH json without snippets, with url" "$TCP" 'SEARCH format=json snippet=0 title:chicago
-' '{"status":"ok","total":1,"shown":1,"took_us":N,"hits":[{"rank":1,"id":"wire-1","score":1.92,"title":"Wheat prices fall in Chicago","date":"2020-05-01T14:00:00Z","source":"wire","url":"https://example.org/wire-1"}]}
+' '{"status":"ok","total":1,"shown":1,"took_us":N,"hits":[{"rank":1,"id":"wire-1","score":1.92,"title":"Wheat prices fall in Chicago","date":"2020-05-01T14:00:00Z","source":"wire","url":"https://example.org/wire-1","dups":0,"cluster":""}]}
 '
 expect "SEARCH sort=date, offset, limit" "$TCP" 'SEARCH sort=date snippet=0 offset=1 limit=2 exact=1 wheat
 ' "OK total=3 shown=2 took_us=N
@@ -176,16 +176,16 @@ expect "GET json" "$TCP" 'GET format=json wire-1
 ' '{"status":"ok","doc":{"id":"wire-1","title":"Wheat prices fall in Chicago","date":"2020-05-01T14:00:00Z","source":"wire","url":"https://example.org/wire-1","topics":["grain","markets"],"places":["usa"],"body":"Wheat futures fell sharply on the Chicago exchange as rains improved the harvest outlook."}}
 '
 printf 'HELP\nHELP format=json\n' | "$NC" "$TCP" >"$T/got"
-check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=14" ]
-check "HELP: every command" [ "$(sed -n '2,15p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT SIMILAR GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS AUTH " ]
-check "HELP: END" [ "$(sed -n 16p "$T/got")" = "END" ]
+check "HELP: count line" [ "$(head -n 1 "$T/got")" = "OK commands=15" ]
+check "HELP: every command" [ "$(sed -n '2,16p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "SEARCH COUNT SIMILAR DUPS GET ADD DELETE STATS PING HELP QUIT FORMAT REINDEX STATUS AUTH " ]
+check "HELP: END" [ "$(sed -n 17p "$T/got")" = "END" ]
 check "HELP json" grep -q '^{"status":"ok","commands":\[{"name":"SEARCH","synopsis":"SEARCH \[limit=N' "$T/got"
 printf 'STATS\nSTATS format=json\n' | "$NC" "$TCP" >"$T/got"
-check "STATS: names" [ "$(sed -n '2,22p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches similar_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes " ]
+check "STATS: names" [ "$(sed -n '2,24p' "$T/got" | cut -f 1 | tr '\n' ' ')" = "documents index_bytes uptime_s workers connections connections_total connections_rejected requests searches facet_searches similar_searches writes commits errors search_p50_us search_p90_us search_p99_us doc_cache_hits doc_cache_misses doc_cache_docs doc_cache_bytes clusters duplicates " ]
 check "STATS: documents" grep -q "^documents${TAB}6\$" "$T/got"
 check "STATS: workers" grep -q "^workers${TAB}2\$" "$T/got"
 check "STATS: one connection (this one)" grep -q "^connections${TAB}1\$" "$T/got"
-check "STATS: END" [ "$(sed -n 23p "$T/got")" = "END" ]
+check "STATS: END" [ "$(sed -n 25p "$T/got")" = "END" ]
 check "STATS json" grep -q '^{"status":"ok","documents":6,"index_bytes":[1-9]' "$T/got"
 expect "FORMAT switches the connection" "$TCP" 'FORMAT json
 PING
@@ -239,8 +239,8 @@ SEARCH $LONGQ
 SEARCH format=json AND
 PING
 " "${AUTHOK}ERR unknown_command unknown command 'FROB' (send HELP)
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS format=text|json] QUERY
-ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS collapse=0|1 format=text|json] QUERY
+ERR bad_request SEARCH needs an argument: SEARCH [limit=N offset=N snippet=0|1|best sort=rank|date|date_asc since=DAY until=DAY source=S,.. topic=T,.. place=P,.. not_source=S,.. not_topic=T,.. not_place=P,.. facets=F,.. facet_limit=N exact=0|1 partial=0|1 explain=0|1 recency=DAYS collapse=0|1 format=text|json] QUERY
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request limit must be a number from 0 to 100
 ERR bad_request offset must be a number from 0 to 10000

@@ -69,6 +69,18 @@ static void test_commands(void)
     CHECK_INT(parse("SIMILAR sort=date reuters-5", &r), PROTO_BAD_REQUEST);
     CHECK_STR(err, "unknown option 'sort' for SIMILAR");
     CHECK_INT(parse("SIMILAR", &r), PROTO_BAD_REQUEST);
+    CHECK_INT(parse("SIMILAR collapse=0 reuters-5", &r), PROTO_OK);
+    CHECK_STR(proto_option(&r, "collapse"), "0");
+    CHECK_INT(parse("SEARCH collapse=1 oil", &r), PROTO_OK);
+    CHECK_INT(parse("COUNT collapse=1 oil", &r), PROTO_OK);
+    CHECK_INT(parse("DUPS reuters-5", &r), PROTO_OK);
+    CHECK_INT(r.command->cmd, PROTO_CMD_DUPS);
+    CHECK(r.arg_len == 9 && memcmp(r.arg, "reuters-5", 9) == 0);
+    CHECK_INT(parse("DUPS partial=1 format=json reuters-5", &r), PROTO_OK);
+    CHECK_INT(parse("DUPS limit=3 reuters-5", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "unknown option 'limit' for DUPS");
+    CHECK_INT(parse("DUPS", &r), PROTO_BAD_REQUEST);
+    CHECK_STR(err, "DUPS needs an argument: DUPS [partial=0|1 format=F] ID");
     size_t n;
     const proto_command_t *t = proto_commands(&n);
     CHECK_INT(n, PROTO_CMD_COUNT_OF);

@@ -1,7 +1,8 @@
 // app.js: the search page of newsd (newsd(8), "HTTP", "The page").  The state (query,
 // sort, dates, filters, page, open article) lives in the page's URL, so a search can be
-// shared and reloaded; the page asks newsd's JSON API (/search, /doc/ID, /similar/ID) and
-// draws the answer.  Everything that comes from the index is put on the page with textContent or
+// shared and reloaded; the page asks newsd's JSON API (/search, /doc/ID, /similar/ID,
+// /dups/ID) and draws the answer.  Everything that comes from the index is put on the page
+// with textContent or
 // as SVG attributes, never as HTML: a title "<script>..." shows as those characters.
 "use strict";
 
@@ -124,6 +125,7 @@ function hitNode(hit, s) {
   });
   li.appendChild(a);
   li.appendChild(el("p", "meta", [day(hit.date), hit.source].filter(Boolean).join(" \u00b7 ")));
+  if (hit.dups > 0) li.lastChild.appendChild(el("span", "dups", " (+" + hit.dups + " similar)"));
   if (hit.snippet) li.appendChild(snippetNode(hit.snippet));
   return li;
 }
@@ -240,6 +242,7 @@ async function showArticle(s) {
   back.hidden = !s.q;
   $("article").hidden = false;
   document.title = (d.title || d.id) + " \u2014 newsd";
+  showDups(s, d.id);
   await showRelated(s);
 }
 
@@ -278,6 +281,44 @@ async function showRelated(s) {
     $("related-none").textContent = "No related stories.";
     $("related-none").hidden = false;
   }
+}
+
+// Below the article, its near-duplicates (/dups/ID, the article itself left out), each a
+// link to its own view; nothing when it has none or the request fails.
+async function showDups(s, id) {
+  let box = $("a-dups");
+  if (!box) {
+    box = el("section");
+    box.id = "a-dups";
+    $("article").appendChild(box);
+  }
+  clear(box);
+  box.hidden = true;
+  let res;
+  try {
+    res = await api("/dups/" + encodeURIComponent(id));
+  } catch (e) {
+    return;
+  }
+  if (readState().doc !== id) return;   // the reader moved on meanwhile
+  const others = (res.members || []).filter((m) => m.id !== id);
+  if (!others.length) return;
+  box.appendChild(el("h2", "", "Near-duplicates"));
+  const ul = el("ul");
+  for (const m of others) {
+    const li = el("li");
+    const a = el("a", "", m.title || m.id);
+    a.href = stateURL(Object.assign({}, s, { doc: m.id }));
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      go(Object.assign({}, s, { doc: m.id }));
+    });
+    li.appendChild(a);
+    li.appendChild(el("span", "meta", " " + [day(m.date), m.source].filter(Boolean).join(" \u00b7 ")));
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+  box.hidden = false;
 }
 
 function render() {
