@@ -32,7 +32,7 @@
  * -S sends SIMILAR (JSON only) instead of SEARCH: each line of the -q file is then an
  * article's id, and the reply has the shape of SEARCH's (plus its "terms").
  * -R DAYS adds recency=DAYS to every SEARCH (newsd(8), RECENCY): the same replies, ranked
- * with age.
+ * with age.  -U adds collapse=0: near-duplicates not folded (newsd(8), NEAR-DUPLICATES).
  *
  * -Q CLIENTS puts a queue in front of the connections: CLIENTS clients (each walking
  * the log from its own place, as connections do) put their requests on one queue, and
@@ -146,6 +146,7 @@ static struct {
     const char *facets;      /* -F: the facets= value, or NULL */
     int similar;             /* -S: SIMILAR ID instead of SEARCH QUERY */
     long recency;            /* -R: the recency= value; 0: none */
+    int unfolded;            /* -U: collapse=0 */
     long queue_clients;      /* -Q: clients queueing for the connections; 0: none */
     qclient_t *qc;           /* -Q: the clients, and the queue (a ring of their indices) */
     long *ring;
@@ -264,10 +265,10 @@ static int send_request(conn_t *c)
         /* "--" ends the options, so no query is mistaken for one. */
         char recency[32] = "";
         if (g.recency) snprintf(recency, sizeof recency, " recency=%ld", g.recency);
-        n = snprintf(line, sizeof line, "%s limit=%d snippet=%s format=%s%s%s%s -- %s\n",
+        n = snprintf(line, sizeof line, "%s limit=%d snippet=%s format=%s%s%s%s%s -- %s\n",
                      g.similar ? "SIMILAR" : "SEARCH", PAGE, g.snippet_word,
                      g.json ? "json" : "text", g.facets ? " facets=" : "",
-                     g.facets ? g.facets : "", recency, q);
+                     g.facets ? g.facets : "", recency, g.unfolded ? " collapse=0" : "", q);
         if (n < 0 || (size_t)n >= sizeof line) return -1;
     }
     c->len = c->scanned = c->line_start = c->lines = c->need = 0;
@@ -609,7 +610,7 @@ int main(int argc, char **argv)
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PSQ:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PSQ:U")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -619,6 +620,7 @@ int main(int argc, char **argv)
         case 's': g.snippet_word = optarg; break;
         case 'f': format = optarg; break;
         case 'F': g.facets = optarg; break;
+        case 'U': g.unfolded = 1; break;
         case 'R': g.recency = strtol(optarg, NULL, 10); break;
         case 'L': label = optarg; break;
         case 'V': g.verify = 1; break;

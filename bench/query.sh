@@ -21,6 +21,9 @@
 #     connection (issue 19: at most TARGET_SIMILAR times its p50);
 #   - SEARCH with recency=RECENCY_DAYS (JSON, snippets on) beside the same SEARCH without,
 #     one connection (issue 19: at most TARGET_RECENCY times its p50);
+#   - SEARCH with near-duplicates not folded (collapse=0) beside the wire's default,
+#     folded (JSON, snippets on), one connection (issue 16: folding at most TARGET_FOLD
+#     times the p50 without);
 #   - newsd's HTTP API (GET /search, loadgen -f http) beside the same SEARCH over the
 #     line protocol in JSON, at 1 and 32 connections (issue 20: p50 at most
 #     TARGET_HTTP_P50 times, queries/s at least TARGET_HTTP_QPS times the line's);
@@ -77,6 +80,9 @@ TARGET_SIMILAR=3
 # same SEARCH without.
 TARGET_RECENCY=1.2
 RECENCY_DAYS=30
+# Issue 16: a SEARCH folding near-duplicates (collapse=1, the default) at most this many
+# times the p50 of the same SEARCH with collapse=0.
+TARGET_FOLD=1.1
 # Issue 20: HTTP /search p50 at most this many times the line protocol's (JSON, one
 # connection), and its queries/s at 32 connections at least this fraction of it.
 TARGET_HTTP_P50=1.3
@@ -101,7 +107,7 @@ fi
 # compared next to each other (in-process, TCP and Unix of the same queries; newsd,
 # FTS5 and Sphinx at the same concurrency).
 QUERY_RUNS="tcp-ping-1 unix-ping-1 inproc-snip-1 tcp-snip-1 unix-snip-1 tcp-json-snip-1 http-json-snip-1
-            tcp-facets-snip-1 tcp-similar-snip-1 tcp-recency-snip-1 tcp-json-snip-32 http-json-snip-32
+            tcp-facets-snip-1 tcp-similar-snip-1 tcp-recency-snip-1 tcp-nofold-snip-1 tcp-json-snip-32 http-json-snip-32
             poll-tcp-snip-1 poll-unix-snip-1
             inproc-fields-1 tcp-fields-1 unix-fields-1 inproc-count-1 nocache-inproc-fields-1
             tcp-fields-8 tcp-fields-32 nocache-tcp-fields-32 fts5-fields-32 fts5pool-fields-32
@@ -291,6 +297,8 @@ query_command() {
         echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -F $FACETS -c $conns -n $n" ;;
     tcp-similar-snip-*)
         echo "$BIN/loadgen -a $TCP_ADDR -q $QTMP/similar-ids -f json -s 1 -S -c $conns -n $n" ;;
+    tcp-nofold-snip-*)
+        echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -U -c $conns -n $n" ;;
     tcp-recency-snip-*)
         echo "$BIN/loadgen -a $TCP_ADDR -q $QUERIES -f json -s 1 -R $RECENCY_DAYS -c $conns -n $n" ;;
     tcp-* | unix-*)
@@ -569,7 +577,7 @@ query_report() {
     awk -v t_lb="$TARGET_LOOPBACK_US" -v t_sc="$TARGET_SCALING" -v t_fts="$TARGET_VS_FTS5" \
         -v t_nq="$TARGET_NEWSQ_MS" -v t_hp="$TARGET_HTTP_P50" -v t_hq="$TARGET_HTTP_QPS" -v rss_idle="$QRSS_IDLE" -v order="$(printf '%s ' $QUERY_RUNS)" -v sphinx="$sphinx" \
         -v nq_query="$NEWSQ_QUERY" -v cache="$QCACHE" -v t_fa="$TARGET_FACETS" -v t_si="$TARGET_SIMILAR" -v facets="$FACETS" \
-        -v t_re="$TARGET_RECENCY" -v recency="$RECENCY_DAYS" -v pool="$POOL" \
+        -v t_re="$TARGET_RECENCY" -v recency="$RECENCY_DAYS" -v pool="$POOL" -v t_fo="$TARGET_FOLD" \
         -v unavailable="$QUNAVAILABLE" "$MEDIAN_AWK"'
     # Median over rounds of a op b for field f (op: "-" or "/"); "" when never both ran.
     function cmp(a, b, f, op,    r, s, x, y) {
@@ -625,6 +633,7 @@ query_report() {
         what["tcp-facets-snip-1"] = "newsd TCP loopback, snippet=1, JSON, facets=" facets
         what["tcp-similar-snip-1"] = "newsd TCP loopback, snippet=1, JSON, SIMILAR of the top hit of each query"
         what["tcp-recency-snip-1"] = "newsd TCP loopback, snippet=1, JSON, recency=" recency
+        what["tcp-nofold-snip-1"] = "newsd TCP loopback, snippet=1, JSON, collapse=0 (near-duplicates not folded)"
         what["tcp-fields-1"] = "newsd TCP loopback, snippet=0, text"
         what["unix-fields-1"] = "newsd Unix socket, snippet=0, text"
         what["tcp-fields-8"] = "newsd TCP, 8 connections, snippet=0"
@@ -735,6 +744,9 @@ query_report() {
         x = cmp("tcp-recency-snip-1", "tcp-json-snip-1", "p50", "/")
         if (x != "") printf "- Issue 19: SEARCH with recency=%s at one connection, p50 at most %.1fx the same SEARCH without recency (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", recency, t_re, verdict(x <= t_re), x, median(all["tcp-recency-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"]), median(all["tcp-recency-snip-1", "took"]), median(all["tcp-json-snip-1", "took"]), cmp("tcp-recency-snip-1", "tcp-json-snip-1", "took", "/")
         else print "- Issue 19: SEARCH with recency at most " t_re "x a plain SEARCH: not measured"
+        x = cmp("tcp-json-snip-1", "tcp-nofold-snip-1", "p50", "/")
+        if (x != "") printf "- Issue 16: SEARCH folding near-duplicates (collapse=1, the default) at one connection, p50 at most %.1fx the same SEARCH with collapse=0 (both JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: p50 %.0f µs against %.0f µs; newsd took_us p50 %.0f µs against %.0f µs, %.2fx)\n", t_fo, verdict(x <= t_fo), x, median(all["tcp-json-snip-1", "p50"]), median(all["tcp-nofold-snip-1", "p50"]), median(all["tcp-json-snip-1", "took"]), median(all["tcp-nofold-snip-1", "took"]), cmp("tcp-json-snip-1", "tcp-nofold-snip-1", "took", "/")
+        else print "- Issue 16: SEARCH folding at most " t_fo "x SEARCH with collapse=0: not measured"
         x = cmp("http-json-snip-1", "tcp-json-snip-1", "p50", "/"); y = cmp("http-json-snip-32", "tcp-json-snip-32", "qps", "/")
         if (x != "") printf "- Issue 20: HTTP /search p50 at one connection at most %.1fx the line protocol'"'"'s (JSON, snippet=1, the same queries in the same rounds): %s (%.2fx: %.0f µs against %.0f µs)\n", t_hp, verdict(x <= t_hp), x, median(all["http-json-snip-1", "p50"]), median(all["tcp-json-snip-1", "p50"])
         else print "- Issue 20: HTTP p50 at most " t_hp "x the line protocol'"'"'s: not measured"
