@@ -134,6 +134,27 @@ static int facet_options(const proto_request_t *req, newsidx_search_opts_t *opts
     }
 }
 
+int cmd_id_request(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
+                   newsidx_search_opts_t *opts, char id[NEWSD_MAX_ID_LEN + 1])
+{
+    server_t *srv = ctx->worker->srv;
+    char msg[256];
+    if (req->arg_len > NEWSD_MAX_ID_LEN) {
+        cmd_error(srv, ctx->out, f, "bad_request", "id longer than %d bytes", NEWSD_MAX_ID_LEN);
+        return -1;
+    }
+    newsidx_search_opts_init(opts);
+    opts->timeout_ms = srv->cfg.query_timeout_ms;
+    opts->collapse = NEWSD_DEFAULT_COLLAPSE;
+    if (cmd_search_options(req, opts, msg, sizeof msg) != 0) {
+        cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
+        return -1;
+    }
+    memcpy(id, req->arg, req->arg_len);
+    id[req->arg_len] = '\0';
+    return 0;
+}
+
 int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, char *msg,
                        size_t msglen)
 {

@@ -29,23 +29,11 @@ static void put_member(reply_t *r, const newsidx_dup_t *m)
 
 void cmd_dups(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
 {
-    server_t *srv = ctx->worker->srv;
-    char msg[256];
-    if (req->arg_len > NEWSD_MAX_ID_LEN) {
-        cmd_error(srv, ctx->out, f, "bad_request", "id longer than %d bytes", NEWSD_MAX_ID_LEN);
-        return;
-    }
     /* the shared parser reads partial= (and no other option reaches here: proto.c) */
     newsidx_search_opts_t opts;
-    newsidx_search_opts_init(&opts);
-    opts.timeout_ms = srv->cfg.query_timeout_ms;
-    if (cmd_search_options(req, &opts, msg, sizeof msg) != 0) {
-        cmd_error(srv, ctx->out, f, "bad_request", "%s", msg);
-        return;
-    }
     char id[NEWSD_MAX_ID_LEN + 1];
-    memcpy(id, req->arg, req->arg_len);
-    id[req->arg_len] = '\0';
+    if (cmd_id_request(ctx, req, f, &opts, id) != 0)
+        return;
     newsidx_reader_t *reader = worker_reader(ctx->worker);
     uint64_t t0 = server_now_us();
     newsidx_dups_t *dups = NULL;
@@ -53,7 +41,7 @@ void cmd_dups(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f)
     uint64_t took = server_now_us() - t0;
     if (st == NEWSIDX_NOT_FOUND) {
         newsidx_dups_destroy(dups);
-        cmd_error(srv, ctx->out, f, "not_found", "no document with id %s", id);
+        cmd_error(ctx->worker->srv, ctx->out, f, "not_found", "no document with id %s", id);
         return;
     }
     if (st != NEWSIDX_OK) {

@@ -50,6 +50,11 @@ void cmd_simple_ok(cmd_ctx_t *ctx, reply_format_t f, const char *key, const char
  * returns -1. */
 int cmd_search_options(const proto_request_t *req, newsidx_search_opts_t *opts, char *msg,
                        size_t msglen);
+/* The start of a command on one article (SIMILAR, DUPS): its id into id (checked for
+ * length) and its options into opts (the daemon's deadline, then collapse, then the
+ * request's).  Returns 0, or -1 after replying with the error. */
+int cmd_id_request(cmd_ctx_t *ctx, const proto_request_t *req, reply_format_t f,
+                   newsidx_search_opts_t *opts, char id[NEWSD_MAX_ID_LEN + 1]);
 /* The wire error code of an index status. */
 const char *cmd_status_code(newsidx_status_t st);
 /* Replies with the error of a failed index call (logged unless the client's fault). */
