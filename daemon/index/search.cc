@@ -78,6 +78,9 @@ void run_search(newsidx_reader_t *r, const char *query, const QueryMaker &make,
         m = enq.get_mset(o.offset, o.limit, check);
         res.total = m.get_matches_estimated();
         res.exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+        /* Xapian's folded estimate can pass the articles it folds: it never counts more. */
+        if (o.collapse)
+            res.total = std::min<uint64_t>(res.total, m.get_uncollapsed_matches_estimated());
         /* Xapian only estimates a folded total, even from a full match: count it. */
         if (o.collapse && o.exact_total && !o.facets && !dl.expired) {
             res.total = count_folded(db, every_query);
