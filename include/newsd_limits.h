@@ -343,6 +343,10 @@
 #define NEWSD_HTTP_IDLE_TIMEOUT_S 15
 /* Longest --http-cors origin in bytes. */
 #define NEWSD_HTTP_MAX_ORIGIN 256
+/* The workers share each --http socket and take its connections in turn: one that has
+ * accepted more than another waits for it this long at most before it accepts again (a
+ * worker busy with a long query must not hold new connections back). */
+#define NEWSD_HTTP_ACCEPT_HANDOFF_MS 50
 /* Buckets of each worker's table of HTTP connections by their libevent handle. */
 #define NEWSD_HTTP_CONN_BUCKETS 256
 

@@ -95,19 +95,29 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     http_worker_t *hw = arg;
     hw->paused = 0;
+    atomic_store(&hw->waiting, 0);
     if (hw->evh)
         evhttp_foreach_bound_socket(hw->evh, set_listener, hw);
 }
 
 /* The workers share each --http socket, and libevent's listener accepts until the
  * backlog is empty: a burst of connects would all go to the worker that woke first and
- * stay there, one core serving them while the others idle.  So a worker takes one
- * connection per turn of its loop: evhttp asks this for the new connection's
- * bufferevent, and the listeners pause until accept_ev, which runs after the events
- * already due (the other workers meanwhile take their own). */
+ * stay there, one core serving them while the others idle.  So the workers take the
+ * connections in turn, as listen.c deals line protocol sockets: evhttp asks this for
+ * each new connection's bufferevent, the listeners pause, and accept_again listens again
+ * once no worker is behind this one.  A worker waiting for that is woken by the next
+ * accept elsewhere (the accepts are counted before waiting is read, and waiting is set
+ * before the counts are read, so one of the two sides sees the other). */
 static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
 {
     http_worker_t *hw = arg;
+    server_t *srv = hw->w->srv;
+    atomic_fetch_add(&hw->accepts, 1);
+    for (unsigned i = 0; i < srv->cfg.workers; i++) {
+        http_worker_t *o = srv->workers[i].http;
+        if (o && o != hw && atomic_load(&o->waiting))
+            server_wake(o->w);
+    }
     if (hw->evh && !hw->paused) {
         evhttp_foreach_bound_socket(hw->evh, set_listener, NULL);
         event_active(hw->accept_ev, EV_TIMEOUT, 0);
@@ -115,13 +125,54 @@ static struct bufferevent *new_conn_bev(struct event_base *base, void *arg)
     return bufferevent_socket_new(base, -1, 0);   /* what evhttp makes without this hook */
 }
 
+/* 1 if hw has taken more connections than some other worker. */
+static int ahead_of_others(const http_worker_t *hw)
+{
+    const server_t *srv = hw->w->srv;
+    uint64_t mine = atomic_load(&hw->accepts);
+    for (unsigned i = 0; i < srv->cfg.workers; i++) {
+        const http_worker_t *o = srv->workers[i].http;
+        if (o && o != hw && atomic_load(&o->accepts) < mine)
+            return 1;
+    }
+    return 0;
+}
+
+/* Listens again, unless another worker is behind this one: then it waits, for the
+ * other's next accept (http_worker_woken) or NEWSD_HTTP_ACCEPT_HANDOFF_MS at most (a
+ * worker deep in a query must not hold new connections back), when it listens anyway. */
+static void accept_again(http_worker_t *hw, int timed_out)
+{
+    if (!hw->evh || hw->paused)
+        return;
+    if (!timed_out) {
+        int was_waiting = atomic_exchange(&hw->waiting, 1);
+        if (ahead_of_others(hw)) {
+            if (!was_waiting) {
+                struct timeval tv = { NEWSD_HTTP_ACCEPT_HANDOFF_MS / 1000,
+                                      (NEWSD_HTTP_ACCEPT_HANDOFF_MS % 1000) * 1000 };
+                evtimer_add(hw->accept_ev, &tv);
+            }
+            return;
+        }
+        evtimer_del(hw->accept_ev);
+    }
+    atomic_store(&hw->waiting, 0);
+    evhttp_foreach_bound_socket(hw->evh, set_listener, hw);
+}
+
 static void accept_again_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     http_worker_t *hw = arg;
-    if (hw->evh && !hw->paused)
-        evhttp_foreach_bound_socket(hw->evh, set_listener, hw);
+    accept_again(hw, atomic_load(&hw->waiting));
+}
+
+void http_worker_woken(worker_t *w)
+{
+    if (w->http && atomic_load(&w->http->waiting))
+        accept_again(w->http, 0);
 }
 
 /* Out of descriptors (or memory), a listener would report the same pending connect

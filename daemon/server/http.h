@@ -24,6 +24,8 @@ void http_close(main_ctx_t *m);
  * it is with the writer. */
 void http_worker_stop(worker_t *w);
 
+/* w was woken (server_wake): it listens for HTTP again if it waited for its turn. */
+void http_worker_woken(worker_t *w);
 /* 1 while w's HTTP server is still up (not yet closed by http_worker_stop), else 0. */
 int http_worker_busy(const worker_t *w);
 

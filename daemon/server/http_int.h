@@ -9,6 +9,7 @@
 #define NEWSD_HTTP_INT_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <event2/http.h>
@@ -25,6 +26,8 @@ typedef struct http_worker {
     struct event *retry_ev;           /* listens again after running out of descriptors */
     struct event *accept_ev;          /* listens again after taking one connection */
     int paused;                       /* out of descriptors: not listening until retry_ev */
+    atomic_uint_fast64_t accepts;     /* connections taken (read by the other workers) */
+    atomic_int waiting;               /* not listening until a worker behind catches up */
     http_conn_t *conns[NEWSD_HTTP_CONN_BUCKETS];   /* by evhttp_connection */
     unsigned writes_out;              /* write batches with the writer */
     int stopping;                     /* SIGTERM came: close once writes_out is 0 */

@@ -109,6 +109,12 @@ static void server_figures(struct evbuffer *o, worker_t *w)
     evbuffer_add_printf(o, "newsd_connections{listener=\"http\"} %" PRIu64 "\n", http);
     counter(o, "newsd_connections_rejected_total", "Connections refused over the cap.",
             atomic_load(&s->conns_rejected));
+    family(o, "newsd_http_accepts_total", "counter",
+           "HTTP connections accepted, by worker (the workers take them in turn).");
+    for (unsigned i = 0; i < srv->cfg.workers; i++)
+        if (srv->workers[i].http)
+            evbuffer_add_printf(o, "newsd_http_accepts_total{worker=\"%u\"} %" PRIu64 "\n", i,
+                                (uint64_t)atomic_load(&srv->workers[i].http->accepts));
     gauge(o, "newsd_index_generation",
           "Bumped by each commit and SIGHUP: workers reopen their readers.",
           atomic_load(&srv->index_gen));

@@ -203,6 +203,7 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
     int stop;
     worker_take_queues(w, &nc, &done, &stop);
     worker_reader(w);   /* an idle worker, too, leaves an index a REINDEX replaced */
+    http_worker_woken(w);
     deliver_writes(w, done);
     while (nc) {
         new_conn_t *next = nc->next;

@@ -1,7 +1,8 @@
 """http_metrics.py: the checks of tests/e2e/test_http_metrics.sh.  GET /metrics is parsed
 with the Prometheus client library's own parser (Debian's python3-prometheus-client),
 before and after some traffic: the counters move by what was sent, the histogram is
-well-formed, and STATS' search percentiles are the histogram's quantiles.  Environment:
+well-formed, the two workers take a burst of connections in turn, and STATS' search
+percentiles are the histogram's quantiles.  Environment:
 LINE (line protocol HOST:PORT), HTTP (--http HOST:PORT), TOKEN.  Prints "FAILED: ..."
 per failed check and "N passed, M failed" last.
 """
@@ -127,6 +128,23 @@ def main():
                                  and dict(k[1]).get("command") == "SEARCH"))]
     check("buckets are cumulative", all(a <= b for a, b in zip(cum, cum[1:])), cum)
     check("16 bounds and +Inf", len(cum) == 17, len(cum))
+
+    # A burst of connects lands in the shared socket's backlog at once: the workers take
+    # them in turn, so no worker is left idle while another serves them all.
+    workers = sorted(dict(k[1])["worker"] for k in after if k[0] == "newsd_http_accepts_total")
+    check("an accepts counter per worker", len(workers) == 2, workers)
+    socks = [socket.create_connection(hostport("HTTP"), timeout=30) for _ in range(12)]
+    for s in socks:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    for s in socks:
+        check("healthz on a burst connection", s.recv(65536).startswith(b"HTTP/1.1 200"))
+    turns, _ = scrape()
+    for s in socks:
+        s.close()
+    took = [(val(turns, "newsd_http_accepts_total", worker=w) or 0) -
+            (val(after, "newsd_http_accepts_total", worker=w) or 0) for w in workers]
+    check("13 connections accepted (12 and the scrape)", sum(took) == 13, took)
+    check("each worker took at least 3 of them", all(t >= 3 for t in took), took)
 
     stats = json.loads(line("STATS format=json"))
     for pct in (50, 90, 99):

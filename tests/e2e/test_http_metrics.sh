@@ -3,7 +3,8 @@
 # parser (tests/e2e/http_metrics.py, Debian's python3-prometheus-client, which make deps
 # installs; without it this suite fails): the families and their types, the counters
 # moving by the requests sent over both protocols (ok and errors), a write, the
-# histogram's shape, and STATS' percentiles equal to the histogram's quantiles.
+# histogram's shape, the two workers taking a burst of connections in turn, and STATS'
+# percentiles equal to the histogram's quantiles.
 . "$(dirname "$0")/lib.sh"
 PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
@@ -16,7 +17,7 @@ fi
 check "index built" contains "$T/out" "docs=7"
 TOKEN=Zq7-metrics.token_0123456789
 printf '%s\n' "$TOKEN" >"$T/token"; chmod 600 "$T/token"
-start m --index "$T/idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --auth-token-file "$T/token" --no-config
+start m --index "$T/idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --auth-token-file "$T/token" --workers 2 --no-config
 HTTP=$(sed -n 's/^newsd: ready .* http=\([0-9.]*:[0-9]*\) .*/\1/p' "$T/m.log")
 LINE=$TCP HTTP=$HTTP TOKEN=$TOKEN "$PY" "$ROOT/tests/e2e/http_metrics.py" >"$T/py.out" 2>&1
 grep -v '^[0-9]* passed, [0-9]* failed$' "$T/py.out" >&2
