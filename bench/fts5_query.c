@@ -25,9 +25,11 @@
  * runs from the moment its client queues it to the moment the client has the answer.
  *
  *   fts5_query -d DBFILE -q QUERIES [-m MODE] [-t THREADS] [-P POOL] [-n REQUESTS]
- *              [-o COUNTS] [-O]
+ *              [-o COUNTS] [-O] [-D SECONDS]
  * prints one "fts5: mode=... p50_us=... qps=..." line (querylog.h); -o (one thread
- * only, no pool) also writes each request's count to COUNTS, "COUNT<TAB>QUERY" per line.
+ * only, no pool, no -D) also writes each request's count to COUNTS, "COUNT<TAB>QUERY"
+ * per line.  -D SECONDS ends the run after that long (querylog.h's time limit): the
+ * figures are those of the requests answered.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -98,7 +100,8 @@ static void *run(void *arg)
         w->b.failed = 1;
     }
     pthread_barrier_wait(w->b.start);
-    for (size_t i = 0; !w->b.failed && i < w->b.count; i++) {
+    size_t i;
+    for (i = 0; !w->b.failed && i < w->b.count && !bench_time_up(); i++) {
         const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
         uint64_t n = 0;
         int rc;
@@ -123,6 +126,7 @@ static void *run(void *arg)
         w->b.hits += n;
         w->b.matched += n > 0;
     }
+    w->b.done = i;
     sqlite3_finalize(st);
     sqlite3_close(db);
     return NULL;
@@ -184,7 +188,8 @@ static void *client_run(void *arg)
 {
     worker_t *w = arg;
     pthread_barrier_wait(w->b.start);
-    for (size_t i = 0; i < w->b.count; i++) {
+    size_t i;
+    for (i = 0; i < w->b.count && !bench_time_up(); i++) {
         const char *q = w->b.log->q[(w->b.first + i) % w->b.log->n];
         double t0 = bench_us();
         pthread_mutex_lock(&pool.lock);
@@ -203,6 +208,7 @@ static void *client_run(void *arg)
         w->b.hits += w->job_rows;
         w->b.matched += w->job_rows > 0;
     }
+    w->b.done = i;
     return NULL;
 }
 
@@ -222,8 +228,9 @@ int main(int argc, char **argv)
 {
     const char *db_path = NULL, *qpath = NULL, *mode = "snip", *out = NULL;
     long threads = 1, requests = 0, pool_size = 0;
+    double limit = 0;
     int opt, opt_optimize = 0;
-    while ((opt = getopt(argc, argv, "d:q:m:t:P:n:o:O")) != -1) {
+    while ((opt = getopt(argc, argv, "d:q:m:t:P:n:o:OD:")) != -1) {
         switch (opt) {
         case 'd': db_path = optarg; break;
         case 'q': qpath = optarg; break;
@@ -233,6 +240,7 @@ int main(int argc, char **argv)
         case 'n': requests = strtol(optarg, NULL, 10); break;
         case 'o': out = optarg; break;
         case 'O': opt_optimize = 1; break;
+        case 'D': limit = strtod(optarg, NULL); break;
         default: goto usage;
         }
     }
@@ -241,8 +249,9 @@ int main(int argc, char **argv)
                       : strcmp(mode, "exact") == 0 ? SQL_EXACT : NULL;
     if (!db_path || !qpath || !sql || threads < 1 || threads > MAX_THREADS || requests < 0 ||
         (out && threads != 1) || pool_size < 0 || pool_size > MAX_THREADS ||
-        (pool_size && (out || sql == SQL_EXACT)))
+        (pool_size && (out || sql == SQL_EXACT)) || limit < 0 || (out && limit > 0))
         goto usage;
+    bench_set_time_limit(limit);
     /* Before any other SQLite call: no global mutex around every malloc's statistics, and
      * no per-connection mutexes (each thread has its own connection). */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -295,6 +304,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: fts5_query -d DBFILE -q QUERIES [-m fields|snip|exact] "
-                    "[-t THREADS] [-P POOL] [-n REQUESTS] [-o COUNTS] [-O]\n");
+                    "[-t THREADS] [-P POOL] [-n REQUESTS] [-o COUNTS] [-O] [-D SECONDS]\n");
     return 2;
 }

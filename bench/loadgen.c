@@ -63,6 +63,8 @@
  *
  * With -u STOPFILE the run ends early, once STOPFILE exists (each connection stops after
  * its reply in flight): a load that lasts as long as something else does, e.g. a rebuild.
+ * -D SECONDS ends it the same way after that long (querylog.h's time limit), so a slow
+ * system on a large corpus answers what it can in a fixed time.
  *
  * With -P a thread waiting for replies polls its sockets without sleeping (poll with a
  * timeout of 0, again and again) instead of blocking in poll.  A client that sleeps for
@@ -73,7 +75,7 @@
  *
  *   loadgen -a ADDR -q QUERIES [-c CONNS] [-T THREADS] [-n REQUESTS] [-s 0|1|best]
  *           [-f text|json|http|sphinxql|ping] [-F FACETS] [-R DAYS] [-L LABEL] [-V]
- *           [-u STOPFILE] [-P] [-S] [-Q CLIENTS]
+ *           [-u STOPFILE] [-D SECONDS] [-P] [-S] [-Q CLIENTS]
  * ADDR is HOST:PORT or unix:PATH.  Prints one "loadgen: mode=LABEL ..." line
  * (querylog.h) and, for SEARCH, "loadgen: took_us_p50=.. took_us_p99=.."; exit
  * status 1 if any reply was an error or malformed.
@@ -381,8 +383,10 @@ static void take_line(conn_t *c, const char *s, size_t n)
         if (tabs != 6) c->bad = 1;
         return;
     }
-    /* newsd(8): a "did you mean" line and explain's query line may come before END. */
-    if ((n > 13 && memcmp(s, "did_you_mean\t", 13) == 0) || (n > 6 && memcmp(s, "query\t", 6) == 0)) {
+    /* newsd(8): "did you mean", explain's query line and a folded hit's "dups" lines may
+     * come before END. */
+    if ((n > 13 && memcmp(s, "did_you_mean\t", 13) == 0) || (n > 6 && memcmp(s, "query\t", 6) == 0) ||
+        (n > 5 && memcmp(s, "dups\t", 5) == 0)) {
         c->need++;
         return;
     }
@@ -523,7 +527,7 @@ static void *run_queue(void *arg)
                 t->hits += c->shown;
                 t->matched += c->shown > 0;
             }
-            if (g.qc[c->client].left > 0) queue_push(c->client, now);
+            if (g.qc[c->client].left > 0 && !bench_time_up()) queue_push(c->client, now);
             busy--;
             r = queue_dispatch(c);
             if (r < 0) goto broken;
@@ -590,7 +594,8 @@ static void *run(void *arg)
                 t->hits += c->shown;
                 t->matched += c->shown > 0;
             }
-            if (c->left == 0 || (g.stop_file && access(g.stop_file, F_OK) == 0)) {
+            if (c->left == 0 || (g.stop_file && access(g.stop_file, F_OK) == 0) ||
+                bench_time_up()) {
                 pfd[i].fd = -1;
                 active--;
             } else if (send_request(c) != 0) {
@@ -609,8 +614,9 @@ int main(int argc, char **argv)
 {
     const char *qpath = NULL, *label = NULL, *format = "text";
     long conns = 1, threads = 0, requests = 0;
+    double limit = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PSQ:U")) != -1) {
+    while ((opt = getopt(argc, argv, "a:q:c:T:n:s:f:F:R:L:Vu:PSQ:UD:")) != -1) {
         switch (opt) {
         case 'a': g.addr = optarg; break;
         case 'q': qpath = optarg; break;
@@ -625,6 +631,7 @@ int main(int argc, char **argv)
         case 'L': label = optarg; break;
         case 'V': g.verify = 1; break;
         case 'u': g.stop_file = optarg; break;
+        case 'D': limit = strtod(optarg, NULL); break;
         case 'P': g.spin = 1; break;
         case 'S': g.similar = 1; break;
         case 'Q': g.queue_clients = strtol(optarg, NULL, 10); break;
@@ -639,7 +646,7 @@ int main(int argc, char **argv)
         (g.facets && ((strcmp(format, "json") != 0 && strcmp(format, "http") != 0) ||
                       !*g.facets || strchr(g.facets, ' '))) ||
         (g.similar && strcmp(format, "json") != 0) || g.queue_clients < 0 ||
-        (g.queue_clients && (g.spin || g.stop_file)))
+        (g.queue_clients && (g.spin || g.stop_file)) || limit < 0)
         goto usage;
     if (!g.snippet_word) g.snippet_word = "0";
     if (strcmp(g.snippet_word, "0") != 0 && strcmp(g.snippet_word, "1") != 0 &&
@@ -699,6 +706,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    bench_set_time_limit(limit);
+    bench_start_clock();
     pthread_barrier_wait(&g.start_line);
     double t0 = bench_us();
     char mode[128];
@@ -742,7 +751,7 @@ usage:
     fprintf(stderr, "usage: loadgen -a HOST:PORT|unix:PATH -q QUERIES [-c CONNS] [-T THREADS] "
                     "[-n REQUESTS] [-s 0|1|best] [-f text|json|sphinxql|ping] [-F FACETS (json)] [-R DAYS] "
                     "[-L LABEL] [-V] "
-                    "[-u STOPFILE] [-P] [-S (json: SIMILAR, the file holds ids)] "
+                    "[-u STOPFILE] [-D SECONDS] [-P] [-S (json: SIMILAR, the file holds ids)] "
                     "[-Q CLIENTS (queueing for the -c connections)]\n");
     return 2;
 }

@@ -96,6 +96,23 @@ void bench_report(FILE *out, const bench_summary_t *s, double *lat, size_t n)
             s->wall_us > 0 ? s->queries / (s->wall_us / 1e6) : 0);
 }
 
+static double time_limit_us, deadline_us;
+
+void bench_set_time_limit(double seconds)
+{
+    time_limit_us = seconds > 0 ? seconds * 1e6 : 0;
+}
+
+void bench_start_clock(void)
+{
+    deadline_us = time_limit_us > 0 ? bench_us() + time_limit_us : 0;
+}
+
+int bench_time_up(void)
+{
+    return deadline_us > 0 && bench_us() >= deadline_us;
+}
+
 int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(void *),
                       const querylog_t *log, long requests, bench_summary_t *s)
 {
@@ -111,6 +128,7 @@ int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(
         b->log = log;
         b->first = (size_t)t * log->n / (size_t)threads;
         b->count = (size_t)requests / (size_t)threads + ((size_t)t < (size_t)requests % (size_t)threads);
+        b->done = b->count;
         b->lat = lat + given;
         b->start = &start;
         given += b->count;
@@ -120,11 +138,12 @@ int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(
         }
         started++;
     }
+    bench_start_clock();
     pthread_barrier_wait(&start);
     double t0 = bench_us();
     s->conns = (unsigned)threads;
-    s->queries = (size_t)requests;
     int failed = 0;
+    size_t answered = 0;
     for (long t = 0; t < started; t++) {
         bench_thread_t *b = (bench_thread_t *)((char *)workers + (size_t)t * stride);
         pthread_join(b->tid, NULL);
@@ -132,11 +151,14 @@ int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(
         s->hits += b->hits;
         s->matched += b->matched;
         failed |= b->failed;
+        memmove(lat + answered, b->lat, b->done * sizeof *lat);   /* only answered ones */
+        answered += b->done;
     }
     s->wall_us = bench_us() - t0;
+    s->queries = answered;
     pthread_barrier_destroy(&start);
     if (!failed)
-        bench_report(stdout, s, lat, (size_t)requests);
+        bench_report(stdout, s, lat, answered);
     free(lat);
     return failed || s->errors ? 1 : 0;
 }

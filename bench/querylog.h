@@ -52,6 +52,7 @@ typedef struct bench_thread {
     pthread_t tid;
     const querylog_t *log;
     size_t first, count;       /* requests: log entries first, first+1, ... (mod n) */
+    size_t done;               /* requests answered: count, or fewer once time was up */
     double *lat;               /* count latencies, µs */
     size_t errors, matched;
     uint64_t hits;
@@ -60,11 +61,21 @@ typedef struct bench_thread {
 } bench_thread_t;
 
 /*
+ * A run's time limit (the -D SECONDS of loadgen and fts5_query): once `seconds` have
+ * passed since bench_start_clock, bench_time_up is 1 and the load threads send no more
+ * requests; the figures are those of the requests answered.  0: no limit.
+ */
+void bench_set_time_limit(double seconds);
+void bench_start_clock(void);
+int bench_time_up(void);
+
+/*
  * Runs body on `threads` threads; thread t's struct is at (char *)workers + t * stride
  * and begins with a bench_thread_t.  The requests are spread evenly, each thread
  * starting at a different place in the log so they do not walk the same queries in
  * step.  The clock runs from the moment every thread is ready to the last join; the
- * report (s->who and s->mode set by the caller) goes to stdout.  Returns the exit
+ * report (s->who and s->mode set by the caller) goes to stdout.  A body that stops
+ * early (bench_time_up) sets its done to the requests it answered.  Returns the exit
  * status: 0, or 1 when a thread failed or a request had an error.
  */
 int bench_run_threads(void *workers, size_t stride, long threads, void *(*body)(void *),
