@@ -28,6 +28,9 @@
 #                                empty: no scale run
 #   BENCH_SCALE_PATHS="P ..."    the input the corpora are made from (default corpus)
 #   BENCH_SCALE_ROUNDS=N         query rounds (default 3)
+#   BENCH_SCALE_RUN_SECONDS=S    a query run ends after S seconds (default 30; 0: none),
+#                                its figures those of the requests answered, so a slow
+#                                peer at 100x answers what it can in fixed time
 #   BENCH_SCALE_SEED=S           make_scaled's seed (default its own)
 #   BENCH_SCALE_SYSTEMS="..."    which of newsd fts5 sphinx to run (default all three; a
 #                                peer not installed is named in the results, not dropped)
@@ -53,6 +56,8 @@ SCALE_PLOTS=$ROOT/bench/scale-plots
 SCALE_N1=$(grep -c . "$SCALE_QUERIES" 2> /dev/null)   # one connection: the whole log
 SCALE_NT=4000                                        # 32 connections: requests in all
 SCALE_RUNS="fields-1 snip-1 fields-32 snip-32"
+SCALE_RUN_SECONDS=${BENCH_SCALE_RUN_SECONDS:-30}
+SCALE_POOL=$(nproc)                                  # the peers' threads at 32 connections
 SCALE_FACTORS=
 SCALE_PIDS=
 SCALE_MISSING=
@@ -279,20 +284,30 @@ scale_query_one() {
         addr=$(scale_daemon "$f" newsd 4)
         c0=$(scale_cache "$addr")
         timeout "$SCALE_TIMEOUT" "$BIN/loadgen" -a "$addr" -q "$SCALE_QUERIES" \
-            -s "$s" -c "$conns" -n "$n" > "$log.out" 2> "$log.err"
+            -s "$s" -c "$conns" -n "$n" -D "$SCALE_RUN_SECONDS" > "$log.out" 2> "$log.err"
         rc=$?
         c1=$(scale_cache "$addr")
         ;;
     fts5)
         m=fields
         [ "$s" = 1 ] && m=snip
+        # at 32 connections, the equal of newsd's workers: as many threads as cores,
+        # fed from one queue by the 32 clients
+        pool=
+        [ "$conns" -gt 1 ] && pool="-P $SCALE_POOL"
         timeout "$SCALE_TIMEOUT" "$BIN/fts5_query" -d "$SCALE_DIR/fts5-x$f.db" \
-            -q "$SCALE_QUERIES" -m "$m" -t "$conns" -n "$n" > "$log.out" 2> "$log.err"
+            -q "$SCALE_QUERIES" -m "$m" -t "$conns" $pool -n "$n" -D "$SCALE_RUN_SECONDS" \
+            > "$log.out" 2> "$log.err"
         rc=$?
         ;;
     sphinx)
+        # at 32 connections: as many as cores, fed from one queue by the 32 clients
+        # (loadgen -Q), the pool this Sphinx cannot run itself
+        shape="-c $conns"
+        [ "$conns" -gt 1 ] && shape="-c $SCALE_POOL -Q $conns"
         timeout "$SCALE_TIMEOUT" "$BIN/loadgen" -a "$(scale_daemon "$f" sphinx 4)" \
-            -q "$SCALE_QUERIES" -f sphinxql -c "$conns" -n "$n" > "$log.out" 2> "$log.err"
+            -q "$SCALE_QUERIES" -f sphinxql $shape -n "$n" -D "$SCALE_RUN_SECONDS" \
+            > "$log.out" 2> "$log.err"
         rc=$?
         ;;
     esac
@@ -305,7 +320,7 @@ scale_query_one() {
     fi
     get() { echo "$line" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
     hm=$(echo "$c0 $c1" | awk '$1 == "-" { print "- -"; next } { print $3 - $1, $4 - $2 }')
-    echo "query $round $f $sys $label $status $(get p50_us) $(get p99_us) $(get qps) $(get errors) $hm" \
+    echo "query $round $f $sys $label $status $(get p50_us) $(get p99_us) $(get qps) $(get errors) $hm $(get queries)" \
         >> "$SCALE_RESULTS"
     printf 'bench: scale: query x%-3s %-6s %-9s round %d: p50 %s us, p99 %s us, %s q/s, cache hits/misses %s, %s\n' \
         "$f" "$sys" "$label" "$round" "$(get p50_us)" "$(get p99_us)" "$(get qps)" "$hm" "$status" >&2
@@ -515,10 +530,13 @@ scale_report() {
          "Sphinx \`indexer\` fed by \`dump_xmlpipe2\` (stem_en, mem_limit 256M; Sphinx 2.2 stores no text). CPU = user + system of the whole process tree."
     echo "- Serving: newsd \`$SCALE_NEWSD --listen 127.0.0.1:0 --log-level warn\` with its default document cache, one daemon per corpus;" \
          "Sphinx searchd, SphinxQL, $(scale_sphinx_setup), one per corpus;" \
-         "FTS5 in process (\`fts5_query\`, a thread per connection: 32 threads at 32)."
+         "FTS5 in process (\`fts5_query\`). At 32 connections each peer has the set-up of newsd's workers and queue:" \
+         "FTS5 $SCALE_POOL threads (as many as cores) fed from one queue by the 32 clients (\`fts5_query -P $SCALE_POOL -t 32\`)," \
+         "searchd $SCALE_POOL connections fed from one queue by 32 clients (\`loadgen -c $SCALE_POOL -Q 32\`); \`make bench\` compares the one-thread-per-client set-ups too."
     echo "- Queries: \`$qlog\` ($SCALE_N1 requests; $(scale_log_shape)) in order on 1 connection," \
          "$SCALE_NT requests over 32; top 10; newsd text with stored fields (snippet=0) or snippet=1, FTS5 the same fields with and without \`snippet()\`," \
          "Sphinx ids only (no snippet runs: it keeps no text). One untimed checking pass per daemon, then $SCALE_ROUNDS round(s), the systems and corpora taking turns;" \
+         "$(scale_cap_note)" \
          "load average $scale_load_start at start, $scale_load_end at the end."
     echo "- Cache hit rate: newsd's \`STATS\` doc_cache_hits / (hits + misses) over the rounds' runs of that row (per hit shown, whose stored fields come from the cache or the index)."
     echo
@@ -557,7 +575,7 @@ scale_report() {
         if ($2 > qro) qro = $2
         k = $3 SUBSEP $4 SUBSEP $5
         if ($6 != "ok") { qfail[k]++; next }
-        p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8; qps[k] = qps[k] " " $9
+        p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8; qps[k] = qps[k] " " $9; answered[k] = answered[k] " " $13
         v[$4 "-" $5 "-p50", $2, $3] = $7; v[$4 "-" $5 "-qps", $2, $3] = $9
         if ($11 != "-") { hits[k] += $11; miss[k] += $12 }
     }
@@ -601,8 +619,8 @@ scale_report() {
         print ""
         print "### Queries"
         print ""
-        print "| run | corpus | system | p50 µs | p99 µs | queries/s | newsd document-cache hit rate | p50 per round (µs) |"
-        print "|---|---|---|---|---|---|---|---|"
+        print "| run | corpus | system | p50 µs | p99 µs | queries/s | requests answered per round | newsd document-cache hit rate | p50 per round (µs) |"
+        print "|---|---|---|---|---|---|---|---|---|"
         for (j = 1; j <= nr; j++) {
             l = R[j]; c = l; sub(/.*-/, "", c)
             what = (l ~ /^snip/ ? "snippets" : "no snippets") ", " c " conn" (c > 1 ? "s" : "")
@@ -611,12 +629,12 @@ scale_report() {
                 for (jj = 1; jj <= ns; jj++) {
                     s = S[jj]; k = f SUBSEP s SUBSEP l
                     if (!(k in p50)) {
-                        if (k in qfail) printf "| %s | %sx | %s | failed (%d runs; see bench/work/logs) | | | | |\n", what, f, name[s], qfail[k]
+                        if (k in qfail) printf "| %s | %sx | %s | failed (%d runs; see bench/work/logs) | | | | | |\n", what, f, name[s], qfail[k]
                         continue
                     }
                     hr = (k in hits) && hits[k] + miss[k] > 0 ? sprintf("%.1f%% (%d of %d)", 100 * hits[k] / (hits[k] + miss[k]), hits[k], hits[k] + miss[k]) : (s == "newsd" ? "no hits" : "n/a")
                     m50 = median(p50[k]); m99 = median(p99[k]); mq = median(qps[k])
-                    printf "| %s | %sx | %s | %.0f | %.0f | %.0f | %s | %s |\n", what, f, name[s], m50, m99, mq, hr, substr(p50[k], 2)
+                    printf "| %s | %sx | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", what, f, name[s], m50, m99, mq, substr(answered[k], 2), hr, substr(p50[k], 2)
                     P50[s "-" l, f] = m50; P99[s "-" l, f] = m99; QPS[s "-" l, f] = mq
                     series[s "-" l] = 1
                 }
@@ -712,6 +730,15 @@ scale_report() {
         }
         print ""
     }' "$SCALE_RESULTS"
+}
+
+# How the query runs are bounded, for the report.
+scale_cap_note() {
+    if [ "$SCALE_RUN_SECONDS" -gt 0 ] 2> /dev/null; then
+        echo "each run ends after ${SCALE_RUN_SECONDS} s (\`-D $SCALE_RUN_SECONDS\`) or with the log, whichever comes first: its figures are those of the requests answered (the table gives how many)."
+    else
+        echo "each run sends the whole log."
+    fi
 }
 
 scale_sphinx_setup() {

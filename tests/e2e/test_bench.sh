@@ -146,4 +146,37 @@ check "-z 0 refused" [ "$rc" = 2 ]
 check "-z 0: the reason named" contains "$T/err" "the exponent must be"
 "$MQ" -z 0.8 -p 0 "$IN" > /dev/null 2>&1; check "-p 0 refused" [ $? = 2 ]
 
+# loadgen against newsd: a folded hit's "dups" lines in a text reply are part of it (not a
+# bad reply), and -D ends a run in time, its figures those of the requests answered.
+check "loadgen builds" build loadgen loadgen bench_corpus querylog sphinxql
+"$ROOT/bin/newsindex" --index "$T/bbc" "$ROOT/corpus/bbc" > /dev/null 2>&1
+check "the BBC corpus indexed" [ $? = 0 ]
+PIDS=""
+trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+start lg --index "$T/bbc" --listen 127.0.0.1:0 --no-config
+printf '%s\n' "mobile phone" said music government > "$T/lgq"
+"$T/loadgen" -a "$TCP" -q "$T/lgq" -n 4 > "$T/lg.out" 2> "$T/lg.err"
+check "text replies with dups lines: exit 0" [ $? = 0 ]
+check "text replies with dups lines: no error" contains "$T/lg.out" " errors=0 "
+python3 -c '
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=30)
+s.sendall(b"SEARCH limit=10 -- mobile phone\n")
+d = b""
+while not d.endswith(b"END\n"):
+    c = s.recv(65536)
+    if not c: break
+    d += c
+sys.stdout.write(d.decode())' "$TCP" > "$T/fold.out"
+check "the log's queries fold near-duplicates (dups lines)" grep -q '^dups' "$T/fold.out"
+"$T/loadgen" -a "$TCP" -q "$T/lgq" -c 2 -n 100000000 -D 1 > "$T/lg.out" 2> "$T/lg.err"
+check "-D 1: exit 0" [ $? = 0 ]
+answered=$(sed -n 's/.* queries=\([0-9]*\) .*/\1/p' "$T/lg.out")
+check "-D 1: some requests answered, far fewer than asked" \
+    [ "${answered:-0}" -gt 0 ] && [ "${answered:-0}" -lt 100000000 ]
+"$T/loadgen" -a "$TCP" -q "$T/lgq" -D -1 > /dev/null 2>&1
+check "-D below 0 refused" [ $? = 2 ]
+stop "$PID"
+
 finish
