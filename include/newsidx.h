@@ -23,6 +23,8 @@
  *           XF#<digest> when "XF"+path would pass NEWSD_MAX_TERM_LEN
  *           XH<b><hhhh>: near-duplicate bands: band b (0-3) of the body's simhash, 4 hex
  *           digits, for documents that have one (see "Near-duplicates")
+ *           XC<id>:    near-duplicate cluster: the id of its first member, on every
+ *                      member of a cluster of two or more (as slot 6)
  *   values  slot 0 (NEWSIDX_SLOT_DAY):  "YYYYMMDD" (UTC), for date ranges and time facets
  *           slot 1 (NEWSIDX_SLOT_TIME): "YYYYMMDDhhmmss" (UTC), for sorting by date
  *           slot 2 (NEWSIDX_SLOT_SOURCE): the source, lowercased (the filter form)
@@ -85,11 +87,12 @@ const char *newsidx_status_name(newsidx_status_t status);
 
 /*
  * The version of the index layout this library reads and writes, kept in the index's
- * metadata under NEWSIDX_FORMAT_METADATA_KEY ("3"; an index without the key is format 1,
- * which had no slots 2 to 4; format 2 had no near-duplicate fingerprints, slots 5 and 6).  Readers and writers refuse another format with
+ * metadata under NEWSIDX_FORMAT_METADATA_KEY ("4"; an index without the key is format 1,
+ * which had no slots 2 to 4; format 2 had no near-duplicate fingerprints, slots 5 and 6;
+ * format 3 no cluster terms XC<id>).  Readers and writers refuse another format with
  * NEWSIDX_OLD_FORMAT, except a writer opened with NEWSIDX_UPGRADE.
  */
-#define NEWSIDX_FORMAT 3
+#define NEWSIDX_FORMAT 4
 #define NEWSIDX_FORMAT_METADATA_KEY "newsd.format"
 
 /* ---- documents ---- */

@@ -2,7 +2,7 @@
  * clusters.cc: near-duplicate clusters of whole indexes at once (newsidx_cluster): the
  * fingerprints of every shard read from their value streams, clustered in memory in
  * order of date (then id) through tables of first members by band, and only the cluster slots
- * that change written back.  A build clusters its shards together here, after their
+ * and terms that change written back.  A build clusters its shards together here, after their
  * merge, instead of looking each new document up as a live write does (dups.cc).
  */
 #include "dups.hh"
@@ -114,14 +114,26 @@ newsidx_status_t newsidx_cluster(const char *const *paths, size_t n, uint64_t *c
                 d += size[i] - 1;
             }
 
-        /* What each document's cluster slot should hold, against what it holds. */
+        /* What each document's cluster slot and term should hold, against what they
+         * hold (a document whose slot and term disagree holds neither). */
         std::vector<std::unordered_map<Xapian::docid, std::string>> want(n), have(n);
         for (const Item &it : items)
             if (size[it.first] > 1) want[it.shard][it.did] = names[it.first];
+        const std::string prefix = cluster_term(std::string());
         for (size_t s = 0; s < n; s++) {
+            std::unordered_map<Xapian::docid, std::string> termed;
+            for (Xapian::TermIterator t = dbs[s].allterms_begin(prefix); t != dbs[s].allterms_end(prefix);
+                 ++t)
+                for (Xapian::PostingIterator p = dbs[s].postlist_begin(*t); p != dbs[s].postlist_end(*t);
+                     ++p)
+                    termed[*p] = (*t).substr(prefix.size());
             for (Xapian::ValueIterator v = dbs[s].valuestream_begin(NEWSIDX_SLOT_CLUSTER);
-                 v != dbs[s].valuestream_end(NEWSIDX_SLOT_CLUSTER); ++v)
-                have[s][v.get_docid()] = *v;
+                 v != dbs[s].valuestream_end(NEWSIDX_SLOT_CLUSTER); ++v) {
+                auto t = termed.find(v.get_docid());
+                have[s][v.get_docid()] = t != termed.end() && t->second == *v ? *v : std::string();
+            }
+            for (const auto &t : termed)
+                if (!have[s].count(t.first)) have[s][t.first] = std::string();
             std::vector<std::pair<Xapian::docid, std::string>> changes;
             for (const auto &w : want[s]) {
                 auto h = have[s].find(w.first);
@@ -132,10 +144,7 @@ newsidx_status_t newsidx_cluster(const char *const *paths, size_t n, uint64_t *c
             std::sort(changes.begin(), changes.end());
             for (const auto &ch : changes) {
                 Xapian::Document doc = dbs[s].get_document(ch.first);
-                if (ch.second.empty())
-                    doc.remove_value(NEWSIDX_SLOT_CLUSTER);
-                else
-                    doc.add_value(NEWSIDX_SLOT_CLUSTER, ch.second);
+                put_cluster(doc, ch.second);
                 dbs[s].replace_document(ch.first, doc);
             }
             dbs[s].commit();

@@ -63,28 +63,21 @@ std::vector<newsidx_writer_t *> shard_writers(newsidx_writer_t *w)
 void set_cluster(newsidx_writer_t *w, Xapian::docid did, const std::string &name)
 {
     Xapian::Document d = w->db.get_document(did);
-    if (name.empty()) {
-        if (d.get_value(NEWSIDX_SLOT_CLUSTER).empty()) return;
-        d.remove_value(NEWSIDX_SLOT_CLUSTER);
-    } else
-        d.add_value(NEWSIDX_SLOT_CLUSTER, name);
+    if (name.empty() && d.get_value(NEWSIDX_SLOT_CLUSTER).empty()) return;
+    put_cluster(d, name);
     w->db.replace_document(did, d);
 }
 
-/* The documents of every shard whose cluster is name. */
+/* The documents of every shard whose cluster is name: its term's posting list. */
 std::vector<Member> members(newsidx_writer_t *w, const std::string &name)
 {
     std::vector<Member> out;
-    for (newsidx_writer_t *x : shard_writers(w)) {
-        Xapian::Enquire enq(x->db);
-        enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_CLUSTER, name, name));
-        enq.set_weighting_scheme(Xapian::BoolWeight());
-        enq.set_docid_order(Xapian::Enquire::ASCENDING);
-        Xapian::MSet m = enq.get_mset(0, x->db.get_doccount());
-        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-            out.push_back(Member{x, *it, doc_id(x->db, *it),
-                                 it.get_document().get_value(NEWSIDX_SLOT_TIME)});
-    }
+    std::string term = cluster_term(name);
+    for (newsidx_writer_t *x : shard_writers(w))
+        for (Xapian::PostingIterator p = x->db.postlist_begin(term); p != x->db.postlist_end(term);
+             ++p)
+            out.push_back(Member{x, *p, doc_id(x->db, *p),
+                                 x->db.get_document(*p).get_value(NEWSIDX_SLOT_TIME)});
     return out;
 }
 
@@ -205,6 +198,26 @@ void add_fingerprint(Xapian::Document &xd, const char *body)
     for (unsigned b = 0; b < 4; b++) xd.add_boolean_term(band_term(b, fp));
 }
 
+std::string cluster_term(const std::string &name)
+{
+    return "XC" + name;
+}
+
+void put_cluster(Xapian::Document &d, const std::string &name)
+{
+    const std::string prefix = cluster_term(std::string());
+    for (;;) {
+        Xapian::TermIterator t = d.termlist_begin();
+        t.skip_to(prefix);
+        if (t == d.termlist_end() || (*t).compare(0, prefix.size(), prefix) != 0) break;
+        d.remove_term(*t);
+    }
+    if (!d.get_value(NEWSIDX_SLOT_CLUSTER).empty()) d.remove_value(NEWSIDX_SLOT_CLUSTER);
+    if (name.empty()) return;
+    d.add_value(NEWSIDX_SLOT_CLUSTER, name);
+    d.add_boolean_term(cluster_term(name));
+}
+
 std::string doc_id(const Xapian::Database &db, Xapian::docid did)
 {
     Xapian::TermIterator t = db.termlist_begin(did);
@@ -222,7 +235,7 @@ void cluster_put(newsidx_writer_t *w, Xapian::Document &xd, const std::string &i
         if (!name.empty() &&
             before.get_value(NEWSIDX_SLOT_SIMHASH) == xd.get_value(NEWSIDX_SLOT_SIMHASH)) {
             /* the same fingerprint: the same place in the same cluster */
-            xd.add_value(NEWSIDX_SLOT_CLUSTER, name);
+            put_cluster(xd, name);
             return;
         }
         leave(w, old);
@@ -233,7 +246,7 @@ void cluster_put(newsidx_writer_t *w, Xapian::Document &xd, const std::string &i
     std::string name;
     if (!find_first_member(w, fp, idterm, first, name)) return;
     if (name.empty()) set_cluster(first.w, first.did, first.id);
-    xd.add_value(NEWSIDX_SLOT_CLUSTER, first.id);
+    put_cluster(xd, first.id);
 }
 
 void cluster_delete(newsidx_writer_t *w, Xapian::docid did)
@@ -245,9 +258,9 @@ void count_cluster_matches(Xapian::Database &db, const Xapian::Query &every_quer
                            const std::set<std::string> &clusters,
                            std::map<std::string, unsigned> &counts)
 {
+    /* the clusters' terms: the match walks their members, not the query's matches */
     std::vector<Xapian::Query> any;
-    for (const std::string &c : clusters)
-        any.emplace_back(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_CLUSTER, c, c);
+    for (const std::string &c : clusters) any.emplace_back(cluster_term(c));
     Xapian::Enquire enq(db);
     enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, every_query,
                                 Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end())));
@@ -348,8 +361,7 @@ newsidx_status_t newsidx_dups(newsidx_reader_t *reader, const char *id,
                 res->cluster = id;
                 found.emplace_back(d, 0);
             } else {
-                Xapian::Query q(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_CLUSTER, res->cluster,
-                                res->cluster);
+                Xapian::Query q(cluster_term(res->cluster));
                 Xapian::Enquire enq(db);
                 enq.set_query(all_local(r) && o.timeout_ms ? guarded(q, dl) : q);
                 enq.set_weighting_scheme(Xapian::BoolWeight());
@@ -423,17 +435,15 @@ newsidx_status_t newsidx_reader_dup_stats(newsidx_reader_t *reader, uint64_t *cl
         newsidx_reader_t *r = usable(reader);
         uint64_t c = 0, members = 0;
         sharded(r, false, [&] {
-            /* every document with a cluster: ids are never empty, so none is below "\1" */
-            Xapian::Enquire enq(r->db);
-            enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_GE, NEWSIDX_SLOT_CLUSTER,
-                                        std::string(1, '\1')));
-            enq.set_weighting_scheme(Xapian::BoolWeight());
-            Xapian::ValueCountMatchSpy spy(NEWSIDX_SLOT_CLUSTER);
-            enq.add_matchspy(&spy);
-            enq.get_mset(0, 0, std::max(r->db.get_doccount(), Xapian::doccount(1)));
-            c = 0;
-            for (Xapian::TermIterator v = spy.values_begin(); v != spy.values_end(); ++v) c++;
-            members = spy.get_total();
+            /* a cluster term each, its members its documents (a cluster spanning shards
+             * has one name, so one term over them) */
+            c = members = 0;
+            const std::string prefix = cluster_term(std::string());
+            for (Xapian::TermIterator t = r->db.allterms_begin(prefix); t != r->db.allterms_end(prefix);
+                 ++t) {
+                c++;
+                members += t.get_termfreq();
+            }
         });
         *clusters = c;
         *duplicates = members - c;

@@ -28,6 +28,11 @@ bool parse_fingerprint(const std::string &v, uint64_t &fp);
 void add_fingerprint(Xapian::Document &xd, const char *body);
 /* The id of document did of db (its Q term without the Q); "" when it has none. */
 std::string doc_id(const Xapian::Database &db, Xapian::docid did);
+/* The boolean term every member of cluster name carries (beside slot
+ * NEWSIDX_SLOT_CLUSTER): a cluster's members are its posting list. */
+std::string cluster_term(const std::string &name);
+/* Puts d in cluster name (slot and term; "" for none), out of the one it was in. */
+void put_cluster(Xapian::Document &d, const std::string &name);
 
 /* The writer's side: xd, about to be stored under idterm by w (replacing the document
  * old, 0 for none), gets its cluster; the clusters around old are kept right.  Not for

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "dups.hh"
 #include "query.hh"
 
 using namespace shim;
@@ -112,7 +113,7 @@ Xapian::Query similar_query(newsidx_reader_t *r, const std::string &idterm,
     /* its near-duplicates are the same story, not a related one */
     std::string cluster = db.get_document(did).get_value(NEWSIDX_SLOT_CLUSTER);
     if (!cluster.empty())
-        out.emplace_back(Xapian::Query::OP_VALUE_RANGE, NEWSIDX_SLOT_CLUSTER, cluster, cluster);
+        out.emplace_back(cluster_term(cluster));
     uint64_t postings = out.size(); /* an id term is in one document */
     for (const auto &f : freq)
         if (f.first > 1 + copies.size()) postings += f.first;

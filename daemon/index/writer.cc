@@ -217,7 +217,7 @@ newsidx_status_t newsidx_writer_copy_doc(newsidx_writer_t *dst, newsidx_writer_t
             Xapian::Document doc = s->db.get_document(*it);
             if (d->spelling) spelling_learn(d, doc);
             /* its cluster is the one it joins in dst, not the one it had in src */
-            if (!doc.get_value(NEWSIDX_SLOT_CLUSTER).empty()) doc.remove_value(NEWSIDX_SLOT_CLUSTER);
+            put_cluster(doc, std::string());
             cluster_put(d, doc, term, mine);
             d->db.replace_document(term, doc);
         } else if (mine) {

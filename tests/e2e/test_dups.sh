@@ -238,6 +238,10 @@ check "the copies are still one cluster" jq -e >/dev/null '.members | map(.id) |
     "$(ask "$ONE" "DUPS format=json copy-1" >"$T/d2"; echo "$T/d2")"
 check "the new name is a member" jq -e >/dev/null --arg c "$LEFT" '.members | map(.id) | index($c) != null' "$T/d2"
 check "the deleted one is gone from it" jq -e >/dev/null --arg c "$BEFORE" '.members | map(.id) | index($c) == null' "$T/d2"
+postings() { xapian-delve -1 -t "$2" "$1" 2>/dev/null | grep -c '^[0-9]'; }
+check "the cluster's term follows its new name: XC<new name> on every member" \
+    [ "$(postings "$T/one" "XC$LEFT")" = "$(jq '.members | length' "$T/d2")" ]
+check "no member keeps the old name's term" [ "$(postings "$T/one" "XC$BEFORE")" = 0 ]
 check "SEARCH collapse=0: the members left name the new cluster" \
     jq -e >/dev/null --arg c "$LEFT" '[.hits[] | select(.id == "copy-1" or .id == "copy-2") | .cluster] | unique == [$c]' \
     "$(ask "$ONE" "SEARCH format=json collapse=0 limit=100 snippet=0 -- $TQ" >"$T/s2"; echo "$T/s2")"

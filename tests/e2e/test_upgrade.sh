@@ -4,7 +4,7 @@
 # with the message that says what to do and a non-zero exit, so do updates and
 # compaction; `newsindex --upgrade` rewrites a copy in place (Xapian's own quest ranks
 # it exactly as before), and newsd then serves it; the same for a shard of a sharded
-# index.
+# index; a format-3 index (tests/data/format3-index) gains its cluster terms.
 . "$(dirname "$0")/lib.sh"
 ND=$BIN/newsd
 NQ=$BIN/newsq
@@ -13,7 +13,7 @@ trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 OLD=$T/old
 cp -R "$ROOT/tests/data/format1-index" "$OLD"
-WANT="the index at $OLD is in format 1 and this newsd reads format 3: run \`newsindex --upgrade $OLD\`, or rebuild it with newsindex"
+WANT="the index at $OLD is in format 1 and this newsd reads format 4: run \`newsindex --upgrade $OLD\`, or rebuild it with newsindex"
 
 # ---- refused ----
 "$ND" --index "$OLD" --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"; rc=$?
@@ -45,7 +45,7 @@ for q in the cocoa "the company" "oil bank"; do ranks "$OLD" "$q" >"$T/before.$q
 THE=$(quest -d "$OLD" -m 0 the | sed -n 's/^Exactly \([0-9]*\) matches$/\1/p')
 "$BIN/newsindex" --upgrade "$OLD" >"$T/out" 2>"$T/err"; rc=$?
 check "--upgrade: exit 0" [ "$rc" -eq 0 ]
-check "--upgrade: says how many" grep -q "^newsindex: upgraded $OLD rewritten=30 format=3 seconds=" "$T/out"
+check "--upgrade: says how many" grep -q "^newsindex: upgraded $OLD rewritten=30 format=4 seconds=" "$T/out"
 for q in the cocoa "the company" "oil bank"; do
     ranks "$OLD" "$q" >"$T/after.$q"
     check "quest '$q': the same ranks and weights" cmp -s "$T/before.$q" "$T/after.$q"
@@ -54,7 +54,7 @@ done
 check "xapian-check passes" sh -c "xapian-check '$OLD' >/dev/null"
 "$BIN/newsindex" --upgrade "$OLD" >"$T/out" 2>"$T/err"; rc=$?
 check "--upgrade again: exit 0" [ "$rc" -eq 0 ]
-check "--upgrade again: nothing rewritten" grep -q "^newsindex: upgraded $OLD rewritten=0 format=3" "$T/out"
+check "--upgrade again: nothing rewritten" grep -q "^newsindex: upgraded $OLD rewritten=0 format=4" "$T/out"
 
 start upgraded --index "$OLD" --listen 127.0.0.1:0
 check "newsd serves the upgraded index" [ -n "$TCP" ]
@@ -80,9 +80,32 @@ check "newsd on a format-1 shard: exit 1" [ "$rc" -eq 1 ]
 check "newsd on a format-1 shard: names it" contains "$T/err" "the index at $T/sh/shard-1 is in format 1"
 "$BIN/newsindex" --upgrade "$T/sh" >"$T/out" 2>"$T/err"; rc=$?
 check "--upgrade of a sharded index: exit 0" [ "$rc" -eq 0 ]
-check "--upgrade of a sharded index: the old shard rewritten" grep -q "^newsindex: upgraded $T/sh rewritten=30 format=3" "$T/out"
+check "--upgrade of a sharded index: the old shard rewritten" grep -q "^newsindex: upgraded $T/sh rewritten=30 format=4" "$T/out"
 start sharded --index "$T/sh" --listen 127.0.0.1:0
 check "newsd serves the upgraded shards" [ -n "$TCP" ]
+stop "$PID"
+
+# ---- format 3: clusters without their terms ----
+# tests/data/format3-index holds three near-duplicate pairs, named in slot 6 only.
+F3=$T/f3
+cp -R "$ROOT/tests/data/format3-index" "$F3"
+"$ND" --index "$F3" --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"; rc=$?
+check "newsd on a format-3 index: exit 1" [ "$rc" -eq 1 ]
+check "newsd on a format-3 index: says what to do" contains "$T/err" "is in format 3 and this newsd reads format 4"
+check "format 3: no cluster terms" [ -z "$(xapian-delve -1 -A XC "$F3" 2>/dev/null | grep '^XC')" ]
+"$BIN/newsindex" --upgrade "$F3" >"$T/out" 2>"$T/err"; rc=$?
+check "--upgrade of format 3: exit 0" [ "$rc" -eq 0 ]
+check "--upgrade of format 3: every document rewritten" \
+    grep -q "^newsindex: upgraded $F3 rewritten=12 format=4 " "$T/out"
+xapian-delve -1 -A XC "$F3" 2>/dev/null | grep '^XC' >"$T/xc"
+check "a cluster term per cluster" [ "$(wc -l <"$T/xc")" = 3 ]
+for t in $(cat "$T/xc"); do
+    check "$t: on the two members slot 6 names" \
+        [ "$(xapian-delve -1 -t "$t" "$F3" 2>/dev/null | grep -c '^[0-9]')" = 2 ]
+done
+start f3 --index "$F3" --listen 127.0.0.1:0
+"$NQ" -a "$TCP" --json stats >"$T/stats" 2>"$T/err"
+check "STATS: 3 clusters, 3 duplicates" [ "$(jq -c '[.clusters, .duplicates]' "$T/stats")" = "[3,3]" ]
 stop "$PID"
 
 finish

@@ -92,7 +92,7 @@ static void describe(newsidx_reader_t *r, const char *q, char *out, size_t len)
 
 static void test_refused(void)
 {
-    const char *want = "the index at " FIXTURE " is in format 1 and this newsd reads format 3: "
+    const char *want = "the index at " FIXTURE " is in format 1 and this newsd reads format 4: "
                        "run `newsindex --upgrade " FIXTURE "`, or rebuild it with newsindex";
     newsidx_reader_t *r = NULL;
     CHECK_INT(newsidx_reader_open(FIXTURE, &r), NEWSIDX_OLD_FORMAT);
@@ -104,7 +104,7 @@ static void test_refused(void)
     copy_tree(FIXTURE, path_in(copy, sizeof copy, "old"));
     newsidx_writer_t *w = NULL;
     CHECK_INT(newsidx_writer_open(copy, 0, &w), NEWSIDX_OLD_FORMAT);
-    expect_msg(newsidx_writer_error(w), "is in format 1 and this newsd reads format 3");
+    expect_msg(newsidx_writer_error(w), "is in format 1 and this newsd reads format 4");
     expect_msg(newsidx_writer_error(w), "newsindex --upgrade");
     newsidx_writer_abandon(w);
     w = NULL;
@@ -141,7 +141,7 @@ static void test_upgrade(void)
     CHECK_INT(n, FIXTURE_DOCS);
     CHECK_STR(msg, "");
     char *v = metadata(copy, NEWSIDX_FORMAT_METADATA_KEY);
-    CHECK_STR(v, "3");
+    CHECK_STR(v, "4");
     free(v);
     v = metadata(copy, "newsd.paths");   /* the rest of the metadata stays */
     CHECK(v && strstr(v, "/tmp/format1-src") != NULL);
@@ -194,10 +194,10 @@ static void make_with_format(const char *path, const char *fmt)
 static void test_other_formats(void)
 {
     char newer[128], junk[128], empty[128], out[128], msg[512];
-    make_with_format(path_in(newer, sizeof newer, "newer"), "4");
+    make_with_format(path_in(newer, sizeof newer, "newer"), "5");
     newsidx_reader_t *r = NULL;
     CHECK_INT(newsidx_reader_open(newer, &r), NEWSIDX_OLD_FORMAT);
-    expect_msg(newsidx_reader_error(r), "is in format 4, written by a newer newsd");
+    expect_msg(newsidx_reader_error(r), "is in format 5, written by a newer newsd");
     expect_msg(newsidx_reader_error(r), "upgrade newsd");
     newsidx_reader_close(r);
     newsidx_writer_t *w = NULL;
@@ -227,7 +227,7 @@ static void test_other_formats(void)
     CHECK_INT(newsidx_writer_open(empty, 0, &w), NEWSIDX_OK);
     CHECK_INT(newsidx_writer_close(w), NEWSIDX_OK);
     v = metadata(empty, NEWSIDX_FORMAT_METADATA_KEY);
-    CHECK_STR(v, "3");
+    CHECK_STR(v, "4");
     free(v);
 
     /* Bulk writers record it; merge and compaction keep it. */
@@ -241,12 +241,12 @@ static void test_other_formats(void)
     CHECK_INT(newsidx_merge(sources, 2, path_in(out, sizeof out, "merged"), NULL, msg, sizeof msg),
               NEWSIDX_OK);
     v = metadata(out, NEWSIDX_FORMAT_METADATA_KEY);
-    CHECK_STR(v, "3");
+    CHECK_STR(v, "4");
     free(v);
     CHECK_INT(newsidx_compact(bulk, path_in(out, sizeof out, "compacted"), msg, sizeof msg),
               NEWSIDX_OK);
     v = metadata(out, NEWSIDX_FORMAT_METADATA_KEY);
-    CHECK_STR(v, "3");
+    CHECK_STR(v, "4");
     free(v);
     n = 777;
     CHECK_INT(newsidx_upgrade(out, &n, msg, sizeof msg), NEWSIDX_OK);
