@@ -341,6 +341,10 @@ static int json_reply_ok(const char *s, size_t n, unsigned shown)
 /* Judges one complete line s[0..n) (without its '\n') of the reply being read. */
 static void take_line(conn_t *c, const char *s, size_t n)
 {
+    if (!s) {   /* no buffer yet: nothing read (and GCC's null check of memmem is met) */
+        c->bad = 1;
+        return;
+    }
     if (g.ping) {
         c->need = 1;
         c->bad = n != 7 || memcmp(s, "OK pong", 7) != 0;
